@@ -1,0 +1,86 @@
+"""Who may see what: the one set of visibility predicates used by pages, API, exports and operations.
+
+Firing rights are the engine's (workflow.predicates.WHO); these decide whether a proposal exists at
+all for a user (a proposal one may not see answers 404, never a hint) and whether its author's
+identity may be shown.
+"""
+
+from sqlalchemy import and_, exists, false, or_, select
+
+from .models import Assignment, Cosignature, Proposal, User
+
+PUBLIC_STATES = ("accepted", "assigned", "in_progress", "replied", "closed", "archived")
+OVERSIGHT_ROLES = ("committee", "union_admin", "supervisor", "leader")
+
+
+def can_view(user: User | None, proposal: Proposal) -> bool:
+    """Whether `user` may know this proposal exists."""
+    if user is None:
+        return False
+    if proposal.author_id == user.id:
+        return True
+    if proposal.state == "draft":
+        return False
+    if proposal.state in PUBLIC_STATES or user.has_role(*OVERSIGHT_ROLES):
+        return True
+    if proposal.state == "cosigning" and user.has_role("delegate"):
+        return True
+    if user.has_role("delegation_head") and user.delegation_id and user.delegation_id == proposal.delegation_id:
+        return True
+    if any(c.user_id == user.id for c in proposal.cosignatures):
+        return True
+    return bool(
+        user.has_role("department_handler")
+        and user.department_id
+        and any(a.department_id == user.department_id for a in proposal.assignments)
+    )
+
+
+def visible_filter(user: User):
+    """The SQL condition equivalent to can_view(user, proposal), for lists and counts."""
+    own = Proposal.author_id == user.id
+    not_draft = Proposal.state != "draft"
+    if user.has_role(*OVERSIGHT_ROLES):
+        return or_(own, not_draft)
+    clauses = [own, Proposal.state.in_(PUBLIC_STATES)]
+    if user.has_role("delegate"):
+        clauses.append(Proposal.state == "cosigning")
+    if user.has_role("delegation_head") and user.delegation_id:
+        clauses.append(and_(not_draft, Proposal.delegation_id == user.delegation_id))
+    clauses.append(
+        and_(
+            not_draft,
+            exists(
+                select(Cosignature.id).where(Cosignature.proposal_id == Proposal.id, Cosignature.user_id == user.id)
+            ),
+        )
+    )
+    if user.has_role("department_handler") and user.department_id:
+        clauses.append(
+            and_(
+                not_draft,
+                exists(
+                    select(Assignment.id).where(
+                        Assignment.proposal_id == Proposal.id, Assignment.department_id == user.department_id
+                    )
+                ),
+            )
+        )
+    return or_(*clauses) if clauses else false()
+
+
+def can_see_author(user: User | None, proposal: Proposal) -> bool:
+    """Confidential authors are hidden from everyone but themselves, the committee, the union staff and
+    their delegation head; departments and public pages never see them."""
+    if not proposal.confidential:
+        return True
+    if user is None:
+        return False
+    if user.id == proposal.author_id or user.has_role("committee", "union_admin"):
+        return True
+    return bool(
+        user.has_role("delegation_head") and user.delegation_id and user.delegation_id == proposal.delegation_id
+    )
+
+
+__all__ = ["PUBLIC_STATES", "can_view", "visible_filter", "can_see_author"]

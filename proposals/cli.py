@@ -1,0 +1,55 @@
+"""Command-line tools: `flask --app proposals create-user|seed-demo|workflow diagram`."""
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from workflow import LIFECYCLE, ROLES, InvalidPayload
+from workflow.diagram import mermaid
+
+from .extensions import db
+from .i18n import translate
+from .models import OrgUnit
+from .operations import create_user
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(workflow_group)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", required=True, help="Full name shown in the application.")
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several.")
+@click.option("--department", help="Code of the user's department.")
+@click.option("--delegation", help="Code of the user's delegation.")
+@click.option("--email")
+def create_user_command(username, name, password, roles, department, delegation, email):
+    """Create a user, e.g. the first administrator."""
+    data = {"username": username, "name": name, "password": password, "roles": list(roles), "email": email}
+    for option, kind, code in (("department", "department", department), ("delegation", "delegation", delegation)):
+        if code is None:
+            continue
+        unit_id = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == code, OrgUnit.kind == kind))
+        if unit_id is None:
+            raise click.BadParameter(f"no {kind} with code {code!r}", param_hint=f"--{option}")
+        data[f"{option}_id"] = unit_id
+    try:
+        user = create_user(data)
+    except InvalidPayload as exc:
+        problems = "; ".join(f"{field}: {translate(msg)}" for field, msg in exc.fields.items())
+        raise click.ClickException(problems) from None
+    click.echo(f"created user {user.username} ({', '.join(sorted(user.roles))})")
+
+
+@click.group("workflow")
+def workflow_group():
+    """The proposal lifecycle."""
+
+
+@workflow_group.command("diagram")
+def diagram_command():
+    """Print the lifecycle as a Mermaid state diagram."""
+    click.echo(mermaid(LIFECYCLE), nl=False)

@@ -1,0 +1,32 @@
+"""The ORM models, typed SQLAlchemy 2.0."""
+
+from .congress import SETTING_DATES, SETTING_DEFAULTS, CalendarOverride, CongressSession
+from .handling import Assignment, Countersignature, Evaluation, ProgressNote, Reply
+from .history import HistoryEntry, Notification
+from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole
+from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Proposal
+
+__all__ = [
+    "SETTING_DATES",
+    "SETTING_DEFAULTS",
+    "CongressSession",
+    "CalendarOverride",
+    "Assignment",
+    "Countersignature",
+    "Evaluation",
+    "ProgressNote",
+    "Reply",
+    "HistoryEntry",
+    "Notification",
+    "DEFAULT_CATEGORIES",
+    "UNIT_KINDS",
+    "Category",
+    "OrgUnit",
+    "User",
+    "UserRole",
+    "FINAL_RATINGS",
+    "KINDS",
+    "NUMBERED_STATES",
+    "Cosignature",
+    "Proposal",
+]

@@ -1,0 +1,111 @@
+"""People and the organisation: units (union, grassroots unions, delegations, departments), users, roles."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflow import ROLES, Actor
+
+from ..extensions import db
+from .base import utcnow
+
+UNIT_KINDS = ("union", "grassroots", "delegation", "department")
+
+
+class OrgUnit(db.Model):
+    __tablename__ = "org_units"
+    __table_args__ = (CheckConstraint(f"kind IN {UNIT_KINDS}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.kind} {self.code}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    email: Mapped[str | None] = mapped_column(String(200))
+    email_notifications: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    department: Mapped[OrgUnit | None] = relationship(foreign_keys=[department_id])
+    delegation: Mapped[OrgUnit | None] = relationship(foreign_keys=[delegation_id])
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+    @roles.setter
+    def roles(self, names) -> None:
+        self.role_rows = [UserRole(role=n) for n in sorted(set(names))]
+
+    def has_role(self, *names: str) -> bool:
+        return bool(self.roles.intersection(names))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a disabled account cannot log in
+        return self.active
+
+    def actor(self) -> Actor:
+        return Actor(id=self.id, roles=self.roles, department_id=self.department_id, delegation_id=self.delegation_id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+DEFAULT_CATEGORIES = (
+    ("production", "生产经营"),
+    ("reform", "改革发展"),
+    ("rights", "职工权益"),
+    ("safety", "安全生产"),
+    ("welfare", "生活福利"),
+    ("training", "教育培训"),
+    ("culture", "文化建设"),
+    ("other", "其他"),
+)
+
+
+__all__ = ["OrgUnit", "User", "UserRole", "Category", "DEFAULT_CATEGORIES", "UNIT_KINDS"]

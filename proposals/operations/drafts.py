@@ -1,0 +1,98 @@
+"""Writing proposals: creating a draft and editing it until it is submitted."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from workflow import InvalidPayload, StateConflict
+from workflow.errors import N_
+from workflow.payload import Boolean, Integer, Text, message, validate
+
+from ..extensions import db
+from ..models import Category, CongressSession, HistoryEntry, OrgUnit, Proposal, User
+from . import clock
+from .errors import NotFound
+from .events import lock_proposal, write_history_row
+
+PROPOSAL_FIELDS = {
+    "session_id": Integer(required=True),
+    "title": Text(required=True, max_length=200),
+    "reason": Text(required=True, max_length=20000),
+    "measures": Text(required=True, max_length=20000),
+    "category": Text(required=True, max_length=40),
+    "confidential": Boolean(),
+    "desired_department_id": Integer(),
+}
+EDITABLE = {k: v for k, v in PROPOSAL_FIELDS.items() if k != "session_id"}
+
+
+def _resolve(clean: dict) -> dict:
+    """Turn codes and ids into rows, collecting an error per field that names nothing."""
+    errors = {}
+    values = dict(clean)
+    if "session_id" in clean:
+        session = db.session.get(CongressSession, clean["session_id"])
+        if session is None:
+            errors["session_id"] = message(N_("No such session."))
+        elif not session.is_open:
+            errors["session_id"] = message(N_("This session no longer takes proposals."))
+    if "category" in clean:
+        category = db.session.scalar(select(Category).where(Category.code == clean["category"]))
+        if category is None:
+            errors["category"] = message(N_("No such category."))
+        else:
+            values["category_id"] = category.id
+        del values["category"]
+    if clean.get("desired_department_id") is not None:
+        unit = db.session.get(OrgUnit, clean["desired_department_id"])
+        if unit is None or unit.kind != "department":
+            errors["desired_department_id"] = message(N_("No such department."))
+    if errors:
+        raise InvalidPayload(errors)
+    return values
+
+
+def create_proposal(author: User, data, *, now: datetime | None = None) -> Proposal:
+    """Create a draft for `author` and commit it with its first history row."""
+    now = now or clock.utcnow()
+    values = _resolve(validate(PROPOSAL_FIELDS, data))
+    proposal = Proposal(
+        **values,
+        author_id=author.id,
+        delegation_id=author.delegation_id,
+        state="draft",
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    db.session.add(
+        HistoryEntry(proposal_id=proposal.id, seq=1, event="create", actor_id=author.id, at=now, to_state="draft")
+    )
+    db.session.commit()
+    return proposal
+
+
+def edit_draft(proposal_id: int, author: User, data, *, now: datetime | None = None) -> Proposal:
+    """Change some fields of the author's own draft."""
+    now = now or clock.utcnow()
+    try:
+        proposal = lock_proposal(proposal_id)
+        if proposal.author_id != author.id:
+            raise NotFound()
+        if proposal.state != "draft":
+            raise StateConflict(N_("Only a draft can be edited."), state=proposal.state)
+        values = _resolve(validate(EDITABLE, data))
+        if isinstance(data, dict):  # fields sent empty on purpose clear the optional ones
+            for optional in ("desired_department_id",):
+                if optional in data and data[optional] is None:
+                    values[optional] = None
+        changed = sorted(k for k, v in values.items() if getattr(proposal, k) != v)
+        for key, value in values.items():
+            setattr(proposal, key, value)
+        write_history_row(proposal, "edit", author, now, "draft", "draft", {"changed": changed})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return proposal

@@ -1,0 +1,307 @@
+"""Firing lifecycle events: the one operation behind every page button and API event call.
+
+The proposal's row is write-locked first (SELECT ... FOR UPDATE on PostgreSQL, the database write
+lock on SQLite), so of two conflicting events the second sees the first's result and is refused
+with a conflict. The engine decides; this module applies the decision, its history row and its
+notifications in one transaction, or nothing at all.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflow import LIFECYCLE, Actor, Decision, InvalidPayload, StateConflict, WorkflowError
+from workflow.errors import N_
+from workflow.payload import message
+
+from ..access import can_view
+from ..extensions import db
+from ..models import (
+    Assignment,
+    CongressSession,
+    Cosignature,
+    Countersignature,
+    Evaluation,
+    HistoryEntry,
+    OrgUnit,
+    ProgressNote,
+    Proposal,
+    Reply,
+    User,
+)
+from . import clock
+from .errors import NotFound
+from .notify import queue
+
+MERGE_TARGET_STATES = ("review", "accepted", "assigned", "in_progress", "replied", "closed")
+
+
+def lock_proposal(proposal_id: int) -> Proposal:
+    """Take the proposal's write lock and load it fresh with what the engine needs."""
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op write takes the database write lock now, before any read
+        session.execute(update(Proposal).where(Proposal.id == proposal_id).values(version=Proposal.version))
+    stmt = (
+        select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+        .options(
+            selectinload(Proposal.cosignatures),
+            selectinload(Proposal.assignments).selectinload(Assignment.countersignatures),
+            selectinload(Proposal.evaluations),
+            selectinload(Proposal.replies),
+        )
+    )
+    proposal = session.scalar(stmt)
+    if proposal is None:
+        raise NotFound()
+    return proposal
+
+
+def fire_event(
+    proposal_id: int, event: str, user: User | None, payload=None, *, now: datetime | None = None
+) -> Proposal:
+    """Fire `event` on a proposal as `user` (None: the system) and commit, or raise and change nothing."""
+    now = now or clock.utcnow()
+    try:
+        proposal = lock_proposal(proposal_id)
+        if user is not None and not can_view(user, proposal):
+            raise NotFound()
+        actor = user.actor() if user is not None else Actor.system()
+        decision = LIFECYCLE.decide(event, proposal.facts(), actor, proposal.session.settings(), payload)
+        record = apply(decision, proposal, user, now)
+        entry = write_history(proposal, decision, user, now, record)
+        queue(decision.notify, proposal, entry, user.id if user else None)
+        db.session.commit()
+    except WorkflowError:
+        db.session.rollback()
+        raise
+    except (StaleDataError, IntegrityError, OperationalError) as exc:
+        db.session.rollback()
+        if isinstance(exc, OperationalError) and "locked" not in str(exc):
+            raise
+        current = db.session.get(Proposal, proposal_id)
+        raise StateConflict(
+            N_("Someone else changed this proposal at the same moment; please look again."),
+            state=current.state if current else "",
+        ) from exc
+    return proposal
+
+
+def write_history(proposal: Proposal, decision: Decision, user: User | None, now: datetime, record: dict):
+    payload = {**decision.payload, **record}
+    return write_history_row(proposal, decision.event, user, now, decision.from_state, decision.to_state, payload)
+
+
+def write_history_row(proposal, event, user, now, from_state, to_state, payload) -> HistoryEntry:
+    """Append one row to the proposal's history (its row lock is held, so the sequence is safe)."""
+    seq = db.session.scalar(
+        select(func.coalesce(func.max(HistoryEntry.seq), 0)).where(HistoryEntry.proposal_id == proposal.id)
+    )
+    entry = HistoryEntry(
+        proposal_id=proposal.id,
+        seq=seq + 1,
+        event=event,
+        actor_id=user.id if user else None,
+        at=now,
+        from_state=from_state,
+        to_state=to_state,
+        comment=payload.get("reason") or payload.get("comment") or payload.get("note"),
+        payload=payload,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+# -- applying decisions ---------------------------------------------------------------------------
+
+
+def apply(decision: Decision, proposal: Proposal, user: User | None, now: datetime) -> dict:
+    """Record what the event does beyond the state change; return what the history row should keep."""
+    record: dict = {}
+    handler = _HANDLERS.get(decision.event)
+    if handler is not None:
+        record = handler(decision, proposal, user, now) or {}
+    if "to_suggestion" in decision.effects:
+        proposal.kind = "suggestion"
+    if "number" in decision.effects:
+        proposal.number = _next_number(proposal.session_id)
+        record["number"] = proposal.number
+    proposal.state = decision.to_state
+    return record
+
+
+def _next_number(session_id: int) -> int:
+    """The session's next acceptance number: gapless, because it rolls back with the event."""
+    return db.session.execute(
+        update(CongressSession)
+        .where(CongressSession.id == session_id)
+        .values(last_number=CongressSession.last_number + 1)
+        .returning(CongressSession.last_number)
+    ).scalar_one()
+
+
+def _department(dept_id: int, field: str) -> OrgUnit:
+    unit = db.session.get(OrgUnit, dept_id)
+    if unit is None or unit.kind != "department" or not unit.active:
+        raise InvalidPayload({field: message(N_("No such department."))})
+    return unit
+
+
+def _own_assignment(proposal: Proposal, user: User) -> Assignment:
+    return next(a for a in proposal.active_assignments if a.department_id == user.department_id)
+
+
+def _on_submit(d, proposal, user, now):
+    proposal.submitted_at = now
+    if proposal.delegation_id is None:
+        proposal.delegation_id = proposal.author.delegation_id
+
+
+def _on_cosign(d, proposal, user, now):
+    proposal.cosignatures.append(Cosignature(user_id=user.id, comment=d.payload.get("comment"), created_at=now))
+
+
+def _on_decision(d, proposal, user, now):
+    proposal.decided_at = now
+
+
+def _on_merge(d, proposal, user, now):
+    target_id = d.payload["into_id"]
+    target = db.session.get(Proposal, target_id)
+    if target is None or not can_view(user, target) or target.id == proposal.id:
+        raise InvalidPayload({"into_id": message(N_("No such proposal to merge into."))})
+    if target.session_id != proposal.session_id or target.state not in MERGE_TARGET_STATES:
+        raise InvalidPayload(
+            {"into_id": message(N_("Only a proposal of the same session that is under review or accepted."))}
+        )
+    proposal.merged_into_id = target.id
+    proposal.decided_at = now
+
+
+def _on_assign(d, proposal, user, now):
+    lead_id = d.payload["lead_department_id"]
+    co_ids = d.payload.get("cohandler_department_ids", [])
+    _department(lead_id, "lead_department_id")
+    for dept_id in co_ids:
+        _department(dept_id, "cohandler_department_ids")
+    if lead_id in co_ids:
+        raise InvalidPayload({"cohandler_department_ids": message(N_("The lead department cannot also co-handle."))})
+    today = clock.local_date(now)
+    settings = proposal.session
+    ack = clock.add_working_days(today, settings.ack_days)
+    reply = clock.add_working_days(today, settings.reply_days)
+    for dept_id, role in [(lead_id, "lead"), *((c, "cohandler") for c in co_ids)]:
+        proposal.assignments.append(
+            Assignment(department_id=dept_id, role=role, assigned_at=now, ack_deadline=ack, reply_deadline=reply)
+        )
+    return {"ack_deadline": ack.isoformat(), "reply_deadline": reply.isoformat()}
+
+
+def _on_acknowledge(d, proposal, user, now):
+    _own_assignment(proposal, user).acknowledged_at = now
+
+
+def _on_decline(d, proposal, user, now):
+    for a in proposal.active_assignments:
+        a.ended_at = now
+
+
+def _on_progress(d, proposal, user, now):
+    proposal.progress_notes.append(
+        ProgressNote(department_id=user.department_id, user_id=user.id, note=d.payload["note"], created_at=now)
+    )
+
+
+def _on_countersign(d, proposal, user, now):
+    _own_assignment(proposal, user).countersignatures.append(
+        Countersignature(
+            round=proposal.rehandle_round, user_id=user.id, comment=d.payload.get("comment"), created_at=now
+        )
+    )
+
+
+def _on_reply(d, proposal, user, now):
+    lead = proposal.lead_assignment
+    proposal.replies.append(
+        Reply(
+            round=proposal.rehandle_round,
+            department_id=lead.department_id,
+            user_id=user.id,
+            text=d.payload["text"],
+            outcome=d.payload["outcome"],
+            contact=d.payload.get("contact"),
+            deadline=lead.reply_deadline,
+            created_at=now,
+        )
+    )
+    return {"on_time": clock.local_date(now) <= lead.reply_deadline}
+
+
+def _on_evaluate(d, proposal, user, now):
+    by_author = user.id == proposal.author_id
+    proposal.evaluations.append(
+        Evaluation(
+            round=proposal.rehandle_round,
+            user_id=user.id,
+            by_author=by_author,
+            rating=d.payload["rating"],
+            attitude=d.payload.get("attitude"),
+            comment=d.payload.get("comment"),
+            created_at=now,
+        )
+    )
+    if d.to_state == "in_progress":  # unsatisfied: handled again, with a fresh reply deadline
+        proposal.rehandle_round += 1
+        deadline = clock.add_working_days(clock.local_date(now), proposal.session.reply_days)
+        for a in proposal.active_assignments:
+            a.reply_deadline = deadline
+        return {"rehandle_round": proposal.rehandle_round, "reply_deadline": deadline.isoformat()}
+    if d.to_state == "closed":
+        proposal.final_rating = d.payload["rating"]
+        proposal.closed_at = now
+    return {}
+
+
+def _on_close_unrated(d, proposal, user, now):
+    proposal.final_rating = "no_response"
+    proposal.closed_at = now
+
+
+def _on_extend(d, proposal, user, now):
+    deadline = None
+    for a in proposal.active_assignments:
+        a.reply_deadline = clock.add_working_days(a.reply_deadline, d.payload["days"])
+        a.extended_days = d.payload["days"]
+        deadline = a.reply_deadline
+    return {"reply_deadline": deadline.isoformat() if deadline else None}
+
+
+_HANDLERS = {
+    "submit": _on_submit,
+    "cosign": _on_cosign,
+    "accept": _on_decision,
+    "convert": _on_decision,
+    "reject": _on_decision,
+    "merge": _on_merge,
+    "assign": _on_assign,
+    "acknowledge": _on_acknowledge,
+    "decline": _on_decline,
+    "progress": _on_progress,
+    "countersign": _on_countersign,
+    "reply": _on_reply,
+    "evaluate": _on_evaluate,
+    "close_unrated": _on_close_unrated,
+    "extend": _on_extend,
+}
+
+
+def available_events(proposal: Proposal, user: User) -> list[str]:
+    """The events `user` may fire on `proposal` now; what pages show as buttons and the API lists."""
+    return LIFECYCLE.available_events(proposal.facts(), user.actor(), proposal.session.settings())

@@ -1,0 +1,70 @@
+"""Who hears of an event: audiences resolved to users, written to the outbox with the event."""
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import HistoryEntry, Notification, Proposal, User, UserRole
+
+
+def _with_role(role: str) -> list[User]:
+    return list(db.session.scalars(select(User).join(UserRole).where(UserRole.role == role, User.active)))
+
+
+def _handlers(department_ids) -> list[User]:
+    if not department_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role == "department_handler", User.department_id.in_(department_ids), User.active)
+        )
+    )
+
+
+def recipients(audiences, proposal: Proposal, to_state: str) -> list[User]:
+    users: list[User] = []
+    for audience in audiences:
+        if audience == "author":
+            users.append(proposal.author)
+        elif audience == "cosigners":
+            users.extend(c.user for c in proposal.cosignatures)
+        elif audience == "cosign_invitees":
+            if to_state == "cosigning" and proposal.delegation_id:
+                users.extend(
+                    db.session.scalars(
+                        select(User)
+                        .join(UserRole)
+                        .where(UserRole.role == "delegate", User.delegation_id == proposal.delegation_id, User.active)
+                    )
+                )
+        elif audience in ("committee", "supervisors"):
+            users.extend(_with_role({"committee": "committee", "supervisors": "supervisor"}[audience]))
+        elif audience == "lead_department":
+            lead = proposal.lead_assignment
+            users.extend(_handlers([lead.department_id] if lead else []))
+        elif audience == "assigned_departments":
+            users.extend(_handlers([a.department_id for a in proposal.active_assignments]))
+    return users
+
+
+def queue(audiences, proposal: Proposal, entry: HistoryEntry, actor_id: int | None) -> list[Notification]:
+    """Add one notification per user told of this event (never the actor), in the open transaction."""
+    seen: set[int] = set()
+    rows = []
+    for user in recipients(audiences, proposal, entry.to_state):
+        if user.id in seen or user.id == actor_id:
+            continue
+        seen.add(user.id)
+        wants_mail = bool(user.email and user.email_notifications)
+        row = Notification(
+            user_id=user.id,
+            proposal_id=proposal.id,
+            event=entry.event,
+            history_id=entry.id,
+            created_at=entry.at,
+            email_state="pending" if wants_mail else "skipped",
+        )
+        db.session.add(row)
+        rows.append(row)
+    return rows

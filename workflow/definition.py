@@ -1,0 +1,219 @@
+"""The default lifecycle of a congress proposal (DOMAIN.md), as data.
+
+Each event lists who may fire it (names in predicates.WHO), its payload fields, requirements that
+must hold (predicates.REQUIREMENTS), and its transitions: sources, destination (None: the state
+stays) and conditions (predicates.CONDITIONS; a name prefixed with "!" must be false). The first
+transition whose conditions hold is taken. `notify` names the audiences told of the event.
+"""
+
+from .errors import N_
+from .payload import Choice, Integer, IntegerList, Text
+
+RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
+OUTCOMES = ("A", "B", "C")
+
+STATES = {
+    "draft": {"label": N_("Draft"), "stamp": N_("Draft")},
+    "cosigning": {"label": N_("Co-signing"), "stamp": N_("Awaiting co-signers")},
+    "delegation_review": {"label": N_("Delegation review"), "stamp": N_("Awaiting delegation")},
+    "review": {"label": N_("Under review"), "stamp": N_("Awaiting review")},
+    "accepted": {"label": N_("Accepted"), "stamp": N_("Accepted")},
+    "rejected": {"label": N_("Not accepted"), "stamp": N_("Not accepted"), "final": True},
+    "merged": {"label": N_("Merged"), "stamp": N_("Merged"), "final": True},
+    "withdrawn": {"label": N_("Withdrawn"), "stamp": N_("Withdrawn"), "final": True},
+    "assigned": {"label": N_("Assigned"), "stamp": N_("Assigned")},
+    "in_progress": {"label": N_("In progress"), "stamp": N_("Being handled")},
+    "replied": {"label": N_("Replied"), "stamp": N_("Awaiting rating")},
+    "closed": {"label": N_("Closed"), "stamp": N_("Closed")},
+    "archived": {"label": N_("Archived"), "stamp": N_("Archived"), "final": True},
+}
+
+_REASON = Text(required=True, max_length=2000)
+_COMMENT = Text(max_length=2000)
+
+EVENTS = {
+    "submit": {
+        "label": N_("Submit"),
+        "who": ["author"],
+        "transitions": [
+            {"source": ["draft"], "dest": "cosigning", "conditions": ["!enough_cosigners"]},
+            {"source": ["draft"], "dest": "delegation_review", "conditions": ["delegation_review_on"]},
+            {"source": ["draft"], "dest": "review"},
+        ],
+        "notify": ["cosign_invitees"],
+    },
+    "withdraw": {
+        "label": N_("Withdraw"),
+        "who": ["author"],
+        "payload": {"reason": _COMMENT},
+        "transitions": [{"source": ["draft", "cosigning", "delegation_review", "review"], "dest": "withdrawn"}],
+        "notify": ["cosigners"],
+    },
+    "cosign": {
+        "label": N_("Co-sign"),
+        "who": ["delegate_other_than_author"],
+        "requires": ["not_yet_cosigned"],
+        "payload": {"comment": _COMMENT},
+        "transitions": [
+            {"source": ["cosigning"], "dest": None, "conditions": ["!enough_cosigners"]},
+            {"source": ["cosigning"], "dest": "delegation_review", "conditions": ["delegation_review_on"]},
+            {"source": ["cosigning"], "dest": "review"},
+        ],
+        "notify": ["author"],
+    },
+    "close_cosigning": {
+        "label": N_("Close co-signing"),
+        "who": ["system"],
+        "requires": ["too_few_cosigners"],
+        "effects": ["to_suggestion"],
+        "transitions": [{"source": ["cosigning"], "dest": "review"}],
+        "notify": ["author"],
+    },
+    "forward": {
+        "label": N_("Forward"),
+        "who": ["head_of_authors_delegation"],
+        "payload": {"comment": _COMMENT},
+        "transitions": [{"source": ["delegation_review"], "dest": "review"}],
+        "notify": ["author"],
+    },
+    "send_back": {
+        "label": N_("Send back for revision"),
+        "who": ["committee", "head_of_authors_delegation"],
+        "payload": {"reason": _REASON},
+        "transitions": [
+            {"source": ["review"], "dest": "draft", "who": ["committee"]},
+            {"source": ["delegation_review"], "dest": "draft", "who": ["head_of_authors_delegation"]},
+        ],
+        "notify": ["author"],
+    },
+    "accept": {
+        "label": N_("Accept"),
+        "who": ["committee"],
+        "payload": {"comment": _COMMENT},
+        "effects": ["number"],
+        "transitions": [{"source": ["review"], "dest": "accepted"}],
+        "notify": ["author", "cosigners"],
+    },
+    "convert": {
+        "label": N_("Convert to suggestion"),
+        "who": ["committee"],
+        "payload": {"reason": _COMMENT},
+        "effects": ["number", "to_suggestion"],
+        "transitions": [{"source": ["review"], "dest": "accepted"}],
+        "notify": ["author", "cosigners"],
+    },
+    "reject": {
+        "label": N_("Reject"),
+        "who": ["committee"],
+        "payload": {"reason": _REASON},
+        "transitions": [{"source": ["review"], "dest": "rejected"}],
+        "notify": ["author", "cosigners"],
+    },
+    "merge": {
+        "label": N_("Merge"),
+        "who": ["committee"],
+        "payload": {"into_id": Integer(required=True), "comment": _COMMENT},
+        "transitions": [{"source": ["review"], "dest": "merged"}],
+        "notify": ["author", "cosigners"],
+    },
+    "assign": {
+        "label": N_("Assign"),
+        "who": ["committee"],
+        "payload": {
+            "lead_department_id": Integer(required=True),
+            "cohandler_department_ids": IntegerList(),
+            "comment": _COMMENT,
+        },
+        "transitions": [{"source": ["accepted"], "dest": "assigned"}],
+        "notify": ["assigned_departments"],
+    },
+    "acknowledge": {
+        "label": N_("Acknowledge"),
+        "who": ["assigned_handler"],
+        "requires": ["own_assignment_unacknowledged"],
+        "transitions": [
+            {"source": ["assigned"], "dest": "in_progress", "conditions": ["actor_is_lead"]},
+            {"source": ["assigned", "in_progress"], "dest": None, "conditions": ["!actor_is_lead"]},
+        ],
+        "notify": [],
+    },
+    "decline": {
+        "label": N_("Ask to return"),
+        "who": ["lead_handler"],
+        "payload": {"reason": _REASON},
+        "transitions": [{"source": ["assigned"], "dest": "accepted"}],
+        "notify": ["committee", "supervisors"],
+    },
+    "progress": {
+        "label": N_("Record progress"),
+        "who": ["assigned_handler"],
+        "payload": {"note": Text(required=True, max_length=4000)},
+        "transitions": [{"source": ["in_progress"], "dest": None}],
+        "notify": ["author"],
+    },
+    "countersign": {
+        "label": N_("Countersign"),
+        "who": ["cohandler"],
+        "requires": ["not_yet_countersigned"],
+        "payload": {"comment": _COMMENT},
+        "transitions": [{"source": ["in_progress"], "dest": None}],
+        "notify": ["lead_department"],
+    },
+    "reply": {
+        "label": N_("Reply"),
+        "who": ["lead_handler"],
+        "requires": ["all_countersigned"],
+        "payload": {
+            "text": Text(required=True, max_length=20000),
+            "outcome": Choice(required=True, choices=OUTCOMES),
+            "contact": Text(max_length=200),
+        },
+        "transitions": [{"source": ["in_progress"], "dest": "replied"}],
+        "notify": ["author", "cosigners"],
+    },
+    "evaluate": {
+        "label": N_("Rate the reply"),
+        "who": ["author_or_cosigner"],
+        "requires": ["not_yet_evaluated"],
+        "payload": {
+            "rating": Choice(required=True, choices=RATINGS),
+            "attitude": Choice(choices=RATINGS),
+            "comment": _COMMENT,
+        },
+        "transitions": [
+            {"source": ["replied"], "dest": None, "conditions": ["!actor_is_author"]},
+            {"source": ["replied"], "dest": "in_progress", "conditions": ["rated_unsatisfied", "rehandle_left"]},
+            {"source": ["replied"], "dest": "closed"},
+        ],
+        "notify": ["assigned_departments"],
+    },
+    "close_unrated": {
+        "label": N_("Close without rating"),
+        "who": ["system"],
+        "transitions": [{"source": ["replied"], "dest": "closed"}],
+        "notify": ["author"],
+    },
+    "urge": {
+        "label": N_("Urge"),
+        "who": ["supervisor"],
+        "payload": {"comment": _COMMENT},
+        "transitions": [{"source": ["assigned", "in_progress"], "dest": None}],
+        "notify": ["assigned_departments"],
+    },
+    "extend": {
+        "label": N_("Extend deadline"),
+        "who": ["supervisor"],
+        "requires": ["not_yet_extended"],
+        "payload": {"days": Integer(required=True, minimum=1, maximum=90), "reason": _REASON},
+        "transitions": [{"source": ["assigned", "in_progress"], "dest": None}],
+        "notify": ["assigned_departments"],
+    },
+    "archive": {
+        "label": N_("Archive"),
+        "who": ["committee", "union_admin"],
+        "transitions": [{"source": ["closed"], "dest": "archived"}],
+        "notify": [],
+    },
+}
+
+DEFAULT_LIFECYCLE = {"initial": "draft", "states": STATES, "events": EVENTS}

@@ -1,0 +1,264 @@
+"""One `transitions` machine built from the lifecycle definition, and the decision of events.
+
+`Lifecycle.decide()` is the engine's single entry point: given what is known of a proposal, who
+acts, the session's settings and a payload, it returns the `Decision` (destination, cleaned payload,
+effects, audiences to notify) or raises a typed refusal. It changes nothing itself; the application
+applies a decision, its history row and its notifications in one database transaction.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from transitions import Machine
+
+from .errors import N_, DefinitionError, PermissionDenied, StateConflict, UnknownEvent
+from .facts import SYSTEM, Actor, Facts, Settings
+from .payload import Field, validate
+from .predicates import CONDITIONS, REQUIREMENTS, WHO
+
+KNOWN_EFFECTS = {"number", "to_suggestion"}
+KNOWN_AUDIENCES = {
+    "author",
+    "cosigners",
+    "cosign_invitees",
+    "committee",
+    "supervisors",
+    "lead_department",
+    "assigned_departments",
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple[str, ...]
+    dest: str | None
+    who: tuple[str, ...]
+    conditions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    label: str
+    who: tuple[str, ...]
+    requires: tuple[str, ...]
+    payload: dict[str, Field]
+    effects: tuple[str, ...]
+    notify: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+
+    @property
+    def sources(self) -> set[str]:
+        return {s for t in self.transitions for s in t.sources}
+
+    @property
+    def is_system(self) -> bool:
+        return self.who == (SYSTEM,)
+
+
+@dataclass(frozen=True)
+class Decision:
+    event: str
+    from_state: str
+    to_state: str
+    payload: dict
+    effects: tuple[str, ...]
+    notify: tuple[str, ...]
+
+
+class _Subject:
+    """What the machine is bound to for one call: just the state and the call's context."""
+
+    def __init__(self, state: str):
+        self.state = state
+
+
+def _condition(name: str):
+    negate = name.startswith("!")
+    check = CONDITIONS[name.lstrip("!")]
+
+    def run(event_data) -> bool:
+        ctx = event_data.kwargs
+        result = check(ctx["facts"], ctx["actor"], ctx["settings"], ctx["payload"], event_data.event.name)
+        return bool(result) is not negate
+
+    return run
+
+
+def _who(names: Iterable[str]):
+    names = tuple(names)
+
+    def run(event_data) -> bool:
+        return any(WHO[n](event_data.kwargs["actor"], event_data.kwargs["facts"]) for n in names)
+
+    return run
+
+
+class Lifecycle:
+    """A checked lifecycle definition and the one machine built from it."""
+
+    def __init__(self, definition: dict):
+        self.initial: str = definition["initial"]
+        self.states: dict[str, dict] = dict(definition["states"])
+        self.events: dict[str, Event] = {}
+        for name, spec in definition["events"].items():
+            self.events[name] = self._event(name, spec)
+        self._check()
+        self.machine = Machine(
+            model=None,
+            states=list(self.states),
+            initial=self.initial,
+            auto_transitions=False,
+            send_event=True,
+            ignore_invalid_triggers=False,
+        )
+        for event in self.events.values():
+            for t in event.transitions:
+                self.machine.add_transition(
+                    event.name,
+                    list(t.sources),
+                    t.dest if t.dest is not None else None,
+                    conditions=[_who(t.who)] + [_condition(c) for c in t.conditions],
+                )
+
+    @staticmethod
+    def _event(name: str, spec: dict) -> Event:
+        who = tuple(spec.get("who") or ())
+        transitions = tuple(
+            Transition(
+                sources=tuple(t["source"]),
+                dest=t.get("dest"),
+                who=tuple(t.get("who") or who),
+                conditions=tuple(t.get("conditions") or ()),
+            )
+            for t in spec.get("transitions") or ()
+        )
+        return Event(
+            name=name,
+            label=spec.get("label", name),
+            who=who,
+            requires=tuple(spec.get("requires") or ()),
+            payload=dict(spec.get("payload") or {}),
+            effects=tuple(spec.get("effects") or ()),
+            notify=tuple(spec.get("notify") or ()),
+            transitions=transitions,
+        )
+
+    def _check(self) -> None:
+        problems = []
+        if self.initial not in self.states:
+            problems.append(f"initial state {self.initial!r} is not a state")
+        for event in self.events.values():
+            where = f"event {event.name!r}"
+            if not event.who:
+                problems.append(f"{where} names no role that may fire it")
+            if not event.transitions:
+                problems.append(f"{where} has no transitions")
+            for n in event.who:
+                if n not in WHO:
+                    problems.append(f"{where}: unknown role {n!r}")
+            for n in event.requires:
+                if n not in REQUIREMENTS:
+                    problems.append(f"{where}: unknown requirement {n!r}")
+            for n in event.effects:
+                if n not in KNOWN_EFFECTS:
+                    problems.append(f"{where}: unknown effect {n!r}")
+            for n in event.notify:
+                if n not in KNOWN_AUDIENCES:
+                    problems.append(f"{where}: unknown audience {n!r}")
+            for t in event.transitions:
+                for s in (*t.sources, *([t.dest] if t.dest else [])):
+                    if s not in self.states:
+                        problems.append(f"{where}: unknown state {s!r}")
+                for n in t.who:
+                    if n not in WHO:
+                        problems.append(f"{where}: unknown role {n!r}")
+                for c in t.conditions:
+                    if c.lstrip("!") not in CONDITIONS:
+                        problems.append(f"{where}: unknown condition {c!r}")
+        reachable = {self.initial}
+        frontier = [self.initial]
+        while frontier:
+            state = frontier.pop()
+            for event in self.events.values():
+                for t in event.transitions:
+                    if state in t.sources and t.dest and t.dest not in reachable:
+                        reachable.add(t.dest)
+                        frontier.append(t.dest)
+        for state in self.states:
+            if state not in reachable:
+                problems.append(f"state {state!r} cannot be reached from {self.initial!r}")
+        if problems:
+            raise DefinitionError("invalid lifecycle definition: " + "; ".join(problems))
+
+    @classmethod
+    def from_events(cls, initial: str, states: dict, events: list[tuple[str, dict]]) -> "Lifecycle":
+        """Build from a list of (name, spec) pairs so duplicate names are caught."""
+        seen: set[str] = set()
+        for name, _ in events:
+            if name in seen:
+                raise DefinitionError(f"invalid lifecycle definition: duplicate event {name!r}")
+            seen.add(name)
+        return cls({"initial": initial, "states": states, "events": dict(events)})
+
+    # -- asking ------------------------------------------------------------------------------
+
+    def event(self, name: str) -> Event:
+        try:
+            return self.events[name]
+        except KeyError:
+            raise UnknownEvent(N_("Unknown event %(event)s."), event=name) from None
+
+    def available_events(self, facts: Facts, actor: Actor, settings: Settings) -> list[str]:
+        """The events this actor could fire now (payload aside), in definition order."""
+        return [
+            e.name for e in self.events.values() if not e.is_system and self._refusal(e, facts, actor, settings) is None
+        ]
+
+    def _refusal(self, event: Event, facts: Facts, actor: Actor, settings: Settings) -> Exception | None:
+        if not any(WHO[n](actor, facts) for n in event.who):
+            return PermissionDenied(N_("You may not %(event)s this proposal."), event=event.name)
+        here = [t for t in event.transitions if facts.state in t.sources]
+        if not here:
+            return StateConflict(
+                N_("The proposal is %(state)s: %(event)s is not possible now."),
+                state=facts.state,
+                available=(),
+                event=event.name,
+            )
+        if not any(WHO[n](actor, facts) for t in here for n in t.who):
+            return PermissionDenied(N_("You may not %(event)s this proposal now."), event=event.name)
+        for name in event.requires:
+            check, message = REQUIREMENTS[name]
+            if not check(facts, actor, settings):
+                return StateConflict(message, state=facts.state)
+        return None
+
+    def decide(self, event_name: str, facts: Facts, actor: Actor, settings: Settings, payload=None) -> Decision:
+        """Decide what firing `event_name` does, or raise why it may not happen."""
+        event = self.event(event_name)
+        refusal = self._refusal(event, facts, actor, settings)
+        if refusal is not None:
+            if isinstance(refusal, StateConflict):
+                refusal.available = self.available_events(facts, actor, settings)
+            raise refusal
+        clean = validate(event.payload, payload)
+        subject = _Subject(facts.state)
+        moved = self.machine.events[event.name].trigger(
+            subject, facts=facts, actor=actor, settings=settings, payload=clean
+        )
+        if not moved:  # no transition's conditions held: a definition without a fallback
+            raise StateConflict(
+                N_("The proposal is %(state)s: %(event)s is not possible now."),
+                state=facts.state,
+                available=self.available_events(facts, actor, settings),
+                event=event.name,
+            )
+        return Decision(
+            event=event.name,
+            from_state=facts.state,
+            to_state=subject.state,
+            payload=clean,
+            effects=event.effects,
+            notify=event.notify,
+        )

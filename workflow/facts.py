@@ -1,0 +1,63 @@
+"""What the engine knows of a proposal, an actor and a session: plain immutable values.
+
+The application builds these from its records; the engine never touches a database.
+"""
+
+from dataclasses import dataclass, field
+
+ROLES = (
+    "worker",
+    "delegate",
+    "delegation_head",
+    "committee",
+    "department_handler",
+    "supervisor",
+    "union_admin",
+    "leader",
+)
+
+SYSTEM = "system"  # the pseudo-role of scheduled events (tick)
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int | None
+    roles: frozenset[str]
+    department_id: int | None = None
+    delegation_id: int | None = None
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(id=None, roles=frozenset({SYSTEM}))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A congress session's settings that change the lifecycle (defaults as in DOMAIN.md)."""
+
+    min_cosigners: int = 2
+    delegation_review: bool = False
+    max_rehandle: int = 2
+    ack_days: int = 5
+    reply_days: int = 30
+    feedback_days: int = 15
+    remind_days_before: int = 3
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The state of one proposal as far as guards need to know it."""
+
+    state: str
+    author_id: int
+    delegation_id: int | None = None
+    kind: str = "proposal"
+    cosigner_ids: frozenset[int] = frozenset()
+    lead_department_id: int | None = None
+    cohandler_department_ids: frozenset[int] = frozenset()
+    acknowledged_department_ids: frozenset[int] = frozenset()
+    countersigned_department_ids: frozenset[int] = frozenset()  # in the present handling round
+    evaluator_ids: frozenset[int] = frozenset()  # who rated the present reply
+    rehandle_round: int = 0
+    extended: bool = False
+    extra: dict = field(default_factory=dict, compare=False)

@@ -1,0 +1,110 @@
+"""Named pure predicates the lifecycle definition refers to.
+
+`WHO` answers "is this actor one of the people this event is for?"; `CONDITIONS` choose between
+the destinations of one event; `REQUIREMENTS` refuse an event the state of things does not allow
+yet, each with the message shown to the actor. Every function returns a real bool.
+"""
+
+from collections.abc import Callable
+
+from .errors import N_
+from .facts import SYSTEM, Actor, Facts, Settings
+
+
+def _is_author(a: Actor, f: Facts) -> bool:
+    return a.id is not None and a.id == f.author_id
+
+
+def _has(role: str) -> Callable[[Actor, Facts], bool]:
+    def check(a: Actor, f: Facts) -> bool:
+        return role in a.roles
+
+    check.__name__ = role
+    return check
+
+
+def _assigned(a: Actor, f: Facts) -> bool:
+    return (
+        "department_handler" in a.roles
+        and a.department_id is not None
+        and (a.department_id == f.lead_department_id or a.department_id in f.cohandler_department_ids)
+    )
+
+
+def _lead_handler(a: Actor, f: Facts) -> bool:
+    return "department_handler" in a.roles and a.department_id is not None and a.department_id == f.lead_department_id
+
+
+def _cohandler(a: Actor, f: Facts) -> bool:
+    return (
+        "department_handler" in a.roles
+        and a.department_id is not None
+        and a.department_id in f.cohandler_department_ids
+    )
+
+
+WHO: dict[str, Callable[[Actor, Facts], bool]] = {
+    "author": _is_author,
+    "delegate_other_than_author": lambda a, f: "delegate" in a.roles and not _is_author(a, f),
+    "head_of_authors_delegation": lambda a, f: (
+        "delegation_head" in a.roles and a.delegation_id is not None and a.delegation_id == f.delegation_id
+    ),
+    "committee": _has("committee"),
+    "supervisor": _has("supervisor"),
+    "union_admin": _has("union_admin"),
+    "assigned_handler": _assigned,
+    "lead_handler": _lead_handler,
+    "cohandler": _cohandler,
+    "author_or_cosigner": lambda a, f: _is_author(a, f) or (a.id is not None and a.id in f.cosigner_ids),
+    SYSTEM: _has(SYSTEM),
+}
+
+
+def _cosigners_after(f: Facts, event: str) -> int:
+    return len(f.cosigner_ids) + (1 if event == "cosign" else 0)
+
+
+CONDITIONS: dict[str, Callable[[Facts, Actor, Settings, dict, str], bool]] = {
+    # true when the co-signatures (counting the one being added) reach the session's threshold
+    "enough_cosigners": lambda f, a, s, p, e: _cosigners_after(f, e) >= s.min_cosigners,
+    "delegation_review_on": lambda f, a, s, p, e: bool(s.delegation_review),
+    "actor_is_lead": lambda f, a, s, p, e: _lead_handler(a, f),
+    "actor_is_author": lambda f, a, s, p, e: _is_author(a, f),
+    "rated_unsatisfied": lambda f, a, s, p, e: p.get("rating") == "unsatisfied",
+    "rehandle_left": lambda f, a, s, p, e: f.rehandle_round < s.max_rehandle,
+}
+
+REQUIREMENTS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = {
+    "not_yet_cosigned": (
+        lambda f, a, s: a.id not in f.cosigner_ids,
+        N_("You have already co-signed this proposal."),
+    ),
+    "own_assignment_unacknowledged": (
+        lambda f, a, s: a.department_id not in f.acknowledged_department_ids,
+        N_("Your department has already acknowledged this assignment."),
+    ),
+    "not_yet_countersigned": (
+        lambda f, a, s: a.department_id not in f.countersigned_department_ids,
+        N_("Your department has already countersigned this reply."),
+    ),
+    "all_countersigned": (
+        lambda f, a, s: f.cohandler_department_ids <= f.countersigned_department_ids,
+        N_("Every co-handling department must countersign before the reply is sent."),
+    ),
+    "lead_acknowledged": (
+        lambda f, a, s: f.lead_department_id in f.acknowledged_department_ids,
+        N_("The lead department has not acknowledged the assignment yet."),
+    ),
+    "not_yet_evaluated": (
+        lambda f, a, s: a.id not in f.evaluator_ids,
+        N_("You have already rated this reply."),
+    ),
+    "not_yet_extended": (
+        lambda f, a, s: not f.extended,
+        N_("The deadline has already been extended once."),
+    ),
+    "too_few_cosigners": (
+        lambda f, a, s: len(f.cosigner_ids) < s.min_cosigners,
+        N_("The proposal already has enough co-signers."),
+    ),
+}
