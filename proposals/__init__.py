@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
