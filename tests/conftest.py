@@ -20,10 +20,21 @@ PASSWORD = "password123"
 _counter = itertools.count(1)
 
 
+def app_config(url: str, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap: tests create thousands of users
+        **overrides,
+    }
+
+
 @pytest.fixture
 def app(tmp_path):
     url = databases.fresh_url(tmp_path)
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    app = create_app(app_config(url))
     with app.app_context():
         databases.reset(db)
         for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
@@ -59,14 +70,15 @@ class Factory:
         data = {"username": username or f"user{n}", "name": fields.pop("name", f"用户{n}"), "password": PASSWORD}
         return create_user({**data, "roles": list(roles or ("worker",)), **fields})
 
-    def session(self, **settings):
-        if settings or self._session is None:
-            n = next(_counter)
-            s = create_session({"code": f"S{n}", "name": f"第十届职代会第{n}次会议", **settings})
-            if not settings:
-                self._session = s
-            return s
+    def session(self):
+        """The default session of this test, created on first use."""
+        if self._session is None:
+            self._session = self.new_session()
         return self._session
+
+    def new_session(self, **settings):
+        n = next(_counter)
+        return create_session({"code": f"S{n}", "name": f"第十届职代会第{n}次会议", **settings})
 
     def proposal(self, author: User | None = None, session=None, **fields) -> Proposal:
         author = author or self.user("worker")

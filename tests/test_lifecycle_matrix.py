@@ -1,0 +1,157 @@
+"""The whole state x event x role table, fired through the real operation.
+
+ALLOWED is written by hand from DOMAIN.md: for each state, which people may fire which event and
+where the proposal goes. Every other combination must be refused without changing anything:
+NotFound where the person may not see the proposal, PermissionDenied where the person is never one
+who fires this event on this proposal, StateConflict where they are but the state does not allow it.
+"""
+
+import pytest
+from sqlalchemy import func, select
+
+from proposals.access import can_view
+from proposals.extensions import db
+from proposals.models import HistoryEntry, Notification, Proposal
+from proposals.operations import NotFound, fire_event
+from workflow import LIFECYCLE, PermissionDenied, StateConflict
+
+STATES = [s for s in LIFECYCLE.states if s != "delegation_review"]  # off by default: see test_settings
+EVENTS = [e.name for e in LIFECYCLE.events.values() if not e.is_system]
+
+REASON = {"reason": "理由充分。"}
+PAYLOADS = {
+    "reject": REASON,
+    "send_back": REASON,
+    "decline": REASON,
+    "merge": None,  # filled with a real target at run time
+    "assign": None,
+    "progress": {"note": "已召开专题会研究。"},
+    "reply": {"text": "已按建议落实。", "outcome": "A"},
+    "evaluate": {"rating": "satisfied", "attitude": "satisfied"},
+    "extend": {"days": 5, "reason": "需协调预算。"},
+}
+
+# state -> event -> {person: destination}
+ALLOWED = {
+    "draft": {"submit": {"author": "cosigning"}, "withdraw": {"author": "withdrawn"}},
+    "cosigning": {
+        "withdraw": {"author": "withdrawn"},
+        "cosign": {"delegate1": "cosigning", "delegate2": "cosigning", "delegate3": "cosigning", "head": "cosigning"},
+    },
+    "review": {
+        "withdraw": {"author": "withdrawn"},
+        "send_back": {"committee": "draft"},
+        "accept": {"committee": "accepted"},
+        "convert": {"committee": "accepted"},
+        "reject": {"committee": "rejected"},
+        "merge": {"committee": "merged"},
+    },
+    "accepted": {"assign": {"committee": "assigned"}},
+    "assigned": {
+        "acknowledge": {"lead": "in_progress", "cohandler": "assigned"},
+        "decline": {"lead": "accepted"},
+        "urge": {"supervisor": "assigned"},
+        "extend": {"supervisor": "assigned"},
+    },
+    "in_progress": {
+        "acknowledge": {"cohandler": "in_progress"},
+        "progress": {"lead": "in_progress", "cohandler": "in_progress"},
+        "countersign": {"cohandler": "in_progress"},
+        "urge": {"supervisor": "in_progress"},
+        "extend": {"supervisor": "in_progress"},
+    },
+    "replied": {"evaluate": {"author": "closed", "delegate1": "replied", "delegate2": "replied"}},
+    "closed": {"archive": {"committee": "archived", "admin": "archived"}},
+}
+
+# the event is possible in this state, but it is someone else's step: permission, not conflict
+OTHERS_TURN = {("review", "send_back", "head")}
+
+HANDLED = {"assigned", "in_progress", "replied", "closed", "archived"}
+COSIGNED = {"review", "accepted", "rejected", "merged", *HANDLED}
+
+
+def could_ever(person: str, event: str, state: str) -> bool:
+    """Whether `person` is one of those who fire `event` on this proposal at all (state aside)."""
+    always = {
+        "submit": {"author"},
+        "withdraw": {"author"},
+        "cosign": {"delegate1", "delegate2", "delegate3", "head"},
+        "forward": {"head"},
+        "send_back": {"committee", "head"},
+        "accept": {"committee"},
+        "convert": {"committee"},
+        "reject": {"committee"},
+        "merge": {"committee"},
+        "assign": {"committee"},
+        "urge": {"supervisor"},
+        "extend": {"supervisor"},
+        "archive": {"committee", "admin"},
+        "evaluate": {"author"},
+    }.get(event, set())
+    if state in HANDLED:  # departments are assigned only from then on
+        always |= {
+            "acknowledge": {"lead", "cohandler"},
+            "progress": {"lead", "cohandler"},
+            "decline": {"lead"},
+            "reply": {"lead"},
+            "countersign": {"cohandler"},
+        }.get(event, set())
+    if state in COSIGNED and event == "evaluate":
+        always |= {"delegate1", "delegate2"}
+    return person in always
+
+
+def snapshot(proposal_id: int) -> tuple:
+    history = db.session.scalar(
+        select(func.count()).select_from(HistoryEntry).where(HistoryEntry.proposal_id == proposal_id)
+    )
+    notes = db.session.scalar(select(func.count()).select_from(Notification))
+    row = db.session.execute(select(Proposal.state, Proposal.version).where(Proposal.id == proposal_id)).one()
+    return history, notes, tuple(row)
+
+
+def payload_for(event: str, cast) -> dict | None:
+    if event == "merge":
+        if not hasattr(cast, "merge_target"):
+            cast.merge_target = cast.proposal_in("review", title="合并目标")
+        return {"into_id": cast.merge_target.id}
+    if event == "assign":
+        return {"lead_department_id": cast.lead_dept.id, "cohandler_department_ids": [cast.co_dept.id]}
+    return PAYLOADS.get(event)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_state_event_role_table(state, cast, subtests):
+    people = cast.people()
+    proposal = cast.proposal_in(state)
+    for event in EVENTS:
+        for name, person in people.items():
+            with subtests.test(state=state, event=event, person=name):
+                allowed = ALLOWED.get(state, {}).get(event, {})
+                payload = payload_for(event, cast)
+                before = snapshot(proposal.id)
+                if name in allowed:
+                    fired = fire_event(proposal.id, event, person, payload)
+                    assert fired.state == allowed[name]
+                    last = fired.history[-1]
+                    assert (last.event, last.from_state, last.to_state) == (event, state, allowed[name])
+                    assert snapshot(proposal.id)[0] == before[0] + 1
+                    proposal = cast.proposal_in(state)  # a fresh one for the next combination
+                    continue
+                db.session.expire_all()
+                if not can_view(person, db.session.get(Proposal, proposal.id)):
+                    expected = NotFound
+                elif not could_ever(name, event, state) or (state, event, name) in OTHERS_TURN:
+                    expected = PermissionDenied
+                else:
+                    expected = StateConflict
+                with pytest.raises(expected):
+                    fire_event(proposal.id, event, person, payload)
+                assert snapshot(proposal.id) == before, "a refused event changed something"
+
+
+def test_every_state_and_event_is_covered():
+    assert set(ALLOWED) <= set(STATES)
+    covered = {event for events in ALLOWED.values() for event in events}
+    assert covered | {"forward", "reply"} == set(EVENTS)  # forward: delegation review; reply: test_rules
