@@ -28,6 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     auth.init_app(app)
     cli.init_app(app)
+    from . import api, web
+
+    api.init_app(app)
+    web.init_app(app)
     return app
 
 

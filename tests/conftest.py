@@ -108,7 +108,7 @@ class Cast:
         self.lead_dept = make.unit("department")
         self.co_dept = make.unit("department")
         self.other_dept = make.unit("department")
-        self.author = make.user("worker", delegation_id=self.delegation.id)
+        self.author = make.user("worker", delegation_id=self.delegation.id, name="提案人甲")
         self.delegate1 = make.user("delegate", delegation_id=self.delegation.id)
         self.delegate2 = make.user("delegate")
         self.delegate3 = make.user("delegate")

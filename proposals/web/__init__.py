@@ -1,0 +1,58 @@
+"""The web pages, by area: each module of this package with a blueprint `bp` is registered, and its
+`NAV` entries appear in the main menu for the roles they name. Pages call the same operations as
+the JSON API and hold no rules of their own.
+"""
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+
+from flask_babel import gettext
+from flask_login import current_user
+
+from workflow.errors import N_
+
+from ..i18n import event_label
+from .event_forms import CHOICE_LABELS
+
+HISTORY_LABELS = {"create": N_("Draft written"), "edit": N_("Draft edited")}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str  # msgid
+    roles: tuple[str, ...] = ()  # empty: everyone logged in
+    order: int = 50
+
+
+_NAV: list[NavItem] = []
+
+
+def nav_items() -> list[NavItem]:
+    """The main menu for the current user."""
+    if not current_user.is_authenticated:
+        return []
+    return [item for item in _NAV if not item.roles or current_user.has_role(*item.roles)]
+
+
+def choice_label(value: str) -> str:
+    """How a rating or reply class reads on a page."""
+    return gettext(CHOICE_LABELS[value]) if value in CHOICE_LABELS else value
+
+
+def history_label(event: str) -> str:
+    return gettext(HISTORY_LABELS[event]) if event in HISTORY_LABELS else event_label(event)
+
+
+def init_app(app) -> None:
+    _NAV.clear()
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
+        _NAV.extend(getattr(module, "NAV", ()))
+    _NAV.sort(key=lambda item: item.order)
+    app.add_template_global(nav_items)
+    app.add_template_global(choice_label)
+    app.add_template_global(history_label)

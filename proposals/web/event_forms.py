@@ -1,0 +1,109 @@
+"""A form for each lifecycle event, generated from the event's payload fields in the engine.
+
+The page holds no rules: these forms only parse what was typed; the engine validates it and its
+field errors are put back next to the fields.
+"""
+
+from flask_babel import lazy_gettext
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+
+from workflow import LIFECYCLE, OUTCOMES, RATINGS
+from workflow.errors import N_
+from workflow.payload import Choice, Integer, IntegerList, Text
+
+from ..extensions import db
+from ..i18n import translate
+from ..models import OrgUnit
+
+FIELD_LABELS = {
+    "reason": N_("Reason"),
+    "comment": N_("Comment"),
+    "note": N_("Progress note"),
+    "text": N_("Reply"),
+    "outcome": N_("Outcome"),
+    "contact": N_("Contact person and telephone"),
+    "rating": N_("Result of the handling"),
+    "attitude": N_("Attitude of the department"),
+    "days": N_("Working days to add"),
+    "into_id": N_("Merge into proposal (ID)"),
+    "lead_department_id": N_("Lead department"),
+    "cohandler_department_ids": N_("Co-handling departments"),
+}
+CHOICE_LABELS = {
+    "A": N_("A: solved or adopted"),
+    "B": N_("B: being solved, or planned with a date"),
+    "C": N_("C: cannot be solved now, kept for reference"),
+    "satisfied": N_("Satisfied"),
+    "basically_satisfied": N_("Basically satisfied"),
+    "unsatisfied": N_("Unsatisfied"),
+}
+LONG_TEXT = 500  # longer texts get a text area
+assert set(CHOICE_LABELS) >= set(OUTCOMES) | set(RATINGS)
+
+
+class MultiCheckbox(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _departments() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "department", OrgUnit.active).order_by(OrgUnit.name)
+    )
+    return [(unit_id, name) for unit_id, name in rows]
+
+
+def event_form(event_name: str, formdata=None, prefix: str | None = None) -> FlaskForm:
+    """The form for `event_name`: one input per payload field, required ones marked."""
+    event = LIFECYCLE.event(event_name)
+
+    class EventForm(FlaskForm):
+        pass
+
+    for name, spec in event.payload.items():
+        label = lazy_gettext(FIELD_LABELS.get(name, name))
+        render_kw = {"required": True} if spec.required else {}
+        if name in ("lead_department_id",):
+            field = SelectField(label, coerce=int, choices=_departments(), render_kw=render_kw)
+        elif isinstance(spec, IntegerList):
+            field = MultiCheckbox(label, coerce=int, choices=_departments())
+        elif isinstance(spec, Choice):
+            choices = [(c, lazy_gettext(CHOICE_LABELS.get(c, c))) for c in spec.choices]
+            field = RadioField(label, choices=choices, validate_choice=False, render_kw=render_kw)
+        elif isinstance(spec, Integer):
+            field = IntegerField(label, render_kw={**render_kw, "min": spec.minimum, "max": spec.maximum})
+        elif isinstance(spec, Text) and spec.max_length > LONG_TEXT:
+            field = TextAreaField(label, render_kw={**render_kw, "maxlength": spec.max_length, "rows": 4})
+        else:
+            field = StringField(label, render_kw={**render_kw, "maxlength": getattr(spec, "max_length", 200)})
+        setattr(EventForm, name, field)
+    form = EventForm(formdata=formdata, prefix=prefix or f"{event_name}-")
+    for name, spec in event.payload.items():
+        form[name].flags.required = spec.required
+    return form
+
+
+def payload_of(form: FlaskForm, event_name: str) -> dict:
+    """What the user filled in, as the engine's payload (empty inputs left out)."""
+    payload = {}
+    for name in LIFECYCLE.event(event_name).payload:
+        field = form[name]
+        value = field.data
+        if isinstance(field, IntegerField) and field.raw_data and value is None:
+            value = field.raw_data[0]  # not a number: let the engine say so next to the field
+        if value in (None, "", []):
+            continue
+        payload[name] = value
+    return payload
+
+
+def put_errors(form: FlaskForm, fields: dict) -> None:
+    """Show the engine's field errors next to the fields."""
+    for name, message in fields.items():
+        target = form[name] if name in form else None
+        if target is not None:
+            target.errors = [*(target.errors or []), translate(message)]
+        else:
+            form.form_errors.append(translate(message))

@@ -1,0 +1,54 @@
+"""The proposal form (提案表)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+
+from ..extensions import db
+from ..models import Category, CongressSession, OrgUnit
+
+
+class ProposalForm(FlaskForm):
+    session_id = SelectField(_l("Congress session"), coerce=int)
+    title = StringField(_l("Subject"), render_kw={"maxlength": 200, "required": True, "autocomplete": "off"})
+    reason = TextAreaField(_l("Reasons"), render_kw={"rows": 6, "required": True, "maxlength": 20000})
+    measures = TextAreaField(_l("Proposed measures"), render_kw={"rows": 6, "required": True, "maxlength": 20000})
+    category = SelectField(_l("Category"))
+    desired_department_id = SelectField(_l("Desired handling department (advisory)"), coerce=int)
+    confidential = BooleanField(_l("Keep my name confidential from departments and public pages"))
+    save = SubmitField(_l("Save draft"))
+    submit_now = SubmitField(_l("Save and submit"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session_id.choices = [
+            (s.id, s.name)
+            for s in db.session.scalars(
+                select(CongressSession).where(CongressSession.is_open).order_by(CongressSession.id.desc())
+            )
+        ]
+        self.category.choices = [
+            (c.code, c.name) for c in db.session.scalars(select(Category).order_by(Category.position, Category.id))
+        ]
+        self.desired_department_id.choices = [(0, "—")] + [
+            (u.id, u.name)
+            for u in db.session.scalars(
+                select(OrgUnit).where(OrgUnit.kind == "department", OrgUnit.active).order_by(OrgUnit.name)
+            )
+        ]
+        for name in ("session_id", "title", "reason", "measures", "category"):
+            self[name].flags.required = True
+
+    def payload(self, *, with_session: bool = True) -> dict:
+        data = {
+            "title": self.title.data or "",
+            "reason": self.reason.data or "",
+            "measures": self.measures.data or "",
+            "category": self.category.data or "",
+            "confidential": bool(self.confidential.data),
+            "desired_department_id": self.desired_department_id.data or None,
+        }
+        if with_session:
+            data["session_id"] = self.session_id.data
+        return data

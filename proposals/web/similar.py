@@ -1,0 +1,40 @@
+"""Finding proposals with similar titles, so an author can co-sign one instead of writing it again."""
+
+from sqlalchemy import case, literal, select
+
+from ..access import visible_filter
+from ..extensions import db
+from ..models import Proposal, User
+
+MAX_GRAMS = 12
+SHOWN = 5
+NOISE = set("关于的和与及对进一步加强提案建议")  # characters every title has: they prove nothing
+
+
+def grams(title: str) -> list[str]:
+    """The title's two-character pieces (Chinese has no spaces), noise dropped, at most MAX_GRAMS."""
+    text = "".join(ch for ch in (title or "") if ch.isalnum())
+    pieces = []
+    for i in range(len(text) - 1):
+        gram = text[i : i + 2]
+        if not set(gram) <= NOISE and gram not in pieces:
+            pieces.append(gram)
+    return pieces[:MAX_GRAMS]
+
+
+def similar_titles(title: str | None, *, user: User, exclude: int | None = None) -> list[Proposal]:
+    """Visible, submitted proposals of any session whose titles share at least half the pieces."""
+    pieces = grams(title or "")
+    if len(pieces) < 2:
+        return []
+    score = sum((case((Proposal.title.contains(g, autoescape=True), 1), else_=0) for g in pieces), literal(0))
+    needed = max(2, (len(pieces) + 1) // 2)
+    stmt = (
+        select(Proposal)
+        .where(visible_filter(user), Proposal.state.notin_(("draft", "withdrawn")), score >= needed)
+        .order_by(score.desc(), Proposal.id.desc())
+        .limit(SHOWN)
+    )
+    if exclude is not None:
+        stmt = stmt.where(Proposal.id != exclude)
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,111 @@
+"""The proposal pages, through the Flask test client."""
+
+import pytest
+
+from proposals.extensions import db
+from proposals.models import Proposal
+
+from .conftest import PASSWORD
+
+
+def login(client, user):
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.text
+
+
+def test_author_writes_saves_and_submits(client, cast):
+    login(client, cast.author)
+    page = client.get("/proposals/new")
+    assert page.status_code == 200 and "提案" in page.text
+    data = {
+        "session_id": cast.session.id,
+        "title": "关于增设夜班休息室的提案",
+        "reason": "夜班职工无处休息。",
+        "measures": "在二号楼设休息室。",
+        "category": "welfare",
+        "desired_department_id": cast.lead_dept.id,
+        "save": "1",
+    }
+    response = client.post("/proposals/new", data=data)
+    assert response.status_code == 302
+    proposal = db.session.scalar(db.select(Proposal).order_by(Proposal.id.desc()))
+    assert (proposal.state, proposal.desired_department_id) == ("draft", cast.lead_dept.id)
+    page = client.get(response.location)
+    assert "草稿" in page.text and "提交" in page.text
+    response = client.post(f"/proposals/{proposal.id}/events/submit", data={})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Proposal, proposal.id).state == "cosigning"
+
+
+def test_form_errors_keep_what_was_typed_and_change_nothing(client, cast):
+    login(client, cast.author)
+    before = db.session.query(Proposal).count()
+    response = client.post(
+        "/proposals/new",
+        data={
+            "session_id": cast.session.id,
+            "title": "只写了标题",
+            "reason": "",
+            "measures": "",
+            "category": "welfare",
+            "save": "1",
+        },
+    )
+    assert response.status_code == 422
+    assert "只写了标题" in response.text and "必填" in response.text
+    assert db.session.query(Proposal).count() == before
+
+
+def test_event_form_errors_show_next_to_the_field(client, cast):
+    p = cast.proposal_in("review")
+    login(client, cast.committee)
+    page = client.get(f"/proposals/{p.id}")
+    for label in ("立案", "不予立案", "并案", "退回修改"):
+        assert label in page.text
+    response = client.post(f"/proposals/{p.id}/events/reject", data={"reject-reason": ""})
+    assert response.status_code == 422 and "必填" in response.text
+    db.session.expire_all()
+    assert db.session.get(Proposal, p.id).state == "review"
+    response = client.post(f"/proposals/{p.id}/events/reject", data={"reject-reason": "不属于职代会职权范围"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Proposal, p.id).state == "rejected"
+
+
+def test_only_the_buttons_the_user_may_press(client, cast):
+    p = cast.proposal_in("in_progress")
+    login(client, cast.cohandler)
+    page = client.get(f"/proposals/{p.id}").text
+    assert "会签" in page and 'events/reply"' not in page and 'events/accept"' not in page
+    assert "(保密)" not in page
+
+
+@pytest.mark.parametrize("who", ["worker", "delegate3", "lead"])
+def test_someone_elses_draft_is_not_found(client, cast, who):
+    p = cast.proposal_in("draft")
+    login(client, getattr(cast, who))
+    assert client.get(f"/proposals/{p.id}").status_code == 404
+    assert client.post(f"/proposals/{p.id}/events/submit").status_code == 404
+    assert client.get(f"/proposals/{p.id}/edit").status_code == 404
+
+
+def test_confidential_author_hidden_from_departments(client, cast):
+    p = cast.proposal_in("assigned", confidential=True)
+    login(client, cast.lead)
+    page = client.get(f"/proposals/{p.id}").text
+    assert cast.author.name not in page and "保密" in page
+
+
+def test_similar_titles_are_listed(client, cast):
+    cast.proposal_in("review", title="关于增加职工食堂座位的提案")
+    login(client, cast.delegate1)
+    fragment = client.get("/proposals/similar", query_string={"title": "增加食堂座位"}).text
+    assert "关于增加职工食堂座位的提案" in fragment
+    assert client.get("/proposals/similar", query_string={"title": "停车位"}).text.strip() == ""
+
+
+def test_pages_need_login(client, cast):
+    p = cast.proposal_in("accepted")
+    assert client.get(f"/proposals/{p.id}").status_code == 302
+    assert client.get("/proposals/new").status_code == 302
