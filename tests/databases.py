@@ -1,8 +1,31 @@
-"""Where the tests' databases live: a SQLite file per test, or a server named by TEST_DATABASE_URL."""
+"""Where the tests' databases live: a SQLite file per test, or the server named by TEST_DATABASE_URL.
+
+`make test` runs the suite twice: on SQLite, then on a throw-away PostgreSQL server that
+tests/pg_server.py starts and names in TEST_DATABASE_URL. On a server the schema is built once
+per test process and emptied between tests by deleting every row and restarting the id
+sequences: a few milliseconds, where TRUNCATE takes ~100 ms and drop/create ~200 ms.
+The database named by TEST_DATABASE_URL is wiped.
+"""
 
 import os
+import warnings
+from dataclasses import dataclass
+
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@dataclass(frozen=True)
+class _Schema:
+    tables: frozenset[str]
+    empty_sql: str  # DELETE from every table, children first, then restart every sequence
+    truncate_sql: str  # the fallback when the DELETEs trip over a foreign key cycle
+
+
+# per database URL, the schema this process built there
+_built: dict[str, _Schema] = {}
 
 
 def fresh_url(tmp_path) -> str:
@@ -13,8 +36,69 @@ def fresh_url(tmp_path) -> str:
 
 def reset(db) -> None:
     """Leave the database empty with the current schema."""
-    db.drop_all()
-    db.create_all()
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        db.drop_all()
+        db.create_all()
+        return
+    key = engine.url.render_as_string(hide_password=False)
+    schema = _built.get(key)
+    if schema is None or schema.tables != frozenset(db.metadata.tables):
+        wipe(db)
+        db.create_all()
+        _built[key] = _describe(db)
+    else:
+        _empty(db, schema)
+
+
+def wipe(db) -> None:
+    """Drop every table and type in the database, the models' or not, and forget the built schema."""
+    engine = db.engine
+    _built.pop(engine.url.render_as_string(hide_password=False), None)
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as conn:
+        inspector = inspect(conn)
+        names = [quote(name) for name in inspector.get_table_names()]
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for name in names:
+                conn.exec_driver_sql(f"DROP TABLE {name}")
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            return
+        if names:
+            conn.exec_driver_sql(f"DROP TABLE {', '.join(names)} CASCADE")
+        enums = [quote(enum["name"]) for enum in inspector.get_enums()]
+        if enums:
+            conn.exec_driver_sql(f"DROP TYPE {', '.join(enums)} CASCADE")
+
+
+def _describe(db) -> _Schema:
+    quote = db.engine.dialect.identifier_preparer.quote
+    with warnings.catch_warnings():  # a foreign key cycle makes the order imperfect: see _empty
+        warnings.simplefilter("ignore")
+        tables = [quote(t.name) for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.connect() as conn:
+        sequences = conn.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"))
+        restarts = [f"ALTER SEQUENCE {quote(name)} RESTART" for name in sequences]
+    return _Schema(
+        tables=frozenset(db.metadata.tables),
+        empty_sql="; ".join([*(f"DELETE FROM {t}" for t in tables), *restarts]),
+        truncate_sql=f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE",
+    )
+
+
+def _empty(db, schema: _Schema) -> None:
+    try:
+        _execute(db, schema.empty_sql)
+    except IntegrityError:
+        _execute(db, schema.truncate_sql)
+
+
+def _execute(db, sql: str) -> None:
+    with db.engine.begin() as conn:
+        # a connection a test leaked while holding locks makes this fail, rather than wait forever
+        conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+        conn.exec_driver_sql(sql)
 
 
 def dispose(db) -> None:

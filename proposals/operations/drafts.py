@@ -90,6 +90,7 @@ def edit_draft(proposal_id: int, author: User, data, *, now: datetime | None = N
         changed = sorted(k for k, v in values.items() if getattr(proposal, k) != v)
         for key, value in values.items():
             setattr(proposal, key, value)
+        proposal.updated_at = now
         write_history_row(proposal, "edit", author, now, "draft", "draft", {"changed": changed})
         db.session.commit()
     except Exception:

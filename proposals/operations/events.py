@@ -134,6 +134,7 @@ def apply(decision: Decision, proposal: Proposal, user: User | None, now: dateti
         proposal.number = _next_number(proposal.session_id)
         record["number"] = proposal.number
     proposal.state = decision.to_state
+    proposal.updated_at = now
     return record
 
 

@@ -1,0 +1,84 @@
+# make run   install what is missing, bring the database up to date, load the demo data, serve on :5000
+# make test  install what is missing, run the whole suite on SQLite, then on a throw-away PostgreSQL
+# make lint  ruff check and ruff format --check
+# make migration m="what changed"   a new revision in migrations/versions/ for the changed models
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/pyproject.installed.toml
+FLASK := $(BIN)/flask --app proposals
+PYTEST := $(BIN)/python -m pytest
+ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# System packages (Debian's) the tests need, each with the check that tells it is there.
+TEST_PACKAGES := postgresql
+have_postgresql := compgen -G '/usr/lib/postgresql/*/bin/initdb'
+# Browser tests, when they arrive: add "chromium chromium-driver" to TEST_PACKAGES, and
+# have_chromium := test -x /usr/bin/chromium
+# have_chromium-driver := test -x /usr/bin/chromedriver
+
+.PHONY: run test test-sqlite test-postgres lint migration install catalogs test-packages
+
+run: install catalogs
+	$(FLASK) db upgrade
+	@if $(FLASK) --help 2>/dev/null | grep -qE '^ +seed-demo( |$$)'; then \
+		$(FLASK) seed-demo; \
+	else \
+		echo "(no seed-demo command yet: starting without demo data)"; \
+	fi
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Both runs always happen; the result fails when either does.
+test: install catalogs test-packages
+	@status=0; \
+	echo "=== tests on SQLite ==="; \
+	$(MAKE) --no-print-directory test-sqlite || status=1; \
+	echo "=== tests on PostgreSQL ==="; \
+	$(MAKE) --no-print-directory test-postgres || status=1; \
+	exit $$status
+
+test-sqlite: install catalogs
+	env -u TEST_DATABASE_URL $(PYTEST) $(ARGS)
+
+# tests/pg_server.py starts a server unless TEST_DATABASE_URL names one already
+test-postgres: install catalogs test-packages
+	$(BIN)/python -m tests.pg_server -- $(PYTEST) $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# autogenerate against a scratch SQLite database at the current head, not instance/'s
+migration: install
+	@test -n "$(m)" || { echo 'usage: make migration m="what changed"'; exit 2; }
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	export DATABASE_URL="sqlite:///$$scratch/schema.sqlite"; \
+	$(FLASK) db upgrade && $(FLASK) db migrate -m "$(m)"
+
+# (re)installed only when pyproject.toml differs from the copy kept at the last install
+install: | $(BIN)/python
+	@cmp -s pyproject.toml $(STAMP) || { \
+		echo "installing the project and its dependencies into $(VENV)"; \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' && cp pyproject.toml $(STAMP); \
+	}
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# the compiled .mo files are not committed: build them from translations/*/LC_MESSAGES/*.po
+catalogs: install
+	@if compgen -G 'translations/*/LC_MESSAGES/*.po' >/dev/null; then \
+		$(BIN)/pybabel -q compile -d translations -f; \
+	fi
+
+test-packages:
+	@missing=""; \
+	$(foreach p,$(TEST_PACKAGES),$(have_$(p)) >/dev/null || missing="$$missing $(p)";) \
+	if [ -n "$$missing" ]; then \
+		echo "installing from Debian:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi

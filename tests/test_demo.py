@@ -1,0 +1,151 @@
+"""`flask seed-demo`: an organisation, accounts and proposals in every state, made by the real operations."""
+
+from sqlalchemy import func, select
+
+from proposals.access import can_view
+from proposals.extensions import db
+from proposals.models import CongressSession, HistoryEntry, Proposal, User
+from proposals.operations import available_events
+from proposals.operations.clock import local_date, utcnow
+from workflow import LIFECYCLE
+
+PASSWORD = "demo1234"
+
+# user name: (roles, department, delegation)
+ACCOUNTS = {
+    "worker": ({"worker"}, None, "第一代表团(机加车间)"),
+    "delegate": ({"delegate"}, None, "第一代表团(机加车间)"),
+    "delegate2": ({"delegate"}, None, "第二代表团(装配车间)"),
+    "delegate3": ({"delegate"}, None, "第三代表团(铸造车间)"),
+    "head": ({"delegation_head", "delegate"}, None, "第一代表团(机加车间)"),
+    "committee": ({"committee"}, None, None),
+    "handler": ({"department_handler"}, "后勤保障部", None),
+    "handler2": ({"department_handler"}, "人力资源部", None),
+    "supervisor": ({"supervisor"}, None, None),
+    "admin": ({"union_admin"}, None, None),
+    "leader": ({"leader"}, None, None),
+}
+
+# what each account finds to do in the open session
+TO_DO = {
+    "worker": {"submit", "evaluate"},
+    "delegate": {"cosign", "evaluate"},
+    "delegate2": {"cosign"},
+    "delegate3": {"cosign", "evaluate"},
+    "committee": {"accept", "reject", "assign", "archive"},
+    "handler": {"acknowledge", "reply"},
+    "handler2": {"acknowledge", "countersign"},
+    "supervisor": {"urge", "extend"},
+    "admin": {"archive"},
+}
+
+
+def row_counts() -> dict[str, int]:
+    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def test_seed_demo(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    for username in ACCOUNTS:
+        assert f"  {username} " in result.output
+    assert PASSWORD in result.output
+
+    check_sessions()
+    check_states()
+    check_histories()
+    check_numbers()
+    check_variety()
+    check_accounts()
+    check_work_for_everyone()
+
+    before = row_counts()
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0, again.output
+    assert "already" in again.output
+    assert all(f"  {username} " in again.output for username in ACCOUNTS)
+    assert row_counts() == before
+
+
+def check_sessions():
+    sessions = {s.code: s for s in db.session.scalars(select(CongressSession))}
+    assert set(sessions) == {"10-3", "10-2"}
+    current, past = sessions["10-3"], sessions["10-2"]
+    today = local_date(utcnow())
+    assert current.is_open and current.collection_start <= today <= current.collection_end <= current.cosign_deadline
+    assert not past.is_open and past.collection_end < today
+    assert db.session.scalar(select(func.count(Proposal.id)).where(Proposal.session_id == current.id)) >= 30
+    past_states = set(db.session.scalars(select(Proposal.state).where(Proposal.session_id == past.id)))
+    assert past_states <= {"closed", "archived", "rejected", "merged", "withdrawn"}
+
+
+def check_states():
+    counts = dict(db.session.execute(select(Proposal.state, func.count()).group_by(Proposal.state)).all())
+    missing = [s for s in LIFECYCLE.states if s != "delegation_review" and not counts.get(s)]
+    assert not missing
+
+
+def check_histories():
+    now = utcnow()
+    for proposal in db.session.scalars(select(Proposal)):
+        history = proposal.history
+        assert history[0].event == "create"
+        assert history[-1].to_state == proposal.state, proposal.title
+        moments = [h.at for h in history]
+        assert moments == sorted(moments) and moments[-1] < now, proposal.title
+
+
+def check_numbers():
+    for session in db.session.scalars(select(CongressSession)):
+        numbers = list(db.session.scalars(select(Proposal.number).where(Proposal.session_id == session.id)))
+        given = [n for n in numbers if n is not None]
+        assert sorted(given) == list(range(1, session.last_number + 1))
+        # given in the order the committee decided
+        decided = db.session.scalars(
+            select(HistoryEntry.payload)
+            .join(Proposal)
+            .where(Proposal.session_id == session.id, HistoryEntry.event.in_(("accept", "convert")))
+            .order_by(HistoryEntry.at)
+        )
+        assert [p["number"] for p in decided] == sorted(given)
+
+
+def check_variety():
+    proposals = list(db.session.scalars(select(Proposal)))
+    today = local_date(utcnow())
+    assert any(p.confidential for p in proposals)
+    assert any(p.kind == "suggestion" for p in proposals)
+    assert any(p.rehandle_round and p.state == "in_progress" for p in proposals)
+    assert any(p.rehandle_round and p.state == "closed" for p in proposals)
+    assert {p.final_rating for p in proposals} >= {"satisfied", "basically_satisfied", "unsatisfied", "no_response"}
+    assert len({p.category_id for p in proposals}) >= 5
+    assert len({p.lead_assignment.department_id for p in proposals if p.lead_assignment}) >= 5
+    overdue = [
+        p for p in proposals if p.state in ("assigned", "in_progress") and p.lead_assignment.reply_deadline < today
+    ]
+    assert overdue
+    events = set(db.session.scalars(select(HistoryEntry.event)))
+    assert events >= {"send_back", "merge", "decline", "urge", "extend", "close_cosigning", "close_unrated", "convert"}
+
+
+def check_accounts():
+    for username, (roles, department, delegation) in ACCOUNTS.items():
+        account = user(username)
+        assert account.check_password(PASSWORD) and account.active, username
+        assert account.roles == roles, username
+        assert (account.department.name if account.department else None) == department
+        assert (account.delegation.name if account.delegation else None) == delegation
+        assert account.email == f"{username}@demo.local"
+
+
+def check_work_for_everyone():
+    current = db.session.scalar(select(CongressSession).where(CongressSession.is_open))
+    proposals = list(db.session.scalars(select(Proposal).where(Proposal.session_id == current.id)))
+    for username, wanted in TO_DO.items():
+        account = user(username)
+        possible = {e for p in proposals if can_view(account, p) for e in available_events(p, account)}
+        assert wanted <= possible, f"{username} lacks {wanted - possible}"

@@ -1,0 +1,143 @@
+"""The migrations in migrations/ build exactly the schema of the models, on the run's database.
+
+On SQLite each test has its own file; in the PostgreSQL run the tests use the run's database,
+wipe it first and after, so the next test's fixture builds its schema again.
+"""
+
+import re
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from sqlalchemy import CheckConstraint, event, inspect
+
+from proposals import create_app
+from proposals.extensions import db
+
+from . import databases
+
+WRITES = re.compile(r"^\s*(CREATE|ALTER|DROP|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def empty_app(tmp_path):
+    """An application on an empty database: no tables at all."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": databases.fresh_url(tmp_path)})
+    with app.app_context():
+        databases.wipe(db)
+        yield app
+        db.session.remove()
+        databases.wipe(db)
+        databases.dispose(db)
+
+
+def flask_db(app, *args: str) -> None:
+    """Run `flask --app proposals db ARGS...`."""
+    result = app.test_cli_runner().invoke(args=["db", *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+
+
+def scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+
+
+def head() -> str:
+    (revision,) = scripts().get_heads()
+    return revision
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def schema_differences() -> list:
+    """What autogenerate would write to bring the database to the models: nothing, when they agree."""
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        return compare_metadata(context, db.metadata)
+
+
+def _normal(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+def check_constraints_in_database() -> dict[tuple[str, str], str]:
+    with db.engine.connect() as conn:
+        inspector = inspect(conn)
+        return {
+            (table, check["name"]): _normal(check["sqltext"])
+            for table in inspector.get_table_names()
+            if table != "alembic_version"
+            for check in inspector.get_check_constraints(table)
+        }
+
+
+def check_constraints_of_models() -> dict[tuple[str, str], str]:
+    return {
+        (table.name, str(constraint.name)): _normal(str(constraint.sqltext))
+        for table in db.metadata.tables.values()
+        for constraint in table.constraints
+        if isinstance(constraint, CheckConstraint)
+    }
+
+
+def assert_schema_is_the_models():
+    differences = schema_differences()
+    assert not differences, (
+        "the migrations do not build the models' schema: run `flask --app proposals db migrate -m WHAT`"
+        " and review the new file in migrations/versions/\n" + "\n".join(f"  {d!r:.300}" for d in differences)
+    )
+    # autogenerate does not look at CHECK constraints: compare them here. SQLite keeps each
+    # expression as written; PostgreSQL rewrites it, but keeps its quoted values (the states, kinds...)
+    in_database, of_models = check_constraints_in_database(), check_constraints_of_models()
+    assert sorted(in_database) == sorted(of_models)
+    if db.engine.dialect.name != "sqlite":
+        in_database = {key: _quoted_values(sql) for key, sql in in_database.items()}
+        of_models = {key: _quoted_values(sql) for key, sql in of_models.items()}
+    assert in_database == of_models, "a CHECK expression changed in the models: write a migration (migrations/README)"
+
+
+def _quoted_values(sql: str) -> list[str]:
+    return sorted(re.findall(r"'((?:[^']|'')*)'", sql))
+
+
+def test_one_head():
+    """Two revisions made side by side both follow the same parent: merge them (flask db merge heads)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        heads = scripts().get_heads()
+    assert len(heads) == 1, f"several heads {heads}: run `flask --app proposals db merge heads`"
+
+
+def test_upgrade_builds_the_models_schema(empty_app):
+    flask_db(empty_app, "upgrade")
+    assert current_revision() == head()
+    assert_schema_is_the_models()
+
+
+def test_downgrade_to_base_then_upgrade_again(empty_app):
+    flask_db(empty_app, "upgrade")
+    flask_db(empty_app, "downgrade", "base")
+    assert current_revision() is None
+    assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    flask_db(empty_app, "upgrade")
+    assert current_revision() == head()
+    assert_schema_is_the_models()
+
+
+def test_upgrade_of_a_current_database_changes_nothing(empty_app):
+    flask_db(empty_app, "upgrade")
+    statements = []
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    flask_db(empty_app, "upgrade")
+    event.remove(db.engine, "before_cursor_execute", record)
+    assert statements, "the second upgrade did not even look at the database"
+    assert [s for s in statements if WRITES.match(s)] == []
+    assert current_revision() == head()
