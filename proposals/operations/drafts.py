@@ -4,10 +4,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from workflow import InvalidPayload, StateConflict
+from workflow import InvalidPayload, PermissionDenied, StateConflict
 from workflow.errors import N_
 from workflow.payload import Boolean, Integer, Text, message, validate
 
+from ..access import can_view
 from ..extensions import db
 from ..models import Category, CongressSession, HistoryEntry, OrgUnit, Proposal, User
 from . import clock
@@ -79,10 +80,14 @@ def edit_draft(proposal_id: int, author: User, data, *, now: datetime | None = N
     try:
         proposal = lock_proposal(proposal_id)
         if proposal.author_id != author.id:
+            if can_view(author, proposal):
+                raise PermissionDenied(N_("Only the author may edit a proposal."))
             raise NotFound()
         if proposal.state != "draft":
             raise StateConflict(N_("Only a draft can be edited."), state=proposal.state)
-        values = _resolve(validate(EDITABLE, data))
+        # a partial edit: only the fields sent are checked (and those may not be emptied)
+        given = EDITABLE if not isinstance(data, dict) else {k: v for k, v in EDITABLE.items() if k in data}
+        values = _resolve(validate(given, data))
         if isinstance(data, dict):  # fields sent empty on purpose clear the optional ones
             for optional in ("desired_department_id",):
                 if optional in data and data[optional] is None:

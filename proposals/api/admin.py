@@ -1,0 +1,111 @@
+"""Reference data for everyone (sessions, units, categories) and its administration (union administrators)."""
+
+from functools import wraps
+
+from flask import jsonify
+from sqlalchemy import select
+
+from workflow.errors import N_
+
+from ..extensions import db
+from ..models import Category, CongressSession, OrgUnit
+from ..operations import NotFound, create_session, create_unit, create_user, update_session
+from . import bp
+from .auth import current_user
+from .errors import ApiError, json_body
+from .proposals import ID
+from .serializers import category_json, session_json, unit_json, user_json
+
+
+def admin_only(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user().has_role("union_admin"):
+            raise ApiError(403, N_("Only union administrators may do this."), "permission_denied")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def created(body: dict):
+    response = jsonify(body)
+    response.status_code = 201
+    return response
+
+
+@bp.post("/users")
+@admin_only
+def add_user():
+    """Create a user with roles."""
+    return created(user_json(create_user(json_body())))
+
+
+@bp.post("/departments")
+@admin_only
+def add_department():
+    """Create a functional department."""
+    return created(unit_json(create_unit("department", json_body())))
+
+
+@bp.post("/delegations")
+@admin_only
+def add_delegation():
+    """Create a delegation."""
+    return created(unit_json(create_unit("delegation", json_body())))
+
+
+@bp.post("/sessions")
+@admin_only
+def add_session():
+    """Open a congress session with its settings."""
+    return created(session_json(create_session(json_body())))
+
+
+@bp.patch(f"/sessions/<{ID}:session_id>")
+@admin_only
+def change_session(session_id: int):
+    """Change a session's settings."""
+    session = db.session.get(CongressSession, session_id)
+    if session is None:
+        raise NotFound(N_("No such session."))
+    return jsonify(session_json(update_session(session, json_body())))
+
+
+@bp.get("/sessions")
+def sessions():
+    """Every congress session, newest first."""
+    rows = db.session.scalars(select(CongressSession).order_by(CongressSession.id.desc()))
+    return jsonify([session_json(s) for s in rows])
+
+
+@bp.get(f"/sessions/<{ID}:session_id>")
+def get_session(session_id: int):
+    """One congress session and its settings."""
+    session = db.session.get(CongressSession, session_id)
+    if session is None:
+        raise NotFound(N_("No such session."))
+    return jsonify(session_json(session))
+
+
+def _units(kind: str):
+    rows = db.session.scalars(select(OrgUnit).where(OrgUnit.kind == kind).order_by(OrgUnit.code))
+    return jsonify([unit_json(u) for u in rows])
+
+
+@bp.get("/departments")
+def departments():
+    """The functional departments that handle proposals."""
+    return _units("department")
+
+
+@bp.get("/delegations")
+def delegations():
+    """The delegations of the congress."""
+    return _units("delegation")
+
+
+@bp.get("/categories")
+def categories():
+    """The categories a proposal can have."""
+    rows = db.session.scalars(select(Category).order_by(Category.position, Category.code))
+    return jsonify([category_json(c) for c in rows])

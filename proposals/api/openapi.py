@@ -1,0 +1,277 @@
+"""The OpenAPI 3.1 description of the API, built from the same field specs the operations validate with."""
+
+from flask import jsonify
+
+from workflow import LIFECYCLE
+
+from ..operations import PROPOSAL_FIELDS
+from ..operations.admin import SESSION_FIELDS, SESSION_SETTINGS, UNIT_FIELDS, USER_FIELDS
+from ..operations.drafts import EDITABLE
+from . import bp
+from .auth import CREDENTIALS
+from .proposals import LIST_ARGS
+from .schemas import array, components, ref
+from .stats import payload_schema
+
+ID_PARAM_MAX = 2**31 - 1
+DESCRIPTION = """The whole proposal lifecycle over HTTP; the pages and this API call the same operations.
+
+Authenticate with `POST /auth/token`, then send `Authorization: Bearer TOKEN`. Tokens expire (see
+`expires_at`) and `DELETE /auth/token` revokes one.
+
+Errors are JSON with a readable `error` in the caller's language (Chinese unless `Accept-Language: en`)
+and a `code`: 401 no valid token, 403 the caller may see the proposal but not do this, 404 it does not
+exist or the caller may not know it does, 409 its state does not allow this (with `state` and
+`available_events`), 422 invalid fields (with `fields`), 400 a body that is not JSON.
+
+Lists are paged by a cursor: pass the `next_cursor` of a page as `cursor` for the next.
+
+`/stats` counts the proposals the caller may see (never drafts); rates are fractions in [0, 1], or
+null when nothing is in the denominator. On-time counts each proposal's first reply; outcome shares
+each proposal's latest reply."""
+ERRORS = {
+    400: "The body is not JSON, or not valid JSON.",
+    401: "No valid API token.",
+    403: "The caller may see this but may not do it.",
+    404: "Not found, or the caller may not know it exists.",
+    409: "The present state does not allow this, or a concurrent change won; `state` and `available_events` say more.",
+    422: "Invalid fields; `fields` has a message for each.",
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {
+        str(code): {"description": ERRORS[code], "content": {"application/json": {"schema": ref("Error")}}}
+        for code in codes
+    }
+
+
+def _ok(schema: dict, status: int = 200, description: str = "OK") -> dict:
+    return {str(status): {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+
+def _body(fields: dict, *, partial: bool = False) -> dict:
+    schema = payload_schema(fields)
+    if partial:
+        schema["required"] = []
+    return {"required": bool(schema["required"]), "content": {"application/json": {"schema": schema}}}
+
+
+def _id(name: str, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 1, "maximum": ID_PARAM_MAX},
+    }
+
+
+def _op(summary: str, responses: dict, *, body: dict | None = None, params=(), public: bool = False, **extra) -> dict:
+    op = {"summary": summary, "responses": responses, **extra}
+    if body is not None:
+        op["requestBody"] = body
+    if params:
+        op["parameters"] = list(params)
+    if public:
+        op["security"] = []
+    return op
+
+
+def _query_params() -> list[dict]:
+    descriptions = {
+        "state": "Only proposals in this state.",
+        "department_id": "Only proposals assigned (now) to this department, as lead or co-handler.",
+        "category": "A category code.",
+        "overdue": "Only overdue (true) or only not overdue (false) proposals.",
+        "q": "Text to look for in the title, reasons and measures.",
+        "limit": "Page size, 20 unless told.",
+        "cursor": "The `next_cursor` of the previous page.",
+    }
+    params = []
+    for name, field in LIST_ARGS.items():
+        schema = field.describe()
+        if name == "cursor":
+            schema = {"type": "string", "pattern": "^[1-9][0-9]{0,9}$"}
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": schema,
+                "description": descriptions.get(name, ""),
+            }
+        )
+    return params
+
+
+def _event_paths() -> dict:
+    paths = {}
+    for event in LIFECYCLE.events.values():
+        if event.is_system:
+            continue
+        roles = ", ".join(event.who)
+        sources = ", ".join(s for s in LIFECYCLE.states if s in event.sources)
+        paths[f"/proposals/{{proposal_id}}/events/{event.name}"] = {
+            "post": _op(
+                f"Fire `{event.name}` ({event.label})",
+                {
+                    **_ok(ref("Proposal"), description="The proposal after the event."),
+                    **_errors(400, 401, 403, 404, 409, 422),
+                },
+                body=_body(event.payload),
+                params=[_id("proposal_id", "The proposal.")],
+                description=f"Who: {roles}. From: {sources}.",
+                tags=["events"],
+            )
+        }
+    return paths
+
+
+def document() -> dict:
+    proposal_id = _id("proposal_id", "The proposal.")
+    session_id = _id("session_id", "The congress session.")
+    admin = {"tags": ["administration"], "description": "Union administrators only."}
+    paths = {
+        "/auth/token": {
+            "post": _op(
+                "Exchange a user name and password for a bearer token",
+                {**_ok(ref("Token")), **_errors(400, 401, 422)},
+                body=_body(CREDENTIALS),
+                public=True,
+                tags=["auth"],
+            ),
+            "delete": _op(
+                "Revoke the token this request is made with",
+                {"204": {"description": "Revoked."}, **_errors(401)},
+                tags=["auth"],
+            ),
+        },
+        "/me": {"get": _op("The caller", {**_ok(ref("User")), **_errors(401)}, tags=["auth"])},
+        "/users": {
+            "post": _op(
+                "Create a user",
+                {**_ok(ref("User"), 201), **_errors(400, 401, 403, 422)},
+                body=_body(USER_FIELDS),
+                **admin,
+            )
+        },
+        "/departments": {
+            "get": _op("The departments", {**_ok(array(ref("Unit"))), **_errors(401)}, tags=["reference"]),
+            "post": _op(
+                "Create a department",
+                {**_ok(ref("Unit"), 201), **_errors(400, 401, 403, 422)},
+                body=_body(UNIT_FIELDS),
+                **admin,
+            ),
+        },
+        "/delegations": {
+            "get": _op("The delegations", {**_ok(array(ref("Unit"))), **_errors(401)}, tags=["reference"]),
+            "post": _op(
+                "Create a delegation",
+                {**_ok(ref("Unit"), 201), **_errors(400, 401, 403, 422)},
+                body=_body(UNIT_FIELDS),
+                **admin,
+            ),
+        },
+        "/sessions": {
+            "get": _op(
+                "The congress sessions, newest first",
+                {**_ok(array(ref("Session"))), **_errors(401)},
+                tags=["reference"],
+            ),
+            "post": _op(
+                "Create a congress session",
+                {**_ok(ref("Session"), 201), **_errors(400, 401, 403, 422)},
+                body=_body(SESSION_FIELDS),
+                **admin,
+            ),
+        },
+        "/sessions/{session_id}": {
+            "get": _op(
+                "A congress session",
+                {**_ok(ref("Session")), **_errors(401, 404)},
+                params=[session_id],
+                tags=["reference"],
+            ),
+            "patch": _op(
+                "Change a session's settings",
+                {**_ok(ref("Session")), **_errors(400, 401, 403, 404, 422)},
+                body=_body(SESSION_SETTINGS, partial=True),
+                params=[session_id],
+                **admin,
+            ),
+        },
+        "/categories": {
+            "get": _op("The categories", {**_ok(array(ref("Category"))), **_errors(401)}, tags=["reference"])
+        },
+        "/proposals": {
+            "get": _op(
+                "The proposals the caller may see, newest first",
+                {**_ok(ref("ProposalPage")), **_errors(401, 422)},
+                params=_query_params(),
+                tags=["proposals"],
+            ),
+            "post": _op(
+                "Start a draft",
+                {**_ok(ref("Proposal"), 201), **_errors(400, 401, 422)},
+                body=_body(PROPOSAL_FIELDS),
+                tags=["proposals"],
+            ),
+        },
+        "/proposals/{proposal_id}": {
+            "get": _op(
+                "A proposal", {**_ok(ref("Proposal")), **_errors(401, 404)}, params=[proposal_id], tags=["proposals"]
+            ),
+            "patch": _op(
+                "Edit the caller's own draft",
+                {**_ok(ref("Proposal")), **_errors(400, 401, 403, 404, 409, 422)},
+                body=_body(EDITABLE, partial=True),
+                params=[proposal_id],
+                tags=["proposals"],
+            ),
+        },
+        **_event_paths(),
+        "/stats": {
+            "get": _op(
+                "The union's numbers over the proposals the caller may see",
+                {**_ok(ref("Stats")), **_errors(401, 404, 422)},
+                params=[
+                    {
+                        "name": "session_id",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": ID_PARAM_MAX},
+                    }
+                ],
+                tags=["reports"],
+            )
+        },
+        "/workflow": {
+            "get": _op("The lifecycle definition", {**_ok(ref("Workflow")), **_errors(401)}, tags=["reports"])
+        },
+        "/openapi.json": {
+            "get": _op("This description", _ok({"type": "object"}), public=True, tags=["reference"]),
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Congress proposals API (职代会提案闭环管理)",
+            "version": "1.0.0",
+            "description": DESCRIPTION,
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": components(),
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(document())

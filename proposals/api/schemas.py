@@ -1,0 +1,271 @@
+"""JSON schemas (OpenAPI 3.1, i.e. JSON Schema 2020-12) of what the API answers, mirroring serializers.py."""
+
+from workflow import LIFECYCLE, OUTCOMES, RATINGS, ROLES
+
+from ..models import FINAL_RATINGS, KINDS, SETTING_DATES, UNIT_KINDS
+from ..operations.admin import SESSION_SETTINGS
+from ..stats import COUNTED_STATES
+
+STATES = list(LIFECYCLE.states)
+EVENTS = [name for name, event in LIFECYCLE.events.items()]
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict, required: list[str] | None = None) -> dict:
+    """An object with these properties, all required unless told otherwise."""
+    return {"type": "object", "properties": properties, "required": list(properties) if required is None else required}
+
+
+def nullable(schema: dict) -> dict:
+    if "$ref" in schema:
+        return {"oneOf": [schema, {"type": "null"}]}
+    kind = schema["type"]
+    schema = {**schema, "type": [*(kind if isinstance(kind, list) else [kind]), "null"]}
+    if "enum" in schema:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+def described(schema: dict, text: str) -> dict:
+    return {**schema, "description": text}
+
+
+INT = {"type": "integer"}
+ID = {"type": "integer", "minimum": 1}
+STR = {"type": "string"}
+BOOL = {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+MOMENT = {"type": "string", "format": "date-time"}
+RATE = nullable({"type": "number", "minimum": 0, "maximum": 1})
+COUNT = {"type": "integer", "minimum": 0}
+
+
+def _session() -> dict:
+    settings = {
+        name: nullable(DATE) if name in SETTING_DATES else field.describe() for name, field in SESSION_SETTINGS.items()
+    }
+    return obj({"id": ID, "code": STR, **settings, "name": STR, "created_at": MOMENT})
+
+
+def _summary() -> dict:
+    return obj(
+        {
+            "id": ID,
+            "number": nullable(ID),
+            "session_id": ID,
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "title": STR,
+            "category": STR,
+            "confidential": BOOL,
+            "state": {"type": "string", "enum": STATES},
+            "author": described(nullable(ref("Person")), "null where the caller may not know a confidential author."),
+            "delegation_id": described(nullable(ID), "The author's delegation; null where the author is hidden."),
+            "lead_department_id": nullable(ID),
+            "ack_deadline": described(nullable(DATE), "The lead department's acknowledgement deadline (China)."),
+            "reply_deadline": described(nullable(DATE), "The reply deadline in force (China)."),
+            "overdue": described(
+                BOOL,
+                "Assigned and past the acknowledgement deadline, or assigned or in progress and past the reply "
+                "deadline: the same definition as the `overdue` of /stats.",
+            ),
+            "final_rating": nullable({"type": "string", "enum": list(FINAL_RATINGS)}),
+            "created_at": MOMENT,
+            "submitted_at": nullable(MOMENT),
+            "updated_at": MOMENT,
+        }
+    )
+
+
+def _proposal() -> dict:
+    summary = _summary()
+    detail = {
+        "reason": STR,
+        "measures": STR,
+        "desired_department_id": nullable(ID),
+        "merged_into_id": described(nullable(ID), "The surviving proposal, where the caller may see it."),
+        "rehandle_round": COUNT,
+        "decided_at": nullable(MOMENT),
+        "closed_at": nullable(MOMENT),
+        "version": INT,
+        "cosigners": array(obj({"id": ID, "name": STR, "at": MOMENT})),
+        "assignments": described(
+            array(
+                obj(
+                    {
+                        "department_id": ID,
+                        "department_name": STR,
+                        "role": {"type": "string", "enum": ["lead", "cohandler"]},
+                        "assigned_at": MOMENT,
+                        "ack_deadline": DATE,
+                        "reply_deadline": DATE,
+                        "extended_days": COUNT,
+                        "acknowledged_at": nullable(MOMENT),
+                        "countersigned_at": described(nullable(MOMENT), "In the present handling round."),
+                    }
+                )
+            ),
+            "The departments handling it now (ended assignments are in the history).",
+        ),
+        "progress": array(obj({"department_id": nullable(ID), "note": STR, "at": MOMENT})),
+        "reply": described(nullable(ref("Reply")), "The reply of the present handling round, if sent."),
+        "replies": array(ref("Reply")),
+        "evaluations": array(
+            obj(
+                {
+                    "round": COUNT,
+                    "user": nullable(ref("Person")),
+                    "by_author": BOOL,
+                    "rating": {"type": "string", "enum": list(RATINGS)},
+                    "attitude": nullable({"type": "string", "enum": list(RATINGS)}),
+                    "comment": nullable(STR),
+                    "at": MOMENT,
+                }
+            )
+        ),
+        "history": array(
+            obj(
+                {
+                    "event": STR,
+                    "from_state": nullable({"type": "string", "enum": STATES}),
+                    "to_state": {"type": "string", "enum": STATES},
+                    "actor": nullable(ref("Person")),
+                    "at": MOMENT,
+                    "comment": nullable(STR),
+                }
+            )
+        ),
+        "available_events": described(array({"type": "string", "enum": EVENTS}), "The events the caller may fire now."),
+    }
+    return obj({**summary["properties"], **detail})
+
+
+def _numbers(key: dict | None = None) -> dict:
+    return obj(
+        {
+            **(key or {}),
+            "total": COUNT,
+            "counts": obj({s: COUNT for s in COUNTED_STATES}),
+            "rates": obj(
+                {
+                    name: RATE
+                    for name in ("acceptance_rate", "reply_rate", "closure_rate", "on_time_rate", "satisfaction_rate")
+                }
+            ),
+            "outcomes": obj({o: RATE for o in OUTCOMES}),
+            "outcome_counts": obj({o: COUNT for o in OUTCOMES}),
+            "overdue": COUNT,
+        }
+    )
+
+
+def _stats() -> dict:
+    def unit(id_name):
+        return array(_numbers({id_name: ID, "code": STR, "name": STR}))
+
+    overall = _numbers({"session_id": nullable(ID), "today": DATE})
+    overall["properties"].update(
+        {
+            "by_department": unit("department_id"),
+            "by_category": array(_numbers({"category": STR, "name": STR})),
+            "by_delegation": unit("delegation_id"),
+            "by_session": unit("session_id"),
+        }
+    )
+    overall["required"] = list(overall["properties"])
+    return overall
+
+
+def _workflow() -> dict:
+    names = array(STR)
+    return obj(
+        {
+            "initial": STR,
+            "states": array(obj({"name": STR, "label": STR, "final": BOOL})),
+            "events": array(
+                obj(
+                    {
+                        "name": STR,
+                        "label": STR,
+                        "roles": names,
+                        "system": BOOL,
+                        "sources": names,
+                        "destinations": names,
+                        "transitions": array(
+                            obj({"sources": names, "dest": nullable(STR), "roles": names, "conditions": names})
+                        ),
+                        "payload": {"type": "object"},
+                    }
+                )
+            ),
+        }
+    )
+
+
+def components() -> dict:
+    return {
+        "Error": obj(
+            {
+                "error": {"type": "string", "description": "What went wrong, in the caller's language."},
+                "code": STR,
+                "fields": {"type": "object", "additionalProperties": STR, "description": "A message per wrong field."},
+                "state": STR,
+                "available_events": array(STR),
+            },
+            required=["error", "code"],
+        ),
+        "Token": obj({"token": STR, "token_type": {"const": "Bearer"}, "expires_at": MOMENT}),
+        "Person": obj({"id": ID, "name": STR}),
+        "User": obj(
+            {
+                "id": ID,
+                "username": STR,
+                "name": STR,
+                "roles": array({"type": "string", "enum": list(ROLES)}),
+                "department_id": nullable(ID),
+                "delegation_id": nullable(ID),
+                "email": nullable(STR),
+                "active": BOOL,
+            }
+        ),
+        "Unit": obj(
+            {
+                "id": ID,
+                "code": STR,
+                "name": STR,
+                "kind": {"type": "string", "enum": list(UNIT_KINDS)},
+                "parent_id": nullable(ID),
+                "active": BOOL,
+            }
+        ),
+        "Session": _session(),
+        "Category": obj({"code": STR, "name": STR}),
+        "ProposalSummary": _summary(),
+        "Proposal": _proposal(),
+        "ProposalPage": obj(
+            {
+                "items": array(ref("ProposalSummary")),
+                "next_cursor": described(nullable(STR), "Pass as `cursor` for the next page; null on the last."),
+            }
+        ),
+        "Reply": obj(
+            {
+                "round": COUNT,
+                "department_id": ID,
+                "text": STR,
+                "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                "contact": nullable(STR),
+                "deadline": DATE,
+                "on_time": BOOL,
+                "at": MOMENT,
+            }
+        ),
+        "Stats": _stats(),
+        "Workflow": _workflow(),
+    }

@@ -1,0 +1,174 @@
+"""Turning records into the API's JSON. Who may see what comes from proposals.access, nothing else."""
+
+from datetime import UTC, date, datetime
+
+from ..access import can_see_author, can_view
+from ..extensions import db
+from ..models import SETTING_DATES, CongressSession, OrgUnit, Proposal, User
+from ..operations import available_events
+from ..operations.admin import SESSION_SETTINGS
+from ..stats import local_today, on_time_replies, overdue_ids
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A stored (naive UTC) timestamp as ISO 8601 with its offset."""
+    return moment.replace(tzinfo=UTC).isoformat() if moment else None
+
+
+def day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def person(user: User | None) -> dict | None:
+    return {"id": user.id, "name": user.name} if user is not None else None
+
+
+def user_json(user: User) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "name": user.name,
+        "roles": sorted(user.roles),
+        "department_id": user.department_id,
+        "delegation_id": user.delegation_id,
+        "email": user.email,
+        "active": user.active,
+    }
+
+
+def unit_json(unit: OrgUnit) -> dict:
+    return {
+        "id": unit.id,
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "parent_id": unit.parent_id,
+        "active": unit.active,
+    }
+
+
+def session_json(session: CongressSession) -> dict:
+    settings = {name: getattr(session, name) for name in SESSION_SETTINGS if name not in SETTING_DATES}
+    return {
+        "id": session.id,
+        "code": session.code,
+        **settings,
+        **{name: day(getattr(session, name)) for name in SETTING_DATES},
+        "created_at": iso(session.created_at),
+    }
+
+
+def category_json(category) -> dict:
+    return {"code": category.code, "name": category.name}
+
+
+# -- proposals -------------------------------------------------------------------------------------
+
+
+def proposal_summary(proposal: Proposal, user: User, overdue: bool) -> dict:
+    """What a list shows of a proposal."""
+    shows_author = can_see_author(user, proposal)
+    lead = proposal.lead_assignment
+    return {
+        "id": proposal.id,
+        "number": proposal.number,
+        "session_id": proposal.session_id,
+        "kind": proposal.kind,
+        "title": proposal.title,
+        "category": proposal.category.code,
+        "confidential": proposal.confidential,
+        "state": proposal.state,
+        "author": person(proposal.author) if shows_author else None,
+        # a delegation narrows down a hidden author, so it is hidden with them
+        "delegation_id": proposal.delegation_id if shows_author else None,
+        "lead_department_id": lead.department_id if lead else None,
+        "ack_deadline": day(lead.ack_deadline) if lead else None,
+        "reply_deadline": day(lead.reply_deadline) if lead else None,
+        "overdue": overdue,
+        "final_rating": proposal.final_rating,
+        "created_at": iso(proposal.created_at),
+        "submitted_at": iso(proposal.submitted_at),
+        "updated_at": iso(proposal.updated_at),
+    }
+
+
+def proposal_detail(proposal: Proposal, user: User) -> dict:
+    """Everything the caller may know of one proposal, and what they may do with it now."""
+    shows_author = can_see_author(user, proposal)
+    today = local_today()
+    on_time = on_time_replies(proposal.id)
+    merged_into = db.session.get(Proposal, proposal.merged_into_id) if proposal.merged_into_id else None
+    current = proposal.current_reply
+    return {
+        **proposal_summary(proposal, user, bool(overdue_ids([proposal.id], today))),
+        "reason": proposal.reason,
+        "measures": proposal.measures,
+        "desired_department_id": proposal.desired_department_id,
+        "merged_into_id": merged_into.id if merged_into is not None and can_view(user, merged_into) else None,
+        "rehandle_round": proposal.rehandle_round,
+        "decided_at": iso(proposal.decided_at),
+        "closed_at": iso(proposal.closed_at),
+        "version": proposal.version,
+        "cosigners": [{**person(c.user), "at": iso(c.created_at)} for c in proposal.cosignatures],
+        "assignments": [_assignment(a, proposal.rehandle_round) for a in proposal.active_assignments],
+        "progress": [
+            {"department_id": n.department_id, "note": n.note, "at": iso(n.created_at)} for n in proposal.progress_notes
+        ],
+        "reply": _reply(current, on_time) if current is not None else None,
+        "replies": [_reply(r, on_time) for r in proposal.replies],
+        "evaluations": [_evaluation(e, shows_author) for e in proposal.evaluations],
+        "history": [_history(h, proposal, shows_author) for h in proposal.history],
+        "available_events": available_events(proposal, user),
+    }
+
+
+def _assignment(a, round_: int) -> dict:
+    countersignature = a.countersignature(round_)
+    return {
+        "department_id": a.department_id,
+        "department_name": a.department.name,
+        "role": a.role,
+        "assigned_at": iso(a.assigned_at),
+        "ack_deadline": day(a.ack_deadline),
+        "reply_deadline": day(a.reply_deadline),
+        "extended_days": a.extended_days,
+        "acknowledged_at": iso(a.acknowledged_at),
+        "countersigned_at": iso(countersignature.created_at) if countersignature else None,
+    }
+
+
+def _reply(reply, on_time: dict[int, bool]) -> dict:
+    return {
+        "round": reply.round,
+        "department_id": reply.department_id,
+        "text": reply.text,
+        "outcome": reply.outcome,
+        "contact": reply.contact,
+        "deadline": day(reply.deadline),
+        "on_time": on_time.get(reply.id, False),
+        "at": iso(reply.created_at),
+    }
+
+
+def _evaluation(e, shows_author: bool) -> dict:
+    return {
+        "round": e.round,
+        "user": person(e.user) if shows_author or not e.by_author else None,
+        "by_author": e.by_author,
+        "rating": e.rating,
+        "attitude": e.attitude,
+        "comment": e.comment,
+        "at": iso(e.created_at),
+    }
+
+
+def _history(entry, proposal: Proposal, shows_author: bool) -> dict:
+    hidden = entry.actor_id is not None and entry.actor_id == proposal.author_id and not shows_author
+    return {
+        "event": entry.event,
+        "from_state": entry.from_state,
+        "to_state": entry.to_state,
+        "actor": None if hidden else person(entry.actor),
+        "at": iso(entry.at),
+        "comment": entry.comment,
+    }

@@ -1,0 +1,165 @@
+"""The numbers the union reports, on a dataset whose answers are worked out by hand."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from proposals.extensions import db
+from proposals.models import HistoryEntry
+from proposals.models.base import utcnow
+from proposals.operations import fire_event, update_session
+from proposals.stats import COUNTED_STATES, on_time_replies, overdue_ids, report
+
+LONG_AGO = timedelta(days=90)  # further back than any acknowledgement or reply deadline reaches
+
+
+@pytest.fixture
+def dataset(cast, make):
+    """Sixteen proposals; the comments say what each one adds to the report."""
+    then = utcnow() - LONG_AGO
+
+    def fire(proposal, event, who, payload=None, now=None):
+        return fire_event(proposal.id, event, getattr(cast, who) if who else None, payload, now=now)
+
+    assign_other = {"lead_department_id": cast.other_dept.id}
+    p = {}
+    p["draft"] = cast.proposal_in("draft")  # never counted
+    p["cosigning"] = cast.proposal_in("cosigning")
+    p["withdrawn"] = cast.proposal_in("withdrawn")
+    p["rejected"] = cast.proposal_in("rejected")  # reviewed, not accepted
+    p["merged"] = cast.proposal_in("merged")  # reviewed, not accepted; its target is under review
+    p["converted"] = cast.proposal_in("review")
+    fire(p["converted"], "convert", "committee")  # accepted, as a suggestion
+    p["late_ack"] = cast.proposal_in("accepted")
+    fire(p["late_ack"], "assign", "committee", assign_other, now=then)  # overdue: not acknowledged in time
+    p["late_reply"] = cast.proposal_in("accepted")
+    fire(p["late_reply"], "assign", "committee", assign_other, now=then)
+    fire(p["late_reply"], "acknowledge", "other_handler", now=then)  # overdue: no reply in time
+    p["replied"] = cast.proposal_in("replied")  # A, on time, not rated yet
+    p["satisfied"] = cast.proposal_in("closed")  # A, on time, satisfied
+    p["no_response"] = cast.proposal_in("replied")
+    fire(p["no_response"], "close_unrated", None)  # A, on time, closed without a rating: not evaluated
+    p["basically"] = cast.proposal_in("accepted")
+    assign = {"lead_department_id": cast.lead_dept.id, "cohandler_department_ids": [cast.co_dept.id]}
+    fire(p["basically"], "assign", "committee", assign, now=then)
+    fire(p["basically"], "acknowledge", "lead", now=then)
+    fire(p["basically"], "acknowledge", "cohandler", now=then)
+    fire(p["basically"], "countersign", "cohandler")
+    fire(p["basically"], "reply", "lead", {"text": "列入明年计划。", "outcome": "B"})  # B, late
+    fire(p["basically"], "evaluate", "author", {"rating": "basically_satisfied"})
+    p["unsatisfied"] = cast.proposal_in("in_progress", category="safety")
+    fire(p["unsatisfied"], "acknowledge", "cohandler")
+    fire(p["unsatisfied"], "countersign", "cohandler")
+    fire(p["unsatisfied"], "reply", "lead", {"text": "暂无条件解决。", "outcome": "C"})  # C, on time
+    update_session(cast.session, {"max_rehandle": 0})
+    fire(p["unsatisfied"], "evaluate", "author", {"rating": "unsatisfied"})  # closed, unsatisfied
+    update_session(cast.session, {"max_rehandle": 2})
+    p["archived"] = cast.proposal_in("archived")  # A, on time, satisfied
+    p["no_delegation"] = make.proposal(author=cast.worker, session=cast.session)
+    fire(p["no_delegation"], "submit", "worker")  # co-signing; its author has no delegation
+    other = make.new_session()
+    p["elsewhere"] = make.proposal(author=cast.author, session=other)
+    fire(p["elsewhere"], "submit", "author")  # another session
+    return p
+
+
+def test_the_numbers_of_one_session(cast, dataset):
+    numbers = report(cast.session.id)
+    assert numbers["counts"] == {
+        "cosigning": 2,
+        "delegation_review": 0,
+        "review": 1,
+        "accepted": 1,
+        "rejected": 1,
+        "merged": 1,
+        "withdrawn": 1,
+        "assigned": 1,
+        "in_progress": 1,
+        "replied": 1,
+        "closed": 4,
+        "archived": 1,
+    }
+    assert numbers["total"] == 15
+    assert numbers["rates"] == {
+        "acceptance_rate": pytest.approx(9 / 11),  # accepted or later / (those + rejected + merged)
+        "reply_rate": pytest.approx(6 / 8),  # replied, closed, archived / assigned or later
+        "closure_rate": pytest.approx(5 / 9),  # closed, archived / accepted or later
+        "on_time_rate": pytest.approx(5 / 6),  # the one B reply came late
+        "satisfaction_rate": pytest.approx(3 / 4),  # "no response" is not an evaluation
+    }
+    assert numbers["outcome_counts"] == {"A": 4, "B": 1, "C": 1}
+    assert numbers["outcomes"] == {"A": pytest.approx(4 / 6), "B": pytest.approx(1 / 6), "C": pytest.approx(1 / 6)}
+    assert numbers["overdue"] == 2
+
+
+def test_breakdowns(cast, dataset):
+    numbers = report(cast.session.id)
+    departments = {d["department_id"]: d for d in numbers["by_department"]}
+    assert set(departments) == {cast.lead_dept.id, cast.other_dept.id}  # the lead of the active assignment
+    lead = departments[cast.lead_dept.id]
+    assert (lead["code"], lead["total"], lead["overdue"]) == (cast.lead_dept.code, 6, 0)
+    assert lead["rates"]["reply_rate"] == 1.0
+    assert lead["rates"]["on_time_rate"] == pytest.approx(5 / 6)
+    assert lead["rates"]["satisfaction_rate"] == pytest.approx(3 / 4)
+    other = departments[cast.other_dept.id]
+    assert (other["total"], other["overdue"], other["rates"]["reply_rate"]) == (2, 2, 0.0)
+    assert other["rates"]["on_time_rate"] is None and other["rates"]["satisfaction_rate"] is None
+    assert other["outcomes"] == {"A": None, "B": None, "C": None}
+
+    categories = {c["category"]: c for c in numbers["by_category"]}
+    assert set(categories) == {"welfare", "safety"}
+    assert categories["welfare"]["total"] == 14
+    safety = categories["safety"]
+    assert (safety["total"], safety["rates"]["satisfaction_rate"], safety["outcomes"]["C"]) == (1, 0.0, 1.0)
+
+    assert [(d["delegation_id"], d["total"]) for d in numbers["by_delegation"]] == [(cast.delegation.id, 14)]
+    assert [(s["session_id"], s["total"]) for s in numbers["by_session"]] == [(cast.session.id, 15)]
+    everywhere = report()
+    assert everywhere["total"] == 16
+    assert sorted(s["total"] for s in everywhere["by_session"]) == [1, 15]
+
+
+def test_a_report_counts_only_what_its_reader_may_see(cast, dataset):
+    # a worker sees what was accepted (and later), and their own proposals
+    assert report(cast.session.id, user=cast.worker)["total"] == 9 + 1
+    assert report(cast.session.id, user=cast.committee)["total"] == 15
+    assert report(cast.session.id, user=cast.author)["counts"]["cosigning"] == 1
+
+
+def test_empty_denominators_give_no_rate(make):
+    numbers = report(make.new_session().id)
+    assert numbers["total"] == 0 and numbers["overdue"] == 0
+    assert set(numbers["counts"]) == set(COUNTED_STATES) and not any(numbers["counts"].values())
+    assert all(rate is None for rate in numbers["rates"].values())
+    assert numbers["outcomes"] == {"A": None, "B": None, "C": None}
+    assert numbers["by_department"] == numbers["by_category"] == numbers["by_delegation"] == []
+
+
+def test_rates_with_some_denominators_empty(cast):
+    cast.proposal_in("rejected")
+    rates = report(cast.session.id)["rates"]
+    assert rates["acceptance_rate"] == 0.0
+    assert rates["reply_rate"] is rates["closure_rate"] is rates["on_time_rate"] is rates["satisfaction_rate"] is None
+
+
+def test_overdue_is_one_definition(cast, dataset):
+    late = {dataset["late_ack"].id, dataset["late_reply"].id}
+    assert overdue_ids([p.id for p in dataset.values()]) == late
+    # before the deadlines passed, nothing was overdue
+    assert report(cast.session.id, today=(utcnow() - LONG_AGO).date())["overdue"] == 0
+
+
+@pytest.mark.parametrize("china_clock, on_time", [(time(23, 59), True), (time(0, 0), False)])
+def test_on_time_means_by_the_deadline_in_china(cast, china_clock, on_time):
+    proposal = cast.proposal_in("in_progress")
+    fire_event(proposal.id, "acknowledge", cast.cohandler)
+    fire_event(proposal.id, "countersign", cast.cohandler)
+    deadline = proposal.lead_assignment.reply_deadline
+    china_day = deadline if on_time else deadline + timedelta(days=1)
+    sent = datetime.combine(china_day, china_clock) - timedelta(hours=8)  # naive UTC
+    fire_event(proposal.id, "reply", cast.lead, {"text": "答复", "outcome": "A"}, now=sent)
+    assert list(on_time_replies(proposal.id).values()) == [on_time]
+    # the same verdict as the one the reply operation wrote in the history
+    entry = db.session.scalar(db.select(HistoryEntry).filter_by(proposal_id=proposal.id, event="reply"))
+    assert entry.payload["on_time"] is on_time
+    assert report(cast.session.id)["rates"]["on_time_rate"] == (1.0 if on_time else 0.0)
