@@ -69,10 +69,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # the compiled .mo files are not committed: build them from translations/*/LC_MESSAGES/*.po
+# messages.po merged with each area's parts/*.po (see proposals.i18n.compile_translations)
 catalogs: install
-	@if compgen -G 'translations/*/LC_MESSAGES/*.po' >/dev/null; then \
-		$(BIN)/pybabel -q compile -d translations -f; \
-	fi
+	@$(BIN)/python -c 'from proposals.i18n import compile_translations; compile_translations(force=True)'
 
 test-packages:
 	@missing=""; \

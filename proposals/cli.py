@@ -7,15 +7,21 @@ from sqlalchemy import select
 from workflow import LIFECYCLE, ROLES, InvalidPayload
 from workflow.diagram import mermaid
 
+from .closure import cli as closure_cli
+from .demo import seed_demo_command
 from .extensions import db
 from .i18n import translate
 from .models import OrgUnit
 from .operations import create_user
+from .reports import cli as reports_cli
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(workflow_group)
+    app.cli.add_command(seed_demo_command)
+    closure_cli.init_app(app)  # tick, send-mail
+    reports_cli.init_app(app)  # import-roster, import-proposals, export-ledger
 
 
 @click.command("create-user")

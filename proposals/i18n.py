@@ -1,17 +1,51 @@
-"""Language: Simplified Chinese by default, English on request and remembered."""
+"""Language: Simplified Chinese by default, English on request and remembered.
 
-from flask import current_app, request, session
-from flask_babel import gettext
+Messages are English msgids everywhere (marked with `N_()` where they are defined, translated with
+`gettext` where they are shown); English pages show the msgids themselves, Chinese pages the catalog
+in translations/zh_Hans_CN. The catalogs are compiled with `pybabel compile -d translations`, or by
+`compile_translations()` (used by the tests so that a plain `pytest` works).
+"""
+
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
+from workflow import LIFECYCLE
+from workflow.errors import N_
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
 SUPPORTED = {"zh": "zh_Hans_CN", "zh_hans_cn": "zh_Hans_CN", "zh_cn": "zh_Hans_CN", "en": "en"}
+
+ROLE_LABELS = {
+    "worker": N_("Worker"),
+    "delegate": N_("Delegate"),
+    "delegation_head": N_("Delegation head"),
+    "committee": N_("Proposal committee member"),
+    "department_handler": N_("Department liaison"),
+    "supervisor": N_("Supervisor"),
+    "union_admin": N_("Union administrator"),
+    "leader": N_("Leader"),
+}
+
+
+def remember_language() -> None:
+    """Keep a ?lang= choice in the session, even on a request that only redirects."""
+    wanted = request.args.get("lang")
+    if wanted and wanted.lower().replace("-", "_") in SUPPORTED:
+        session["lang"] = SUPPORTED[wanted.lower().replace("-", "_")]
 
 
 def select_locale() -> str:
     """?lang= (remembered in the session), then the user's choice, then Accept-Language, then Chinese."""
-    wanted = request.args.get("lang")
-    if wanted and wanted.lower().replace("-", "_") in SUPPORTED:
-        session["lang"] = SUPPORTED[wanted.lower().replace("-", "_")]
+    if not has_request_context():  # command-line tools speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    remember_language()
     if session.get("lang"):
         return session["lang"]
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
@@ -22,13 +56,146 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def role_label(role: str) -> str:
+    return gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
+# (msgids come from variables here: a literal inside gettext() would be extracted as a msgid)
+
+
+def state_label(state: str) -> str:
+    spec = LIFECYCLE.states.get(state)
+    if spec is None:
+        return state
+    msgid = spec["label"]
+    return gettext(msgid)
+
+
+def state_stamp(state: str) -> str:
+    """The short status shown on a proposal's card (待附议, 待审查 ...)."""
+    spec = LIFECYCLE.states.get(state)
+    if spec is None:
+        return state
+    msgid = spec.get("stamp") or spec["label"]
+    return gettext(msgid)
+
+
+def event_label(event: str) -> str:
+    spec = LIFECYCLE.events.get(event)
+    return gettext(spec.label) if spec else event
+
+
+def _shown(params: dict) -> dict:
+    """Message parameters as people read them: states and events by their quoted labels, lists dropped."""
+    shown = {}
+    for key, value in params.items():
+        if isinstance(value, list | tuple | set | frozenset):
+            continue
+        if key == "state" and value in LIFECYCLE.states:
+            value = "“" + state_label(value) + "”"
+        elif key == "event" and value in LIFECYCLE.events:
+            value = "“" + event_label(value) + "”"
+        shown[key] = value
+    return shown
+
+
 def translate(msg) -> str:
     """Translate an engine message: a msgid, or (msgid, params)."""
     if isinstance(msg, tuple):
         msgid, params = msg
-        return gettext(msgid, **params)
+        return gettext(msgid, **_shown(params))
     return gettext(msg)
 
 
 def translate_error(exc) -> str:
-    return gettext(exc.message, **{k: v for k, v in exc.params.items() if not isinstance(v, (list, tuple))})
+    """Translate a WorkflowError's message, naming states and events by their labels."""
+    return gettext(exc.message, **_shown(exc.params))
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+
+def html_lang() -> str:
+    """The page's `lang` attribute (BCP 47): zh-Hans-CN or en."""
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale else "zh-Hans-CN"
+
+
+def is_english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def switch_language_url(lang: str) -> str:
+    """This page's address with ?lang= set, so the choice applies here and is remembered."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return request.script_root + request.path + "?" + urlencode(args, doseq=True)
+
+
+def init_app(app) -> None:
+    """Remember ?lang= on every request, and offer the language helpers to every template."""
+    app.before_request(remember_language)
+    app.add_template_global(html_lang)
+    app.add_template_global(is_english)
+    app.add_template_global(switch_language_url)
+    app.add_template_global(role_label)
+    app.add_template_global(state_label)
+    app.add_template_global(state_stamp)
+    app.add_template_global(event_label)
+
+
+# -- catalogs -------------------------------------------------------------------------------------
+
+
+def merged_catalog(po: Path):
+    """A locale's catalog: LC_MESSAGES/messages.po, plus each area's parts/*.po beside LC_MESSAGES.
+
+    Areas of the application keep their translations in parts of their own, so that people working
+    on different areas never edit the same file; the main catalog wins where both translate a msgid.
+    """
+    from babel.messages.pofile import read_po
+
+    locale = po.parent.parent.name
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=locale)
+    for part in catalog_parts(po):
+        with part.open("rb") as f:
+            for message in read_po(f, locale=locale):
+                if not message.id:
+                    continue
+                present = catalog.get(message.id, context=message.context)
+                if present is None or not present.string:
+                    catalog[message.id] = message
+    return catalog
+
+
+def catalog_parts(po: Path) -> list[Path]:
+    return sorted((po.parent.parent / "parts").glob("*.po"))
+
+
+def compile_translations(directory: Path | str = TRANSLATIONS, force: bool = False) -> list[Path]:
+    """Compile each messages.po (with its parts) whose .mo is missing or older; return the .mo files written.
+
+    Like `pybabel compile -d translations` (fuzzy entries are left out), but merging each area's
+    parts. The .mo is written beside the .po atomically.
+    """
+    from babel.messages.mofile import write_mo
+
+    written = []
+    for po in sorted(Path(directory).glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        sources = [po, *catalog_parts(po)]
+        if not force and mo.exists() and all(mo.stat().st_mtime >= src.stat().st_mtime for src in sources):
+            continue
+        catalog = merged_catalog(po)
+        fd, tmp = tempfile.mkstemp(dir=po.parent, prefix=".messages-", suffix=".mo")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write_mo(f, catalog, use_fuzzy=False)
+            os.replace(tmp, mo)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(mo)
+    return written

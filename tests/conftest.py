@@ -7,10 +7,12 @@ The database is a fresh SQLite file per test unless TEST_DATABASE_URL names anot
 import itertools
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from proposals import create_app
-from proposals.extensions import db
+from proposals.extensions import babel, db
+from proposals.i18n import compile_translations
 from proposals.models import DEFAULT_CATEGORIES, Category, OrgUnit, Proposal, User
 from proposals.operations import create_proposal, create_session, create_unit, create_user, fire_event
 
@@ -31,10 +33,33 @@ def app_config(url: str, **overrides) -> dict:
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _catalogs():
+    """Compile the message catalogs (with their parts) if no build step did."""
+    compile_translations()
+    domain = vars(babel).get("domain_instance")  # Flask-Babel caches a locale's translations per process
+    if domain is not None:
+        domain.cache.clear()
+
+
+class FreshContextClient(FlaskClient):
+    """A test client that runs each request in an application context of its own, as a server does.
+
+    The app fixture keeps one application context open for the factories; a request pushed inside it
+    would share `g` with every other request of the test, so the locale and the logged-in user,
+    looked up once, would stick.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path):
     url = databases.fresh_url(tmp_path)
     app = create_app(app_config(url))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         databases.reset(db)
         for position, (code, name) in enumerate(DEFAULT_CATEGORIES):

@@ -1,3 +1,81 @@
-from flask import Blueprint
+"""The login and logout pages. The home page is the task list (proposals/web/tasks.py)."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+
+from ..i18n import translate_error
+from .credentials import LoginRefused, authenticate
+from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
+
+
+def home_url() -> str:
+    return url_for("tasks.index")
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site (never another host, never the login page itself), else None."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(c == "\\" or ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    if parts.path in (url_for("auth.login"), url_for("auth.logout")):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log a user in, then go where they were going."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next")
+    target = safe_next(form.next.data)
+    form.next.data = target or ""
+    if current_user.is_authenticated:
+        return redirect(target or home_url())
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.username.data, form.password.data)
+        except LoginRefused as exc:
+            error = translate_error(exc)
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(target or home_url())
+    return render_template("auth/login.html", form=form, error=error)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """Log out (POST); a plain link (GET) asks first, so no other site can log anyone out."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if request.method == "POST":
+        logout_user()
+        flash(gettext("You have logged out."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html")
+
+
+@bp.route("/home")
+def index():
+    """The old address of the home page: the task list at / is home now."""
+    return redirect(home_url())
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(exc):
+    """A login or logout form left open too long: say so and show the page again."""
+    flash(gettext("The form had expired. Please try again."), "warning")
+    if request.endpoint == "auth.login":
+        return redirect(url_for("auth.login", next=safe_next(request.form.get("next"))))
+    return redirect(home_url())

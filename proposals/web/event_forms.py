@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.fields.choices import SelectChoice
 
 from workflow import LIFECYCLE, OUTCOMES, RATINGS
 from workflow.errors import N_
@@ -48,11 +49,11 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _departments() -> list[tuple[int, str]]:
+def _departments() -> list[SelectChoice]:
     rows = db.session.execute(
         select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "department", OrgUnit.active).order_by(OrgUnit.name)
     )
-    return [(unit_id, name) for unit_id, name in rows]
+    return [SelectChoice(unit_id, name) for unit_id, name in rows]
 
 
 def event_form(event_name: str, formdata=None, prefix: str | None = None) -> FlaskForm:
@@ -70,7 +71,7 @@ def event_form(event_name: str, formdata=None, prefix: str | None = None) -> Fla
         elif isinstance(spec, IntegerList):
             field = MultiCheckbox(label, coerce=int, choices=_departments())
         elif isinstance(spec, Choice):
-            choices = [(c, lazy_gettext(CHOICE_LABELS.get(c, c))) for c in spec.choices]
+            choices = [SelectChoice(c, lazy_gettext(CHOICE_LABELS.get(c, c))) for c in spec.choices]
             field = RadioField(label, choices=choices, validate_choice=False, render_kw=render_kw)
         elif isinstance(spec, Integer):
             field = IntegerField(label, render_kw={**render_kw, "min": spec.minimum, "max": spec.maximum})

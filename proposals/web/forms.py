@@ -2,8 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..models import Category, CongressSession, OrgUnit
@@ -17,22 +19,25 @@ class ProposalForm(FlaskForm):
     category = SelectField(_l("Category"))
     desired_department_id = SelectField(_l("Desired handling department (advisory)"), coerce=int)
     confidential = BooleanField(_l("Keep my name confidential from departments and public pages"))
+    # -- attachments (checked by content in proposals/operations/attachments.py) --
+    attachments = MultipleFileField(_l("Attachments"), render_kw={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png"})
     save = SubmitField(_l("Save draft"))
     submit_now = SubmitField(_l("Save and submit"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.session_id.choices = [
-            (s.id, s.name)
+            SelectChoice(s.id, s.name)
             for s in db.session.scalars(
                 select(CongressSession).where(CongressSession.is_open).order_by(CongressSession.id.desc())
             )
         ]
         self.category.choices = [
-            (c.code, c.name) for c in db.session.scalars(select(Category).order_by(Category.position, Category.id))
+            SelectChoice(c.code, c.name)
+            for c in db.session.scalars(select(Category).order_by(Category.position, Category.id))
         ]
-        self.desired_department_id.choices = [(0, "—")] + [
-            (u.id, u.name)
+        self.desired_department_id.choices = [SelectChoice(0, "—")] + [
+            SelectChoice(u.id, u.name)
             for u in db.session.scalars(
                 select(OrgUnit).where(OrgUnit.kind == "department", OrgUnit.active).order_by(OrgUnit.name)
             )
@@ -52,3 +57,7 @@ class ProposalForm(FlaskForm):
         if with_session:
             data["session_id"] = self.session_id.data
         return data
+
+    def uploads(self) -> list:  # attachments
+        """The files chosen in the attachments input (an empty input sends one nameless part)."""
+        return [f for f in self.attachments.data or [] if f and f.filename]

@@ -1,0 +1,38 @@
+"""Checking a user name and password: the one check behind the login page and any token login."""
+
+from functools import cache
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflow import WorkflowError
+from workflow.errors import N_
+
+from ..extensions import db
+from ..models import User
+
+
+class LoginRefused(WorkflowError):
+    """Wrong credentials, or a disabled account. Nothing tells which user names exist."""
+
+    code = "login_refused"
+
+
+@cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash("decoy password", method=method)
+
+
+def authenticate(username: str, password: str) -> User:
+    """Return the active user with these credentials, or raise LoginRefused."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        # answer as slowly as for a real user, so the timing tells no user names
+        check_password_hash(_decoy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
+        raise LoginRefused(N_("Wrong user name or password."))
+    if not user.check_password(password):
+        raise LoginRefused(N_("Wrong user name or password."))
+    if not user.active:
+        raise LoginRefused(N_("This account is disabled. Please contact the union office."))
+    return user
