@@ -152,7 +152,8 @@ def merged_catalog(po: Path):
     """A locale's catalog: LC_MESSAGES/messages.po, plus each area's parts/*.po beside LC_MESSAGES.
 
     Areas of the application keep their translations in parts of their own, so that people working
-    on different areas never edit the same file; the main catalog wins where both translate a msgid.
+    on different areas never edit the same file; where a part translates a msgid, its wording wins
+    (the area knows the context it is read in).
     """
     from babel.messages.pofile import read_po
 
@@ -164,8 +165,7 @@ def merged_catalog(po: Path):
             for message in read_po(f, locale=locale):
                 if not message.id:
                     continue
-                present = catalog.get(message.id, context=message.context)
-                if present is None or not present.string:
+                if message.string:
                     catalog[message.id] = message
     return catalog
 

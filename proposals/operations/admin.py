@@ -1,15 +1,18 @@
 """Union administration: people, units, sessions. Shared by the CLI, the API and the admin pages."""
 
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from workflow import ROLES, InvalidPayload
+from workflow import ROLES, InvalidPayload, calendar
 from workflow.errors import N_
 from workflow.payload import Boolean, Field, Integer, Text, message, validate
 
 from ..extensions import db
-from ..models import SETTING_DATES, CongressSession, OrgUnit, User
+from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole
+from .errors import NotFound
 
 
 class Roles(Field):
@@ -135,3 +138,182 @@ def _check_dates(values: dict) -> None:
             errors[end] = message(N_("Must not be before the start."))
     if errors:
         raise InvalidPayload(errors)
+
+
+# -- changing sessions, people and units (the admin pages; the API may use them too) ---------------
+
+SESSION_FORM = {
+    **SESSION_SETTINGS,
+    "name": Text(required=True, max_length=200),
+    **{n: replace(f, required=True) for n, f in SESSION_SETTINGS.items() if isinstance(f, Integer)},
+}
+
+
+def edit_session(session: CongressSession, data) -> CongressSession:
+    """Change a session from a form giving every setting: like update_session, but the name and the
+    numbers are required and a date given empty is cleared."""
+    cleared = {n: None for n in SETTING_DATES if isinstance(data, dict) and n in data and not _filled(data[n])}
+    clean = validate(SESSION_FORM, data)
+    _check_dates({name: getattr(session, name) for name in SETTING_DATES} | cleared | clean)
+    for key, value in (cleared | clean).items():
+        setattr(session, key, value)
+    db.session.commit()
+    return session
+
+
+def _filled(value) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+MIN_PASSWORD = 8
+NO_ADMIN_LEFT = N_("At least one active union administrator must remain.")
+USER_CHANGES = {
+    "name": Text(required=True, max_length=100),
+    "email": Text(max_length=200),
+    "department_id": Integer(),
+    "delegation_id": Integer(),
+    "roles": Roles(required=True),
+}
+
+
+def update_user(user: User, data) -> User:
+    """Change the fields given of a user's name, e-mail, department, delegation and roles; an empty
+    e-mail, department or delegation is cleared. The user name never changes."""
+    given = {n: f for n, f in USER_CHANGES.items() if isinstance(data, dict) and n in data}
+    clean = validate(given, data)
+    errors: dict = {}
+    for field, kind in (("department_id", "department"), ("delegation_id", "delegation")):
+        unit_id = clean.get(field)
+        if unit_id is not None and unit_id != getattr(user, field):
+            _unit_of_kind(unit_id, kind, field, errors)
+            if field not in errors and not db.session.get(OrgUnit, unit_id).active:
+                errors[field] = message(N_("This unit is deactivated."))
+    if "roles" in clean and "union_admin" not in clean["roles"] and _last_admin(user):
+        errors["roles"] = message(NO_ADMIN_LEFT)
+    if errors:
+        raise InvalidPayload(errors)
+    for name in given:
+        if name == "roles":
+            user.roles = clean["roles"]
+        else:
+            setattr(user, name, clean.get(name))
+    db.session.commit()
+    return user
+
+
+def set_roles(user: User, roles) -> User:
+    """Give a user exactly these roles."""
+    return update_user(user, {"roles": roles})
+
+
+def reset_password(user: User, data) -> User:
+    """Set a new password chosen by the administrator; the user's API tokens stop working."""
+    clean = validate({"password": Text(required=True, max_length=200)}, data)
+    if len(clean["password"]) < MIN_PASSWORD:
+        raise InvalidPayload({"password": message(N_("At least %(min)d characters."), {"min": MIN_PASSWORD})})
+    user.set_password(clean["password"])
+    _revoke_tokens(user)
+    db.session.commit()
+    return user
+
+
+def disable_user(user: User) -> User:
+    """Disable an account (never delete it): it can no longer log in, and its open sessions and API
+    tokens stop working at once. The last active union administrator cannot be disabled."""
+    if _last_admin(user):
+        raise InvalidPayload({"active": message(NO_ADMIN_LEFT)}, message=NO_ADMIN_LEFT)
+    user.active = False
+    _revoke_tokens(user)
+    db.session.commit()
+    return user
+
+
+def enable_user(user: User) -> User:
+    """Let a disabled account log in again."""
+    user.active = True
+    db.session.commit()
+    return user
+
+
+def _last_admin(user: User) -> bool:
+    """Whether `user` is the only active union administrator."""
+    if not (user.active and user.has_role("union_admin")):
+        return False
+    other = select(User.id).join(UserRole).where(UserRole.role == "union_admin", User.active, User.id != user.id)
+    return db.session.scalar(other.limit(1)) is None
+
+
+def _revoke_tokens(user: User) -> None:
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        token.revoke()
+
+
+UNIT_CHANGES = {"name": Text(required=True, max_length=200), "parent_id": Integer()}
+
+
+def update_unit(unit: OrgUnit, data) -> OrgUnit:
+    """Rename a unit or change its parent (an empty parent is cleared); its code and kind never change."""
+    given = {n: f for n, f in UNIT_CHANGES.items() if isinstance(data, dict) and n in data}
+    clean = validate(given, data)
+    parent_id = clean.get("parent_id")
+    if parent_id is not None:
+        parent = db.session.get(OrgUnit, parent_id)
+        if parent is None:
+            raise InvalidPayload({"parent_id": message(N_("No such unit."))})
+        while parent is not None:  # the unit itself, or one of its own units, cannot be its parent
+            if parent.id == unit.id:
+                raise InvalidPayload({"parent_id": message(N_("A unit cannot belong to itself."))})
+            parent = parent.parent
+    for name in given:
+        setattr(unit, name, clean.get(name))
+    db.session.commit()
+    return unit
+
+
+def deactivate_unit(unit: OrgUnit) -> OrgUnit:
+    """Take a unit out of use (never delete it): it is no longer offered for new assignments or
+    accounts; what it already handles and the people in it stay as they are."""
+    unit.active = False
+    db.session.commit()
+    return unit
+
+
+def reactivate_unit(unit: OrgUnit) -> OrgUnit:
+    unit.active = True
+    db.session.commit()
+    return unit
+
+
+# -- the working-day calendar -------------------------------------------------------------------
+
+OVERRIDE_FIELDS = {"day": Date(required=True), "working": Boolean(required=True), "note": Text(max_length=200)}
+
+
+def add_calendar_override(data) -> CalendarOverride:
+    """Add an extra day off or an extra working day to the union's calendar; deadlines counted from
+    now on use it."""
+    clean = validate(OVERRIDE_FIELDS, data)
+    day, working = clean["day"], clean["working"]
+    if db.session.scalar(select(CalendarOverride.id).where(CalendarOverride.day == day)):
+        raise InvalidPayload({"day": message(N_("This day is already in the list; remove it first."))})
+    if calendar.is_working_day(day) == working:
+        already = N_("This day is already a working day.") if working else N_("This day is already a day off.")
+        raise InvalidPayload({"day": message(already)})
+    override = CalendarOverride(**clean)
+    db.session.add(override)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another administrator added the same day at the same moment
+        db.session.rollback()
+        raise InvalidPayload({"day": message(N_("This day is already in the list; remove it first."))}) from None
+    return override
+
+
+def remove_calendar_override(override_id: int) -> CalendarOverride:
+    """Take a day out of the union's calendar: the national calendar applies to it again."""
+    override = db.session.get(CalendarOverride, override_id)
+    if override is None:
+        raise NotFound(N_("No such day in the calendar."))
+    db.session.delete(override)
+    db.session.commit()
+    return override

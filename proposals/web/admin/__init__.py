@@ -1,0 +1,52 @@
+"""The union administrators' pages (工会管理): sessions, units, users and the working-day calendar.
+
+Every address under /admin is for union administrators only: others get 403, whoever is not
+logged in is sent to the login page. Each page calls one operation of proposals.operations.
+"""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from workflow.errors import N_
+
+from ...extensions import login_manager
+from .. import NavItem
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+NAV = [NavItem("admin.index", N_("Administration"), roles=("union_admin",), order=60)]
+
+
+@bp.before_request
+def union_admins_only():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_role("union_admin"):
+        message = gettext("Only union administrators may use the administration pages.")
+        return render_template("admin/error.html", heading=gettext("Not allowed"), message=message), 403
+    return None
+
+
+@bp.errorhandler(404)
+def not_found(_exc):
+    """A session, unit, user or day that does not exist, said in the user's language."""
+    message = gettext("There is no such record. It may have been mistyped in the address.")
+    return render_template("admin/error.html", heading=gettext("Not found."), message=message), 404
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(_exc):
+    """A form left open too long (or sent from elsewhere): nothing is changed; say so and show it again."""
+    flash(gettext("The form had expired. Please try again."), "warning")
+    rule = request.url_rule
+    return redirect(request.path if rule is not None and "GET" in rule.methods else url_for("admin.index"))
+
+
+@bp.get("/")
+def index():
+    """Show what there is to administer."""
+    return render_template("admin/index.html", uncovered=calendar.uncovered_years())
+
+
+from . import calendar, sessions, units, users  # noqa: E402, F401  (the pages, on this blueprint)

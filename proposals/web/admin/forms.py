@@ -1,0 +1,225 @@
+"""The administration forms. They only parse what was typed: the operations validate it, and their
+field errors are put back next to the fields (proposals.web.event_forms.put_errors)."""
+
+from flask import flash, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from wtforms import BooleanField, Field, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+
+from workflow import ROLES
+
+from ...extensions import db
+from ...i18n import ROLE_LABELS, translate_error
+from ...models import SETTING_DATES, OrgUnit
+from ..event_forms import MultiCheckbox, put_errors
+
+NONE = 0  # the "—" choice of an optional unit
+
+
+def raw(field: Field):
+    """What the user put in a field, for the operation to check: the converted value, the text typed
+    when it could not be converted (the operation says what is wrong with it), None when empty."""
+    if field.data is None and field.raw_data and field.raw_data[0].strip():
+        return field.raw_data[0]
+    if field.data == NONE and isinstance(field, SelectField):
+        return None
+    return field.data if field.data != "" else None
+
+
+def unit_choices(kind: str, keep: int | None = None) -> list[SelectChoice]:
+    """The active units of a kind to choose from (and the unit already chosen, even if deactivated)."""
+    rows = db.session.execute(
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.active)
+        .where(OrgUnit.kind == kind, or_(OrgUnit.active, OrgUnit.id == keep))
+        .order_by(OrgUnit.code)
+    )
+    shown = [SelectChoice(i, name if active else f"{name} ({gettext('deactivated')})") for i, name, active in rows]
+    return [SelectChoice(NONE, "—"), *shown]
+
+
+def date_field(label: str, hint: str) -> StringField:
+    # a text field of type date: a phone shows its date picker, and a wrong date comes back as typed
+    return StringField(label, description=hint, render_kw={"type": "date", "placeholder": "2026-03-01"})
+
+
+def number_field(label: str, hint: str, minimum: int, maximum: int) -> IntegerField:
+    return IntegerField(
+        label, description=hint, render_kw={"min": minimum, "max": maximum, "inputmode": "numeric", "required": True}
+    )
+
+
+class SessionForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("A short code that names the session for good, e.g. 10-3. It cannot be changed later."),
+        render_kw={"maxlength": 40, "required": True, "autocomplete": "off"},
+    )
+    name = StringField(
+        _l("Session name"),
+        description=_l("As people know it, e.g. 第十届职代会第三次会议."),
+        render_kw={"maxlength": 200, "required": True},
+    )
+    is_open = BooleanField(
+        _l("Open for proposals"),
+        description=_l("Workers can submit proposals to an open session; close it when the collection is over."),
+    )
+    collection_start = date_field(_l("Collection starts"), _l("First day of the collection window (征集期)."))
+    collection_end = date_field(_l("Collection ends"), _l("Last day of the collection window."))
+    cosign_deadline = date_field(
+        _l("Co-signing deadline"),
+        _l("What still has too few co-signers after this day goes to review as a suggestion, not as a proposal."),
+    )
+    vote_start = date_field(_l("Voting starts"), _l("First day delegates can vote for outstanding proposals."))
+    vote_end = date_field(_l("Voting ends"), _l("Last day of the vote for outstanding proposals."))
+    min_cosigners = number_field(
+        _l("Co-signers needed"),
+        _l("Delegates other than the author who must co-sign before a proposal reaches review."),
+        0,
+        100,
+    )
+    delegation_review = BooleanField(
+        _l("Delegation pre-review"),
+        description=_l("The delegation head forwards or sends back each proposal before the committee reviews it."),
+    )
+    ack_days = number_field(
+        _l("Days to acknowledge"), _l("Working days a department has to acknowledge an assignment."), 1, 365
+    )
+    reply_days = number_field(
+        _l("Days to reply"), _l("Working days from the assignment to the department's reply."), 1, 365
+    )
+    feedback_days = number_field(
+        _l("Days to rate"),
+        _l("Working days the author has to rate a reply; after that it closes as “no response”."),
+        1,
+        365,
+    )
+    max_rehandle = number_field(
+        _l("Rounds of re-handling"),
+        _l("How often an unsatisfied author can send a reply back; after that it closes as unsatisfied."),
+        0,
+        10,
+    )
+    remind_days_before = number_field(
+        _l("Reminder before a deadline"), _l("Working days before a deadline when the department is reminded."), 0, 30
+    )
+    vote_limit = number_field(
+        _l("Votes per delegate"), _l("How many proposals each delegate may vote for as outstanding."), 0, 100
+    )
+    two_axis_rating = BooleanField(
+        _l("Rate attitude and result"),
+        description=_l("Raters judge the department's attitude as well as the result of the handling."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            field.flags.required = field.name in ("code", "name") or isinstance(field, IntegerField)
+
+    def payload(self, *, with_code: bool) -> dict:
+        names = [f.name for f in self if f.name not in ("csrf_token", "code")]
+        data = {name: raw(self[name]) for name in names}
+        for name in SETTING_DATES:
+            data[name] = data[name] or ""  # given empty: no date (editing clears it)
+        if with_code:
+            data["code"] = raw(self.code)
+        return data
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Code"), render_kw={"maxlength": 40, "required": True, "autocomplete": "off"})
+    name = StringField(_l("Unit name"), render_kw={"maxlength": 200, "required": True})
+    parent_id = SelectField(_l("Belongs to"), coerce=int, choices=[SelectChoice(NONE, "—")])
+
+    def payload(self, *, with_code: bool) -> dict:
+        data = {"name": raw(self.name)}
+        if self.parent_id is not None:  # (units of some kinds have no parent to choose)
+            data["parent_id"] = raw(self.parent_id)
+        if with_code:
+            data["code"] = raw(self.code)
+        return data
+
+
+class UserEditForm(FlaskForm):
+    name = StringField(_l("Full name"), render_kw={"maxlength": 100, "required": True})
+    email = StringField(
+        _l("E-mail"),
+        description=_l("Where notifications are sent; may stay empty."),
+        render_kw={"maxlength": 200, "type": "email", "autocomplete": "off"},
+    )
+    department_id = SelectField(_l("Department"), coerce=int, description=_l("For department liaisons."))
+    delegation_id = SelectField(_l("Delegation"), coerce=int, description=_l("For delegates and workers."))
+    roles = MultiCheckbox(_l("Roles"), choices=[SelectChoice(r, _l(ROLE_LABELS[r])) for r in ROLES])
+
+    def __init__(self, *args, user=None, **kwargs):
+        showing = user is not None and request.method == "GET"
+        super().__init__(*args, obj=user if showing else None, **kwargs)
+        self.department_id.choices = unit_choices("department", keep=user.department_id if user else None)
+        self.delegation_id.choices = unit_choices("delegation", keep=user.delegation_id if user else None)
+        if showing:
+            self.roles.data = sorted(user.roles)
+            self.department_id.data = user.department_id or NONE
+            self.delegation_id.data = user.delegation_id or NONE
+        for field in self:
+            field.flags.required = field.name in ("username", "name", "password", "roles")
+
+    def payload(self) -> dict:
+        data = {name: raw(self[name]) for name in ("name", "email", "department_id", "delegation_id", "roles")}
+        data["roles"] = data["roles"] or []
+        return data
+
+
+class UserForm(UserEditForm):
+    username = StringField(
+        _l("User name"),
+        description=_l("For logging in, e.g. a staff number. It cannot be changed later."),
+        render_kw={"maxlength": 80, "required": True, "autocomplete": "off"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 8 characters. Tell it to the user in person."),
+        render_kw={"maxlength": 200, "required": True, "autocomplete": "new-password"},
+    )
+
+    def payload(self) -> dict:
+        data = super().payload() | {"username": raw(self.username), "password": self.password.data or ""}
+        return {k: v for k, v in data.items() if v is not None}  # creating: nothing to clear
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 8 characters. Tell it to the user in person."),
+        render_kw={"maxlength": 200, "required": True, "autocomplete": "new-password"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.flags.required = True
+
+
+class OverrideForm(FlaskForm):
+    day = date_field(_l("Date"), _l("e.g. 2026-12-31"))
+    working = RadioField(
+        _l("This day is"),
+        choices=[SelectChoice("off", _l("an extra day off")), SelectChoice("on", _l("an extra working day"))],
+        default="off",
+        validate_choice=False,
+    )
+    note = StringField(
+        _l("Note"),
+        description=_l("Why, e.g. 公司统一安排调休."),
+        render_kw={"maxlength": 200},
+    )
+
+    def payload(self) -> dict:
+        working = {"off": False, "on": True}.get(self.working.data, self.working.data)
+        return {"day": raw(self.day) or "", "working": working, "note": raw(self.note)}
+
+
+def show_errors(form: FlaskForm, exc) -> None:
+    """Put an operation's field errors next to the fields, and say so at the top of the page."""
+    put_errors(form, exc.fields)
+    flash(translate_error(exc), "error")

@@ -1,0 +1,54 @@
+"""Congress sessions (届次/会次): the list, opening a new one, and changing its settings."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+
+from workflow import InvalidPayload
+
+from ... import stats
+from ...extensions import db
+from ...models import SETTING_DEFAULTS, CongressSession
+from ...operations import create_session, edit_session
+from . import bp
+from .forms import SessionForm, show_errors
+
+
+@bp.get("/sessions")
+def sessions():
+    """List the congress sessions, newest first, with how many proposals each has (drafts never count)."""
+    counts = {row["session_id"]: row["total"] for row in stats.report()["by_session"]}
+    rows = db.session.scalars(select(CongressSession).order_by(CongressSession.id.desc())).all()
+    return render_template("admin/sessions.html", sessions=rows, counts=counts)
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+def new_session():
+    """Open a new congress session with its settings (the defaults filled in)."""
+    form = SessionForm(data=None if request.method == "POST" else {"is_open": True, **SETTING_DEFAULTS})
+    if request.method == "POST":
+        try:
+            session = create_session(form.payload(with_code=True))
+        except InvalidPayload as exc:
+            show_errors(form, exc)
+            return render_template("admin/session_form.html", form=form, session=None), 422
+        flash(gettext("Session %(name)s created.", name=session.name), "success")
+        return redirect(url_for("admin.sessions"))
+    return render_template("admin/session_form.html", form=form, session=None)
+
+
+@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+def edit_session_page(session_id: int):
+    """Change a session's name, dates and settings."""
+    session = db.session.get(CongressSession, session_id) or abort(404)
+    form = SessionForm(obj=session if request.method == "GET" else None)
+    del form.code  # a session's code never changes
+    if request.method == "POST":
+        try:
+            edit_session(session, form.payload(with_code=False))
+        except InvalidPayload as exc:
+            show_errors(form, exc)
+            return render_template("admin/session_form.html", form=form, session=session), 422
+        flash(gettext("Settings of %(name)s saved.", name=session.name), "success")
+        return redirect(url_for("admin.sessions"))
+    return render_template("admin/session_form.html", form=form, session=session)

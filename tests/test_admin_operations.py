@@ -1,0 +1,251 @@
+"""The administration operations: changing sessions, people and units, and the working-day calendar."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from proposals.extensions import db
+from proposals.models import ApiToken, CalendarOverride, CongressSession, OrgUnit, User
+from proposals.operations import (
+    NotFound,
+    add_calendar_override,
+    deactivate_unit,
+    disable_user,
+    edit_session,
+    enable_user,
+    reactivate_unit,
+    remove_calendar_override,
+    reset_password,
+    set_roles,
+    update_unit,
+    update_user,
+)
+from proposals.operations.clock import add_working_days
+from workflow import InvalidPayload
+
+from .conftest import PASSWORD
+
+
+def refused(call, *args) -> dict:
+    """The fields an operation refused, as {field: msgid}."""
+    with pytest.raises(InvalidPayload) as info:
+        call(*args)
+    db.session.rollback()
+    return {name: msgid for name, (msgid, _params) in info.value.fields.items()}
+
+
+# -- sessions -------------------------------------------------------------------------------------
+
+FULL_FORM = {
+    "name": "第十届职代会第三次会议",
+    "is_open": True,
+    "min_cosigners": 3,
+    "delegation_review": True,
+    "ack_days": 4,
+    "reply_days": 20,
+    "feedback_days": 10,
+    "max_rehandle": 1,
+    "remind_days_before": 2,
+    "vote_limit": 3,
+    "two_axis_rating": False,
+    "collection_start": "",
+    "collection_end": "",
+    "cosign_deadline": "",
+    "vote_start": "2026-05-01",
+    "vote_end": "2026-05-10",
+}
+
+
+def test_edit_session_sets_every_setting_and_clears_empty_dates(make):
+    session = make.new_session(collection_start="2026-03-01", collection_end="2026-03-31")
+    edit_session(session, FULL_FORM)
+    db.session.expire_all()
+    session = db.session.get(CongressSession, session.id)
+    assert (session.min_cosigners, session.ack_days, session.vote_limit) == (3, 4, 3)
+    assert session.delegation_review is True and session.two_axis_rating is False
+    assert session.collection_start is None and session.collection_end is None
+    assert (session.vote_start, session.vote_end) == (date(2026, 5, 1), date(2026, 5, 10))
+
+
+@pytest.mark.parametrize(
+    "change, fields",
+    [
+        ({"name": ""}, {"name"}),
+        ({"ack_days": None, "reply_days": 0}, {"ack_days", "reply_days"}),
+        ({"vote_limit": "five"}, {"vote_limit"}),
+        ({"vote_end": "2026-04-30"}, {"vote_end"}),
+        ({"collection_start": "next week"}, {"collection_start"}),
+        ({"code": "S9"}, {"code"}),
+    ],
+)
+def test_edit_session_refuses_and_changes_nothing(make, change, fields):
+    session = make.new_session(ack_days=5, reply_days=30)
+    before = (session.name, session.ack_days, session.reply_days, session.vote_limit)
+    assert set(refused(edit_session, session, FULL_FORM | change)) == fields
+    db.session.expire_all()
+    session = db.session.get(CongressSession, session.id)
+    assert (session.name, session.ack_days, session.reply_days, session.vote_limit) == before
+
+
+# -- users ----------------------------------------------------------------------------------------
+
+
+def test_update_user_changes_the_fields_given(make):
+    dept, delegation = make.unit("department"), make.unit("delegation")
+    user = make.user("worker", email="old@example.com", delegation_id=delegation.id)
+    update_user(user, {"name": "王五", "department_id": dept.id, "roles": ["department_handler", "delegate"]})
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert (user.name, user.department_id, user.delegation_id) == ("王五", dept.id, delegation.id)
+    assert user.roles == {"department_handler", "delegate"} and user.email == "old@example.com"
+    update_user(user, {"email": "", "delegation_id": None})
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert (user.email, user.delegation_id, user.department_id) == (None, None, dept.id)
+
+
+def test_update_user_refuses_wrong_units_roles_and_fields(make):
+    dept, delegation = make.unit("department"), make.unit("delegation")
+    user = make.user("worker")
+    fields = refused(update_user, user, {"name": " ", "roles": ["king"], "username": "x", "department_id": "1"})
+    assert set(fields) == {"name", "roles", "username", "department_id"}
+    fields = refused(update_user, user, {"department_id": delegation.id, "delegation_id": 99999})
+    assert fields == {"department_id": "No such unit.", "delegation_id": "No such unit."}
+    assert refused(update_user, user, {"roles": []}) == {"roles": "This field is required."}
+    deactivate_unit(dept)
+    assert refused(update_user, user, {"department_id": dept.id}) == {"department_id": "This unit is deactivated."}
+    db.session.expire_all()
+    assert db.session.get(User, user.id).department_id is None
+
+
+def test_a_user_keeps_a_unit_deactivated_after_joining_it(make):
+    dept = make.unit("department")
+    user = make.user("department_handler", department_id=dept.id)
+    deactivate_unit(dept)
+    update_user(user, {"name": "仍在原部门", "department_id": dept.id})
+    assert user.department_id == dept.id
+
+
+def test_the_last_active_union_admin_stays(make):
+    admin = make.user("union_admin")
+    make.user("union_admin").active = False  # a disabled administrator does not count
+    db.session.commit()
+    assert refused(set_roles, admin, ["worker"]) == {"roles": "At least one active union administrator must remain."}
+    assert refused(disable_user, admin) == {"active": "At least one active union administrator must remain."}
+    db.session.expire_all()
+    admin = db.session.get(User, admin.id)
+    assert admin.active and admin.roles == {"union_admin"}
+    other = make.user("union_admin")
+    set_roles(admin, ["worker"])
+    assert refused(disable_user, other)
+    assert set_roles(admin, ["union_admin", "worker"]).roles == {"union_admin", "worker"}
+    assert not disable_user(other).active
+
+
+def test_reset_password(make):
+    user = make.user("worker")
+    token, _secret = ApiToken.issue(user, hours=1)
+    db.session.commit()
+    assert refused(reset_password, user, {"password": "short"}) == {"password": "At least %(min)d characters."}
+    assert refused(reset_password, user, {}) == {"password": "This field is required."}
+    assert user.check_password(PASSWORD)
+    reset_password(user, {"password": "a new secret"})
+    assert user.check_password("a new secret") and not user.check_password(PASSWORD)
+    assert db.session.get(ApiToken, token.id).revoked_at is not None
+
+
+def test_disable_and_enable(make):
+    user = make.user("worker")
+    ApiToken.issue(user, hours=1)
+    db.session.commit()
+    disable_user(user)
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert not user.active and not user.is_active
+    live = select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))
+    assert db.session.scalar(live) == 0
+    assert enable_user(user).active
+
+
+# -- units ----------------------------------------------------------------------------------------
+
+
+def test_update_unit_renames_and_moves(make):
+    union = make.unit("union")
+    grassroots = make.unit("grassroots")
+    delegation = make.unit("delegation", code="D1")
+    update_unit(delegation, {"name": "第一代表团", "parent_id": grassroots.id})
+    update_unit(grassroots, {"parent_id": union.id})
+    db.session.expire_all()
+    delegation = db.session.get(OrgUnit, delegation.id)
+    assert (delegation.code, delegation.name, delegation.parent_id) == ("D1", "第一代表团", grassroots.id)
+    update_unit(delegation, {"parent_id": None})
+    assert delegation.parent_id is None
+
+
+def test_update_unit_refuses_cycles_and_unknown_parents(make):
+    grassroots = make.unit("grassroots", name="机加车间工会")
+    delegation = make.unit("delegation")
+    update_unit(delegation, {"parent_id": grassroots.id})
+    assert refused(update_unit, grassroots, {"parent_id": grassroots.id}) == {
+        "parent_id": "A unit cannot belong to itself."
+    }
+    assert refused(update_unit, grassroots, {"parent_id": delegation.id}) == {
+        "parent_id": "A unit cannot belong to itself."
+    }
+    assert refused(update_unit, grassroots, {"parent_id": 99999, "name": "新名称"}) == {"parent_id": "No such unit."}
+    assert refused(update_unit, grassroots, {"name": ""}) == {"name": "This field is required."}
+    assert refused(update_unit, grassroots, {"code": "X"}) == {"code": "Unknown field."}
+    db.session.expire_all()
+    grassroots = db.session.get(OrgUnit, grassroots.id)
+    assert (grassroots.name, grassroots.parent_id) == ("机加车间工会", None)
+
+
+def test_units_are_deactivated_never_deleted(make):
+    dept = make.unit("department")
+    assert not deactivate_unit(dept).active
+    assert db.session.get(OrgUnit, dept.id) is not None
+    assert reactivate_unit(dept).active
+
+
+# -- the working-day calendar ---------------------------------------------------------------------
+
+MONDAY = date(2026, 6, 1)  # a plain working week: Monday 1 June to Friday 5 June 2026
+
+
+def test_calendar_overrides_move_deadlines(app):
+    assert add_working_days(MONDAY, 3) == date(2026, 6, 4)
+    off = add_calendar_override({"day": "2026-06-02", "working": False, "note": "厂庆"})
+    assert add_working_days(MONDAY, 3) == date(2026, 6, 5)
+    on = add_calendar_override({"day": "2026-06-06", "working": True})
+    assert add_working_days(MONDAY, 5) == date(2026, 6, 8)
+    assert (off.note, on.note) == ("厂庆", None)
+    removed = remove_calendar_override(off.id)
+    assert removed.day == date(2026, 6, 2)
+    assert add_working_days(MONDAY, 3) == date(2026, 6, 4)
+    assert db.session.scalar(select(func.count()).select_from(CalendarOverride)) == 1
+
+
+@pytest.mark.parametrize(
+    "data, field, msgid",
+    [
+        ({"day": "2026-06-06", "working": False}, "day", "This day is already a day off."),  # a Saturday
+        ({"day": "2026-10-01", "working": False}, "day", "This day is already a day off."),  # National Day
+        ({"day": "2026-06-03", "working": True}, "day", "This day is already a working day."),
+        ({"day": "2026-06-02", "working": True}, "day", "This day is already in the list; remove it first."),
+        ({"day": "", "working": False}, "day", "This field is required."),
+        ({"day": "2026-02-30", "working": False}, "day", "Must be a date such as 2026-03-01."),
+        ({"day": "2026-06-03", "working": "yes"}, "working", "Must be true or false."),
+        ({"day": "2026-06-03", "working": False, "note": "x" * 201}, "note", "At most %(max)d characters."),
+    ],
+)
+def test_calendar_override_refusals(app, data, field, msgid):
+    add_calendar_override({"day": "2026-06-02", "working": False})
+    assert refused(add_calendar_override, data) == {field: msgid}
+    assert db.session.scalar(select(func.count()).select_from(CalendarOverride)) == 1
+
+
+def test_removing_an_unknown_day(app):
+    with pytest.raises(NotFound):
+        remove_calendar_override(12345)
