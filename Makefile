@@ -14,11 +14,10 @@ ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # System packages (Debian's) the tests need, each with the check that tells it is there.
-TEST_PACKAGES := postgresql
+TEST_PACKAGES := postgresql chromium
 have_postgresql := compgen -G '/usr/lib/postgresql/*/bin/initdb'
-# Browser tests, when they arrive: add "chromium chromium-driver" to TEST_PACKAGES, and
-# have_chromium := test -x /usr/bin/chromium
-# have_chromium-driver := test -x /usr/bin/chromedriver
+# the browser tests (tests/browser/) drive it through Playwright, which needs no chromedriver
+have_chromium := test -x /usr/bin/chromium
 
 .PHONY: run test test-sqlite test-postgres lint migration install catalogs test-packages
 
@@ -40,7 +39,7 @@ test: install catalogs test-packages
 	$(MAKE) --no-print-directory test-postgres || status=1; \
 	exit $$status
 
-test-sqlite: install catalogs
+test-sqlite: install catalogs test-packages
 	env -u TEST_DATABASE_URL $(PYTEST) $(ARGS)
 
 # tests/pg_server.py starts a server unless TEST_DATABASE_URL names one already
