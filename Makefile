@@ -14,10 +14,11 @@ ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # System packages (Debian's) the tests need, each with the check that tells it is there.
-TEST_PACKAGES := postgresql chromium
+TEST_PACKAGES := postgresql chromium openssl
 have_postgresql := compgen -G '/usr/lib/postgresql/*/bin/initdb'
 # the browser tests (tests/browser/) drive it through Playwright, which needs no chromedriver
 have_chromium := test -x /usr/bin/chromium
+have_openssl := command -v openssl
 
 .PHONY: run test test-sqlite test-postgres lint migration install catalogs test-packages
 

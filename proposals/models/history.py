@@ -41,7 +41,8 @@ class Notification(db.Model):
     history_id: Mapped[int | None] = mapped_column(ForeignKey("history.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
-    # pending -> sent, or skipped (no address / turned off); failures retry until next_attempt_at
+    # pending -> sending (claimed by one sender) -> sent; skipped (no address, mail turned off, inactive);
+    # a refused delivery goes back to pending until next_attempt_at, and to failed after too many tries
     email_state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]

@@ -45,26 +45,48 @@ def recipients(audiences, proposal: Proposal, to_state: str) -> list[User]:
             users.extend(_handlers([lead.department_id] if lead else []))
         elif audience == "assigned_departments":
             users.extend(_handlers([a.department_id for a in proposal.active_assignments]))
+        elif audience == "unacknowledged_departments":  # deadline reminders (tick)
+            users.extend(_handlers([a.department_id for a in proposal.active_assignments if not a.acknowledged_at]))
+        elif audience == "departments_to_reply":  # the lead, and co-handlers yet to countersign this round
+            users.extend(
+                _handlers(
+                    [
+                        a.department_id
+                        for a in proposal.active_assignments
+                        if a.role == "lead" or not a.countersignature(proposal.rehandle_round)
+                    ]
+                )
+            )
     return users
 
 
 def queue(audiences, proposal: Proposal, entry: HistoryEntry, actor_id: int | None) -> list[Notification]:
     """Add one notification per user told of this event (never the actor), in the open transaction."""
+    users = [u for u in recipients(audiences, proposal, entry.to_state) if u.id != actor_id]
+    return notify_users(users, proposal, entry.event, entry.at, history_id=entry.id)
+
+
+def notify_users(users, proposal: Proposal, event: str, at, history_id: int | None = None) -> list[Notification]:
+    """One notification per distinct user, mailed later by the outbox if the user wants email."""
     seen: set[int] = set()
     rows = []
-    for user in recipients(audiences, proposal, entry.to_state):
-        if user.id in seen or user.id == actor_id:
+    for user in users:
+        if user.id in seen:
             continue
         seen.add(user.id)
-        wants_mail = bool(user.email and user.email_notifications)
         row = Notification(
             user_id=user.id,
             proposal_id=proposal.id,
-            event=entry.event,
-            history_id=entry.id,
-            created_at=entry.at,
-            email_state="pending" if wants_mail else "skipped",
+            event=event,
+            history_id=history_id,
+            created_at=at,
+            email_state="pending" if wants_mail(user) else "skipped",
         )
         db.session.add(row)
         rows.append(row)
     return rows
+
+
+def wants_mail(user: User) -> bool:
+    """Whether messages to this user go out by email too (they are always shown in the application)."""
+    return bool(user.active and user.email and user.email_notifications)

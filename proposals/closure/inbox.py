@@ -1,0 +1,86 @@
+"""Notifications in the application: the unread count, the list, marking as read, the email preference.
+
+Shared by the pages (and any API) so that none of them has rules of its own.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from workflow.payload import Boolean, validate
+
+from ..access import can_view
+from ..extensions import db
+from ..models import Notification, Proposal, Reminder, User
+from ..operations import NotFound, clock
+
+PER_PAGE = 20
+PREFERENCE_FIELDS = {"email_notifications": Boolean(required=True)}
+
+
+@dataclass(frozen=True)
+class Item:
+    notification: Notification
+    due: date | None  # for reminders and overdue notices
+    can_open: bool  # whether the user may still see the proposal
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def page_of(user: User, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[Item], int]:
+    """One page of the user's notifications, newest first, and how many there are in all."""
+    total = db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user.id))
+    page = max(1, page)
+    rows = db.session.execute(
+        select(Notification, Reminder.due)
+        .outerjoin(Reminder, Reminder.notification_id == Notification.id)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(
+            selectinload(Notification.proposal).selectinload(Proposal.cosignatures),
+            selectinload(Notification.proposal).selectinload(Proposal.assignments),
+        )
+    ).all()
+    items = [
+        Item(notification=n, due=due, can_open=n.proposal is not None and can_view(user, n.proposal)) for n, due in rows
+    ]
+    return items, total
+
+
+def mark_read(user: User, notification_id: int, *, now: datetime | None = None) -> Notification:
+    """Mark one of the user's own notifications as read (again: no change). Others' are not found."""
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound()
+    if row.read_at is None:
+        row.read_at = now or clock.utcnow()
+        db.session.commit()
+    return row
+
+
+def mark_all_read(user: User, *, now: datetime | None = None) -> int:
+    """Mark every unread notification of the user as read; return how many."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now or clock.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def set_email_preference(user: User, data) -> User:
+    """Turn the user's email on or off; notifications in the application are always kept."""
+    clean = validate(PREFERENCE_FIELDS, data)
+    user.email_notifications = clean["email_notifications"]
+    db.session.commit()
+    return user

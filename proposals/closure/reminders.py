@@ -1,0 +1,141 @@
+"""Deadline reminders and overdue notices, each given once to each person (a `Reminder` row says so).
+
+- before a deadline, `remind_days_before` working days ahead: the departments that have not
+  acknowledged, the departments that owe the reply, the author who has not rated, the author whose
+  proposal lacks co-signers;
+- once a proposal is overdue (stats.overdue_condition, the one definition): the departments that owe
+  the step, and the supervisors.
+A changed deadline (an extension, a new handling round) is a new date, reminded of again.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Assignment, CongressSession, Proposal, Reminder
+from ..operations.notify import notify_users, recipients
+from ..stats import HANDLING, overdue_ids
+from .deadlines import WorkingDays, feedback_due
+from .messages import reminder_event
+
+
+@dataclass(frozen=True)
+class Due:
+    """A deadline of one proposal that someone should be told of now."""
+
+    kind: str  # models.REMINDER_KINDS
+    stage: str  # models.REMINDER_STAGES
+    due: date
+    audiences: tuple[str, ...]
+
+
+def send_reminders(now: datetime, today: date, days: WorkingDays) -> dict[str, int]:
+    """Queue the reminders and overdue notices due today that were not given yet; commit per proposal."""
+    counts = {"reminders": 0, "overdue_notices": 0}
+    for proposal, dues in list(_dues(today, days)):  # decided on one reading, then given
+        given = _give(proposal, dues, now)
+        for due, n in given:
+            counts["reminders" if due.stage == "before" else "overdue_notices"] += n
+    return counts
+
+
+def _dues(today: date, days: WorkingDays):
+    handling = _load(Proposal.state.in_(HANDLING))
+    overdue = overdue_ids([p.id for p in handling], today)
+    for proposal in handling:
+        yield proposal, _handling_dues(proposal, today, days, proposal.id in overdue)
+    for proposal in _load(Proposal.state == "replied"):
+        reply = proposal.current_reply
+        if reply is None:
+            continue
+        due = feedback_due(reply, proposal.session, days)
+        if days.remind_now(today, due, proposal.session.remind_days_before):
+            yield proposal, [Due("feedback", "before", due, ("author",))]
+    cosigning = _load(
+        Proposal.state == "cosigning",
+        Proposal.session.has(CongressSession.cosign_deadline >= today),
+    )
+    for proposal in cosigning:
+        session = proposal.session
+        short = len(proposal.cosignatures) < session.min_cosigners
+        if short and days.remind_now(today, session.cosign_deadline, session.remind_days_before):
+            yield proposal, [Due("cosign", "before", session.cosign_deadline, ("author",))]
+
+
+def _handling_dues(proposal: Proposal, today: date, days: WorkingDays, overdue: bool) -> list[Due]:
+    lead = proposal.lead_assignment
+    if lead is None:
+        return []
+    ahead = proposal.session.remind_days_before
+    found = []
+    waiting = [a.ack_deadline for a in proposal.active_assignments if a.acknowledged_at is None]
+    if waiting and days.remind_now(today, min(waiting), ahead):
+        found.append(Due("ack", "before", min(waiting), ("unacknowledged_departments",)))
+    if days.remind_now(today, lead.reply_deadline, ahead):
+        found.append(Due("reply", "before", lead.reply_deadline, ("departments_to_reply",)))
+    if overdue:  # stats decides whether; which deadline passed is named here
+        if proposal.state == "assigned" and lead.ack_deadline < today:
+            found.append(Due("ack", "overdue", lead.ack_deadline, ("unacknowledged_departments", "supervisors")))
+        if lead.reply_deadline < today:
+            found.append(Due("reply", "overdue", lead.reply_deadline, ("departments_to_reply", "supervisors")))
+    return found
+
+
+def _load(*where) -> list[Proposal]:
+    stmt = (
+        select(Proposal)
+        .where(*where)
+        .order_by(Proposal.id)
+        .options(
+            selectinload(Proposal.session),
+            selectinload(Proposal.cosignatures),
+            selectinload(Proposal.assignments).selectinload(Assignment.countersignatures),
+            selectinload(Proposal.replies),
+        )
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _give(proposal: Proposal, dues: list[Due], now: datetime) -> list[tuple[Due, int]]:
+    """Tell each person of each due not told yet, in one transaction; a concurrent tick that got there
+    first makes this one give nothing (the unique constraint on Reminder)."""
+    if not dues:
+        return []
+    given = []
+    try:
+        for due in dues:
+            told = set(
+                db.session.scalars(
+                    select(Reminder.user_id).where(
+                        Reminder.proposal_id == proposal.id,
+                        Reminder.kind == due.kind,
+                        Reminder.stage == due.stage,
+                        Reminder.due == due.due,
+                    )
+                )
+            )
+            users = [u for u in recipients(due.audiences, proposal, proposal.state) if u.id not in told]
+            rows = notify_users(users, proposal, reminder_event(due.kind, due.stage), now)
+            db.session.flush()
+            for row in rows:
+                db.session.add(
+                    Reminder(
+                        proposal_id=proposal.id,
+                        kind=due.kind,
+                        stage=due.stage,
+                        due=due.due,
+                        user_id=row.user_id,
+                        notification_id=row.id,
+                        created_at=now,
+                    )
+                )
+            given.append((due, len(rows)))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return []
+    return given

@@ -1,0 +1,318 @@
+"""Email through the outbox, to a real SMTP server (aiosmtpd) listening on 127.0.0.1 for each test."""
+
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from sqlalchemy import func, select
+
+from proposals.closure.outbox import backoff, claim, send_pending
+from proposals.extensions import db
+from proposals.models import Notification
+from proposals.operations import fire_event
+
+from .conftest import Cast
+
+NOW = datetime(2026, 3, 2, 1, 0)  # naive UTC, as the operations keep time
+
+
+class Mailbox:
+    """An SMTP handler keeping what it accepts; it answers 451 to the first `refuse` messages."""
+
+    def __init__(self, refuse: int = 0, reply: str = "451 4.3.0 Try again later"):
+        self.refuse = refuse
+        self.reply = reply
+        self.received: list = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.refuse:
+                self.refuse -= 1
+                return self.reply
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            self.received.append((list(envelope.rcpt_tos), message))
+        return "250 2.0.0 OK"
+
+    def recipients(self) -> list[str]:
+        return sorted(rcpt for rcpts, _ in self.received for rcpt in rcpts)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    """A running SMTP server the application is configured to send through."""
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=controller.port,
+        MAIL_SENDER="提案系统 <tian@union.example.cn>",
+        BASE_URL="http://tian.example.cn/",
+    )
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def people(make):
+    """The cast, every one with an email address."""
+    cast = Cast(make)
+    for name, user in cast.people().items():
+        user.email = f"{name}@union.example.cn"
+    db.session.commit()
+    return cast
+
+
+def pending() -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.email_state == "pending")))
+
+
+def states() -> dict[str, int]:
+    rows = db.session.execute(select(Notification.email_state, func.count()).group_by(Notification.email_state))
+    return dict(rows.all())
+
+
+def test_each_pending_notification_is_mailed_once_to_its_user_in_chinese(runner, smtp, people):
+    proposal = people.proposal_in("accepted")
+    waiting = pending()
+    assert len(waiting) >= 5  # co-sign invitations, co-signatures, the decision to author and co-signers
+    expected = sorted(n.user.email for n in waiting)
+
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 0, result.output
+    assert f"sent {len(waiting)}" in result.output
+
+    assert smtp.recipients() == expected
+    decision = [m for rcpts, m in smtp.received if rcpts == [people.author.email] and "立案" in m["Subject"]]
+    assert len(decision) == 1
+    message = decision[0]
+    assert message["Subject"] == f"[提案管理系统] “{proposal.title}”已立案，案号为第1号。"
+    assert message["To"].addresses[0].addr_spec == people.author.email
+    body = message.get_content()
+    assert proposal.title in body and "第十届职代会" in body
+    assert f"http://tian.example.cn/proposals/{proposal.id}" in body
+    assert "http://tian.example.cn/notifications/settings" in body
+
+    db.session.expire_all()
+    assert states() == {"sent": len(waiting)}
+    again = runner.invoke(args=["send-mail"])
+    assert "sent 0" in again.output and len(smtp.received) == len(waiting)
+
+
+def test_a_refusal_is_retried_after_the_back_off_and_delivered_once(app, smtp, people):
+    fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+    notifications = pending()
+    assert len(notifications) == 2  # the delegates of the author's delegation are invited
+    smtp.refuse = 1  # the first message is refused for now
+
+    report = send_pending(NOW)
+    assert (report.sent, report.retry, report.failed) == (1, 1, 0)
+    db.session.expire_all()
+    refused = db.session.scalar(select(Notification).where(Notification.email_state == "pending"))
+    assert refused.attempts == 1 and refused.last_error.startswith("451")
+    assert refused.next_attempt_at == NOW + backoff(1) == NOW + timedelta(minutes=1)
+
+    assert send_pending(NOW + timedelta(seconds=30)).sent == 0  # not yet due
+    report = send_pending(NOW + timedelta(minutes=2))
+    assert (report.sent, report.retry) == (1, 0)
+    assert send_pending(NOW + timedelta(hours=2)).sent == 0
+    assert smtp.recipients() == sorted(n.user.email for n in notifications)
+    db.session.expire_all()
+    assert states() == {"sent": 2}
+    assert db.session.get(Notification, refused.id).attempts == 2
+
+
+def test_a_permanent_refusal_fails_at_once_and_repeated_refusals_give_up(app, smtp, people):
+    fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+    smtp.refuse, smtp.reply = 1, "550 5.1.1 No such mailbox"
+    report = send_pending(NOW)
+    assert (report.sent, report.failed) == (1, 1)
+
+    app.config["MAIL_MAX_ATTEMPTS"] = 2
+    fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+    smtp.refuse, smtp.reply = 100, "451 4.3.0 Try again later"
+    moment = NOW
+    for _ in range(3):
+        send_pending(moment)
+        moment += timedelta(hours=2)
+    db.session.expire_all()
+    given_up = list(db.session.scalars(select(Notification).where(Notification.email_state == "failed")))
+    assert len(given_up) == 1 + 2 and {n.attempts for n in given_up} == {1, 2}
+
+
+def test_a_server_that_cannot_be_reached_costs_nothing_but_a_retry(app, people):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=5)
+    fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+    report = send_pending(NOW)
+    assert (report.sent, report.retry, report.failed) == (0, 2, 0)
+    assert "ConnectionRefusedError" in report.errors[0]
+    db.session.expire_all()
+    assert {(n.email_state, n.attempts) for n in db.session.scalars(select(Notification))} == {("pending", 1)}
+
+
+def test_two_senders_at_once_deliver_each_message_once(app, smtp, make):
+    delegation = make.unit("delegation")
+    author = make.user("worker", delegation_id=delegation.id, email="author@union.example.cn")
+    for n in range(12):
+        make.user("delegate", delegation_id=delegation.id, email=f"delegate{n}@union.example.cn")
+    for n in range(3):
+        fire_event(make.proposal(author, title=f"第{n}件提案").id, "submit", author, now=NOW)
+    expected = sorted(n.user.email for n in pending())
+    assert len(expected) == 36
+
+    reports, errors = [], []
+
+    def sender():
+        try:
+            with app.app_context():
+                reports.append(send_pending(NOW))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(r.sent for r in reports) == 36
+    assert smtp.recipients() == expected
+    db.session.expire_all()
+    assert states() == {"sent": 36}
+
+
+def test_a_claimed_row_is_not_claimed_again_and_a_stopped_sender_never_resends(app, smtp, people):
+    fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+    first = claim(NOW, 1)
+    assert len(first) == 1
+    second = claim(NOW, 10)
+    assert len(second) == 1 and second != first  # the other one only
+    # the sender that claimed them stopped: within the hour they wait, after it they are given up
+    assert send_pending(NOW + timedelta(minutes=30)).abandoned == 0
+    report = send_pending(NOW + timedelta(hours=2))
+    assert (report.abandoned, report.sent) == (2, 0)
+    assert smtp.received == []
+    db.session.expire_all()
+    assert states() == {"failed": 2}
+
+
+def test_no_address_or_email_turned_off_is_skipped_but_kept_in_the_application(app, smtp, people):
+    people.delegate1.email_notifications = False
+    people.head.email = None
+    db.session.commit()
+    fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+    assert {n.email_state for n in db.session.scalars(select(Notification))} == {"skipped"}
+
+    people.head.email = "head@union.example.cn"
+    db.session.commit()
+    proposal = people.proposal_in("draft", title="第二件提案")
+    fire_event(proposal.id, "submit", people.author, now=NOW)
+    people.head.email_notifications = False  # turned off after the notification was queued
+    db.session.commit()
+    report = send_pending(NOW)
+    assert (report.sent, report.skipped) == (0, 1)
+    assert smtp.received == []
+    assert db.session.scalar(select(func.count(Notification.id)).where(Notification.read_at.is_(None))) == 4
+
+
+def test_the_author_of_a_confidential_proposal_is_never_named(app, smtp, people):
+    secret = people.proposal_in("in_progress", confidential=True, title="保密署名的提案")
+    people.proposal_in("assigned", title="公开署名的提案")
+    send_pending(NOW)
+    to_others = [m for rcpts, m in smtp.received if rcpts != [people.author.email]]
+    about_secret = [m for m in to_others if secret.title in m["Subject"]]
+    about_open = [m for m in to_others if "公开署名" in m["Subject"]]
+    assert len(about_secret) == len(about_open) >= 6  # invitations, decision to co-signers, assignments
+    assert all(people.author.name not in m.get_content() for m in about_secret)
+    assert all(people.author.name in m.get_content() for m in about_open)
+
+
+def test_without_a_mail_server_nothing_is_sent_and_the_command_says_so(runner, people):
+    fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 0
+    assert "MAIL_SERVER is not set, so no email was sent (2 waiting)" in result.output
+    assert states() == {"pending": 2}
+
+
+def test_english_speakers_get_english(app, smtp, people):
+    people.delegate1.locale = "en"
+    db.session.commit()
+    proposal = people.proposal_in("draft", title="A canteen proposal")
+    fire_event(proposal.id, "submit", people.author, now=NOW)
+    send_pending(NOW)
+    subjects = {rcpts[0]: m["Subject"] for rcpts, m in smtp.received}
+    invitation = "[Proposals] You are invited to co-sign the proposal “A canteen proposal”."
+    assert subjects[people.delegate1.email] == invitation
+    assert subjects[people.head.email] == "[提案管理系统] 邀请您附议提案“A canteen proposal”。"
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1: the intranet mail server's, and its own authority."""
+    if not shutil.which("openssl"):
+        pytest.fail("openssl is needed to make a test certificate: run make test-packages (make test does)")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # aiosmtpd, on implicit TLS
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_tls_and_credentials(app, people, certificate, mode):
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret", handled=False)
+
+    mailbox = Mailbox()
+    options = {"authenticator": authenticator, "auth_required": True}
+    if mode == "ssl":  # (aiosmtpd offers AUTH on implicit TLS only when told the session is safe)
+        options |= {"ssl_context": context, "auth_require_tls": False}
+    else:
+        options |= {"tls_context": context, "require_starttls": True}
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **options)
+    controller.start()
+    try:
+        app.config.update(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=controller.port,
+            MAIL_USE_TLS=mode == "starttls",
+            MAIL_USE_SSL=mode == "ssl",
+            MAIL_USERNAME="tian",
+            MAIL_PASSWORD="wrong",
+            MAIL_CA_FILE=str(cert),
+        )
+        fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+        refused = send_pending(NOW)
+        assert (refused.sent, refused.retry) == (0, 2) and "535" in refused.errors[0]
+        app.config["MAIL_PASSWORD"] = "s3cret"
+        report = send_pending(NOW + timedelta(hours=1))
+    finally:
+        controller.stop()
+    assert report.sent == 2 and len(mailbox.received) == 2
+    assert logins[-1] == (b"tian", b"s3cret")
