@@ -1,10 +1,14 @@
 """The ORM models, typed SQLAlchemy 2.0."""
 
+from .attachment import ATTACHMENT_TYPES, Attachment
 from .congress import SETTING_DATES, SETTING_DEFAULTS, CalendarOverride, CongressSession
 from .handling import Assignment, Countersignature, Evaluation, ProgressNote, Reply
 from .history import HistoryEntry, Notification
 from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole
 from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Proposal
+from .reminder import REMINDER_KINDS, REMINDER_STAGES, Reminder
+from .token import ApiToken
+from .vote import Vote, VotePublication
 
 __all__ = [
     "SETTING_DATES",
@@ -29,4 +33,12 @@ __all__ = [
     "NUMBERED_STATES",
     "Cosignature",
     "Proposal",
+    "ApiToken",
+    "REMINDER_KINDS",
+    "REMINDER_STAGES",
+    "Reminder",
+    "ATTACHMENT_TYPES",
+    "Attachment",
+    "Vote",
+    "VotePublication",
 ]

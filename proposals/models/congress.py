@@ -53,6 +53,8 @@ class CongressSession(db.Model):
     two_axis_rating: Mapped[bool] = mapped_column(default=True)
     # the last acceptance number given in this session; incremented under the row's write lock
     last_number: Mapped[int] = mapped_column(default=0)
+    # when the committee published the outstanding-proposal vote's result (who: VotePublication)
+    vote_results_published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def settings(self) -> Settings:

@@ -15,7 +15,12 @@ from workflow.errors import N_
 from ..i18n import event_label
 from .event_forms import CHOICE_LABELS
 
-HISTORY_LABELS = {"create": N_("Draft written"), "edit": N_("Draft edited")}
+HISTORY_LABELS = {  # history rows that are not lifecycle events
+    "create": N_("Draft written"),
+    "edit": N_("Draft edited"),
+    "attach": N_("Attachments added"),
+    "detach": N_("Attachment removed"),
+}
 
 
 @dataclass(frozen=True)

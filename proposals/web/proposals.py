@@ -11,7 +11,13 @@ from ..access import can_see_author, can_view
 from ..extensions import db
 from ..i18n import event_label, translate_error
 from ..models import Proposal
-from ..operations import NotFound, available_events, create_proposal, edit_draft, fire_event
+from ..operations import (
+    NotFound,
+    available_events,
+    create_draft_with_attachments,  # attachments
+    edit_draft_with_attachments,  # attachments
+    fire_event,
+)
 from . import NavItem, deadlines
 from .event_forms import event_form, payload_of, put_errors
 from .forms import ProposalForm
@@ -90,9 +96,10 @@ def new():
     form = ProposalForm()
     if request.method == "POST":
         try:
-            proposal = create_proposal(current_user, form.payload())
+            proposal = create_draft_with_attachments(current_user, form.payload(), form.uploads())  # attachments
         except InvalidPayload as exc:
             put_errors(form, exc.fields)
+            flash(translate_error(exc), "error")
             return render_form(form, status=422)
         return after_save(form, proposal)
     return render_form(form)
@@ -111,9 +118,12 @@ def edit(proposal_id: int):
         form.desired_department_id.data = proposal.desired_department_id or 0
     if request.method == "POST":
         try:
-            proposal = edit_draft(proposal.id, current_user, form.payload(with_session=False))
+            proposal = edit_draft_with_attachments(  # attachments
+                proposal.id, current_user, form.payload(with_session=False), form.uploads()
+            )
         except InvalidPayload as exc:
             put_errors(form, exc.fields)
+            flash(translate_error(exc), "error")
             return render_form(form, proposal, status=422)
         except StateConflict as exc:
             flash(translate_error(exc), "error")

@@ -1,0 +1,146 @@
+"""Attachments on the proposal pages: download for whoever may see the proposal, removal from a draft.
+
+Files are added through the proposal form (proposals.new / proposals.edit). A download is always an
+attachment (never shown inline), typed by its checked content, with nosniff, so that no upload can
+run as a page of this site.
+"""
+
+import unicodedata
+from urllib.parse import quote
+
+from flask import Blueprint, abort, flash, redirect, render_template_string, request, send_file, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from workflow import PermissionDenied, StateConflict
+
+from ..access import can_view
+from ..extensions import db
+from ..i18n import translate_error
+from ..models import Attachment, Proposal
+from ..operations import NotFound, remove_attachment
+from ..operations.attachments import MAX_ATTACHMENTS, MAX_SIZE, count_of, path_of
+from .proposals import load as load_proposal
+from .proposals import render_detail
+
+bp = Blueprint("attachments", __name__, url_prefix="/proposals")
+
+# the largest request the application reads: five full attachments and the proposal's text
+MAX_REQUEST = 55 * 1024 * 1024
+KIND_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel", "jpg": "JPEG", "png": "PNG"}
+
+TOO_LARGE_PAGE = """{% extends "base.html" %}
+{% block title %}{{ heading }}{% endblock %}
+{% block content %}
+<h1>{{ heading }}</h1>
+<p>{{ explanation }}</p>
+<p><a class="button button-secondary" href="{{ back }}">{{ back_label }}</a></p>
+{% endblock %}"""
+
+
+@bp.record_once
+def _limit_request_size(state) -> None:
+    if state.app.config.get("MAX_CONTENT_LENGTH") is None:
+        state.app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    """Say what the limits are (the form itself cannot be read back: the request was refused unread)."""
+    same_site = request.referrer and request.referrer.startswith(request.host_url)
+    back = request.referrer if same_site else url_for("auth.index")
+    flash(gettext("The files you sent are too large."), "error")
+    page = render_template_string(
+        TOO_LARGE_PAGE,
+        heading=gettext("Too much data"),
+        explanation=gettext(
+            "Nothing was saved. Attach at most %(count)d files of at most %(mb)d MB each, then send the form again.",
+            count=MAX_ATTACHMENTS,
+            mb=MAX_SIZE // 1024 // 1024,
+        ),
+        back=back,
+        back_label=gettext("Back"),
+    )
+    return page, 413
+
+
+@bp.app_template_filter("filesize")
+def filesize(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f}\u00a0MB"
+    return f"{max(size // 1024, 1)}\u00a0KB"
+
+
+@bp.app_template_global()
+def attachment_kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+@bp.app_template_global()
+def attachments_hint(proposal: Proposal | None) -> str:
+    """The hint under the file input of the proposal form."""
+    hint = gettext(
+        "PDF, Word (.docx), Excel (.xlsx), JPEG or PNG; at most %(count)d files of %(mb)d MB each. "
+        "If the form shows an error, choose the files again.",
+        count=MAX_ATTACHMENTS,
+        mb=MAX_SIZE // 1024 // 1024,
+    )
+    if proposal is not None:
+        have = count_of(proposal.id)
+        if have:
+            hint += " " + gettext("This draft has %(have)d; remove them on the proposal's page.", have=have)
+    return hint
+
+
+def load(proposal_id: int, attachment_id: int) -> Attachment:
+    """The attachment if the current user may see its proposal; 404 otherwise, never a hint."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.proposal_id != proposal_id or not can_view(current_user, attachment.proposal):
+        abort(404)
+    return attachment
+
+
+def content_disposition(attachment: Attachment) -> str:
+    """`attachment` with the name in UTF-8 (RFC 5987, e.g. Chinese names) and a plain ASCII fallback."""
+    stem, _, extension = attachment.filename.rpartition(".")
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    ascii_stem = "".join(c if c.isalnum() or c in "._-()" else "_" for c in ascii_stem).strip("._")
+    if not ascii_stem.strip("_"):
+        ascii_stem = f"attachment-{attachment.id}"
+    ascii_name = f"{ascii_stem}.{extension}"
+    quoted = quote(attachment.filename, safe="!#$&+-.^_`|~")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}"
+
+
+@bp.get("/<int:proposal_id>/attachments/<int:attachment_id>")
+@login_required
+def download(proposal_id: int, attachment_id: int):
+    """Send one attachment to someone who may see its proposal."""
+    attachment = load(proposal_id, attachment_id)
+    path = path_of(attachment)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=attachment.content_type, conditional=True, etag=attachment.sha256)
+    response.headers["Content-Disposition"] = content_disposition(attachment)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.private = True
+    return response
+
+
+@bp.post("/<int:proposal_id>/attachments/<int:attachment_id>/remove")
+@login_required
+def remove(proposal_id: int, attachment_id: int):
+    """Remove one file from one's own draft."""
+    attachment = load(proposal_id, attachment_id)
+    name = attachment.filename
+    try:
+        remove_attachment(attachment.id, current_user)
+    except NotFound:
+        abort(404)
+    except (StateConflict, PermissionDenied) as exc:
+        flash(translate_error(exc), "error")
+        return render_detail(load_proposal(proposal_id), status=409 if isinstance(exc, StateConflict) else 403)
+    flash(gettext("Attachment removed: %(name)s.", name=name), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
