@@ -1,0 +1,232 @@
+"""Importing the roster: users with their roles, departments and delegations, from .xlsx or .csv.
+
+The whole file is checked first; when anything is wrong nothing changes and every problem comes back
+with its row and column. Otherwise one transaction creates or updates everything, through the same
+administration operations as the admin pages (so their rules hold: the last union administrator
+stays, a deactivated unit takes nobody new, a new password ends the user's API tokens):
+- a row names a user by `username`: a new user needs a name and roles; an existing one is updated
+  with the cells that are filled in (an empty cell never clears anything);
+- `department` and `delegation` are unit codes; a code we do not have yet is created when its row
+  also gives the unit's name (`department_name`, `delegation_name`), and a given name renames it;
+  a row without a user name only declares units;
+- `password`, when given, sets the password (at least 8 characters); a new user without one gets a
+  generated password, reported once in the result and nowhere stored in clear.
+"""
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from workflow import ROLES, InvalidPayload
+from workflow.errors import N_
+from workflow.payload import Text, message
+
+from ..extensions import db
+from ..i18n import ROLE_LABELS, role_label
+from ..models import OrgUnit, User
+from ..operations import (
+    create_unit,
+    create_user,
+    disable_user,
+    enable_user,
+    reset_password,
+    update_unit,
+    update_user,
+)
+from .tables import ImportRefused, Problem, flag, names, read_table
+from .transaction import one_transaction
+
+KEYS = (
+    "username",
+    "name",
+    "roles",
+    "department",
+    "department_name",
+    "delegation",
+    "delegation_name",
+    "email",
+    "password",
+    "active",
+)
+REQUIRED = ("username",)
+LIMITS = {"username": 80, "name": 100, "email": 200, "password": 200, "department_name": 200, "delegation_name": 200}
+UNIT_COLUMNS = {"department": "department_name", "delegation": "delegation_name"}
+MIN_PASSWORD = 8
+# where the operations' fields are in the file
+FIELD_COLUMNS = {"department_id": "department", "delegation_id": "delegation", "code": None}
+
+
+@dataclass
+class RosterResult:
+    users_created: int = 0
+    users_updated: int = 0
+    units_created: int = 0
+    units_renamed: int = 0
+    passwords: list[tuple[str, str]] = field(default_factory=list)  # generated ones: (username, password)
+
+
+@dataclass
+class _Plan:
+    units: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (kind, code) -> name given
+    unit_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, code) -> first row naming it
+    users: list[tuple[int, dict]] = field(default_factory=list)
+
+
+def _role_names() -> dict[str, str]:
+    """Every way to write a role: its key, its English label and its label in the current language."""
+    known = {}
+    for role in ROLES:
+        for spelling in (role, ROLE_LABELS.get(role, role), role_label(role)):
+            known["".join(spelling.split()).casefold()] = role
+    return known
+
+
+def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, list[Problem]]:
+    """What the file would change, and every problem with it."""
+    problems: list[Problem] = []
+    plan = _Plan()
+    units = {(u.kind, u.code): u for u in db.session.scalars(select(OrgUnit))}
+    codes = {code: kind for kind, code in units}
+    existing = {u.username: u for u in db.session.scalars(select(User))}
+    roles = _role_names()
+    seen: dict[str, int] = {}
+
+    for number, row in table.rows:
+
+        def problem(column, msgid, params=None, number=number):
+            problems.append(Problem(number, column, message(msgid, params)))
+
+        for key, limit in LIMITS.items():
+            if row.get(key):
+                try:
+                    row[key] = Text(max_length=limit).clean(row[key])
+                except ValueError as exc:
+                    problem(key, *exc.args)
+        for kind, name_key in UNIT_COLUMNS.items():
+            code, name = row.get(kind, ""), row.get(name_key, "")
+            if not code:
+                if name:
+                    problem(kind, N_("Give the code of the unit named here."))
+                continue
+            if len(code) > 40:
+                problem(kind, N_("At most %(max)d characters."), {"max": 40})
+            elif codes.setdefault(code, kind) != kind:
+                problem(kind, N_("The code %(code)s belongs to a unit of another kind."), {"code": code})
+            elif name and plan.units.get((kind, code)) not in (None, name):
+                problem(name_key, N_("Another row gives this unit another name."))
+            elif name:
+                plan.units[(kind, code)] = name
+            else:
+                plan.units.setdefault((kind, code), None)
+            plan.unit_rows.setdefault((kind, code), number)
+        username = row.get("username", "")
+        if not username:
+            if any(row.get(k) for k in KEYS if k not in (*UNIT_COLUMNS, *UNIT_COLUMNS.values())):
+                problem("username", N_("This field is required."))
+            if progress:
+                progress(1)
+            continue
+        if username in seen:
+            problem("username", N_("This user is already on row %(row)d."), {"row": seen[username]})
+        seen[username] = number
+        user = existing.get(username)
+        wanted_roles = []
+        for spelling in names(row.get("roles", ""), spaces=False):  # "Proposal committee member" is one role
+            role = roles.get("".join(spelling.split()).casefold())
+            if role is None:
+                choices = "、".join(role_label(r) for r in ROLES)
+                params = {"role": spelling, "choices": choices}
+                problem("roles", N_("Unknown role %(role)s; choose from: %(choices)s."), params)
+            else:
+                wanted_roles.append(role)
+        if user is None:
+            if not row.get("name"):
+                problem("name", N_("A new user needs a name."))
+            if not row.get("roles"):
+                problem("roles", N_("A new user needs at least one role."))
+        if row.get("password") and len(row["password"]) < MIN_PASSWORD:
+            problem("password", N_("At least %(min)d characters."), {"min": MIN_PASSWORD})
+        if row.get("email") and ("@" not in row["email"] or " " in row["email"]):
+            problem("email", N_("Not an email address."))
+        active = flag(row["active"]) if row.get("active") else None  # empty: unchanged (new users are active)
+        if row.get("active") and active is None:
+            problem("active", N_("Write yes or no."))
+        plan.users.append((number, {**row, "roles": sorted(set(wanted_roles)), "active": active}))
+        if progress:
+            progress(1)
+    for (kind, code), name in plan.units.items():
+        if name is None and (kind, code) not in units:
+            first = plan.unit_rows[(kind, code)]
+            msg = message(N_("No unit has the code %(code)s; give its name to create it."), {"code": code})
+            problems.append(Problem(first, kind, msg))
+    return plan, sorted(problems, key=lambda p: p.row or 0)
+
+
+def apply(plan: _Plan, progress: Callable[[int], None] | None = None) -> RosterResult:
+    """Write the checked plan through the administration operations, all in one transaction; a rule only
+    they know (the last union administrator, a deactivated unit) refuses the whole file."""
+    result = RosterResult()
+    row = None
+    try:
+        with one_transaction():
+            units = {(u.kind, u.code): u for u in db.session.scalars(select(OrgUnit))}
+            for (kind, code), name in plan.units.items():
+                row = plan.unit_rows[(kind, code)]
+                unit = units.get((kind, code))
+                if unit is None:
+                    units[(kind, code)] = create_unit(kind, {"code": code, "name": name})
+                    result.units_created += 1
+                elif name and unit.name != name:
+                    update_unit(unit, {"name": name})
+                    result.units_renamed += 1
+            existing = {u.username: u for u in db.session.scalars(select(User))}
+            for number, values in plan.users:
+                row = number  # where a refusal points
+                _write_user(existing.get(values["username"]), values, units, result)
+                if progress:
+                    progress(1)
+    except InvalidPayload as exc:
+        problems = [Problem(row, FIELD_COLUMNS.get(name, name), msg) for name, msg in exc.fields.items()]
+        raise ImportRefused(problems) from exc
+    return result
+
+
+def _write_user(user: User | None, row: dict, units: dict, result: RosterResult) -> None:
+    changes = {f"{kind}_id": units[(kind, row[kind])].id for kind in UNIT_COLUMNS if row.get(kind)}
+    changes |= {key: row[key] for key in ("name", "email") if row.get(key)}
+    if row["roles"]:
+        changes["roles"] = row["roles"]
+    if user is None:
+        password = row.get("password") or secrets.token_urlsafe(9)
+        user = create_user({"username": row["username"], "password": password, **changes})
+        if not row.get("password"):
+            result.passwords.append((user.username, password))
+        result.users_created += 1
+    else:
+        if changes:
+            update_user(user, changes)
+        if row.get("password"):
+            reset_password(user, {"password": row["password"]})
+        result.users_updated += 1
+    if row["active"] is True and not user.active:
+        enable_user(user)
+    elif row["active"] is False and user.active:
+        disable_user(user)
+
+
+def read(filename: str, data: bytes):
+    """The file as a table of roster columns, or ImportRefused."""
+    return read_table(filename, data, KEYS, REQUIRED)
+
+
+def import_roster(table, *, dry_run: bool = False, progress=None) -> RosterResult:
+    """Check the whole table, then write it in one transaction; raise ImportRefused and change nothing if
+    anything is wrong. `progress(n)` is told of each row checked and each row written."""
+    plan, problems = check(table, progress)
+    if problems:
+        raise ImportRefused(problems)
+    if dry_run:
+        return RosterResult()
+    return apply(plan, progress)

@@ -1,0 +1,153 @@
+"""Reading an uploaded .xlsx or .csv file as rows of text, and what is wrong with it, row by row.
+
+Every cell is read as stripped text (numbers without a needless ".0", dates as 2026-03-01), so that
+the imports validate one kind of value. Rows are numbered as the spreadsheet shows them: the
+header is row 1.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from openpyxl import Workbook, load_workbook
+
+from workflow.errors import N_
+from workflow.payload import message
+
+from .columns import header_keys, label
+
+MAX_ROWS = 20000
+EXTENSIONS = ("xlsx", "csv")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file: where (row and column key, None for the whole file) and what."""
+
+    row: int | None
+    column: str | None
+    message: tuple[str, dict]
+
+
+class ImportRefused(Exception):
+    """The file was refused and nothing was changed; `problems` says why, row by row."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+@dataclass
+class Table:
+    columns: dict[int, str]  # position -> column key
+    ignored: list[str]  # headers that name no column we know
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (row number, {key: text})
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise ImportRefused(
+            [Problem(None, None, message(N_("This file cannot be read as an Excel workbook.")))]
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        return [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")  # what Excel in Chinese saves as "CSV"
+        except UnicodeDecodeError:
+            raise ImportRefused([Problem(None, None, message(N_("Save the CSV file as UTF-8.")))]) from None
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count) if first else ","
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [[_uninert(_text(v)) for v in row] for row in rows]
+
+
+def _uninert(text: str) -> str:
+    """Take off the apostrophe our CSV export puts before text that starts like a formula."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+
+
+def read_table(filename: str, data: bytes, keys: tuple[str, ...], required: tuple[str, ...]) -> Table:
+    """The file's rows by column key; refused when unreadable, empty, too long or missing a required column."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in EXTENSIONS:
+        raise ImportRefused([Problem(None, None, message(N_("Upload an .xlsx or .csv file.")))])
+    raw = _xlsx_rows(data) if extension == "xlsx" else _csv_rows(data)
+    numbered = [(n, row) for n, row in enumerate(raw, start=1) if any(row)]  # blank rows keep their number
+    if not numbered:
+        raise ImportRefused([Problem(None, None, message(N_("The file is empty.")))])
+    header_row, headers = numbered[0]
+    columns = header_keys(headers, keys)
+    missing = [key for key in required if key not in columns.values()]
+    if missing:
+        names = "、".join(f"{label(key)} ({key})" for key in missing)
+        raise ImportRefused([Problem(header_row, None, message(N_("Missing columns: %(names)s."), {"names": names}))])
+    if len(numbered) - 1 > MAX_ROWS:
+        raise ImportRefused([Problem(None, None, message(N_("At most %(max)d rows at a time."), {"max": MAX_ROWS}))])
+    ignored = [h for i, h in enumerate(headers) if h and i not in columns]
+    table = Table(columns, ignored)
+    for number, row in numbered[1:]:
+        table.rows.append((number, {key: row[i] if i < len(row) else "" for i, key in columns.items()}))
+    return table
+
+
+def template(keys: tuple[str, ...], extension: str) -> bytes:
+    """An empty file with the header row of these columns, in the reader's language."""
+    headers = [label(key) for key in keys]
+    if extension == "csv":
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerow(headers)
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    book = Workbook()
+    book.active.append(headers)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+YES = {"1", "y", "yes", "true", "是", "√", "✓", "x"}
+NO = {"0", "n", "no", "false", "否", ""}
+
+
+def flag(text: str) -> bool | None:
+    """A yes/no cell as a boolean; None when it is neither."""
+    value = text.strip().casefold()
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    return None
+
+
+def names(text: str, *, spaces: bool = True) -> list[str]:
+    """A cell listing several names: separated by commas, 、, semicolons, line breaks (or spaces)."""
+    for separator in "，、;；\n\t":
+        text = text.replace(separator, ",")
+    chunks = [chunk.strip() for chunk in text.split(",")]
+    return [part for chunk in chunks for part in (chunk.split() if spaces else [chunk]) if part]

@@ -1,0 +1,120 @@
+"""The import pages (union administrators): the roster and proposals collected on paper, from .xlsx or .csv.
+
+A file is checked whole; when anything is wrong the page lists every problem by row and column and
+nothing changes. Otherwise everything is written in one transaction and the result is shown once
+(with the passwords generated for new users, which are never stored in clear nor flashed).
+"""
+
+from flask import Blueprint, Response, abort, flash, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+
+from workflow.errors import N_
+
+from ..i18n import translate
+from ..reports import proposal_import, roster_import
+from ..reports.columns import label
+from ..reports.tables import ImportRefused, template
+from . import NavItem
+from .exports import refusal, roles_required
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+NAV = [NavItem("imports.index", N_("Imports"), roles=("union_admin",), order=85)]
+for _status in (400, 403, 404, 413):
+    bp.register_error_handler(_status, refusal)
+
+MAX_BYTES = 16 * 1024 * 1024
+KINDS = {
+    "roster": (roster_import, roster_import.import_roster),
+    "proposals": (proposal_import, proposal_import.import_proposals),
+}
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("File (.xlsx or .csv)"), render_kw={"accept": ".xlsx,.csv"})
+
+
+def _columns(module) -> list[dict]:
+    return [{"key": key, "label": label(key), "required": key in module.REQUIRED} for key in module.KEYS]
+
+
+def _page(forms: dict | None = None, status: int = 200, **context):
+    forms = forms or {}
+    for kind in KINDS:
+        forms.setdefault(kind, ImportForm(prefix=kind))
+    columns = {kind: _columns(module) for kind, (module, _) in KINDS.items()}
+    return render_template("reports/imports.html", forms=forms, columns=columns, **context), status
+
+
+@bp.get("/")
+@roles_required("union_admin")
+def index():
+    """Upload a roster or proposals collected on paper."""
+    return _page()
+
+
+@bp.post("/<kind>")
+@roles_required("union_admin")
+def upload(kind: str):
+    """Check an uploaded file whole, then import all of it in one transaction, or nothing."""
+    if kind not in KINDS:
+        abort(404)
+    if request.content_length is not None and request.content_length > MAX_BYTES:
+        abort(413)
+    module, run = KINDS[kind]
+    form = ImportForm(prefix=kind)
+    upload = form.file.data
+    if not upload or not getattr(upload, "filename", ""):
+        form.file.errors = [gettext("Choose a file to upload.")]
+        flash(gettext("Nothing was imported."), "error")
+        return _page({kind: form}, 400, open_kind=kind)
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        abort(413)
+    try:
+        table = module.read(upload.filename, data)
+        result = run(table)
+    except ImportRefused as refused:
+        problems = [_shown(p) for p in refused.problems]
+        flash(gettext("Nothing was imported: %(n)d problems.", n=len(problems)), "error")
+        return _page({kind: form}, 422, open_kind=kind, problems=problems, filename=upload.filename)
+    if kind == "roster":
+        text = gettext(
+            "Roster imported: %(created)d users created, %(updated)d updated; %(units)d units created.",
+            created=result.users_created,
+            updated=result.users_updated,
+            units=result.units_created,
+        )
+    else:
+        text = gettext("%(n)d proposals imported.", n=len(result.created))
+    flash(text, "success")
+    return _page(open_kind=kind, result=result, ignored=table.ignored, filename=upload.filename)
+
+
+def _shown(problem) -> dict:
+    return {
+        "row": problem.row,
+        "column": label(problem.column) if problem.column else None,
+        "key": problem.column,
+        "text": translate(problem.message),
+    }
+
+
+@bp.get("/templates/<kind>.<extension>")
+@roles_required("union_admin")
+def blank(kind: str, extension: str):
+    """An empty file with the right header row, in the reader's language."""
+    if kind not in KINDS or extension not in ("xlsx", "csv"):
+        abort(404)
+    module, _ = KINDS[kind]
+    body = template(module.KEYS, extension)
+    mimetype = (
+        "text/csv; charset=utf-8"
+        if extension == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{kind}-template.{extension}"'
+    return response

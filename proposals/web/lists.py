@@ -1,0 +1,245 @@
+"""The list of proposals (提案列表): filters in a plain GET form, sorting, pages by cursor.
+
+The selection, its order and its pages are proposals.queries'; this module only reads the form,
+and works out how each row's deadline reads (working days left or overdue) for every list page.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, widgets
+
+from workflow import LIFECYCLE, OUTCOMES, calendar
+from workflow.errors import N_
+
+from ..access import can_see_author
+from ..extensions import db
+from ..i18n import state_label
+from ..models import KINDS, Category, CongressSession, OrgUnit, Proposal
+from ..operations import clock
+from ..queries import SORTS, TASKS, BadCursor, Filters, Page, list_page
+from ..stats import HANDLING, local_today
+from . import NavItem, choice_label
+
+bp = Blueprint("lists", __name__)
+NAV = [NavItem("lists.index", N_("Proposal list"), order=30)]
+
+PAGE_SIZE = 20
+SORT_LABELS = {
+    "newest": N_("Newest first"),
+    "oldest": N_("Oldest first"),
+    "number": N_("By number"),
+    "title": N_("By subject"),
+    "changed": N_("Last changed"),
+    "deadline": N_("Reply deadline"),
+}
+KIND_LABELS = {"proposal": N_("Proposal"), "suggestion": N_("Suggestion")}
+assert set(SORT_LABELS) == set(SORTS) and set(KIND_LABELS) == set(KINDS)
+
+# what a task link's list is, named on the list page (the groups of "my tasks")
+TASK_LABELS = {
+    "drafts": N_("Drafts to finish"),
+    "cosign": N_("Awaiting your co-signature"),
+    "forward": N_("Awaiting your delegation's review"),
+    "review": N_("Awaiting review"),
+    "assign": N_("To assign to departments"),
+    "acknowledge": N_("Assignments to acknowledge"),
+    "reply": N_("Replies due from your department"),
+    "countersign": N_("Awaiting your department's countersignature"),
+    "evaluate": N_("Replies awaiting your rating"),
+    "urge": N_("Overdue: to follow up"),
+}
+assert set(TASK_LABELS) == set(TASKS)
+
+
+# -- the filter form -------------------------------------------------------------------------------
+
+
+def optional_int(value):
+    """'' (no choice) is None; anything else must be a whole number (checked in to_filters)."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def units(kind: str) -> list[tuple[int, str]]:
+    rows = db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == kind).order_by(OrgUnit.name))
+    return [(unit_id, name) for unit_id, name in rows]
+
+
+def sessions() -> list[tuple[int, str]]:
+    rows = db.session.execute(select(CongressSession.id, CongressSession.name).order_by(CongressSession.id.desc()))
+    return [(session_id, name) for session_id, name in rows]
+
+
+def categories() -> list[tuple[str, str]]:
+    rows = db.session.execute(select(Category.code, Category.name).order_by(Category.position, Category.id))
+    return [(code, name) for code, name in rows]
+
+
+ANY = ("", _l("All"))
+
+
+class ListFilterForm(FlaskForm):
+    """What to list, read from the query string: a GET form (no CSRF token), works without script.
+
+    The parameter names are shared with the dashboard's links and the ledger export: session, state,
+    category, department, delegation, overdue (1 or 0), outcome; and q, kind, lead, sort, task."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Search"), render_kw={"maxlength": 200, "type": "search", "placeholder": _l("Subject or number")}
+    )
+    sort = SelectField(_l("Sort"), validate_choice=False, default="newest")
+    session = SelectField(_l("Congress session"), coerce=optional_int, validate_choice=False)
+    category = SelectField(_l("Category"), validate_choice=False)
+    department = SelectField(_l("Department"), coerce=optional_int, validate_choice=False)
+    delegation = SelectField(_l("Delegation"), coerce=optional_int, validate_choice=False)
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    overdue = SelectField(_l("Overdue"), validate_choice=False)
+    outcome = SelectField(_l("Reply class"), validate_choice=False)
+    lead = BooleanField(_l("As lead department only"))
+    state = CheckboxList(_l("State"), validate_choice=False)
+    task = HiddenField()
+
+    def __init__(self):
+        super().__init__(formdata=request.args)
+        self.sort.choices = [(k, _l(label)) for k, label in SORT_LABELS.items()]
+        self.session.choices = [ANY, *sessions()]
+        self.category.choices = [ANY, *categories()]
+        self.department.choices = [ANY, *units("department")]
+        self.delegation.choices = [ANY, *units("delegation")]
+        self.kind.choices = [ANY, *((k, _l(label)) for k, label in KIND_LABELS.items())]
+        self.overdue.choices = [ANY, ("1", _l("Overdue only")), ("0", _l("Not overdue"))]
+        self.outcome.choices = [ANY, *((o, choice_label(o)) for o in OUTCOMES)]
+        self.state.choices = [(s, state_label(s)) for s in LIFECYCLE.states]
+
+    def to_filters(self) -> Filters | None:
+        """The filters asked for, or None with an error next to each field that is wrong."""
+        self.validate()  # lengths only: the choices are checked here, with a message of our own
+        choices = (self.sort, self.session, self.category, self.department, self.delegation, self.kind)
+        for field in (*choices, self.overdue, self.outcome):
+            if (field.data or None) not in {value or None for value, _label in field.choices}:
+                field.errors = [_l("Choose one of the listed options.")]
+        if any(s not in LIFECYCLE.states for s in self.state.data or ()):
+            self.state.errors = [_l("Choose one of the listed options.")]
+        if self.task.data and self.task.data not in TASKS:
+            self.task.errors = [_l("Choose one of the listed options.")]
+        if self.q.data and len(self.q.data) > 200:
+            self.q.errors = [_l("At most %(max)d characters.", max=200)]
+        if any(f.errors for f in self):
+            return None
+        return Filters(
+            session_id=self.session.data,
+            states=tuple(self.state.data or ()),
+            category=self.category.data or None,
+            department_id=None if self.lead.data else self.department.data,
+            lead_department_id=self.department.data if self.lead.data else None,
+            delegation_id=self.delegation.data,
+            kind=self.kind.data or None,
+            overdue={"1": True, "0": False}.get(self.overdue.data or ""),
+            outcome=self.outcome.data or None,
+            q=(self.q.data or "").strip() or None,
+            task=self.task.data or None,
+        )
+
+    @property
+    def sort_name(self) -> str:
+        return self.sort.data if self.sort.data in SORTS else "newest"
+
+
+# -- deadlines as rows show them -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mark:
+    kind: str  # "ack" or "reply": which deadline runs now
+    due: date
+    days_left: int  # working days; negative when past
+    overdue: bool  # stats' definition, nothing else
+
+
+def marks(page: Page, today: date | None = None) -> dict[int, Mark]:
+    """For each item being handled, the deadline that runs now; the calendar is read once per page."""
+    today = today or local_today()
+    off, on = clock.overrides()
+    found = {}
+    for proposal in page.items:
+        lead = proposal.lead_assignment
+        if lead is None or proposal.state not in HANDLING:
+            continue
+        kind, due = ("ack", lead.ack_deadline) if proposal.state == "assigned" else ("reply", lead.reply_deadline)
+        left = calendar.working_days_between(today, due, off, on)
+        found[proposal.id] = Mark(kind, due, left, proposal.id in page.overdue)
+    return found
+
+
+@bp.app_template_global()
+def page_url(endpoint: str, **changes) -> str:
+    """This page's address with some query arguments changed (None drops one); a new cursor replaces the old."""
+    args = request.args.to_dict(flat=False)
+    args.pop("after", None)
+    args.pop("before", None)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [value]
+    return url_for(endpoint, **args)
+
+
+@bp.app_template_global()
+def author_shown(proposal: Proposal, public: bool = False) -> bool:
+    """Whether a row names its author: public pages never name a confidential one."""
+    return can_see_author(None if public else current_user, proposal)
+
+
+@bp.app_template_global()
+def lead_department(proposal: Proposal):
+    lead = proposal.lead_assignment
+    return lead.department if lead else None
+
+
+def requested_page(form: FlaskForm, filters: Filters | None, sort: str, **options) -> tuple[Page, int]:
+    """The page the query string's cursor asks for, and the status to answer with: 400 when the form
+    is wrong (no rows then) or the cursor is not one of ours (the first page then, with a message)."""
+    if filters is None:
+        return Page([]), 400
+    after, before = request.args.get("after") or None, request.args.get("before") or None
+    try:
+        return list_page(current_user, filters, sort, after=after, before=before, **options), 200
+    except BadCursor:
+        form.form_errors.append(_l("This page link is no longer valid. Here is the first page."))
+        return list_page(current_user, filters, sort, **options), 400
+
+
+# -- the page --------------------------------------------------------------------------------------
+
+
+@bp.get("/proposals/")
+@login_required
+def index():
+    """List the proposals the user may see, filtered and sorted, a page at a time."""
+    form = ListFilterForm()
+    filters = form.to_filters()
+    page, status = requested_page(form, filters, form.sort_name, limit=PAGE_SIZE)
+    task_label = TASK_LABELS.get(filters.task) if filters and filters.task else None
+    return (
+        render_template("lists/index.html", form=form, page=page, marks=marks(page), task_label=task_label),
+        status,
+    )

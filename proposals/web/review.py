@@ -1,0 +1,177 @@
+"""Committee review (提案审查): the proposals awaiting review in a filtered selection, decided in bulk.
+
+Each decision is the same event as on the proposal page, fired through operations.fire_event one
+proposal at a time: one that changed meanwhile fails with its own conflict and the rest go through.
+Merging needs a target, so it stays on the proposal page; each row links there.
+"""
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+
+from workflow import LIFECYCLE, InvalidPayload, WorkflowError
+from workflow.errors import N_
+from workflow.payload import validate
+
+from ..access import can_view
+from ..extensions import db
+from ..i18n import event_label, translate, translate_error
+from ..models import Proposal
+from ..operations import fire_event
+from ..queries import Filters
+from . import NavItem
+from .lists import ANY, KIND_LABELS, categories, marks, optional_int, requested_page, sessions, units
+
+REVIEWERS = ("committee",)  # who the engine lets decide a review (accept, convert, reject, send back)
+DECISIONS = ("accept", "convert", "reject", "send_back")
+PAGE_SIZE = 50
+MAX_CHOSEN = 100
+
+bp = Blueprint("review", __name__)
+NAV = [NavItem("review.index", N_("Review"), roles=REVIEWERS, order=35)]
+
+
+class ReviewFilterForm(FlaskForm):
+    """Which proposals under review to show (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), render_kw={"maxlength": 200, "type": "search"})
+    session = SelectField(_l("Congress session"), coerce=optional_int, validate_choice=False)
+    category = SelectField(_l("Category"), validate_choice=False)
+    delegation = SelectField(_l("Delegation"), coerce=optional_int, validate_choice=False)
+    kind = SelectField(_l("Kind"), validate_choice=False)
+
+    def __init__(self):
+        super().__init__(formdata=request.args)
+        self.session.choices = [ANY, *sessions()]
+        self.category.choices = [ANY, *categories()]
+        self.delegation.choices = [ANY, *units("delegation")]
+        self.kind.choices = [ANY, *((k, _l(label)) for k, label in KIND_LABELS.items())]
+
+    def to_filters(self) -> Filters | None:
+        self.validate()
+        for field in (self.session, self.category, self.delegation, self.kind):
+            if (field.data or None) not in {value or None for value, _label in field.choices}:
+                field.errors = [_l("Choose one of the listed options.")]
+        if any(f.errors for f in self):
+            return None
+        return Filters(
+            states=("review",),
+            session_id=self.session.data,
+            category=self.category.data or None,
+            delegation_id=self.delegation.data,
+            kind=self.kind.data or None,
+            q=(self.q.data or "").strip() or None,
+        )
+
+
+class DecisionForm(FlaskForm):
+    """One decision for every chosen proposal (a POST form, with its CSRF token)."""
+
+    decision = RadioField(_l("Decision"), validate_choice=False)
+    reason = TextAreaField(_l("Reason or comment"), render_kw={"rows": 3, "maxlength": 2000})
+
+    def __init__(self):
+        super().__init__()
+        self.decision.choices = [(e, event_label(e)) for e in DECISIONS]
+        self.decision.flags.required = True
+        self.chosen: list[int] = []
+        self.chosen_errors: list[str] = []
+
+    def read(self) -> dict | None:
+        """The chosen proposals and the event's payload, or None with errors next to the fields."""
+        self.validate()
+        raw = request.form.getlist("ids")
+        self.chosen = list(dict.fromkeys(int(v) for v in raw if v.isdigit() and 0 < int(v) < 2**31))
+        if not self.chosen or len(self.chosen) != len(set(raw)):
+            self.chosen_errors = [gettext("Choose at least one proposal from the list.")]
+        elif len(self.chosen) > MAX_CHOSEN:
+            self.chosen_errors = [gettext("At most %(max)d at a time.", max=MAX_CHOSEN)]
+        if self.decision.data not in DECISIONS:
+            self.decision.errors = [_l("Choose a decision.")]
+            return None
+        payload = {text_field(self.decision.data): self.reason.data or ""}
+        try:
+            payload = validate(LIFECYCLE.event(self.decision.data).payload, payload)
+        except InvalidPayload as exc:
+            self.reason.errors = [translate(message) for message in exc.fields.values()]
+            return None
+        return None if self.chosen_errors else payload
+
+
+def text_field(event: str) -> str:
+    """Where the typed text goes in the event's payload: its reason, or else its comment."""
+    return "reason" if "reason" in LIFECYCLE.event(event).payload else "comment"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    proposal_id: int
+    title: str | None  # None when the user may not know the proposal
+    error: str | None  # why it failed; None when done
+
+
+def decide(form: DecisionForm, payload: dict) -> list[Outcome]:
+    """Fire the decision on each chosen proposal in turn; a refusal stops only that one."""
+    found = db.session.scalars(select(Proposal).where(Proposal.id.in_(form.chosen)))
+    titles = {p.id: p.title for p in found if can_view(current_user, p)}
+    outcomes = []
+    for proposal_id in form.chosen:
+        try:
+            fire_event(proposal_id, form.decision.data, current_user, payload)
+        except WorkflowError as exc:
+            outcomes.append(Outcome(proposal_id, titles.get(proposal_id), translate_error(exc)))
+        else:
+            outcomes.append(Outcome(proposal_id, titles.get(proposal_id), None))
+    return outcomes
+
+
+@bp.route("/review", methods=["GET", "POST"])
+@login_required
+def index():
+    """Show the proposals under review; on POST, decide the chosen ones and say how each went."""
+    if not current_user.has_role(*REVIEWERS):
+        abort(403)
+    filter_form = ReviewFilterForm()
+    form = DecisionForm()
+    outcomes, status = None, 200
+    if request.method == "POST":
+        payload = form.read()
+        if payload is None:
+            flash(gettext("Please correct the marked fields."), "error")
+            status = 422
+        else:
+            outcomes = decide(form, payload)
+            done = sum(1 for o in outcomes if o.error is None)
+            if done:
+                label = event_label(form.decision.data)
+                flash(
+                    gettext("%(event)s: %(n)s of %(total)s done.", event=label, n=done, total=len(outcomes)), "success"
+                )
+            if done < len(outcomes):
+                flash(gettext("%(n)s could not be changed; see why below.", n=len(outcomes) - done), "error")
+            form = DecisionForm()  # the choices are spent: start the next decision afresh
+            form.decision.data, form.reason.data = None, ""
+    page, page_status = requested_page(
+        filter_form, filter_form.to_filters(), "oldest", limit=PAGE_SIZE, include=("cosignatures",)
+    )
+    return (
+        render_template(
+            "review/index.html",
+            filter_form=filter_form,
+            form=form,
+            page=page,
+            marks=marks(page),
+            outcomes=outcomes,
+            chosen=set(form.chosen),
+        ),
+        status if status != 200 else page_status,
+    )

@@ -1,0 +1,105 @@
+"""My tasks (待办): the home page. What awaits the user in each of their roles, counted, with the first
+few items and a link to the whole list.
+
+Which proposals await whom is proposals.queries.TASKS (the engine's events, in SQL); this page only
+chooses which groups a user's roles make relevant and how they read.
+"""
+
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from workflow import ROLES
+from workflow.errors import N_
+
+from ..extensions import db
+from ..models import CongressSession
+from ..queries import TASKS, Filters, Page, count_each, list_page, sessions_voting
+from ..stats import local_today
+from . import NavItem
+from .lists import TASK_LABELS, marks
+
+bp = Blueprint("tasks", __name__)
+NAV = [NavItem("tasks.index", N_("My tasks"), order=10)]
+
+SHOWN = 5  # items listed under each group; the link leads to the rest
+# the order of each group's items: deadlines first where there is one, else first come first served
+SORT = {
+    "drafts": "changed",
+    "acknowledge": "deadline",
+    "reply": "deadline",
+    "countersign": "deadline",
+    "urge": "deadline",
+}
+HINTS = {
+    "drafts": N_("Only you can see a draft until you submit it."),
+    "cosign": N_("A proposal needs the co-signatures of other delegates before it is reviewed."),
+    "reply": N_("A reply can be sent once every co-handling department has countersigned."),
+    "evaluate": N_("Rate how your proposal was handled."),
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    count: int
+    page: Page
+
+    @property
+    def label(self) -> str:
+        return TASK_LABELS[self.name]
+
+    @property
+    def hint(self) -> str | None:
+        return HINTS.get(self.name)
+
+    @property
+    def url(self) -> str:
+        sort = SORT.get(self.name, "oldest")
+        return url_for("lists.index", task=self.name, sort=sort)
+
+
+def relevant(name: str, user, delegation_review_on: bool) -> bool:
+    """Whether the user's roles give them this kind of task, so that its group shows even when empty
+    (groups open to everyone, such as drafts, show only when they have something)."""
+    task = TASKS[name]
+    if not task.roles or not user.has_role(*task.roles):
+        return False
+    if name == "forward":
+        return bool(user.delegation_id) and delegation_review_on
+    if "department_handler" in task.roles:
+        return user.department_id is not None
+    return True
+
+
+@bp.get("/")
+def index():
+    """Show what awaits the user: each group with its count, its first items and a link to all of them."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path if request.args else None))
+    today = local_today()
+    counts = count_each(current_user, {name: Filters(task=name) for name in TASKS}, today)
+    review_on = db.session.scalar(
+        select(CongressSession.id).where(CongressSession.is_open, CongressSession.delegation_review).limit(1)
+    )
+    groups = []
+    for name in TASKS:
+        if not (counts[name] or relevant(name, current_user, review_on is not None)):
+            continue
+        page = Page([])
+        if counts[name]:
+            page = list_page(current_user, Filters(task=name), SORT.get(name, "oldest"), limit=SHOWN, today=today)
+        groups.append(Group(name, counts[name], page))
+    shown = [item for g in groups for item in g.page.items]
+    voting = sessions_voting(today) if current_user.has_role("delegate") else []
+    return render_template(
+        "tasks/index.html",
+        groups=groups,
+        marks=marks(Page(shown, overdue=frozenset().union(*(g.page.overdue for g in groups))), today),
+        voting=voting,
+        votes_url=url_for("votes.index") if "votes.index" in current_app.view_functions else None,
+        roles=[r for r in ROLES if r in current_user.roles],
+        waiting=sum(g.count for g in groups),
+    )
