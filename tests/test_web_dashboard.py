@@ -75,7 +75,7 @@ def test_others_are_refused_in_their_language(client, make, role):
     login(client, make.user(role))
     assert 'href="/dashboard/"' not in client.get("/").text
     page = client.get("/dashboard/")
-    assert page.status_code == 403 and zh("Your roles do not allow this page.") in page.text
+    assert page.status_code == 403 and zh("Your roles do not allow this page or action.") in page.text
     flask_babel.refresh()  # (the test's app context, and its cached locale, outlive each request)
     assert "do not allow" in client.get("/dashboard/?lang=en").text
 

@@ -109,3 +109,14 @@ def test_pages_need_login(client, cast):
     p = cast.proposal_in("accepted")
     assert client.get(f"/proposals/{p.id}").status_code == 302
     assert client.get("/proposals/new").status_code == 302
+
+
+def test_refusals_are_pages_in_the_readers_language(client, cast):
+    login(client, cast.worker)
+    page = client.get("/proposals/999999")
+    assert page.status_code == 404 and "页面不存在，或您无权查看。" in page.text
+    page = client.get("/no-such-page?lang=en")
+    assert page.status_code == 404 and "There is no such page, or you may not see it." in page.text
+    assert client.get("/review").status_code == 403
+    api = client.get("/api/v1/no-such-endpoint")
+    assert api.status_code == 404 and api.is_json

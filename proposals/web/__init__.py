@@ -13,6 +13,7 @@ from flask_login import current_user
 from workflow.errors import N_
 
 from ..i18n import event_label
+from . import errors
 from .event_forms import CHOICE_LABELS
 
 HISTORY_LABELS = {  # history rows that are not lifecycle events
@@ -58,6 +59,7 @@ def init_app(app) -> None:
             app.register_blueprint(module.bp)
         _NAV.extend(getattr(module, "NAV", ()))
     _NAV.sort(key=lambda item: item.order)
+    errors.init_app(app)
     app.add_template_global(nav_items)
     app.add_template_global(choice_label)
     app.add_template_global(history_label)

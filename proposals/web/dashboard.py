@@ -19,12 +19,10 @@ from ..i18n import state_label
 from ..models import CongressSession
 from ..reports import charts
 from . import NavItem
-from .exports import refusal, roles_required
+from .exports import roles_required
 
 DASHBOARD_ROLES = OVERSIGHT_ROLES  # union staff, leaders, the committee and supervisors
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-bp.register_error_handler(404, refusal)
-bp.register_error_handler(403, refusal)
 NAV = [NavItem("dashboard.index", N_("Dashboard"), roles=DASHBOARD_ROLES, order=50)]
 
 RATE_LABELS = {
