@@ -120,3 +120,28 @@ def test_refusals_are_pages_in_the_readers_language(client, cast):
     assert client.get("/review").status_code == 403
     api = client.get("/api/v1/no-such-endpoint")
     assert api.status_code == 404 and api.is_json
+
+
+def test_the_committee_finds_the_merge_target_by_similar_title_or_search(client, cast):
+    target = cast.proposal_in("accepted", title="关于增加职工食堂座位的提案")
+    other = cast.proposal_in("accepted", title="关于改善班车线路的提案")
+    p = cast.proposal_in("review", title="建议食堂增加座位")
+    login(client, cast.committee)
+    page = client.get(f"/proposals/{p.id}").text
+    assert f'name="merge-into_id" value="{target.id}"' in page  # offered by its similar title
+    page = client.get(f"/proposals/{p.id}", query_string={"merge_q": "班车"}).text
+    assert f'value="{other.id}"' in page and f'value="{target.id}"' not in page
+    page = client.get(f"/proposals/{p.id}", query_string={"merge_q": str(other.number)}).text
+    assert f'value="{other.id}"' in page
+    response = client.post(f"/proposals/{p.id}/events/merge", data={"merge-into_id": str(target.id)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    merged = db.session.get(Proposal, p.id)
+    assert (merged.state, merged.merged_into_id) == ("merged", target.id)
+
+
+def test_the_assign_form_shows_the_deadlines_it_would_set(client, cast):
+    p = cast.proposal_in("accepted")
+    login(client, cast.committee)
+    page = client.get(f"/proposals/{p.id}").text
+    assert "5 个工作日" in page and "30 个工作日" in page

@@ -36,3 +36,13 @@ def of(proposal: Proposal, today: date | None = None) -> list[Deadline]:
         Deadline("ack", lead.ack_deadline, left(lead.ack_deadline), lead.acknowledged_at is not None),
         Deadline("reply", lead.reply_deadline, left(lead.reply_deadline), replied),
     ]
+
+
+def if_assigned_now(proposal: Proposal, today: date | None = None) -> list[Deadline]:
+    """The deadlines an assignment made today would get (shown on the assign form)."""
+    today = today or clock.local_date(clock.utcnow())
+    session = proposal.session
+    return [
+        Deadline("ack", clock.add_working_days(today, session.ack_days), session.ack_days, False),
+        Deadline("reply", clock.add_working_days(today, session.reply_days), session.reply_days, False),
+    ]

@@ -21,7 +21,7 @@ from ..operations import (
 from . import NavItem, deadlines
 from .event_forms import event_form, payload_of, put_errors
 from .forms import ProposalForm
-from .similar import similar_titles
+from .similar import merge_candidates, similar_titles
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 NAV = [NavItem("proposals.new", N_("New proposal"), order=20)]
@@ -43,16 +43,22 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
     similar = (
         similar_titles(proposal.title, exclude=proposal.id, user=current_user) if proposal.state == "draft" else []
     )
+    merge_query = request.args.get("merge_q", "")[:100]
     return (
         render_template(
             "proposals/detail.html",
             proposal=proposal,
             events=events,
             forms=forms,
-            open_event=open_event,
+            open_event=open_event or ("merge" if merge_query else None),
             show_author=can_see_author(current_user, proposal),
             deadlines=deadlines.of(proposal),
             similar=similar,
+            merge_query=merge_query,
+            merge_candidates=(
+                merge_candidates(proposal, user=current_user, query=merge_query) if "merge" in events else []
+            ),
+            assign_preview=deadlines.if_assigned_now(proposal) if "assign" in events else None,
         ),
         status,
     )

@@ -38,3 +38,28 @@ def similar_titles(title: str | None, *, user: User, exclude: int | None = None)
     if exclude is not None:
         stmt = stmt.where(Proposal.id != exclude)
     return list(db.session.scalars(stmt))
+
+
+def merge_candidates(proposal: Proposal, *, user: User, query: str | None = None, shown: int = 10) -> list[Proposal]:
+    """Proposals of the same session this one may be merged into: those matching `query` (words of the
+    title, or the number), or else those with the most similar titles."""
+    from ..operations.events import MERGE_TARGET_STATES
+
+    stmt = select(Proposal).where(
+        visible_filter(user),
+        Proposal.session_id == proposal.session_id,
+        Proposal.state.in_(MERGE_TARGET_STATES),
+        Proposal.id != proposal.id,
+    )
+    query = (query or "").strip()
+    if query:
+        if query.isdigit():
+            stmt = stmt.where((Proposal.number == int(query)) | (Proposal.id == int(query)))
+        else:
+            stmt = stmt.where(Proposal.title.contains(query, autoescape=True))
+        return list(db.session.scalars(stmt.order_by(Proposal.id.desc()).limit(shown)))
+    pieces = grams(proposal.title)
+    if not pieces:
+        return []
+    score = sum((case((Proposal.title.contains(g, autoescape=True), 1), else_=0) for g in pieces), literal(0))
+    return list(db.session.scalars(stmt.where(score >= 1).order_by(score.desc(), Proposal.id.desc()).limit(shown)))
