@@ -5,7 +5,7 @@ all for a user (a proposal one may not see answers 404, never a hint) and whethe
 identity may be shown.
 """
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, exists, false, or_, select, true
 
 from .models import Assignment, Cosignature, Proposal, User
 
@@ -83,4 +83,15 @@ def can_see_author(user: User | None, proposal: Proposal) -> bool:
     )
 
 
-__all__ = ["PUBLIC_STATES", "can_view", "visible_filter", "can_see_author"]
+def author_visible_filter(user: User):
+    """The SQL condition equivalent to can_see_author(user, proposal): what may be grouped or filtered
+    by the author's delegation without unmasking a confidential author."""
+    if user.has_role("committee", "union_admin"):
+        return true()
+    clauses = [Proposal.confidential.is_(False), Proposal.author_id == user.id]
+    if user.has_role("delegation_head") and user.delegation_id:
+        clauses.append(Proposal.delegation_id == user.delegation_id)
+    return or_(*clauses)
+
+
+__all__ = ["PUBLIC_STATES", "can_view", "visible_filter", "can_see_author", "author_visible_filter"]

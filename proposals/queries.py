@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from workflow import LIFECYCLE
 
-from .access import visible_filter
+from .access import author_visible_filter, visible_filter
 from .extensions import db
 from .models import (
     Assignment,
@@ -75,16 +75,6 @@ def _cosigned_by(user: User):
     return exists(select(Cosignature.id).where(Cosignature.proposal_id == Proposal.id, Cosignature.user_id == user.id))
 
 
-def author_shown(user: User):
-    """SQL form of access.can_see_author: filtering by delegation must not unmask a confidential author."""
-    if user.has_role("committee", "union_admin"):
-        return true()
-    clauses = [Proposal.confidential.is_(False), Proposal.author_id == user.id]
-    if user.has_role("delegation_head") and user.delegation_id:
-        clauses.append(Proposal.delegation_id == user.delegation_id)
-    return or_(*clauses)
-
-
 def _latest_reply_is(outcome: str):
     """The reply in force is the latest round's (as stats counts outcomes)."""
     later = aliased(Reply)
@@ -123,7 +113,7 @@ def filter_conditions(user: User, filters: Filters, today: date) -> list:
     if filters.lead_department_id is not None:
         where.append(_active_assignment(filters.lead_department_id, Assignment.role == "lead"))
     if filters.delegation_id is not None:
-        where.append(and_(Proposal.delegation_id == filters.delegation_id, author_shown(user)))
+        where.append(and_(Proposal.delegation_id == filters.delegation_id, author_visible_filter(user)))
     if filters.kind is not None:
         where.append(Proposal.kind == filters.kind)
     if filters.overdue is not None:

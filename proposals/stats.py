@@ -25,7 +25,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from workflow import LIFECYCLE, OUTCOMES, RATINGS
 
-from .access import visible_filter
+from .access import author_visible_filter, visible_filter
 from .extensions import db
 from .models import NUMBERED_STATES, Assignment, Category, CongressSession, OrgUnit, Proposal, Reply, User
 from .operations import clock
@@ -176,18 +176,18 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
     if user is not None:
         where.append(visible_filter(user))
 
-    def grouped(keys=(), joins=(), order_by=()):
+    def grouped(keys=(), joins=(), order_by=(), extra=()):
         stmt = select(*keys, *_aggregates(today, first, latest)).select_from(Proposal)
         for target, on in joins:
             stmt = stmt.join(target, on)
         stmt = stmt.outerjoin(first, first.c.proposal_id == Proposal.id)
-        stmt = stmt.outerjoin(latest, latest.c.proposal_id == Proposal.id).where(*where)
+        stmt = stmt.outerjoin(latest, latest.c.proposal_id == Proposal.id).where(*where, *extra)
         if keys:
             stmt = stmt.group_by(*keys).order_by(*order_by)
         return db.session.execute(stmt).all()
 
-    def by_unit(unit, joins, id_name):
-        rows = grouped((unit.id, unit.code, unit.name), joins, (unit.code,))
+    def by_unit(unit, joins, id_name, extra=()):
+        rows = grouped((unit.id, unit.code, unit.name), joins, (unit.code,), extra)
         return [{id_name: r.id, "code": r.code, "name": r.name, **_numbers(r)} for r in rows]
 
     lead, department, delegation = aliased(Assignment), aliased(OrgUnit), aliased(OrgUnit)
@@ -205,7 +205,13 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
             department, [(lead, lead_of), (department, department.id == lead.department_id)], "department_id"
         ),
         "by_category": [{"category": r.code, "name": r.name, **_numbers(r)} for r in categories],
-        "by_delegation": by_unit(delegation, [(delegation, delegation.id == Proposal.delegation_id)], "delegation_id"),
+        # a confidential author's delegation is counted only for those who may know the author (as the list)
+        "by_delegation": by_unit(
+            delegation,
+            [(delegation, delegation.id == Proposal.delegation_id)],
+            "delegation_id",
+            [author_visible_filter(user)] if user is not None else [],
+        ),
         "by_session": by_unit(
             CongressSession, [(CongressSession, CongressSession.id == Proposal.session_id)], "session_id"
         ),

@@ -163,3 +163,18 @@ def test_on_time_means_by_the_deadline_in_china(cast, china_clock, on_time):
     entry = db.session.scalar(db.select(HistoryEntry).filter_by(proposal_id=proposal.id, event="reply"))
     assert entry.payload["on_time"] is on_time
     assert report(cast.session.id)["rates"]["on_time_rate"] == (1.0 if on_time else 0.0)
+
+
+def test_a_delegations_figure_counts_what_its_list_shows_even_with_confidential_authors(cast):
+    from proposals import queries
+    from proposals.stats import local_today, report
+
+    cast.proposal_in("accepted")
+    cast.proposal_in("accepted", confidential=True)
+    today = local_today()
+    for viewer, expected in ((cast.leader, 1), (cast.committee, 2), (cast.head, 2)):
+        figure = {row["delegation_id"]: row["total"] for row in report(cast.session.id, user=viewer)["by_delegation"]}
+        listed = queries.count(
+            viewer, queries.Filters(session_id=cast.session.id, delegation_id=cast.delegation.id), today
+        )
+        assert figure.get(cast.delegation.id, 0) == listed == expected, viewer.roles
