@@ -42,7 +42,12 @@ def remember_language() -> None:
 
 
 def select_locale() -> str:
-    """?lang= (remembered in the session), then the user's choice, then Accept-Language, then Chinese."""
+    """?lang= (remembered in the session), then the user's choice, then Chinese.
+
+    Pages speak Chinese unless someone asks for English: a browser's own language setting is no such
+    request (intranet machines often run an English system). The JSON API follows Accept-Language,
+    as its contract says.
+    """
     if not has_request_context():  # command-line tools speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     remember_language()
@@ -50,9 +55,10 @@ def select_locale() -> str:
         return session["lang"]
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
         return current_user.locale
-    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
-    if best and best.startswith("en"):
-        return "en"
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
+        if best and best.startswith("en"):
+            return "en"
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

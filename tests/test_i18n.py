@@ -199,10 +199,10 @@ def test_the_switch_keeps_the_rest_of_the_address(client):
     assert 'href="/login?next=%2Fproposals%2F3&amp;lang=en"' in page
 
 
-def test_browser_language_and_the_users_choice_count_when_no_lang_is_asked(client, make):
-    assert '<html lang="en">' in client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(
-        as_text=True
-    )
+def test_pages_stay_chinese_for_an_english_browser_until_english_is_chosen(client, make):
+    english_browser = {"Accept-Language": "en-US,en;q=0.9"}
+    assert '<html lang="zh-Hans-CN">' in client.get("/login", headers=english_browser).get_data(as_text=True)
+    assert client.get("/api/v1/me", headers=english_browser).get_json()["error"].startswith("Sign in")
     user = make.user("worker", username="alice")
     user.locale = "en"
     db.session.commit()
