@@ -144,11 +144,29 @@ def _lock_voter(voter_id: int) -> None:
         db.session.execute(select(User.id).where(User.id == voter_id).with_for_update(key_share=True))
 
 
+def is_voter(user: User) -> bool:
+    """Who votes for outstanding proposals: the delegates."""
+    return user.has_role("delegate")
+
+
+def is_publisher(user: User) -> bool:
+    """Who publishes the result: the proposal committee."""
+    return user.has_role("committee")
+
+
+def may_vote(user: User, session: CongressSession, today: date | None = None) -> bool:
+    return is_voter(user) and window(session, today) == OPEN
+
+
+def may_publish(user: User, session: CongressSession, today: date | None = None) -> bool:
+    return is_publisher(user) and window(session, today) == CLOSED and publication(session) is None
+
+
 def _votable(proposal_id: int, voter: User, now: datetime) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id, populate_existing=True)
     if proposal is None or not can_view(voter, proposal):
         raise NotFound()
-    if not voter.has_role("delegate"):
+    if not is_voter(voter):
         raise PermissionDenied(N_("Only delegates vote for outstanding proposals."))
     if proposal.state not in ELIGIBLE_STATES or proposal.kind != "proposal":
         raise StateConflict(N_("Only proposals whose handling is finished can be voted for."), state=proposal.state)
@@ -217,7 +235,7 @@ def publish_results(session_id: int, user: User, *, now: datetime | None = None)
     """Publish the result of a closed vote (the committee), keeping who, when and the ranking."""
     now = now or clock.utcnow()
     try:
-        if not user.has_role("committee"):
+        if not is_publisher(user):
             raise PermissionDenied(N_("Only the proposal committee publishes the results."))
         # the session row's lock: of two publications at once, the second sees the first
         if db.session.get_bind().dialect.name == "sqlite":

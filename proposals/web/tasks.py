@@ -16,6 +16,7 @@ from workflow.errors import N_
 
 from ..extensions import db
 from ..models import CongressSession
+from ..operations.votes import is_voter
 from ..queries import TASKS, Filters, Page, count_each, list_page, sessions_voting
 from ..stats import local_today
 from . import NavItem
@@ -93,7 +94,7 @@ def index():
             page = list_page(current_user, Filters(task=name), SORT.get(name, "oldest"), limit=SHOWN, today=today)
         groups.append(Group(name, counts[name], page))
     shown = [item for g in groups for item in g.page.items]
-    voting = sessions_voting(today) if current_user.has_role("delegate") else []
+    voting = sessions_voting(today) if is_voter(current_user) else []
     return render_template(
         "tasks/index.html",
         groups=groups,

@@ -47,8 +47,8 @@ def render_index(session: CongressSession | None, status: int = 200):
             candidates=found,
             mine=voting.my_votes(session, current_user),
             left=voting.votes_left(session, current_user),
-            delegate=current_user.has_role("delegate"),
-            may_vote=current_user.has_role("delegate") and window == voting.OPEN,
+            delegate=voting.is_voter(current_user),
+            may_vote=voting.may_vote(current_user, session),
             authors=authors_shown(found),
         )
     return render_template("votes/index.html", **context), status
@@ -105,7 +105,7 @@ def render_results(session: CongressSession | None, status: int = 200):
             published=published,
             rows=rows,
             authors=authors_shown([r.proposal for r in rows or []]),
-            may_publish=current_user.has_role("committee") and window == voting.CLOSED and published is None,
+            may_publish=voting.may_publish(current_user, session),
         )
     return render_template("votes/results.html", **context), status
 
