@@ -145,3 +145,19 @@ def test_the_assign_form_shows_the_deadlines_it_would_set(client, cast):
     login(client, cast.committee)
     page = client.get(f"/proposals/{p.id}").text
     assert "5 个工作日" in page and "30 个工作日" in page
+
+
+def test_the_pages_overdue_mark_is_the_statistics_overdue(cast):
+    from datetime import timedelta
+
+    from proposals import stats
+    from proposals.web import deadlines
+
+    for state in ("assigned", "in_progress", "replied"):
+        p = cast.proposal_in(state)
+        lead = p.lead_assignment
+        for due in (lead.ack_deadline, lead.reply_deadline):
+            for shift in range(-2, 5):  # across the deadline, weekends included
+                today = due + timedelta(days=shift)
+                page_says = any(d.overdue for d in deadlines.of(p, today=today))
+                assert page_says == (p.id in stats.overdue_ids([p.id], today)), (state, today)

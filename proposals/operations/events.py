@@ -195,9 +195,9 @@ def _on_assign(d, proposal, user, now):
     if lead_id in co_ids:
         raise InvalidPayload({"cohandler_department_ids": message(N_("The lead department cannot also co-handle."))})
     today = clock.local_date(now)
-    settings = proposal.session
-    ack = clock.add_working_days(today, settings.ack_days)
-    reply = clock.add_working_days(today, settings.reply_days)
+    congress = proposal.session
+    ack = clock.add_working_days(today, congress.ack_days)
+    reply = clock.add_working_days(today, congress.reply_days)
     for dept_id, role in [(lead_id, "lead"), *((c, "cohandler") for c in co_ids)]:
         proposal.assignments.append(
             Assignment(department_id=dept_id, role=role, assigned_at=now, ack_deadline=ack, reply_deadline=reply)

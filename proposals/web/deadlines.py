@@ -13,12 +13,9 @@ from ..operations import clock
 class Deadline:
     kind: str  # "ack" or "reply"
     due: date
-    days_left: int  # working days; negative when overdue
+    days_left: int  # working days from today; negative once working days have passed since
     met: bool  # already done (acknowledged / replied)
-
-    @property
-    def overdue(self) -> bool:
-        return not self.met and self.days_left < 0
+    overdue: bool = False  # as stats.overdue_condition: not done and today is after the due date
 
 
 def of(proposal: Proposal, today: date | None = None) -> list[Deadline]:
@@ -32,10 +29,27 @@ def of(proposal: Proposal, today: date | None = None) -> list[Deadline]:
         return calendar.working_days_between(today, due, off, on)
 
     replied = proposal.state in ("replied", "closed", "archived")
+    acknowledged = lead.acknowledged_at is not None
     return [
-        Deadline("ack", lead.ack_deadline, left(lead.ack_deadline), lead.acknowledged_at is not None),
-        Deadline("reply", lead.reply_deadline, left(lead.reply_deadline), replied),
+        Deadline(
+            "ack",
+            lead.ack_deadline,
+            left(lead.ack_deadline),
+            acknowledged,
+            _passed(acknowledged, lead.ack_deadline, today),
+        ),
+        Deadline(
+            "reply",
+            lead.reply_deadline,
+            left(lead.reply_deadline),
+            replied,
+            _passed(replied, lead.reply_deadline, today),
+        ),
     ]
+
+
+def _passed(met: bool, due: date, today: date) -> bool:
+    return not met and today > due
 
 
 def if_assigned_now(proposal: Proposal, today: date | None = None) -> list[Deadline]:
