@@ -9,7 +9,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/pyproject.installed.toml
 FLASK := $(BIN)/flask --app proposals
-PYTEST := $(BIN)/python -m pytest
+# the suite runs across the machine's cores (JOBS=0: in this process alone); a test file stays on one worker
+JOBS ?= $(shell nproc)
+PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

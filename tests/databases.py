@@ -5,16 +5,38 @@ tests/pg_server.py starts and names in TEST_DATABASE_URL. On a server the schema
 per test process and emptied between tests by deleting every row and restarting the id
 sequences: a few milliseconds, where TRUNCATE takes ~100 ms and drop/create ~200 ms.
 The database named by TEST_DATABASE_URL is wiped.
+
+Under pytest-xdist each worker process gets a database of its own on that server, named after
+the worker (proposals_test_gw0, ...), created on first use and wiped like the first.
 """
 
 import os
 import warnings
 from dataclasses import dataclass
 
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+def _worker_database(url: str | None) -> str | None:
+    """This xdist worker's own database on the server of `url` (created when missing), or `url` itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                conn.exec_driver_sql(f"CREATE DATABASE {engine.dialect.identifier_preparer.quote(name)}")
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _worker_database(os.environ.get("TEST_DATABASE_URL"))
 
 
 @dataclass(frozen=True)

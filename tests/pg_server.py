@@ -34,7 +34,7 @@ SETTINGS = {
     "wal_level": "minimal",
     "max_wal_senders": "0",
     "autovacuum": "off",
-    "max_connections": "50",
+    "max_connections": "300",  # the concurrency tests open a connection per thread, per xdist worker
     "log_min_messages": "warning",
     "timezone": "'UTC'",
 }
