@@ -12,6 +12,7 @@ from workflow.payload import Boolean, Field, Integer, Text, message, validate
 
 from ..extensions import db
 from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole
+from . import audit
 from .errors import NotFound
 
 
@@ -90,6 +91,7 @@ def create_user(data) -> User:
     user.roles = roles
     user.set_password(password)
     db.session.add(user)
+    audit.record("user.create", user, {**clean, "roles": roles})
     db.session.commit()
     return user
 
@@ -106,6 +108,7 @@ def create_unit(kind: str, data) -> OrgUnit:
         raise InvalidPayload(errors)
     unit = OrgUnit(**clean, kind=kind)
     db.session.add(unit)
+    audit.record("unit.create", unit, {**clean, "kind": kind})
     db.session.commit()
     return unit
 
@@ -117,6 +120,7 @@ def create_session(data) -> CongressSession:
     _check_dates(clean)
     session = CongressSession(**clean)
     db.session.add(session)
+    audit.record("session.create", session, clean)
     db.session.commit()
     return session
 
@@ -127,6 +131,7 @@ def update_session(session: CongressSession, data) -> CongressSession:
     _check_dates(merged)
     for key, value in clean.items():
         setattr(session, key, value)
+    audit.record("session.update", session, clean)
     db.session.commit()
     return session
 
@@ -157,6 +162,7 @@ def edit_session(session: CongressSession, data) -> CongressSession:
     _check_dates({name: getattr(session, name) for name in SETTING_DATES} | cleared | clean)
     for key, value in (cleared | clean).items():
         setattr(session, key, value)
+    audit.record("session.update", session, cleared | clean)
     db.session.commit()
     return session
 
@@ -197,6 +203,7 @@ def update_user(user: User, data) -> User:
             user.roles = clean["roles"]
         else:
             setattr(user, name, clean.get(name))
+    audit.record("user.update", user, {name: clean.get(name) for name in given})
     db.session.commit()
     return user
 
@@ -207,12 +214,14 @@ def set_roles(user: User, roles) -> User:
 
 
 def reset_password(user: User, data) -> User:
-    """Set a new password chosen by the administrator; the user's API tokens stop working."""
+    """Set a new password chosen by the administrator; the user's sessions and API tokens stop working."""
     clean = validate({"password": Text(required=True, max_length=200)}, data)
     if len(clean["password"]) < MIN_PASSWORD:
         raise InvalidPayload({"password": message(N_("At least %(min)d characters."), {"min": MIN_PASSWORD})})
     user.set_password(clean["password"])
+    user.end_sessions()
     _revoke_tokens(user)
+    audit.record("user.password_reset", user)
     db.session.commit()
     return user
 
@@ -223,7 +232,9 @@ def disable_user(user: User) -> User:
     if _last_admin(user):
         raise InvalidPayload({"active": message(NO_ADMIN_LEFT)}, message=NO_ADMIN_LEFT)
     user.active = False
+    user.end_sessions()
     _revoke_tokens(user)
+    audit.record("user.disable", user)
     db.session.commit()
     return user
 
@@ -231,6 +242,7 @@ def disable_user(user: User) -> User:
 def enable_user(user: User) -> User:
     """Let a disabled account log in again."""
     user.active = True
+    audit.record("user.enable", user)
     db.session.commit()
     return user
 
@@ -266,6 +278,7 @@ def update_unit(unit: OrgUnit, data) -> OrgUnit:
             parent = parent.parent
     for name in given:
         setattr(unit, name, clean.get(name))
+    audit.record("unit.update", unit, {name: clean.get(name) for name in given})
     db.session.commit()
     return unit
 
@@ -274,12 +287,14 @@ def deactivate_unit(unit: OrgUnit) -> OrgUnit:
     """Take a unit out of use (never delete it): it is no longer offered for new assignments or
     accounts; what it already handles and the people in it stay as they are."""
     unit.active = False
+    audit.record("unit.deactivate", unit)
     db.session.commit()
     return unit
 
 
 def reactivate_unit(unit: OrgUnit) -> OrgUnit:
     unit.active = True
+    audit.record("unit.reactivate", unit)
     db.session.commit()
     return unit
 
@@ -302,6 +317,7 @@ def add_calendar_override(data) -> CalendarOverride:
     override = CalendarOverride(**clean)
     db.session.add(override)
     try:
+        audit.record("calendar.add", override, clean)  # flushes: a duplicate day fails here
         db.session.commit()
     except IntegrityError:  # another administrator added the same day at the same moment
         db.session.rollback()
@@ -314,6 +330,7 @@ def remove_calendar_override(override_id: int) -> CalendarOverride:
     override = db.session.get(CalendarOverride, override_id)
     if override is None:
         raise NotFound(N_("No such day in the calendar."))
+    audit.record("calendar.remove", override, {"day": override.day, "working": override.working})
     db.session.delete(override)
     db.session.commit()
     return override

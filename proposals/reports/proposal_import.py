@@ -25,7 +25,7 @@ from workflow.payload import message, validate
 from ..extensions import db
 from ..i18n import translate_error
 from ..models import Category, CongressSession, OrgUnit, User
-from ..operations import PROPOSAL_FIELDS, create_proposal, fire_event
+from ..operations import PROPOSAL_FIELDS, audit, create_proposal, fire_event
 from .tables import ImportRefused, Problem, flag, names, read_table
 from .transaction import one_transaction
 
@@ -176,6 +176,7 @@ def apply(items: list[_Item], progress: Callable[[int], None] | None = None) -> 
                 result.states[proposal.state] = result.states.get(proposal.state, 0) + 1
                 if progress:
                     progress(1)
+            audit.record("import.proposals", details={"created": result.created, "states": result.states})
     except WorkflowError as exc:  # checked beforehand, so only a rule we do not foresee gets here
         refusal = message(N_("Refused: %(reason)s"), {"reason": translate_error(exc)})
         raise ImportRefused([Problem(row, None, refusal)]) from exc

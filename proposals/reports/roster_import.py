@@ -27,6 +27,7 @@ from ..extensions import db
 from ..i18n import ROLE_LABELS, role_label
 from ..models import OrgUnit, User
 from ..operations import (
+    audit,
     create_unit,
     create_user,
     disable_user,
@@ -187,6 +188,7 @@ def apply(plan: _Plan, progress: Callable[[int], None] | None = None) -> RosterR
                 _write_user(existing.get(values["username"]), values, units, result)
                 if progress:
                     progress(1)
+            audit.record("import.roster", details={k: v for k, v in vars(result).items() if k != "passwords"})
     except InvalidPayload as exc:
         problems = [Problem(row, FIELD_COLUMNS.get(name, name), msg) for name, msg in exc.fields.items()]
         raise ImportRefused(problems) from exc

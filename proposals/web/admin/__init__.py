@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 
 from workflow.errors import N_
 
+from ...access import ADMIN_ROLES
 from ...extensions import login_manager
 from .. import NavItem
 
@@ -22,7 +23,7 @@ NAV = [NavItem("admin.index", N_("Administration"), roles=("union_admin",), orde
 def union_admins_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not current_user.has_role("union_admin"):
+    if not current_user.has_role(*ADMIN_ROLES):
         message = gettext("Only union administrators may use the administration pages.")
         return render_template("admin/error.html", heading=gettext("Not allowed"), message=message), 403
     return None
@@ -49,4 +50,4 @@ def index():
     return render_template("admin/index.html", uncovered=calendar.uncovered_years())
 
 
-from . import calendar, sessions, units, users  # noqa: E402, F401  (the pages, on this blueprint)
+from . import audit, calendar, sessions, units, users  # noqa: E402, F401  (the pages, on this blueprint)

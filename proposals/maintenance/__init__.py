@@ -1,0 +1,1 @@
+"""Keeping the installation: backups and their restore (`flask --app proposals backup|restore DIR`)."""
