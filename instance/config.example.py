@@ -8,3 +8,10 @@
 # MAIL_PASSWORD = "..."
 # MAIL_SENDER = "提案管理系统 <proposals@example.com>"
 # BASE_URL = "https://proposals.example.com/"  # the address used in the links of e-mails
+# Accounts (proposals/auth): login throttling, kept in the database so every process shares it
+# LOGIN_FAILURES_PER_ACCOUNT = 5      # failed logins for one user name within the window ...
+# LOGIN_FAILURES_PER_ADDRESS = 20     # ... or from one address, and further attempts wait
+# LOGIN_FAILURE_WINDOW_MINUTES = 15
+# LOGIN_ATTEMPTS_KEEP_DAYS = 7        # then `tick` purges them
+# API_TOKENS_KEEP_DAYS = 30           # expired or revoked API tokens are purged by `tick` after this
+# SECURE_COOKIES = True               # cookies always Secure (they are anyway on requests that came over HTTPS)

@@ -19,6 +19,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     config.load(app, test_config)
+    from .api import IdConverter
+
+    # an id in any path, the pages' too: a number too large for the database names nothing (404)
+    app.url_map.converters["int"] = app.url_map.converters["id"] = IdConverter
     _init_database(app)
     from .i18n import select_locale
 
@@ -32,6 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.init_app(app)
     web.init_app(app)
+    from . import security
+
+    security.init_app(app)
     return app
 
 

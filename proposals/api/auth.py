@@ -1,21 +1,22 @@
 """Token authentication: exchange a user name and password for a bearer token, revoke it, and know the caller."""
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.errors import N_
 from workflow.payload import Text, validate
 
+from ..auth import credentials
+from ..auth.credentials import LoginRefused, LoginThrottled
+from ..auth.throttle import client_address
 from ..extensions import db
 from ..models import ApiToken, User
+from ..operations.accounts import change_password
 from . import bp
 from .errors import ApiError, json_body, unauthorized
 from .serializers import iso, user_json
 
 CREDENTIALS = {"username": Text(required=True, max_length=80), "password": Text(required=True, max_length=200)}
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
-_dummy_hash: list[str] = []
 
 
 def current_user() -> User:
@@ -41,11 +42,12 @@ def authenticate():
 def issue_token():
     """Exchange a user name and password for a bearer token."""
     clean = validate(CREDENTIALS, json_body())
-    user = db.session.scalar(select(User).where(User.username == clean["username"]))
-    if user is None:
-        _spend_like_a_password_check(clean["password"])
-    if user is None or not user.check_password(clean["password"]) or not user.active:
-        raise ApiError(401, N_("Wrong user name or password."), "unauthorized")
+    try:
+        user = credentials.authenticate(clean["username"], clean["password"])
+    except LoginThrottled as exc:
+        raise too_many_attempts(exc) from None
+    except LoginRefused:
+        raise ApiError(401, N_("Wrong user name or password."), "unauthorized") from None
     token, secret = ApiToken.issue(user, current_app.config["API_TOKEN_HOURS"])
     db.session.commit()
     return jsonify({"token": secret, "token_type": "Bearer", "expires_at": iso(token.expires_at)})
@@ -65,9 +67,17 @@ def me():
     return jsonify(user_json(current_user()))
 
 
-def _spend_like_a_password_check(password: str) -> None:
-    """Take as long as checking a real password, so a response's timing tells no user names."""
-    if not _dummy_hash:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        _dummy_hash.append(generate_password_hash("not a password", method=method))
-    check_password_hash(_dummy_hash[0], password)
+def too_many_attempts(exc: LoginThrottled) -> ApiError:
+    return ApiError(
+        429, exc.message, "too_many_attempts", {"Retry-After": str(exc.retry_after)}, minutes=exc.params["minutes"]
+    )
+
+
+@bp.post("/me/password")
+def change_own_password():
+    """Change the caller's password; the caller's other API tokens are revoked and browser sessions end."""
+    try:
+        change_password(current_user(), json_body(), client_address(), keep_token=g.api_token)
+    except LoginThrottled as exc:
+        raise too_many_attempts(exc) from None
+    return "", 204

@@ -5,6 +5,7 @@ from flask import jsonify
 from workflow import LIFECYCLE
 
 from ..operations import PROPOSAL_FIELDS
+from ..operations.accounts import PASSWORD_CHANGE
 from ..operations.admin import SESSION_FIELDS, SESSION_SETTINGS, UNIT_FIELDS, USER_FIELDS
 from ..operations.drafts import EDITABLE
 from . import bp
@@ -36,6 +37,7 @@ ERRORS = {
     404: "Not found, or the caller may not know it exists.",
     409: "The present state does not allow this, or a concurrent change won; `state` and `available_events` say more.",
     422: "Invalid fields; `fields` has a message for each.",
+    429: "Too many failed password checks for this user name or from this address; wait `Retry-After` seconds.",
 }
 
 
@@ -136,7 +138,7 @@ def document() -> dict:
         "/auth/token": {
             "post": _op(
                 "Exchange a user name and password for a bearer token",
-                {**_ok(ref("Token")), **_errors(400, 401, 422)},
+                {**_ok(ref("Token")), **_errors(400, 401, 422, 429)},
                 body=_body(CREDENTIALS),
                 public=True,
                 tags=["auth"],
@@ -148,6 +150,16 @@ def document() -> dict:
             ),
         },
         "/me": {"get": _op("The caller", {**_ok(ref("User")), **_errors(401)}, tags=["auth"])},
+        "/me/password": {
+            "post": _op(
+                "Change the caller's password",
+                {"204": {"description": "Changed."}, **_errors(400, 401, 422, 429)},
+                body=_body(PASSWORD_CHANGE),
+                description="The caller's other API tokens are revoked and its browser sessions end; "
+                "this token keeps working. A wrong `current_password` counts as a failed login.",
+                tags=["auth"],
+            )
+        },
         "/users": {
             "post": _op(
                 "Create a user",

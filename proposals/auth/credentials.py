@@ -1,4 +1,4 @@
-"""Checking a user name and password: the one check behind the login page and any token login."""
+"""Checking a user name and password: the one check behind the login page and the API's token login."""
 
 from functools import cache
 
@@ -11,6 +11,10 @@ from workflow.errors import N_
 
 from ..extensions import db
 from ..models import User
+from . import throttle
+from .throttle import LoginThrottled
+
+__all__ = ["LoginRefused", "LoginThrottled", "authenticate"]
 
 
 class LoginRefused(WorkflowError):
@@ -24,15 +28,22 @@ def _decoy_hash(method: str) -> str:
     return generate_password_hash("decoy password", method=method)
 
 
-def authenticate(username: str, password: str) -> User:
-    """Return the active user with these credentials, or raise LoginRefused."""
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+def authenticate(username: str, password: str, address: str | None = None) -> User:
+    """Return the active user with these credentials, or raise LoginRefused; raise LoginThrottled,
+    without looking at the password, after too many failures for this user name or from this address."""
+    address = address or throttle.client_address()
+    username = (username or "").strip()
+    throttle.check(username, address)
+    user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         # answer as slowly as for a real user, so the timing tells no user names
         check_password_hash(_decoy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
+        throttle.record(username, address, succeeded=False)
         raise LoginRefused(N_("Wrong user name or password."))
     if not user.check_password(password):
+        throttle.record(username, address, succeeded=False)
         raise LoginRefused(N_("Wrong user name or password."))
+    throttle.record(username, address, succeeded=True)
     if not user.active:
         raise LoginRefused(N_("This account is disabled. Please contact the union office."))
     return user

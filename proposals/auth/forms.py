@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -13,3 +13,21 @@ class LoginForm(FlaskForm):
     )
     remember = BooleanField(_l("Stay logged in on this device"))
     next = HiddenField()
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Present password"), validators=[DataRequired(_l("Please enter your present password.")), Length(max=200)]
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Please enter a new password.")), Length(max=200)],
+        description=_l("At least 8 characters, not your user name."),
+    )
+    new_password_again = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Please enter the new password again.")),
+            EqualTo("new_password", _l("The two new passwords differ.")),
+        ],
+    )

@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from ..i18n import translate_error
-from .credentials import LoginRefused, authenticate
+from .credentials import LoginRefused, LoginThrottled, authenticate
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -42,16 +42,18 @@ def login():
     form.next.data = target or ""
     if current_user.is_authenticated:
         return redirect(target or home_url())
-    error = None
+    error, status, headers = None, 200, {}
     if form.validate_on_submit():
         try:
             user = authenticate(form.username.data, form.password.data)
+        except LoginThrottled as exc:
+            error, status, headers = translate_error(exc), 429, {"Retry-After": str(exc.retry_after)}
         except LoginRefused as exc:
             error = translate_error(exc)
         else:
             login_user(user, remember=form.remember.data)
             return redirect(target or home_url())
-    return render_template("auth/login.html", form=form, error=error)
+    return render_template("auth/login.html", form=form, error=error), status, headers
 
 
 @bp.route("/logout", methods=["GET", "POST"])

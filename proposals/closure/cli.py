@@ -55,6 +55,7 @@ def tick_command(now, no_mail):
     click.echo(f"closed without rating: {report.unrated_closed}")
     click.echo(f"reminders: {report.reminders}")
     click.echo(f"overdue notices: {report.overdue_notices}")
+    click.echo(f"purged: {report.purged_login_attempts} old login attempts, {report.purged_api_tokens} dead API tokens")
     for proposal_id, event, why in report.refused:
         click.echo(f"left as it is: proposal {proposal_id}, {event}: {why}")
     if report.mail is not None:
@@ -77,6 +78,6 @@ def _echo_mail(report: SendReport) -> None:
         f"skipped {report.skipped}, waiting {report.waiting}"
     )
     if report.abandoned:
-        click.echo(f"email: {report.abandoned} left half-sent by a stopped sender, marked failed (not sent again)")
+        click.echo(f"email: {report.abandoned} left half-sent by a stopped sender, put back to be sent again")
     for error in report.errors:
         click.echo(f"email error: {error}", err=True)

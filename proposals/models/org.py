@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     delegation_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(20))
+    # part of the id kept in sessions and remember cookies: raising it ends every session of the user
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -82,6 +84,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot log in
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what a session or remember cookie holds
+        return f"{self.id}:{self.session_epoch}"
+
+    def end_sessions(self) -> None:
+        """End every browser session of this user, on every device, at their next request."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def actor(self) -> Actor:
         return Actor(id=self.id, roles=self.roles, department_id=self.department_id, delegation_id=self.delegation_id)
