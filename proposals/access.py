@@ -2,7 +2,9 @@
 
 Firing rights are the engine's (workflow.predicates.WHO); these decide whether a proposal exists at
 all for a user (a proposal one may not see answers 404, never a hint) and whether its author's
-identity may be shown.
+identity may be shown. tests/test_authorization_matrix.py walks every route against them.
+
+A proposal never submitted (a draft, or a draft withdrawn before submission) is its author's alone.
 """
 
 from sqlalchemy import and_, exists, false, or_, select, true
@@ -10,7 +12,11 @@ from sqlalchemy import and_, exists, false, or_, select, true
 from .models import Assignment, Cosignature, Proposal, User
 
 PUBLIC_STATES = ("accepted", "assigned", "in_progress", "replied", "closed", "archived")
-OVERSIGHT_ROLES = ("committee", "union_admin", "supervisor", "leader")
+
+# who may open each area that is not about one proposal (pages and API alike; anyone else gets 403)
+OVERSIGHT_ROLES = ("committee", "union_admin", "supervisor", "leader")  # dashboard, reports, ledger
+REVIEW_ROLES = ("committee",)  # the review page; the engine still decides each event
+ADMIN_ROLES = ("union_admin",)  # administration pages, imports, the API's reference-data writes
 
 
 def can_view(user: User | None, proposal: Proposal) -> bool:
@@ -19,7 +25,7 @@ def can_view(user: User | None, proposal: Proposal) -> bool:
         return False
     if proposal.author_id == user.id:
         return True
-    if proposal.state == "draft":
+    if proposal.state == "draft" or proposal.submitted_at is None:
         return False
     if proposal.state in PUBLIC_STATES or user.has_role(*OVERSIGHT_ROLES):
         return True
@@ -39,17 +45,17 @@ def can_view(user: User | None, proposal: Proposal) -> bool:
 def visible_filter(user: User):
     """The SQL condition equivalent to can_view(user, proposal), for lists and counts."""
     own = Proposal.author_id == user.id
-    not_draft = Proposal.state != "draft"
+    submitted = and_(Proposal.state != "draft", Proposal.submitted_at.is_not(None))
     if user.has_role(*OVERSIGHT_ROLES):
-        return or_(own, not_draft)
+        return or_(own, submitted)
     clauses = [own, Proposal.state.in_(PUBLIC_STATES)]
     if user.has_role("delegate"):
         clauses.append(Proposal.state == "cosigning")
     if user.has_role("delegation_head") and user.delegation_id:
-        clauses.append(and_(not_draft, Proposal.delegation_id == user.delegation_id))
+        clauses.append(and_(submitted, Proposal.delegation_id == user.delegation_id))
     clauses.append(
         and_(
-            not_draft,
+            submitted,
             exists(
                 select(Cosignature.id).where(Cosignature.proposal_id == Proposal.id, Cosignature.user_id == user.id)
             ),
@@ -58,7 +64,7 @@ def visible_filter(user: User):
     if user.has_role("department_handler") and user.department_id:
         clauses.append(
             and_(
-                not_draft,
+                submitted,
                 exists(
                     select(Assignment.id).where(
                         Assignment.proposal_id == Proposal.id, Assignment.department_id == user.department_id
@@ -94,4 +100,13 @@ def author_visible_filter(user: User):
     return or_(*clauses)
 
 
-__all__ = ["PUBLIC_STATES", "can_view", "visible_filter", "can_see_author", "author_visible_filter"]
+__all__ = [
+    "PUBLIC_STATES",
+    "OVERSIGHT_ROLES",
+    "REVIEW_ROLES",
+    "ADMIN_ROLES",
+    "can_view",
+    "visible_filter",
+    "can_see_author",
+    "author_visible_filter",
+]

@@ -114,10 +114,17 @@ def test_only_delegates_vote(cast):
 
 def test_only_proposals_whose_handling_is_finished(cast):
     election = Election(cast, candidates=0)
-    for state in ("cosigning", "review", "accepted", "in_progress", "replied", "rejected", "withdrawn"):
+    for state in ("cosigning", "review", "accepted", "in_progress", "replied", "rejected"):
         p = cast.proposal_in(state)
         with pytest.raises(StateConflict):
             cast_vote(p.id, cast.head, now=OPEN)  # (the head sees them all: their delegation's)
+    withdrawn = cast.make.proposal(author=cast.author, session=cast.session)
+    for event, who in (("submit", "author"), ("withdraw", "author")):
+        fire_event(withdrawn.id, event, getattr(cast, who))
+    with pytest.raises(StateConflict):
+        cast_vote(withdrawn.id, cast.head, now=OPEN)
+    with pytest.raises(NotFound):  # withdrawn before it was submitted: its author's alone
+        cast_vote(cast.proposal_in("withdrawn").id, cast.head, now=OPEN)
     assert election.standing() == 0
 
 

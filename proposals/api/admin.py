@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from workflow.errors import N_
 
+from ..access import ADMIN_ROLES
 from ..extensions import db
 from ..models import Category, CongressSession, OrgUnit
 from ..operations import NotFound, create_session, create_unit, create_user, update_session
@@ -20,7 +21,7 @@ from .serializers import category_json, session_json, unit_json, user_json
 def admin_only(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if not current_user().has_role("union_admin"):
+        if not current_user().has_role(*ADMIN_ROLES):
             raise ApiError(403, N_("Only union administrators may do this."), "permission_denied")
         return view(*args, **kwargs)
 

@@ -13,6 +13,7 @@ from flask_wtf.file import FileField
 
 from workflow.errors import N_
 
+from ..access import ADMIN_ROLES
 from ..i18n import translate
 from ..reports import proposal_import, roster_import
 from ..reports.columns import label
@@ -21,7 +22,7 @@ from . import NavItem
 from .exports import refusal, roles_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-NAV = [NavItem("imports.index", N_("Imports"), roles=("union_admin",), order=85)]
+NAV = [NavItem("imports.index", N_("Imports"), roles=ADMIN_ROLES, order=85)]
 for _status in (400, 403, 404, 413):
     bp.register_error_handler(_status, refusal)
 
@@ -49,14 +50,14 @@ def _page(forms: dict | None = None, status: int = 200, **context):
 
 
 @bp.get("/")
-@roles_required("union_admin")
+@roles_required(*ADMIN_ROLES)
 def index():
     """Upload a roster or proposals collected on paper."""
     return _page()
 
 
 @bp.post("/<kind>")
-@roles_required("union_admin")
+@roles_required(*ADMIN_ROLES)
 def upload(kind: str):
     """Check an uploaded file whole, then import all of it in one transaction, or nothing."""
     if kind not in KINDS:
@@ -103,7 +104,7 @@ def _shown(problem) -> dict:
 
 
 @bp.get("/templates/<kind>.<extension>")
-@roles_required("union_admin")
+@roles_required(*ADMIN_ROLES)
 def blank(kind: str, extension: str):
     """An empty file with the right header row, in the reader's language."""
     if kind not in KINDS or extension not in ("xlsx", "csv"):

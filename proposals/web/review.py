@@ -19,7 +19,7 @@ from workflow import LIFECYCLE, InvalidPayload, WorkflowError
 from workflow.errors import N_
 from workflow.payload import validate
 
-from ..access import can_view
+from ..access import REVIEW_ROLES, can_view
 from ..extensions import db
 from ..i18n import event_label, translate, translate_error
 from ..models import Proposal
@@ -28,7 +28,7 @@ from ..queries import Filters
 from . import NavItem
 from .lists import ANY, KIND_LABELS, categories, marks, optional_int, requested_page, sessions, units
 
-REVIEWERS = ("committee",)  # who the engine lets decide a review (accept, convert, reject, send back)
+REVIEWERS = REVIEW_ROLES  # who the engine lets decide a review (accept, convert, reject, send back)
 DECISIONS = ("accept", "convert", "reject", "send_back")
 PAGE_SIZE = 50
 MAX_CHOSEN = 100
