@@ -1,8 +1,12 @@
 """Declarative payload fields of events and their validation."""
 
+import re
 from dataclasses import dataclass
 
 from .errors import N_, InvalidPayload
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters but tab and line breaks
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -24,10 +28,12 @@ class Text(Field):
         if not isinstance(value, str):
             raise ValueError(N_("Must be text."))
         value = value.strip()
-        if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
-            raise ValueError(N_("Contains control characters."))
-        if len(value) > self.max_length:
+        if len(value) > self.max_length:  # first: the character checks below read every character
             raise ValueError(N_("At most %(max)d characters."), {"max": self.max_length})
+        if _CONTROL.search(value):
+            raise ValueError(N_("Contains control characters."))
+        if _SURROGATE.search(value):  # half of a UTF-16 pair, as JSON can send it: no character at all
+            raise ValueError(N_("Contains characters that are not valid text."))
         return value
 
     def describe(self) -> dict:

@@ -111,7 +111,7 @@ def json_body():
         raise ApiError(400, HTTP_MESSAGES[415], "unsupported_media_type")
     try:
         return request.get_json()
-    except BadRequest:
+    except (BadRequest, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise ApiError(400, N_("The request body is not valid JSON."), "malformed_json") from None
 
 

@@ -5,8 +5,10 @@ the JSON API and hold no rules of their own.
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass
 
+from flask import abort, request
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -51,7 +53,21 @@ def history_label(event: str) -> str:
     return gettext(HISTORY_LABELS[event]) if event in HISTORY_LABELS else event_label(event)
 
 
+# where pages take files: the proposal form's attachments and each import form's file
+FILE_INPUTS = re.compile(r"attachments|[a-z_]+-file")
+
+
+def refuse_stray_parts() -> None:
+    """Pages take forms: a JSON body, or a file sent for a text field, is refused before any form reads
+    it (Flask-WTF would hand it to the form's text fields as they are)."""
+    if request.method != "POST" or request.path.startswith("/api/"):
+        return
+    if request.is_json or any(not FILE_INPUTS.fullmatch(name) for name in request.files):
+        abort(400)
+
+
 def init_app(app) -> None:
+    app.before_request(refuse_stray_parts)
     _NAV.clear()
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")

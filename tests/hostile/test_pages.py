@@ -1,0 +1,434 @@
+"""Hostile input against every form of the web pages.
+
+Each write route has an entry in FORMS: who posts it, the page that holds its form and where it
+posts. The fields are read from that form as the page renders it (so a new field is fuzzed without
+a change here), filled with what the page suggests plus a few valid values, and then each field in
+turn gets each hostile value. A write route without an entry fails test_every_form_is_covered.
+"""
+
+import io
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import pytest
+from lxml import html as lxml_html
+from sqlalchemy import select
+
+from proposals.extensions import db
+from proposals.models import CalendarOverride, Notification
+
+from ..conftest import PASSWORD
+from .conftest import EVENT_SETUP, MEGABYTE, NUMBER_TEXTS, PATH_IDS, TEXTS
+
+_n = itertools.count(1)
+TEXT_INPUTS = {"text", "textarea", "email", "search", "password", "tel", "url", None}
+CHOICE_TEXTS = {k: TEXTS[k] for k in ("script", "sql_drop", "nul", "megabyte")}
+
+
+@dataclass
+class Form:
+    who: str | None  # one of the cast; None: a user of its own, logged in afresh for each request
+    host: Callable  # world, target url -> the page with the form
+    target: Callable  # world -> the url the form posts to (a fresh object where a post uses one up)
+    fill: Callable = lambda world: {}  # noqa: E731  valid values the page does not suggest
+    stores: bool = True  # accepted texts are kept as typed
+    fields: set = field(default_factory=set)  # fields the page does not show, to fuzz as well
+
+
+def fresh_user(world):
+    return world.make.user("worker")
+
+
+def fresh_unit(world, active=True):
+    unit = world.make.unit("department")
+    if not active:
+        unit.active = False
+    db.session.commit()
+    return unit.id
+
+
+def fresh_override(world):
+    """A calendar override to remove: a weekday of 2030 made a day off."""
+    from datetime import date, timedelta
+
+    from proposals.operations import add_calendar_override
+
+    day = date(2030, 1, 1)
+    taken = set(db.session.scalars(select(CalendarOverride.day)))
+    while day.weekday() >= 5 or day in taken:
+        day += timedelta(days=1)
+    return add_calendar_override({"day": day.isoformat(), "working": False, "note": "停工"}).id
+
+
+def author_notification(world):
+    return db.session.scalar(
+        select(Notification.id).where(Notification.user_id == world.cast.author.id).order_by(Notification.id)
+    )
+
+
+def draft_with_attachment(world):
+    from proposals.operations import create_draft_with_attachments
+
+    class Upload:
+        filename = "a.pdf"
+        stream = io.BytesIO(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+    data = {"session_id": world.cast.session.id, "title": "带附件", "reason": "理由", "measures": "措施"}
+    proposal = create_draft_with_attachments(world.cast.author, {**data, "category": "welfare"}, [Upload()])
+    return proposal.id, proposal.attachments[0].id
+
+
+def event_target(event):
+    def target(world):
+        return f"/proposals/{world.supply.for_event(event)}/events/{event}"
+
+    return target
+
+
+def proposal_page(world, target):
+    return "/proposals/" + target.split("/")[2]
+
+
+EVENT_FILL = {
+    "merge": lambda world: {"merge-into_id": str(world.supply.merge_target())},
+    "assign": lambda world: {"assign-lead_department_id": str(world.cast.lead_dept.id)},
+    "reply": lambda world: {"reply-text": "已解决。", "reply-outcome": "A"},
+    "evaluate": lambda world: {"evaluate-rating": "satisfied"},
+    "extend": lambda world: {"extend-days": "5", "extend-reason": "需协调。"},
+    "reject": lambda world: {"reject-reason": "不属于职权范围。"},
+    "send_back": lambda world: {"send_back-reason": "请补充。"},
+    "decline": lambda world: {"decline-reason": "不属本部门。"},
+    "progress": lambda world: {"progress-note": "办理中。"},
+}
+
+
+def draft_fields(world):
+    return {"title": "关于食堂的提案", "reason": "座位不足。", "measures": "增加座位。", "category": "welfare"}
+
+
+FORMS = {
+    "auth.login": Form("anonymous", lambda w, t: "/login", lambda w: "/login", stores=False),
+    "auth.logout": Form(None, lambda w, t: "/", lambda w: "/logout", stores=False),
+    "account.password": Form(None, lambda w, t: "/account/password", lambda w: "/account/password", stores=False),
+    "account.logout_everywhere": Form(None, lambda w, t: "/account/tokens", lambda w: "/account/logout-everywhere"),
+    "account.revoke": Form("worker", lambda w, t: "/account/tokens", lambda w: "/account/tokens/1/revoke"),
+    "proposals.new": Form("author", lambda w, t: "/proposals/new", lambda w: "/proposals/new", draft_fields),
+    "proposals.edit": Form(
+        "author",
+        lambda w, t: t,
+        lambda w: f"/proposals/{w.supply.for_event('submit')}/edit",
+        draft_fields,
+    ),
+    "attachments.remove": Form(
+        "author",
+        lambda w, t: "/proposals/" + t.split("/")[2],
+        lambda w: "/proposals/{}/attachments/{}/remove".format(*draft_with_attachment(w)),
+    ),
+    "review.index": Form(
+        "committee",
+        lambda w, t: "/review",
+        lambda w: "/review",
+        lambda w: {"ids": str(w.supply.for_event("accept")), "decision": "accept"},
+    ),
+    "notifications.open_": Form(
+        "author", lambda w, t: "/notifications", lambda w: f"/notifications/{author_notification(w)}/open"
+    ),
+    "notifications.read": Form(
+        "author", lambda w, t: "/notifications", lambda w: f"/notifications/{author_notification(w)}/read"
+    ),
+    "notifications.read_all": Form("author", lambda w, t: "/notifications", lambda w: "/notifications/read-all"),
+    "notifications.settings": Form(
+        "author", lambda w, t: "/notifications/settings", lambda w: "/notifications/settings", stores=False
+    ),
+    "votes.vote": Form("delegate1", lambda w, t: "/votes/", lambda w: f"/votes/{w.supply.for_event('archive')}"),
+    "votes.withdraw": Form(
+        "delegate1", lambda w, t: "/votes/", lambda w: f"/votes/{w.supply.for_event('archive')}/withdraw"
+    ),
+    "votes.publish": Form(
+        "committee", lambda w, t: "/votes/results", lambda w: f"/votes/results/{w.cast.session.id}/publish"
+    ),
+    "imports.upload": Form("admin", lambda w, t: "/imports/", lambda w: "/imports/roster", stores=False),
+    "admin.calendar_page": Form(
+        "admin",
+        lambda w, t: "/admin/calendar",
+        lambda w: "/admin/calendar",
+        lambda w: {"day": f"2031-{(next(_n) % 12) + 1:02d}-{(next(_n) % 28) + 1:02d}", "working": "y"},
+    ),
+    "admin.remove_override": Form(
+        "admin", lambda w, t: "/admin/calendar", lambda w: f"/admin/calendar/{fresh_override(w)}/remove"
+    ),
+    "admin.new_session": Form(
+        "admin",
+        lambda w, t: "/admin/sessions/new",
+        lambda w: "/admin/sessions/new",
+        lambda w: {"code": f"HS{next(_n)}", "name": f"会议{next(_n)}"},
+    ),
+    "admin.edit_session_page": Form(
+        "admin", lambda w, t: t, lambda w: f"/admin/sessions/{w.spare_session()}", lambda w: {"name": "会议"}
+    ),
+    "admin.units": Form(
+        "admin",
+        lambda w, t: t,
+        lambda w: "/admin/units/department",
+        lambda w: {"code": f"HU{next(_n)}", "name": f"部门{next(_n)}"},
+    ),
+    "admin.edit_unit": Form("admin", lambda w, t: t, lambda w: f"/admin/units/{fresh_unit(w)}/edit"),
+    "admin.deactivate": Form(
+        "admin", lambda w, t: "/admin/units/department", lambda w: f"/admin/units/{fresh_unit(w)}/deactivate"
+    ),
+    "admin.reactivate": Form(
+        "admin",
+        lambda w, t: "/admin/units/department",
+        lambda w: f"/admin/units/{fresh_unit(w, active=False)}/reactivate",
+    ),
+    "admin.new_user": Form(
+        "admin",
+        lambda w, t: "/admin/users/new",
+        lambda w: "/admin/users/new",
+        lambda w: {"username": f"hu{next(_n)}", "name": "某人", "password": "secret-123", "roles": "worker"},
+        fields={"password"},
+    ),
+    "admin.edit_user": Form("admin", lambda w, t: t, lambda w: f"/admin/users/{fresh_user(w).id}"),
+    "admin.set_password": Form(
+        "admin", lambda w, t: t.rsplit("/", 1)[0], lambda w: f"/admin/users/{fresh_user(w).id}/password"
+    ),
+    "admin.disable": Form("admin", lambda w, t: "/admin/users", lambda w: f"/admin/users/{fresh_user(w).id}/disable"),
+    "admin.enable": Form("admin", lambda w, t: "/admin/users", lambda w: f"/admin/users/{fresh_user(w).id}/enable"),
+}
+EVENTS = sorted(EVENT_SETUP)
+
+
+class Pages:
+    def __init__(self, world, supply):
+        self.world = world
+        self.supply = supply
+        world.supply = supply
+        world.spare_session = self.spare_session
+        self._session_id = None
+
+    def spare_session(self) -> int:
+        if self._session_id is None:
+            self._session_id = self.world.make.new_session().id
+            db.session.commit()
+        return self._session_id
+
+    def client(self, who):
+        if who == "anonymous":
+            return self.world.app.test_client()
+        if who is None:  # a user of its own, logged in now
+            client = self.world.app.test_client()
+            user = fresh_user(self.world)
+            db.session.commit()
+            response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+            assert response.status_code == 302
+            return client
+        return self.world.client(who)
+
+
+@pytest.fixture(scope="module")
+def pages(world, supply):
+    return Pages(world, supply)
+
+
+def form_fields(page: str, action: str) -> dict[str, tuple[str | None, list]]:
+    """The named inputs of the form posting to `action`: name -> (input type, suggested values)."""
+    tree = lxml_html.fromstring(page)
+    found: dict[str, tuple[str | None, list]] = {}
+    for form in tree.xpath("//form"):
+        if (form.get("action") or "").split("?")[0] != action or (form.get("method") or "get").lower() != "post":
+            continue
+        for element in form.xpath(".//input | .//textarea | .//select"):
+            name = element.get("name")
+            if not name or name == "csrf_token":
+                continue
+            kind = element.get("type") if element.tag == "input" else element.tag
+            values = found.get(name, (kind, []))[1]
+            if element.tag == "select":
+                options = element.xpath(".//option[@selected]") or element.xpath(".//option[@value!='']")
+                values += [o.get("value") for o in options[:1]]
+            elif kind in ("radio", "checkbox"):
+                if element.get("checked") is not None or (kind == "radio" and not values):
+                    values.append(element.get("value", "y"))
+            elif kind not in ("submit", "button", "file"):
+                values.append(element.text or "" if element.tag == "textarea" else element.get("value", ""))
+            found[name] = (kind, values)
+    return found
+
+
+def prepare(pages: Pages, spec: Form, path_override: str | None = None):
+    """(client, target url, its form's fields, valid form data)"""
+    world = pages.world
+    target = path_override or spec.target(world)
+    client = pages.client(spec.who)
+    host = spec.host(world, target)
+    page = client.get(host).get_data(as_text=True)
+    fields = form_fields(page, target)
+    data = {name: values for name, (_kind, values) in fields.items() if values}
+    data.update({k: [v] for k, v in spec.fill(world).items()})
+    return client, target, fields, data
+
+
+def hostile_values(kind: str | None) -> dict[str, str]:
+    if kind in TEXT_INPUTS:
+        return {**TEXTS, "huge": NUMBER_TEXTS["huge"]}
+    numbers = {k: NUMBER_TEXTS[k] for k in ("huge", "minus_one", "nan")}
+    return {**CHOICE_TEXTS, **numbers, "date": "2026-02-30"}
+
+
+def targets():
+    return [(name, None) for name in FORMS if name != "proposals.fire"] + [("proposals.fire", e) for e in EVENTS]
+
+
+def spec_of(endpoint: str, event: str | None) -> Form:
+    if event is None:
+        return FORMS[endpoint]
+    fill = EVENT_FILL.get(event, lambda world: {})
+    who = EVENT_SETUP[event][0]
+    return Form(who, lambda w, t: proposal_page(w, t), event_target(event), fill)
+
+
+def test_every_form_is_covered(world):
+    for rule in world.app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") or rule.endpoint == "proposals.fire":
+            continue
+        if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            assert rule.endpoint in FORMS, f"{rule.rule} ({rule.endpoint}) is not in the hostile battery"
+
+
+@pytest.mark.parametrize(("endpoint", "event"), targets(), ids=[f"{e}:{v}" if v else e for e, v in targets()])
+def test_hostile_fields(endpoint, event, pages, probe):
+    """Each field of the form, one hostile value at a time, the other fields as the page suggests."""
+    spec = spec_of(endpoint, event)
+    _client, _target, fields, _data = prepare(pages, spec)
+    kinds = {name: kind for name, (kind, _values) in fields.items()}
+    kinds.update({name: "text" for name in spec.fields})
+    if event is not None:
+        assert fields or not any(EVENT_FILL.get(event, lambda w: {})(pages.world)), f"no form for {event}"
+    for name, kind in kinds.items():
+        if kind in ("submit", "button", "file"):
+            continue
+        for label, value in hostile_values(kind).items():
+            with probe.subtests.test(field=name, value=label):
+                client, target, _fields, data = prepare(pages, spec)
+                stores = spec.stores and kind in TEXT_INPUTS and kind != "password" and label not in ("huge",)
+                probe.send(client, "POST", target, data={**data, name: value}, stored=(value,) if stores else ())
+
+
+@pytest.mark.parametrize(("endpoint", "event"), targets(), ids=[f"{e}:{v}" if v else e for e, v in targets()])
+def test_hostile_bodies(endpoint, event, pages, probe):
+    """Unknown fields, missing fields, and bodies of the wrong type or encoding."""
+    spec = spec_of(endpoint, event)
+
+    def send(label, **kwargs):
+        with probe.subtests.test(body=label):
+            client, target, _fields, data = prepare(pages, spec)
+            kwargs = kwargs.pop("make")(data) if "make" in kwargs else kwargs
+            return probe.send(client, "POST", target, **kwargs)
+
+    send("unknown field", make=lambda data: {"data": {**data, "is_admin": "1", "<script>": TEXTS["script"]}})
+    send("nothing", make=lambda data: {"data": {}})
+    send("JSON", make=lambda data: {"data": json.dumps(data), "content_type": "application/json"})
+    send(
+        "JSON of other types",
+        make=lambda data: {"data": json.dumps({k: {"a": [1]} for k in data}), "content_type": "application/json"},
+    )
+    send("text/plain", make=lambda data: {"data": urlencode(data, doseq=True), "content_type": "text/plain"})
+    send(
+        "invalid UTF-8",
+        make=lambda data: {
+            "data": urlencode(data, doseq=True).encode() + b"&title=%FF%FE&x=\xff\xfe",
+            "content_type": "application/x-www-form-urlencoded",
+        },
+    )
+    send(
+        "broken multipart",
+        make=lambda data: {"data": b"--x\r\nbroken", "content_type": "multipart/form-data; boundary=x"},
+    )
+    send(
+        "file instead of text",
+        make=lambda data: {
+            "data": {**data, **{k: (io.BytesIO(b"x"), "../../etc/passwd") for k in list(data)[:3]}},
+            "content_type": "multipart/form-data",
+        },
+    )
+    send("megabyte field name", make=lambda data: {"data": {**data, "x" * MEGABYTE: "1"}})
+
+
+def test_ids_out_of_range(world, pages, probe):
+    """An id no integer column holds names nothing: 404, never an overflow, on every page."""
+    client = world.client("admin")
+    for rule in world.app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") or "<int:" not in rule.rule:
+            continue
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            for raw in PATH_IDS:
+                url = re.sub(r"<int:[^>]+>", raw, rule.rule)
+                url = re.sub(r"<[^>]+>", "x", url)
+                with probe.subtests.test(method=method, url=url):
+                    response = probe.send(client, method, url)
+                    assert response.status_code == 404, response.status_code
+
+
+def test_anonymous_gets_nothing_done(world, pages, probe):
+    client = world.app.test_client()
+    for rule in world.app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") or rule.endpoint == "static":
+            continue
+        url = re.sub(r"<int:[^>]+>", "1", rule.rule)
+        url = re.sub(r"<[^>]+>", "department", url)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            with probe.subtests.test(method=method, url=url):
+                data = {"username": TEXTS["sql_or"], "password": TEXTS["sql_drop"]}
+                probe.send(client, method, url, data=data if method == "POST" else None, may_change=False)
+
+
+HOSTILE_NAMES = {
+    "traversal": "../../etc/passwd.pdf",
+    "windows": "C:\\x\\..\\boot.pdf",
+    "folder": "a/b.pdf",
+    "nul": "a\x00b.pdf",
+    "long": "长" * 300 + ".pdf",
+    "script": "<script>alert(1)</script>.pdf",
+    "control": "\x1b[31m\u202efdp.exe",
+    "empty_stem": ".pdf",
+}
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_hostile_file_names(world, pages, probe):
+    """Uploads under path-like, over-long and control-character names are kept under a safe name."""
+    from proposals.models import Attachment
+
+    client = world.client("author")
+    for label, name in HOSTILE_NAMES.items():
+        with probe.subtests.test(name=label):
+            data = {"session_id": str(world.cast.session.id), **draft_fields(world)}
+            data["attachments"] = (io.BytesIO(PDF), name)
+            before = db.session.scalar(select(Attachment.id).order_by(Attachment.id.desc()).limit(1)) or 0
+            response = probe.send(client, "POST", "/proposals/new", data=data, content_type="multipart/form-data")
+            if response.status_code == 302:
+                stored = db.session.scalars(select(Attachment).where(Attachment.id > before)).all()
+                assert len(stored) == 1
+                kept = stored[0]
+                assert not set(kept.filename) & set("/\\\x00\x1b\u202e"), kept.filename
+                assert len(kept.filename) <= 200 and not kept.filename.startswith(".")
+                assert re.fullmatch(r"[0-9a-f]{32}", kept.stored_name), kept.stored_name
+    for label, name in {"traversal": "../../etc/passwd.csv", "nul": "a\x00.xlsx", "long": "x" * 300}.items():
+        with probe.subtests.test(import_name=label):
+            data = {"roster-file": (io.BytesIO(b"\xff\xfe<script>alert(1)</script>\x00"), name)}
+            probe.send(world.client("admin"), "POST", "/imports/roster", data=data, content_type="multipart/form-data")
+
+
+def test_too_large(world, probe):
+    """A body beyond MAX_CONTENT_LENGTH is refused unread, with the limits in the reader's language."""
+    body = {"title": "x" * (4 * MEGABYTE)}
+    with probe.subtests.test(where="page"):
+        response = probe.send(world.client("author"), "POST", "/proposals/new", data=body)
+        assert response.status_code == 413
+    with probe.subtests.test(where="api"):
+        response = probe.send(world.app.test_client(), "POST", "/api/v1/auth/token", json=body)
+        assert response.status_code == 413
