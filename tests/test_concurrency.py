@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from proposals.extensions import db
 from proposals.models import Cosignature, HistoryEntry, Proposal, User
 from proposals.operations import fire_event
-from workflow import StateConflict
+from workflow import InvalidPayload, StateConflict
 
 
 def race(app, calls):
@@ -86,3 +86,27 @@ def test_concurrent_acceptances_get_distinct_consecutive_numbers(app, cast):
     db.session.expire_all()
     numbers = sorted(db.session.get(Proposal, p.id).number for p in proposals)
     assert numbers == [1, 2, 3, 4]
+
+
+def test_two_proposals_merged_into_each_other_at_once_leave_one_merge(app, cast):
+    for _ in range(3):
+        a = cast.proposal_in("review", title="关于增加班车的提案")
+        b = cast.proposal_in("review", title="关于增开班车线路的提案")
+        results = race(
+            app,
+            [
+                (a.id, "merge", cast.committee.id, {"into_id": b.id}),
+                (b.id, "merge", cast.committee.id, {"into_id": a.id}),
+            ],
+        )
+        assert sorted(map(str, results)).count("merged") == 1, results
+        # the other is refused: its target is merged by now (or, on a server, the two locked each other)
+        assert sum(isinstance(r, InvalidPayload | StateConflict) for r in results) == 1, results
+        db.session.expire_all()
+        states = {
+            p.id: (p.state, p.merged_into_id) for p in (db.session.get(Proposal, a.id), db.session.get(Proposal, b.id))
+        }
+        assert sorted(states.values(), key=str) in (
+            [("merged", b.id), ("review", None)],
+            [("merged", a.id), ("review", None)],
+        ), states

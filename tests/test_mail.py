@@ -195,14 +195,26 @@ def test_two_senders_at_once_deliver_each_message_once(app, smtp, make):
     assert states() == {"sent": 36}
 
 
-def test_a_claimed_row_is_not_claimed_again_and_a_stopped_sender_never_resends(app, smtp, people):
+def test_a_claimed_row_is_not_claimed_again_and_a_stopped_senders_claim_expires(app, smtp, people):
     fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
     first = claim(NOW, 1)
     assert len(first) == 1
     second = claim(NOW, 10)
     assert len(second) == 1 and second != first  # the other one only
-    # the sender that claimed them stopped: within the hour they wait, after it they are given up
-    assert send_pending(NOW + timedelta(minutes=30)).abandoned == 0
+    # the sender that claimed them stopped: within the hour they wait, after it they are sent again
+    report = send_pending(NOW + timedelta(minutes=30))
+    assert (report.abandoned, report.sent) == (0, 0)
+    report = send_pending(NOW + timedelta(hours=2))
+    assert (report.abandoned, report.sent) == (2, 2)
+    assert smtp.recipients() == ["delegate1@union.example.cn", "head@union.example.cn"]
+    db.session.expire_all()
+    assert states() == {"sent": 2}
+
+
+def test_a_stopped_senders_claim_at_the_last_attempt_fails(app, smtp, people):
+    app.config["MAIL_MAX_ATTEMPTS"] = 1
+    fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+    assert len(claim(NOW, 10)) == 2
     report = send_pending(NOW + timedelta(hours=2))
     assert (report.abandoned, report.sent) == (2, 0)
     assert smtp.received == []

@@ -1,16 +1,21 @@
-"""The email outbox: notifications waiting to be mailed, claimed, sent, retried, never delivered twice.
+"""The email outbox: notifications waiting to be mailed, claimed, sent, retried; none lost, none knowingly sent twice.
 
 A notification's `email_state` goes:
   pending  --claim-->  sending  --delivered-->  sent
                           |---refused for now (4xx, no connection)--> pending again at next_attempt_at,
                           |                                           or failed after MAIL_MAX_ATTEMPTS
                           |---refused for good (5xx)----------------> failed
-                          `---user turned email off meanwhile-------> skipped
+                          |---user turned email off meanwhile-------> skipped
+                          `---its sender stopped (CLAIM_TIMEOUT)----> pending again, or failed after the last attempt
 A sender claims rows (state `sending`, `next_attempt_at` = the moment of the claim, `attempts` + 1) and
 commits before it talks to the server, so no other sender takes them: on PostgreSQL with
-SELECT ... FOR UPDATE SKIP LOCKED, on SQLite under the database's write lock. A row left in `sending`
-by a sender that stopped may or may not have been delivered; after CLAIM_TIMEOUT it is marked failed
-rather than sent again, because a message may go missing but must never arrive twice.
+SELECT ... FOR UPDATE SKIP LOCKED, on SQLite under the database's write lock.
+
+A claim is a lease: a row left in `sending` by a sender that stopped (killed, machine down) is put back
+to pending after CLAIM_TIMEOUT and sent again, so no message is lost. If the sender stopped after the
+server accepted a message but before it recorded that, the message goes out twice: SMTP cannot tell
+(delivery is "at least once"). Both copies carry the same Message-ID (see compose.py), by which mail
+systems and readers recognise the second as the first.
 """
 
 from dataclasses import dataclass, field
@@ -28,7 +33,7 @@ from .compose import compose
 from .mail import DeliveryError, MailConfig, Transport
 
 BACKOFF_MINUTES = (1, 5, 30, 60)  # after the 1st, 2nd, 3rd failed attempt, then hourly
-CLAIM_TIMEOUT = timedelta(hours=1)
+CLAIM_TIMEOUT = timedelta(hours=1)  # far longer than a batch takes, even at MAIL_TIMEOUT per message
 BATCH = 20
 
 
@@ -39,7 +44,7 @@ class SendReport:
     retry: int = 0
     failed: int = 0
     skipped: int = 0
-    abandoned: int = 0  # left in `sending` by a sender that stopped
+    abandoned: int = 0  # left in `sending` by a sender that stopped, put back to be sent again
     waiting: int = 0  # still pending afterwards (due later, or not reached)
     errors: list[str] = field(default_factory=list)
 
@@ -62,7 +67,7 @@ def send_pending(now: datetime | None = None) -> SendReport:
         report.disabled = True
         report.waiting = waiting_count()
         return report
-    report.abandoned = _give_up_abandoned(now)
+    report.abandoned = _retry_abandoned(now, config)
     transport = Transport(config)
     try:
         while True:
@@ -165,15 +170,23 @@ def _finish(row_id: int, state: str, now: datetime, *, error: str | None = None,
     db.session.commit()
 
 
-def _give_up_abandoned(now: datetime) -> int:
-    result = db.session.execute(
+def _retry_abandoned(now: datetime, config: MailConfig) -> int:
+    """Put back the claims of senders that stopped more than CLAIM_TIMEOUT ago: due now, or failed
+    when they have had all their attempts."""
+    abandoned = (Notification.email_state == "sending", Notification.next_attempt_at < now - CLAIM_TIMEOUT)
+    error = "The sender stopped while delivering; sent again (the same Message-ID, in case it arrived)."
+    exhausted = Notification.attempts >= config.max_attempts
+    retried = db.session.execute(
         update(Notification)
-        .where(Notification.email_state == "sending", Notification.next_attempt_at < now - CLAIM_TIMEOUT)
-        .values(
-            email_state="failed",
-            last_error="The sender stopped while delivering; not sent again so that it cannot arrive twice.",
-        )
+        .where(*abandoned, ~exhausted)
+        .values(email_state="pending", next_attempt_at=now, last_error=error)
+        .execution_options(synchronize_session=False)
+    )
+    failed = db.session.execute(
+        update(Notification)
+        .where(*abandoned, exhausted)
+        .values(email_state="failed", last_error="The sender stopped while delivering, at the last attempt.")
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount or 0
+    return (retried.rowcount or 0) + (failed.rowcount or 0)
