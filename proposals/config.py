@@ -4,10 +4,26 @@ import os
 import secrets
 from pathlib import Path
 
-ENV_KEYS = ("DATABASE_URL", "SECRET_KEY", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD")
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+ENV_KEYS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "ATTACHMENTS_DIR",
+    "TRUSTED_PROXIES",
+)
 
 
-def load(app, test_config: dict | None) -> None:
+class ConfigurationError(RuntimeError):
+    """A setting the application cannot run with; said at start-up, before any request."""
+
+
+def load(app: Flask, test_config: dict | None) -> None:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
@@ -18,6 +34,7 @@ def load(app, test_config: dict | None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         API_TOKEN_HOURS=24,
+        TRUSTED_PROXIES=0,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -29,7 +46,16 @@ def load(app, test_config: dict | None) -> None:
         if key in os.environ:
             app.config[key] = os.environ[key]
     if not app.config.get("SECRET_KEY"):
+        if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            # a database server is what several hosts share: a key made up per host would make each
+            # host refuse the others' session cookies, so a user would be logged out at random
+            raise ConfigurationError(
+                "SECRET_KEY must be set (environment or instance/config.py) when the database is a server: "
+                "every host serving this database needs the same key. Generate one with "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
         app.config["SECRET_KEY"] = _instance_secret(instance)
+    _trust_proxies(app)
 
 
 def _instance_secret(instance: Path) -> str:
@@ -40,3 +66,20 @@ def _instance_secret(instance: Path) -> str:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies (nginx: 1), believe their X-Forwarded-For/-Proto/-Host/-Port/-Prefix,
+    so request.is_secure, the client's address and the links the application makes are the public ones."""
+    value = app.config["TRUSTED_PROXIES"]
+    try:
+        hops = int(value)
+    except (TypeError, ValueError):
+        hops = -1
+    if hops < 0:
+        raise ConfigurationError(
+            f"TRUSTED_PROXIES must be the number of reverse proxies in front (0, 1, ...), not {value!r}"
+        )
+    app.config["TRUSTED_PROXIES"] = hops
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
