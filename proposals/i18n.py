@@ -11,8 +11,10 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale, gettext
+from babel.support import NullTranslations
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import Domain, get_domain, get_locale
+from flask_babel import _get_current_context as babel_context
 from flask_login import current_user
 
 from workflow import LIFECYCLE
@@ -139,8 +141,59 @@ def switch_language_url(lang: str) -> str:
     return request.script_root + request.path + "?" + urlencode(args, doseq=True)
 
 
+# -- the catalog of a request ----------------------------------------------------------------------
+
+
+def catalog():
+    """The Translations of this request and locale, looked up once and kept on Flask-Babel's context.
+
+    Flask-Babel 4 finds its context three times, works out the locale's name and looks the catalog up
+    in its cache for every message (a page asks for a few hundred). Its force_locale() and refresh()
+    still reset the context's `babel_translations`, the per-context cache its earlier versions kept:
+    keeping the catalog there again makes `_()` an attribute and a dict look-up, and follows a forced
+    locale (mail in the recipient's language) exactly as before.
+    """
+    try:
+        context = g._flask_babel
+    except (AttributeError, RuntimeError):  # not made yet, or no application context at all
+        context = babel_context()
+        if context is None:  # no application context: the msgids themselves
+            return NullTranslations()
+    found = getattr(context, "babel_translations", None)
+    if found is None:
+        found = context.babel_translations = Domain.get_translations(get_domain())
+    return found
+
+
+def gettext(string: str, **variables) -> str:
+    """flask_babel.gettext through the request's catalog."""
+    translated = catalog().ugettext(string)
+    return translated % variables if variables else translated
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, through the request's catalog (for gettext() in Python code)."""
+
+    def get_translations(self):
+        return catalog()
+
+
+def install_catalog(app) -> None:
+    """Every gettext, in Python code and in templates, through catalog()."""
+    babel = app.extensions["babel"]
+    babel.instance.domain_instance = RequestDomain(domain=babel.default_domain)  # (a cached_property)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalog().ugettext(s),
+        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+    )
+
+
 def init_app(app) -> None:
     """Remember ?lang= on every request, and offer the language helpers to every template."""
+    install_catalog(app)
     app.before_request(remember_language)
     app.add_template_global(html_lang)
     app.add_template_global(is_english)

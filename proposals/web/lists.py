@@ -11,8 +11,10 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from markupsafe import Markup, escape
+from sqlalchemy import String, cast, func, literal, select, union_all
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.fields import Label
 
 from workflow import LIFECYCLE, OUTCOMES, calendar
 from workflow.errors import N_
@@ -70,9 +72,68 @@ def optional_int(value):
         return value
 
 
+class FilterSelect(widgets.Select):
+    """WTForms' <select>, its options written straight out: the form offers every session, department
+    and delegation, and WTForms' generic attribute writer was most of the list page's form time."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        selected = "selected " if choice.selected else ""
+        return Markup(f'<option {selected}value="{escape(value)}">{escape(choice.label or choice.value)}</option>')
+
+    @classmethod
+    def _dispatch_render_option(cls):  # (WTForms inspects render_option's signature on every render)
+        return cls.render_option
+
+
+class CheckboxOption:
+    """One box of a CheckboxList, as WTForms renders it: WTForms builds a whole field for each box and
+    writes each attribute through a string formatter."""
+
+    def __init__(self, name: str, id: str, value, label, checked: bool):
+        self.name, self.id, self.data, self.checked = name, id, value, checked
+        self.label = BoxLabel(id, label)
+
+    def __call__(self, **kwargs) -> Markup:
+        if kwargs:
+            attributes = {"id": self.id, "type": "checkbox", "value": str(self.data), **kwargs}
+            if self.checked:
+                attributes["checked"] = True
+            return Markup(f"<input {widgets.html_params(name=self.name, **attributes)}>")
+        checked = "checked " if self.checked else ""
+        return Markup(
+            f'<input {checked}id="{escape(self.id)}" name="{escape(self.name)}" type="checkbox" '
+            f'value="{escape(str(self.data))}">'
+        )
+
+    def __html__(self) -> str:
+        return self()
+
+
+class BoxLabel(Label):
+    def __call__(self, text=None, **kwargs) -> Markup:
+        if kwargs:
+            return super().__call__(text, **kwargs)
+        return Markup(f'<label for="{escape(self.field_id)}">{escape(text or self.text)}</label>')
+
+
 class CheckboxList(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def __iter__(self):
+        assert not self.validators and not self.render_kw  # what WTForms' own boxes would carry
+        for i, choice in enumerate(self._iter_choices_normalized()):
+            yield CheckboxOption(
+                self.name, f"{self.id}-{i}", choice.value, choice.label or choice.value, choice.selected
+            )
+
+
+class FilterSelectField(SelectField):
+    widget = FilterSelect()
 
 
 def units(kind: str) -> list[tuple[int, str]]:
@@ -90,6 +151,29 @@ def categories() -> list[tuple[str, str]]:
     return [(code, name) for code, name in rows]
 
 
+def filter_choices() -> dict[str, list[tuple]]:
+    """The sessions, categories, departments and delegations (as sessions(), categories() and units()),
+    in one statement rather than four: every list page offers them all."""
+
+    def ranked(kind, key, name, *order, where=None):
+        rank = func.row_number().over(order_by=order)
+        chosen = select(literal(kind, String).label("kind"), cast(key, String).label("key"), name.label("name"), rank)
+        return chosen if where is None else chosen.where(where)
+
+    rows = db.session.execute(
+        union_all(
+            ranked("session", CongressSession.id, CongressSession.name, CongressSession.id.desc()),
+            ranked("category", Category.code, Category.name, Category.position, Category.id),
+            ranked("department", OrgUnit.id, OrgUnit.name, OrgUnit.name, where=OrgUnit.kind == "department"),
+            ranked("delegation", OrgUnit.id, OrgUnit.name, OrgUnit.name, where=OrgUnit.kind == "delegation"),
+        )
+    ).all()
+    found = {"session": [], "category": [], "department": [], "delegation": []}
+    for kind, key, name, _rank in sorted(rows, key=lambda row: (row[0], row[3])):
+        found[kind].append((key if kind == "category" else int(key), name))
+    return found
+
+
 ANY = ("", _l("All"))
 
 
@@ -105,14 +189,14 @@ class ListFilterForm(FlaskForm):
     q = StringField(
         _l("Search"), render_kw={"maxlength": 200, "type": "search", "placeholder": _l("Subject or number")}
     )
-    sort = SelectField(_l("Sort"), validate_choice=False, default="newest")
-    session = SelectField(_l("Congress session"), coerce=optional_int, validate_choice=False)
-    category = SelectField(_l("Category"), validate_choice=False)
-    department = SelectField(_l("Department"), coerce=optional_int, validate_choice=False)
-    delegation = SelectField(_l("Delegation"), coerce=optional_int, validate_choice=False)
-    kind = SelectField(_l("Kind"), validate_choice=False)
-    overdue = SelectField(_l("Overdue"), validate_choice=False)
-    outcome = SelectField(_l("Reply class"), validate_choice=False)
+    sort = FilterSelectField(_l("Sort"), validate_choice=False, default="newest")
+    session = FilterSelectField(_l("Congress session"), coerce=optional_int, validate_choice=False)
+    category = FilterSelectField(_l("Category"), validate_choice=False)
+    department = FilterSelectField(_l("Department"), coerce=optional_int, validate_choice=False)
+    delegation = FilterSelectField(_l("Delegation"), coerce=optional_int, validate_choice=False)
+    kind = FilterSelectField(_l("Kind"), validate_choice=False)
+    overdue = FilterSelectField(_l("Overdue"), validate_choice=False)
+    outcome = FilterSelectField(_l("Reply class"), validate_choice=False)
     lead = BooleanField(_l("As lead department only"))
     state = CheckboxList(_l("State"), validate_choice=False)
     task = HiddenField()
@@ -120,10 +204,11 @@ class ListFilterForm(FlaskForm):
     def __init__(self):
         super().__init__(formdata=request.args)
         self.sort.choices = [(k, _l(label)) for k, label in SORT_LABELS.items()]
-        self.session.choices = [ANY, *sessions()]
-        self.category.choices = [ANY, *categories()]
-        self.department.choices = [ANY, *units("department")]
-        self.delegation.choices = [ANY, *units("delegation")]
+        offered = filter_choices()
+        self.session.choices = [ANY, *offered["session"]]
+        self.category.choices = [ANY, *offered["category"]]
+        self.department.choices = [ANY, *offered["department"]]
+        self.delegation.choices = [ANY, *offered["delegation"]]
         self.kind.choices = [ANY, *((k, _l(label)) for k, label in KIND_LABELS.items())]
         self.overdue.choices = [ANY, ("1", _l("Overdue only")), ("0", _l("Not overdue"))]
         self.outcome.choices = [ANY, *((o, choice_label(o)) for o in OUTCOMES)]

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 
 from workflow import InvalidPayload, PermissionDenied, StateConflict, UnknownEvent
 from workflow.errors import N_
@@ -10,7 +11,7 @@ from workflow.errors import N_
 from ..access import can_see_author, can_view
 from ..extensions import db
 from ..i18n import event_label, translate_error
-from ..models import Proposal
+from ..models import Assignment, Cosignature, Evaluation, HistoryEntry, Proposal, Reply, User
 from ..operations import (
     NotFound,
     available_events,
@@ -27,12 +28,36 @@ bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 NAV = [NavItem("proposals.new", N_("New proposal"), order=20)]
 
 
-def load(proposal_id: int) -> Proposal:
+def load(proposal_id: int, *options) -> Proposal:
     """The proposal if the current user may know of it; 404 otherwise, never a hint."""
-    proposal = db.session.get(Proposal, proposal_id)
+    proposal = db.session.get(Proposal, proposal_id, options=options)
     if proposal is None or not can_view(current_user, proposal):
         abort(404)
     return proposal
+
+
+def load_for_page(proposal_id: int) -> Proposal:
+    """The proposal with everything its page shows, in a few queries rather than one per row and person.
+
+    The page names people but never asks their roles: theirs are loaded only if something does ask
+    (a User's roles are otherwise fetched with it, a statement for each group of people here)."""
+    return load(
+        proposal_id,
+        joinedload(Proposal.session),
+        joinedload(Proposal.category),
+        joinedload(Proposal.author).lazyload(User.role_rows),
+        joinedload(Proposal.delegation),
+        joinedload(Proposal.desired_department),
+        joinedload(Proposal.merged_into),
+        selectinload(Proposal.cosignatures).joinedload(Cosignature.user).lazyload(User.role_rows),
+        selectinload(Proposal.assignments).options(
+            joinedload(Assignment.department), selectinload(Assignment.countersignatures)
+        ),
+        selectinload(Proposal.replies).joinedload(Reply.department),
+        selectinload(Proposal.evaluations).joinedload(Evaluation.user).lazyload(User.role_rows),
+        selectinload(Proposal.history).joinedload(HistoryEntry.actor).lazyload(User.role_rows),
+        selectinload(Proposal.attachments),
+    )
 
 
 def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str | None = None, status: int = 200):
@@ -68,7 +93,7 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
 @login_required
 def detail(proposal_id: int):
     """Show a proposal, its timeline and what the current user may do with it."""
-    return render_detail(load(proposal_id))
+    return render_detail(load_for_page(proposal_id))
 
 
 @bp.post("/<int:proposal_id>/events/<event>")
@@ -80,19 +105,20 @@ def fire(proposal_id: int, event: str):
         form = event_form(event, formdata=request.form)
     except UnknownEvent:
         abort(404)
+    done = event_label(event)  # (in the request's language, settled now: the commit expires the user)
     try:  # (CSRFProtect has already refused a POST without a valid token)
         fire_event(proposal.id, event, current_user, payload_of(form, event))
     except InvalidPayload as exc:
         put_errors(form, exc.fields)
         flash(translate_error(exc), "error")
-        return render_detail(load(proposal_id), {event: form}, open_event=event, status=422)
+        return render_detail(load_for_page(proposal_id), {event: form}, open_event=event, status=422)
     except (StateConflict, PermissionDenied) as exc:
         flash(translate_error(exc), "error")
-        return render_detail(load(proposal_id), status=409 if isinstance(exc, StateConflict) else 403)
+        return render_detail(load_for_page(proposal_id), status=409 if isinstance(exc, StateConflict) else 403)
     except NotFound:
         abort(404)
-    flash(gettext("Done: %(event)s.", event=event_label(event)), "success")
-    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    flash(gettext("Done: %(event)s.", event=done), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -118,6 +144,9 @@ def edit(proposal_id: int):
     proposal = load(proposal_id)
     if proposal.author_id != current_user.id:
         abort(404)
+    if request.method == "GET" and proposal.state != "draft":  # the same refusal as a sent form's
+        flash(gettext("Only a draft can be edited."), "error")
+        return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     form = ProposalForm(obj=proposal if request.method == "GET" else None)
     if request.method == "GET":
         form.category.data = proposal.category.code
