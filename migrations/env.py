@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from proposals.models.base import built_on
+
 config = context.config
 
 # Set up logging from alembic.ini only when nobody has (the `flask db` commands): inside the test
@@ -38,6 +40,8 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args  # render_as_batch=True, from create_app
+    dialect = target_db.engine.dialect.name
+    conf_args.setdefault("include_object", lambda item, *_: built_on(item, dialect))  # PostgreSQL-only indexes
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -11,17 +11,21 @@ from .closure import cli as closure_cli
 from .demo import seed_demo_command
 from .extensions import db
 from .i18n import translate
+from .maintenance import cli as maintenance_cli
 from .models import OrgUnit
 from .operations import create_user
 from .reports import cli as reports_cli
+from .scale import generate_command
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(workflow_group)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(generate_command)
     closure_cli.init_app(app)  # tick, send-mail
     reports_cli.init_app(app)  # import-roster, import-proposals, export-ledger
+    maintenance_cli.init_app(app)  # backup, restore
 
 
 @click.command("create-user")

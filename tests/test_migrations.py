@@ -15,6 +15,7 @@ from sqlalchemy import CheckConstraint, event, inspect
 
 from proposals import create_app
 from proposals.extensions import db
+from proposals.models.base import built_on
 
 from . import databases
 
@@ -56,7 +57,8 @@ def current_revision() -> str | None:
 def schema_differences() -> list:
     """What autogenerate would write to bring the database to the models: nothing, when they agree."""
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        only_here = {"include_object": lambda item, *_: built_on(item, conn.dialect.name)}  # as migrations/env.py
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True, **only_here})
         return compare_metadata(context, db.metadata)
 
 

@@ -4,3 +4,12 @@ from datetime import UTC, datetime
 def utcnow() -> datetime:
     """Naive UTC now: every timestamp is stored in UTC and shown in the user's time zone."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def built_on(item, dialect: str) -> bool:
+    """Whether the schema has `item` (an index...) on `dialect`: false for one made only for another
+    database (`.ddl_if(dialect=...)`), which autogenerate and the schema test must not look for."""
+    only = getattr(item, "_ddl_if", None)
+    if only is None or only.dialect is None:
+        return True
+    return dialect == only.dialect if isinstance(only.dialect, str) else dialect in only.dialect
