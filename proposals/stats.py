@@ -1,7 +1,9 @@
 """The numbers the union reports (DOMAIN.md), each defined once here and computed in SQL.
 
 The dashboard, the API and the Excel export call `report()`; a proposal's `overdue` flag and a
-reply's `on_time` flag come from the same SQL expressions (`overdue_condition`, `reply_on_time`).
+reply's `on_time` flag come from the same SQL expressions (`overdue_condition`, `facts.reply_on_time`).
+The facts of assignments and replies the numbers need are kept on the proposal row (facts.py), so
+the report reads `proposals` alone.
 
 Definitions, over the proposals a report covers (drafts are private and never counted):
 - acceptance rate: accepted or later (converted suggestions included) / reviewed (those + rejected + merged)
@@ -16,18 +18,17 @@ Definitions, over the proposals a report covers (drafts are private and never co
 Rates are fractions in [0, 1], or None when the denominator is 0.
 """
 
+import operator
 from datetime import date
 
-from sqlalchemy import Date, and_, case, func, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, case, func, or_, select
 
 from workflow import LIFECYCLE, OUTCOMES, RATINGS
 
 from .access import author_visible_filter, visible_filter
 from .extensions import db
-from .models import NUMBERED_STATES, Assignment, Category, CongressSession, OrgUnit, Proposal, Reply, User
+from .facts import reply_on_time
+from .models import NUMBERED_STATES, Category, CongressSession, OrgUnit, Proposal, Reply, User
 from .operations import clock
 
 ACCEPTED_OR_LATER = NUMBERED_STATES  # accepted, assigned, in_progress, replied, closed, archived
@@ -41,50 +42,18 @@ EVALUATED = RATINGS
 COUNTED_STATES = tuple(s for s in LIFECYCLE.states if s != "draft")
 
 
-class china_date(FunctionElement):
-    """The date in China (UTC+8; no daylight saving since 1991) of a naive UTC timestamp column."""
-
-    type = Date()
-    name = "china_date"
-    inherit_cache = True
-
-
-@compiles(china_date, "sqlite")
-def _china_date_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
-
-
-@compiles(china_date)
-def _china_date_default(element, compiler, **kw):
-    return f"CAST(({compiler.process(element.clauses, **kw)}) + INTERVAL '8 hours' AS DATE)"
-
-
 def local_today() -> date:
     return clock.local_date(clock.utcnow())
 
 
 def overdue_condition(today: date):
-    """Overdue: assigned and the lead department's acknowledgement deadline has passed, or assigned or
-    in progress and the reply deadline has passed (China-local `today` after the deadline)."""
-    lead = aliased(Assignment)
-
-    def lead_deadline_passed(deadline):
-        return (
-            select(lead.id)
-            .where(lead.proposal_id == Proposal.id, lead.role == "lead", lead.ended_at.is_(None), deadline < today)
-            .correlate(Proposal)
-            .exists()
-        )
-
+    """The one definition of overdue, as a condition on a proposal row (its active lead assignment's
+    deadlines are kept on it, facts.py): assigned and the acknowledgement deadline has passed, or
+    assigned or in progress and the reply deadline has passed (China-local `today` after the deadline)."""
     return or_(
-        and_(Proposal.state == "assigned", lead_deadline_passed(lead.ack_deadline)),
-        and_(Proposal.state.in_(HANDLING), lead_deadline_passed(lead.reply_deadline)),
+        and_(Proposal.state == "assigned", Proposal.lead_ack_deadline < today),
+        and_(Proposal.state.in_(HANDLING), Proposal.lead_reply_deadline < today),
     )
-
-
-def reply_on_time():
-    """A reply was on time when sent (China-local date) by the deadline in force then."""
-    return china_date(Reply.created_at) <= Reply.deadline
 
 
 def overdue_ids(proposal_ids, today: date | None = None) -> set[int]:
@@ -106,32 +75,18 @@ def on_time_replies(proposal_id: int) -> dict[int, bool]:
 
 
 def _count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return func.count().filter(condition)  # COUNT(*) FILTER (WHERE ...): no CASE per row
 
 
-def _reply_of_round(pick):
-    """One row per proposal with a reply: its first (pick=min) or latest (pick=max) reply."""
-    other = aliased(Reply)
-    chosen = select(pick(other.round)).where(other.proposal_id == Reply.proposal_id).scalar_subquery()
-    return (
-        select(
-            Reply.proposal_id.label("proposal_id"),
-            Reply.outcome.label("outcome"),
-            case((reply_on_time(), 1), else_=0).label("on_time"),
-        )
-        .where(Reply.round == chosen)
-        .subquery()
-    )
-
-
-def _aggregates(today: date, first, latest) -> list:
+def _aggregates(today: date) -> list:
+    """The counts every number is made of; all of them sums, so that groups add up."""
     return [
-        func.count(Proposal.id).label("total"),
+        func.count().label("total"),
         *(_count_if(Proposal.state == s).label(f"state_{s}") for s in COUNTED_STATES),
         _count_if(overdue_condition(today)).label("overdue"),
-        _count_if(first.c.proposal_id.is_not(None)).label("replied"),
-        _count_if(first.c.on_time == 1).label("on_time"),
-        *(_count_if(latest.c.outcome == o).label(f"outcome_{o}") for o in OUTCOMES),
+        _count_if(Proposal.first_reply_on_time.is_not(None)).label("replied"),
+        _count_if(Proposal.first_reply_on_time.is_(True)).label("on_time"),
+        *(_count_if(Proposal.latest_outcome == o).label(f"outcome_{o}") for o in OUTCOMES),
         _count_if(Proposal.final_rating.in_(EVALUATED)).label("evaluated"),
         _count_if(Proposal.final_rating.in_(SATISFIED)).label("satisfied"),
     ]
@@ -141,81 +96,85 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _numbers(row) -> dict:
-    counts = {s: int(getattr(row, f"state_{s}")) for s in COUNTED_STATES}
+def _numbers(row: dict) -> dict:
+    counts = {s: int(row[f"state_{s}"]) for s in COUNTED_STATES}
 
     def among(states):
         return sum(counts[s] for s in states)
 
-    outcome_counts = {o: int(getattr(row, f"outcome_{o}")) for o in OUTCOMES}
+    outcome_counts = {o: int(row[f"outcome_{o}"]) for o in OUTCOMES}
     replies = sum(outcome_counts.values())
     return {
-        "total": int(row.total),
+        "total": int(row["total"]),
         "counts": counts,
         "rates": {
             "acceptance_rate": _rate(among(ACCEPTED_OR_LATER), among(REVIEWED)),
             "reply_rate": _rate(among(REPLIED_OR_LATER), among(ASSIGNED_OR_LATER)),
             "closure_rate": _rate(among(CLOSED), among(ACCEPTED_OR_LATER)),
-            "on_time_rate": _rate(int(row.on_time), int(row.replied)),
-            "satisfaction_rate": _rate(int(row.satisfied), int(row.evaluated)),
+            "on_time_rate": _rate(int(row["on_time"]), int(row["replied"])),
+            "satisfaction_rate": _rate(int(row["satisfied"]), int(row["evaluated"])),
         },
         "outcomes": {o: _rate(n, replies) for o, n in outcome_counts.items()},
         "outcome_counts": outcome_counts,
-        "overdue": int(row.overdue),
+        "overdue": int(row["overdue"]),
     }
 
 
 def report(session_id: int | None = None, *, user: User | None = None, today: date | None = None) -> dict:
     """Every number, overall and broken down by department (the lead of the active assignment),
-    category, delegation and session. With `user`, only the proposals that user may see count."""
+    category, delegation and session. With `user`, only the proposals that user may see count.
+
+    One scan of the proposals alone (the facts of their assignments and replies are kept on them,
+    facts.py): the counts are taken per (session, category, delegation, department) in SQL and added
+    up here into each breakdown, since every count is a sum."""
     today = today or local_today()
-    first, latest = _reply_of_round(func.min), _reply_of_round(func.max)
     where = [Proposal.state != "draft"]
     if session_id is not None:
         where.append(Proposal.session_id == session_id)
     if user is not None:
         where.append(visible_filter(user))
-
-    def grouped(keys=(), joins=(), order_by=(), extra=()):
-        stmt = select(*keys, *_aggregates(today, first, latest)).select_from(Proposal)
-        for target, on in joins:
-            stmt = stmt.join(target, on)
-        stmt = stmt.outerjoin(first, first.c.proposal_id == Proposal.id)
-        stmt = stmt.outerjoin(latest, latest.c.proposal_id == Proposal.id).where(*where, *extra)
-        if keys:
-            stmt = stmt.group_by(*keys).order_by(*order_by)
-        return db.session.execute(stmt).all()
-
-    def by_unit(unit, joins, id_name, extra=()):
-        rows = grouped((unit.id, unit.code, unit.name), joins, (unit.code,), extra)
-        return [{id_name: r.id, "code": r.code, "name": r.name, **_numbers(r)} for r in rows]
-
-    lead, department, delegation = aliased(Assignment), aliased(OrgUnit), aliased(OrgUnit)
-    lead_of = and_(lead.proposal_id == Proposal.id, lead.role == "lead", lead.ended_at.is_(None))
-    categories = grouped(
-        (Category.id, Category.code, Category.name, Category.position),
-        [(Category, Category.id == Proposal.category_id)],
-        (Category.position, Category.code),
-    )
+    # a confidential author's delegation is counted only for those who may know the author (as the list)
+    delegation = Proposal.delegation_id if user is None else case((author_visible_filter(user), Proposal.delegation_id))
+    keys = [Proposal.session_id, Proposal.category_id, delegation.label("delegation_id"), Proposal.lead_department_id]
+    aggregates = _aggregates(today)
+    stmt = select(*keys, *aggregates).where(*where).group_by(*keys)
+    names = [a.name for a in aggregates]
+    width = len(names)
+    overall = [0] * width
+    sums: dict[str, dict] = {"session_id": {}, "category_id": {}, "delegation_id": {}, "department_id": {}}
+    for row in db.session.execute(stmt):
+        values = row[len(keys) :]
+        for groups, key in zip(sums.values(), row[: len(keys)], strict=True):
+            if key is not None:
+                groups[key] = list(map(operator.add, groups.get(key, [0] * width), values))
+        overall = list(map(operator.add, overall, values))
+    overall = dict(zip(names, overall, strict=True))
+    sums = {k: {key: dict(zip(names, v, strict=True)) for key, v in groups.items()} for k, groups in sums.items()}
     return {
         "session_id": session_id,
         "today": today.isoformat(),
-        **_numbers(grouped()[0]),
-        "by_department": by_unit(
-            department, [(lead, lead_of), (department, department.id == lead.department_id)], "department_id"
-        ),
-        "by_category": [{"category": r.code, "name": r.name, **_numbers(r)} for r in categories],
-        # a confidential author's delegation is counted only for those who may know the author (as the list)
-        "by_delegation": by_unit(
-            delegation,
-            [(delegation, delegation.id == Proposal.delegation_id)],
-            "delegation_id",
-            [author_visible_filter(user)] if user is not None else [],
-        ),
-        "by_session": by_unit(
-            CongressSession, [(CongressSession, CongressSession.id == Proposal.session_id)], "session_id"
-        ),
+        **_numbers(overall),
+        "by_department": _by_unit(OrgUnit, sums["department_id"], "department_id"),
+        "by_category": [
+            {"category": c.code, "name": c.name, **_numbers(sums["category_id"][c.id])}
+            for c in _rows(Category, sums["category_id"], (Category.position, Category.code))
+        ],
+        "by_delegation": _by_unit(OrgUnit, sums["delegation_id"], "delegation_id"),
+        "by_session": _by_unit(CongressSession, sums["session_id"], "session_id"),
     }
+
+
+def _rows(model, groups: dict, order_by) -> list:
+    if not groups:
+        return []
+    return list(db.session.scalars(select(model).where(model.id.in_(list(groups))).order_by(*order_by)))
+
+
+def _by_unit(model, groups: dict, id_name: str) -> list[dict]:
+    return [
+        {id_name: u.id, "code": u.code, "name": u.name, **_numbers(groups[u.id])}
+        for u in _rows(model, groups, (model.code,))
+    ]
 
 
 # -- what the dashboard shows beside the report -----------------------------------------------------
@@ -230,25 +189,20 @@ RATE_BASES = {
 }
 
 
-def overdue_proposals(session_id: int | None = None, *, user: User | None = None, today: date | None = None) -> list:
-    """The overdue proposals themselves (what the `overdue` count counts), the longest overdue first."""
+def overdue_proposals(
+    session_id: int | None = None, *, user: User | None = None, today: date | None = None, limit: int | None = None
+) -> list:
+    """The overdue proposals themselves (what the `overdue` count counts), the longest overdue first;
+    the first `limit` of them when given (a page shows a few and links to the list of all)."""
     today = today or local_today()
-    lead = aliased(Assignment)
-    stmt = (
-        select(Proposal, lead)
-        .join(lead, and_(lead.proposal_id == Proposal.id, lead.role == "lead", lead.ended_at.is_(None)))
-        .where(overdue_condition(today))
-    )
+    # due by the acknowledgement deadline while assigned (the lead has not acknowledged), else by the reply deadline
+    due = case((Proposal.state == "assigned", Proposal.lead_ack_deadline), else_=Proposal.lead_reply_deadline)
+    stmt = select(Proposal).where(overdue_condition(today)).order_by(due, Proposal.id)
     if session_id is not None:
         stmt = stmt.where(Proposal.session_id == session_id)
     if user is not None:
         stmt = stmt.where(visible_filter(user))
-    rows = db.session.execute(stmt).all()
-
-    def due(assignment) -> date:
-        return assignment.ack_deadline if assignment.acknowledged_at is None else assignment.reply_deadline
-
-    return [p for p, _ in sorted(rows, key=lambda row: (due(row[1]), row[0].id))]
+    return list(db.session.scalars(stmt.limit(limit)))
 
 
 def ranked(rows: list[dict], rate: str) -> list[dict]:

@@ -1,8 +1,8 @@
 """Proposals and their co-signatures."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow import LIFECYCLE, RATINGS, Facts
@@ -25,7 +25,39 @@ class Proposal(db.Model):
         CheckConstraint(f"final_rating IS NULL OR final_rating IN {FINAL_RATINGS}", name="final_rating"),
         CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_itself"),
         UniqueConstraint("session_id", "number", name="uq_proposals_session_number"),
-        Index("ix_proposals_session_state", "session_id", "state"),
+        # the report (stats.py) groups the counted proposals of a session (or all) by these columns and sums
+        # over the rest: all in the index, so on PostgreSQL an index-only scan reads no row of the wide table
+        Index(
+            "ix_proposals_session_state",
+            "session_id",
+            "state",
+            postgresql_include=[
+                "category_id",
+                "delegation_id",
+                "lead_department_id",
+                "lead_ack_deadline",
+                "lead_reply_deadline",
+                "first_reply_on_time",
+                "latest_outcome",
+                "final_rating",
+                "author_id",
+                "submitted_at",
+                "confidential",
+            ],
+        ),
+        # the list's filters and sorts (queries.py) at scale: keyset pages walk these, never a whole table
+        Index("ix_proposals_session_id_id", "session_id", "id"),
+        Index("ix_proposals_updated_at_id", "updated_at", "id"),
+        Index("ix_proposals_title_id", "title", "id"),
+        # the list's text search (ILIKE '%...%' on each) through trigrams: PostgreSQL only (pg_trgm)
+        Index(
+            "ix_proposals_text_trgm",
+            "title",
+            "reason",
+            "measures",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops", "reason": "gin_trgm_ops", "measures": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +81,14 @@ class Proposal(db.Model):
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # facts of the assignments and replies the statistics need, derived and kept by proposals/facts.py
+    # (never set by hand): the active lead assignment's department and deadlines, whether the first
+    # reply was on time and the latest reply's outcome; null when there is no such assignment or reply
+    lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    lead_ack_deadline: Mapped[date | None]
+    lead_reply_deadline: Mapped[date | None]
+    first_reply_on_time: Mapped[bool | None]
+    latest_outcome: Mapped[str | None] = mapped_column(String(1))
     # optimistic lock: a write based on a stale read fails instead of overwriting
     version: Mapped[int] = mapped_column(default=1)
 
@@ -82,29 +122,62 @@ class Proposal(db.Model):
         return next((r for r in self.replies if r.round == self.rehandle_round), None)
 
     def facts(self) -> Facts:
-        """What the engine needs to know of this proposal."""
-        active = self.active_assignments
-        lead = self.lead_assignment
-        cohandlers = [a for a in active if a.role == "cohandler"]
-        return Facts(
-            state=self.state,
-            author_id=self.author_id,
-            delegation_id=self.delegation_id,
-            kind=self.kind,
-            cosigner_ids=frozenset(c.user_id for c in self.cosignatures),
-            lead_department_id=lead.department_id if lead else None,
-            cohandler_department_ids=frozenset(a.department_id for a in cohandlers),
-            acknowledged_department_ids=frozenset(a.department_id for a in active if a.acknowledged_at),
-            countersigned_department_ids=frozenset(
-                a.department_id for a in cohandlers if a.countersignature(self.rehandle_round)
+        """What the engine needs to know of this proposal, from its collections (loaded if need be)."""
+        return facts_from(
+            self,
+            (c.user_id for c in self.cosignatures),
+            (
+                (
+                    a.department_id,
+                    a.role,
+                    bool(a.acknowledged_at),
+                    bool(a.countersignature(self.rehandle_round)),
+                    a.extended_days,
+                )
+                for a in self.active_assignments
             ),
-            evaluator_ids=frozenset(e.user_id for e in self.evaluations if e.round == self.rehandle_round),
-            rehandle_round=self.rehandle_round,
-            extended=bool(lead and lead.extended_days),
+            (e.user_id for e in self.evaluations if e.round == self.rehandle_round),
         )
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.state}>"
+
+
+def facts_from(proposal: Proposal, cosigner_ids, active_assignments, evaluator_ids) -> Facts:
+    """The engine's facts of `proposal`, given its co-signers, its active assignments in the order they were
+    made as (department id, role, acknowledged, countersigned this round, extended days) and who rated
+    this round's reply: the one place they are put together, whether from the loaded collections
+    (Proposal.facts) or from one query (operations.events.load_facts)."""
+    lead = None
+    cohandlers, acknowledged, countersigned = set(), set(), set()
+    for department_id, role, is_acknowledged, is_countersigned, extended_days in active_assignments:
+        if role == "lead" and lead is None:
+            lead = (department_id, extended_days)
+        elif role == "cohandler":
+            cohandlers.add(department_id)
+            if is_countersigned:
+                countersigned.add(department_id)
+        if is_acknowledged:
+            acknowledged.add(department_id)
+    return Facts(
+        state=proposal.state,
+        author_id=proposal.author_id,
+        delegation_id=proposal.delegation_id,
+        kind=proposal.kind,
+        cosigner_ids=frozenset(cosigner_ids),
+        lead_department_id=lead[0] if lead else None,
+        cohandler_department_ids=frozenset(cohandlers),
+        acknowledged_department_ids=frozenset(acknowledged),
+        countersigned_department_ids=frozenset(countersigned),
+        evaluator_ids=frozenset(evaluator_ids),
+        rehandle_round=proposal.rehandle_round,
+        extended=bool(lead and lead[1]),
+    )
+
+
+event.listen(
+    Proposal.__table__, "before_create", DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql")
+)
 
 
 class Cosignature(db.Model):

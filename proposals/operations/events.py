@@ -7,18 +7,22 @@ notifications in one transaction, or nothing at all.
 """
 
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, case, exists, func, insert, inspect, literal_column, select, union_all, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
-from workflow import LIFECYCLE, Actor, Decision, InvalidPayload, StateConflict, WorkflowError
+from workflow import LIFECYCLE, Actor, Decision, Facts, InvalidPayload, StateConflict, WorkflowError
 from workflow.errors import N_
 from workflow.payload import message
 
 from ..access import can_view
 from ..extensions import db
+from ..facts import after_event
 from ..models import (
     Assignment,
     CongressSession,
@@ -32,6 +36,7 @@ from ..models import (
     Reply,
     User,
 )
+from ..models.proposal import facts_from
 from . import clock
 from .errors import NotFound
 from .notify import queue
@@ -40,27 +45,66 @@ MERGE_TARGET_STATES = ("review", "accepted", "assigned", "in_progress", "replied
 
 
 def lock_proposal(proposal_id: int) -> Proposal:
-    """Take the proposal's write lock and load it fresh with what the engine needs."""
+    """Take the proposal's write lock and load it fresh, with its session; its collections load when asked."""
     session = db.session
+    held = session.identity_map.get(identity_key(Proposal, proposal_id))
+    if held is not None:
+        session.expire(held)  # read before the lock: nothing of it, collections included, may be trusted now
     if session.get_bind().dialect.name == "sqlite":
         # SQLite has no row locks: a no-op write takes the database write lock now, before any read
-        session.execute(update(Proposal).where(Proposal.id == proposal_id).values(version=Proposal.version))
+        table = Proposal.__table__
+        unchanged = {"version": table.c.version, "updated_at": table.c.updated_at}
+        session.connection().execute(update(table).where(table.c.id == proposal_id).values(unchanged))
+    # the session's settings come in the same query; only the proposal's row is locked ("OF")
     stmt = (
         select(Proposal)
         .where(Proposal.id == proposal_id)
-        .with_for_update()
+        .with_for_update(of=Proposal)
         .execution_options(populate_existing=True)
-        .options(
-            selectinload(Proposal.cosignatures),
-            selectinload(Proposal.assignments).selectinload(Assignment.countersignatures),
-            selectinload(Proposal.evaluations),
-            selectinload(Proposal.replies),
-        )
+        .options(joinedload(Proposal.session, innerjoin=True))
     )
     proposal = session.scalar(stmt)
     if proposal is None:
         raise NotFound()
     return proposal
+
+
+def _facts_query():
+    """What the guards need of a proposal's co-signatures, active assignments and ratings, as one statement.
+
+    Rows of (kind, who, acknowledged, countersigned, extended days): kind "c" a co-signer, "e" who rated this
+    round, else the assignment's role with its department as who. Built once; run with `pid` and `round`."""
+    cos, asg, csg, ev = (m.__table__ for m in (Cosignature, Assignment, Countersignature, Evaluation))
+    pid, round_ = bindparam("pid"), bindparam("round")
+    zero = literal_column("0")
+    signed = exists().where(csg.c.assignment_id == asg.c.id, csg.c.round == round_)
+    return union_all(
+        select(literal_column("'c'"), cos.c.user_id, zero, zero, zero).where(cos.c.proposal_id == pid),
+        select(
+            asg.c.role,
+            asg.c.department_id,
+            case((asg.c.acknowledged_at.is_not(None), 1), else_=0),
+            case((signed, 1), else_=0),
+            asg.c.extended_days,
+        ).where(asg.c.proposal_id == pid, asg.c.ended_at.is_(None)),
+        select(literal_column("'e'"), ev.c.user_id, zero, zero, zero).where(
+            ev.c.proposal_id == pid, ev.c.round == round_
+        ),
+    )
+
+
+_FACTS = _facts_query()
+
+
+def load_facts(proposal: Proposal) -> Facts:
+    """The engine's facts of a (locked) proposal in one query, instead of loading four collections."""
+    rows = db.session.execute(_FACTS, {"pid": proposal.id, "round": proposal.rehandle_round}).all()
+    return facts_from(
+        proposal,
+        (who for kind, who, *_ in rows if kind == "c"),
+        ((who, kind, ack, signed, extended) for kind, who, ack, signed, extended in rows if kind not in ("c", "e")),
+        (who for kind, who, *_ in rows if kind == "e"),
+    )
 
 
 def fire_event(
@@ -73,9 +117,11 @@ def fire_event(
         if user is not None and not can_view(user, proposal):
             raise NotFound()
         actor = user.actor() if user is not None else Actor.system()
-        decision = LIFECYCLE.decide(event, proposal.facts(), actor, proposal.session.settings(), payload)
+        decision = LIFECYCLE.decide(event, load_facts(proposal), actor, proposal.session.settings(), payload)
         record = apply(decision, proposal, user, now)
+        update_row(proposal)
         entry = write_history(proposal, decision, user, now, record)
+        after_event(decision.event, proposal)  # the facts the statistics keep on the row (facts.py)
         queue(decision.notify, proposal, entry, user.id if user else None)
         db.session.commit()
     except WorkflowError:
@@ -83,7 +129,7 @@ def fire_event(
         raise
     except (StaleDataError, IntegrityError, OperationalError) as exc:
         db.session.rollback()
-        if isinstance(exc, OperationalError) and "locked" not in str(exc):
+        if isinstance(exc, OperationalError) and not _lost_a_lock(exc):
             raise
         current = db.session.get(Proposal, proposal_id)
         raise StateConflict(
@@ -93,30 +139,85 @@ def fire_event(
     return proposal
 
 
+# PostgreSQL's codes for losing to another transaction: deadlock detected, serialization failure, lock not available
+LOST_A_LOCK = ("40P01", "40001", "55P03")
+
+
+def _lost_a_lock(exc: OperationalError) -> bool:
+    """Whether the database refused because another transaction held what this one needed."""
+    code = getattr(exc.orig, "sqlstate", None)
+    if code is not None:
+        return code in LOST_A_LOCK
+    return "locked" in str(exc.orig)  # SQLite: "database is locked"
+
+
 def write_history(proposal: Proposal, decision: Decision, user: User | None, now: datetime, record: dict):
     payload = {**decision.payload, **record}
     return write_history_row(proposal, decision.event, user, now, decision.from_state, decision.to_state, payload)
 
 
-def write_history_row(proposal, event, user, now, from_state, to_state, payload) -> HistoryEntry:
+class Written(NamedTuple):
+    """A history row just written: what its notifications refer to."""
+
+    id: int
+    event: str
+    to_state: str
+    at: datetime
+
+
+def _history_insert():
+    """The history row's INSERT, built once: its sequence number is computed by the INSERT itself (one
+    statement, not a query and an insert), and it returns the new row's id."""
+    table = HistoryEntry.__table__
+    next_seq = (
+        select(func.coalesce(func.max(table.c.seq), 0) + 1)
+        .where(table.c.proposal_id == bindparam("of_proposal"))
+        .scalar_subquery()
+    )
+    return insert(table).values(seq=next_seq).returning(table.c.id)
+
+
+_HISTORY_INSERT = _history_insert()
+
+
+def write_history_row(proposal, event, user, now, from_state, to_state, payload) -> Written:
     """Append one row to the proposal's history (its row lock is held, so the sequence is safe)."""
-    seq = db.session.scalar(
-        select(func.coalesce(func.max(HistoryEntry.seq), 0)).where(HistoryEntry.proposal_id == proposal.id)
+    row = {
+        "of_proposal": proposal.id,
+        "proposal_id": proposal.id,
+        "event": event,
+        "actor_id": user.id if user else None,
+        "at": now,
+        "from_state": from_state,
+        "to_state": to_state,
+        "comment": payload.get("reason") or payload.get("comment") or payload.get("note"),
+        "payload": payload,
+    }
+    entry_id = db.session.execute(_HISTORY_INSERT, row).scalar_one()
+    return Written(entry_id, event, to_state, now)
+
+
+def update_row(proposal: Proposal) -> None:
+    """Write the proposal's changed columns as one UPDATE guarded by its version (a stale version raises
+    StaleDataError, as the unit of work does), instead of through the unit of work, and mark them written
+    on the entity, which callers read afterwards."""
+    state = inspect(proposal)
+    columns = state.mapper.column_attrs
+    changes = {key: state.dict[key] for key in state.committed_state if key in columns}
+    if not changes:
+        return
+    table, version = Proposal.__table__, proposal.version
+    changes["version"] = version + 1
+    # straight on the connection: the session's autoflush would write the same changes through the ORM first
+    result = db.session.connection().execute(
+        update(table).where(table.c.id == proposal.id, table.c.version == version).values(changes)
     )
-    entry = HistoryEntry(
-        proposal_id=proposal.id,
-        seq=seq + 1,
-        event=event,
-        actor_id=user.id if user else None,
-        at=now,
-        from_state=from_state,
-        to_state=to_state,
-        comment=payload.get("reason") or payload.get("comment") or payload.get("note"),
-        payload=payload,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+    if result.rowcount != 1:
+        raise StaleDataError(f"proposal {proposal.id} is no longer at version {version}")
+    for key, value in changes.items():
+        set_committed_value(proposal, key, value)
+    if not state.committed_state:  # nothing left for the unit of work: off the dirty list, or each flush plans for it
+        state._commit_all(state.dict, db.session.identity_map)
 
 
 # -- applying decisions ---------------------------------------------------------------------------
@@ -140,12 +241,13 @@ def apply(decision: Decision, proposal: Proposal, user: User | None, now: dateti
 
 def _next_number(session_id: int) -> int:
     """The session's next acceptance number: gapless, because it rolls back with the event."""
-    return db.session.execute(
-        update(CongressSession)
-        .where(CongressSession.id == session_id)
-        .values(last_number=CongressSession.last_number + 1)
-        .returning(CongressSession.last_number)
-    ).scalar_one()
+    with db.session.no_autoflush:  # the proposal's changes go out in one UPDATE, at the history row's flush
+        return db.session.execute(
+            update(CongressSession)
+            .where(CongressSession.id == session_id)
+            .values(last_number=CongressSession.last_number + 1)
+            .returning(CongressSession.last_number)
+        ).scalar_one()
 
 
 def _department(dept_id: int, field: str) -> OrgUnit:
@@ -166,7 +268,10 @@ def _on_submit(d, proposal, user, now):
 
 
 def _on_cosign(d, proposal, user, now):
-    proposal.cosignatures.append(Cosignature(user_id=user.id, comment=d.payload.get("comment"), created_at=now))
+    # added by itself, as the rows of the handlers below: appending to the collection would load it first
+    db.session.add(
+        Cosignature(proposal_id=proposal.id, user_id=user.id, comment=d.payload.get("comment"), created_at=now)
+    )
 
 
 def _on_decision(d, proposal, user, now):
@@ -175,7 +280,14 @@ def _on_decision(d, proposal, user, now):
 
 def _on_merge(d, proposal, user, now):
     target_id = d.payload["into_id"]
-    target = db.session.get(Proposal, target_id)
+    # share-locked until the commit, so that it cannot be withdrawn or merged itself meanwhile; two
+    # proposals merged into each other at once lock each other, and the database refuses one (deadlock)
+    target = db.session.scalar(
+        select(Proposal)
+        .where(Proposal.id == target_id)
+        .with_for_update(read=True, of=Proposal)
+        .execution_options(populate_existing=True)
+    )
     if target is None or not can_view(user, target) or target.id == proposal.id:
         raise InvalidPayload({"into_id": message(N_("No such proposal to merge into."))})
     if target.session_id != proposal.session_id or target.state not in MERGE_TARGET_STATES:
@@ -221,17 +333,22 @@ def _on_progress(d, proposal, user, now):
 
 
 def _on_countersign(d, proposal, user, now):
-    _own_assignment(proposal, user).countersignatures.append(
+    db.session.add(
         Countersignature(
-            round=proposal.rehandle_round, user_id=user.id, comment=d.payload.get("comment"), created_at=now
+            assignment_id=_own_assignment(proposal, user).id,
+            round=proposal.rehandle_round,
+            user_id=user.id,
+            comment=d.payload.get("comment"),
+            created_at=now,
         )
     )
 
 
 def _on_reply(d, proposal, user, now):
     lead = proposal.lead_assignment
-    proposal.replies.append(
+    db.session.add(
         Reply(
+            proposal_id=proposal.id,
             round=proposal.rehandle_round,
             department_id=lead.department_id,
             user_id=user.id,
@@ -247,8 +364,9 @@ def _on_reply(d, proposal, user, now):
 
 def _on_evaluate(d, proposal, user, now):
     by_author = user.id == proposal.author_id
-    proposal.evaluations.append(
+    db.session.add(
         Evaluation(
+            proposal_id=proposal.id,
             round=proposal.rehandle_round,
             user_id=user.id,
             by_author=by_author,

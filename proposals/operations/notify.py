@@ -1,43 +1,56 @@
 """Who hears of an event: audiences resolved to users, written to the outbox with the event."""
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db
-from ..models import HistoryEntry, Notification, Proposal, User, UserRole
+from ..models import Notification, Proposal, User, UserRole
+
+# what deciding whom to tell and whether to mail them needs of a user: plain rows from the tables, not
+# User entities (an entity load would also load its roles and fill the identity map, per recipient)
+_USERS, _ROLES = User.__table__, UserRole.__table__
+_RECIPIENT = (_USERS.c.id, _USERS.c.active, _USERS.c.email, _USERS.c.email_notifications)
 
 
-def _with_role(role: str) -> list[User]:
-    return list(db.session.scalars(select(User).join(UserRole).where(UserRole.role == role, User.active)))
+def _with_role(role: str, *where) -> list:
+    stmt = (
+        select(*_RECIPIENT)
+        .join(_ROLES, _ROLES.c.user_id == _USERS.c.id)
+        .where(_ROLES.c.role == role, _USERS.c.active, *where)
+        .order_by(_USERS.c.id)
+    )
+    return list(db.session.execute(stmt))
 
 
-def _handlers(department_ids) -> list[User]:
+def _handlers(department_ids) -> list:
     if not department_ids:
         return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole)
-            .where(UserRole.role == "department_handler", User.department_id.in_(department_ids), User.active)
-        )
-    )
+    return _with_role("department_handler", _USERS.c.department_id.in_(department_ids))
 
 
-def recipients(audiences, proposal: Proposal, to_state: str) -> list[User]:
-    users: list[User] = []
+def _people(user_ids: list[int]) -> list:
+    """These users, in this order, with one query."""
+    if not user_ids:
+        return []
+    rows = {row.id: row for row in db.session.execute(select(*_RECIPIENT).where(_USERS.c.id.in_(set(user_ids))))}
+    return [rows[i] for i in user_ids if i in rows]
+
+
+def recipients(audiences, proposal: Proposal, to_state: str) -> list:
+    """The people each audience names, in audience order: rows with id, active, email, email_notifications."""
+    users: list = []
+    named: list[int] = []  # the author and co-signers, looked up together
+    named_at = None  # where they go in `users`
     for audience in audiences:
-        if audience == "author":
-            users.append(proposal.author)
-        elif audience == "cosigners":
-            users.extend(c.user for c in proposal.cosignatures)
+        if audience in ("author", "cosigners"):
+            if named_at is None:
+                named_at = len(users)
+            if audience == "author":
+                named.append(proposal.author_id)
+            else:
+                named.extend(c.user_id for c in proposal.cosignatures)
         elif audience == "cosign_invitees":
             if to_state == "cosigning" and proposal.delegation_id:
-                users.extend(
-                    db.session.scalars(
-                        select(User)
-                        .join(UserRole)
-                        .where(UserRole.role == "delegate", User.delegation_id == proposal.delegation_id, User.active)
-                    )
-                )
+                users.extend(_with_role("delegate", _USERS.c.delegation_id == proposal.delegation_id))
         elif audience in ("committee", "supervisors"):
             users.extend(_with_role({"committee": "committee", "supervisors": "supervisor"}[audience]))
         elif audience == "lead_department":
@@ -57,23 +70,49 @@ def recipients(audiences, proposal: Proposal, to_state: str) -> list[User]:
                     ]
                 )
             )
+    if named:
+        users[named_at:named_at] = _people(named)
     return users
 
 
-def queue(audiences, proposal: Proposal, entry: HistoryEntry, actor_id: int | None) -> list[Notification]:
-    """Add one notification per user told of this event (never the actor), in the open transaction."""
+def queue(audiences, proposal: Proposal, entry, actor_id: int | None) -> int:
+    """Add one notification per user told of this event (never the actor), in the open transaction.
+
+    `entry` is the event's history row (anything with its id, event, to_state and at). One multi-row
+    INSERT, not an entity per row: nothing in the event's transaction reads them back."""
     users = [u for u in recipients(audiences, proposal, entry.to_state) if u.id != actor_id]
-    return notify_users(users, proposal, entry.event, entry.at, history_id=entry.id)
+    rows = [
+        {
+            "user_id": user.id,
+            "proposal_id": proposal.id,
+            "event": entry.event,
+            "history_id": entry.id,
+            "created_at": entry.at,
+            "email_state": "pending" if wants_mail(user) else "skipped",
+            "attempts": 0,
+        }
+        for user in _distinct(users)
+    ]
+    if rows:
+        db.session.execute(insert(Notification.__table__), rows)
+    return len(rows)
+
+
+def _distinct(users) -> list:
+    """Each user once, first mention first."""
+    seen: set[int] = set()
+    distinct = []
+    for user in users:
+        if user.id not in seen:
+            seen.add(user.id)
+            distinct.append(user)
+    return distinct
 
 
 def notify_users(users, proposal: Proposal, event: str, at, history_id: int | None = None) -> list[Notification]:
     """One notification per distinct user, mailed later by the outbox if the user wants email."""
-    seen: set[int] = set()
     rows = []
-    for user in users:
-        if user.id in seen:
-            continue
-        seen.add(user.id)
+    for user in _distinct(users):
         row = Notification(
             user_id=user.id,
             proposal_id=proposal.id,
@@ -87,6 +126,8 @@ def notify_users(users, proposal: Proposal, event: str, at, history_id: int | No
     return rows
 
 
-def wants_mail(user: User) -> bool:
-    """Whether messages to this user go out by email too (they are always shown in the application)."""
+def wants_mail(user) -> bool:
+    """Whether messages to this user go out by email too (they are always shown in the application).
+
+    `user` is a User or a recipients() row."""
     return bool(user.active and user.email and user.email_notifications)

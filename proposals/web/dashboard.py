@@ -22,6 +22,7 @@ from . import NavItem
 from .exports import roles_required
 
 DASHBOARD_ROLES = OVERSIGHT_ROLES  # union staff, leaders, the committee and supervisors
+OVERDUE_SHOWN = 50  # the longest overdue; the count links to the list of all of them
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 NAV = [NavItem("dashboard.index", N_("Dashboard"), roles=DASHBOARD_ROLES, order=50)]
 
@@ -85,7 +86,7 @@ def index():
         rates=_rates(numbers, session_id),
         states=_states(numbers, session_id),
         outcomes=_outcomes(numbers, session_id),
-        overdue=stats.overdue_proposals(session_id, user=current_user),
+        overdue=stats.overdue_proposals(session_id, user=current_user, limit=OVERDUE_SHOWN),
         on_time_ranking=_ranking(numbers, "on_time_rate", session_id),
         satisfaction_ranking=_ranking(numbers, "satisfaction_rate", session_id),
         breakdowns=_breakdowns(numbers, session_id),

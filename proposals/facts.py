@@ -1,0 +1,116 @@
+"""The per-proposal facts the statistics need, kept on the proposal's row.
+
+They are derived from the truth rows (assignments and replies) and never written by hand: `refresh()`
+recomputes them in one set-based UPDATE, in the same transaction as the change to those rows
+(fire_event for the events of FACT_EVENTS, generate in bulk, the migration for what was there before).
+So the report is one GROUP BY over `proposals` alone, with no join, whatever the size.
+
+- lead_department_id, lead_ack_deadline, lead_reply_deadline: of the active lead assignment (role lead,
+  not ended; the first made, as Proposal.facts reads it), null when there is none;
+- first_reply_on_time: whether the FIRST reply (lowest round) was on time (reply_on_time), null when no reply;
+- latest_outcome: the LATEST reply's outcome (the answer in force), null when no reply.
+"""
+
+from sqlalchemy import Date, and_, case, select, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from .extensions import db
+from .models import Assignment, Proposal, Reply
+
+# the lifecycle events whose handlers (operations/events.py) write assignments or replies
+FACT_EVENTS = frozenset({"assign", "decline", "reply", "evaluate", "extend"})
+COLUMNS = ("lead_department_id", "lead_ack_deadline", "lead_reply_deadline", "first_reply_on_time", "latest_outcome")
+
+
+class china_date(FunctionElement):
+    """The date in China (UTC+8; no daylight saving since 1991) of a naive UTC timestamp column."""
+
+    type = Date()
+    name = "china_date"
+    inherit_cache = True
+
+
+@compiles(china_date, "sqlite")
+def _china_date_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(china_date)
+def _china_date_default(element, compiler, **kw):
+    return f"CAST(({compiler.process(element.clauses, **kw)}) + INTERVAL '8 hours' AS DATE)"
+
+
+def reply_on_time():
+    """A reply was on time when sent (China-local date) by the deadline in force then."""
+    return china_date(Reply.created_at) <= Reply.deadline
+
+
+def _lead(column):
+    """`column` of the proposal's active lead assignment (at most one at a time; the first made if not)."""
+    active_lead = and_(Assignment.proposal_id == Proposal.id, Assignment.role == "lead", Assignment.ended_at.is_(None))
+    return select(column).where(active_lead).order_by(Assignment.id).limit(1).scalar_subquery()
+
+
+def _reply(column, order):
+    return select(column).where(Reply.proposal_id == Proposal.id).order_by(order).limit(1).scalar_subquery()
+
+
+def _expressions() -> dict:
+    """Each fact as an SQL expression correlated to the proposal's row: the one definition of each."""
+    return {
+        "lead_department_id": _lead(Assignment.department_id),
+        "lead_ack_deadline": _lead(Assignment.ack_deadline),
+        "lead_reply_deadline": _lead(Assignment.reply_deadline),
+        "first_reply_on_time": _reply(case((reply_on_time(), True), else_=False), Reply.round),
+        "latest_outcome": _reply(Reply.outcome, Reply.round.desc()),
+    }
+
+
+def facts_update(condition):
+    """The UPDATE that recomputes the facts of the proposals matching `condition` from their rows."""
+    table = Proposal.__table__
+    # derived columns, not a change of the proposal: its updated_at stays (else onupdate would set it)
+    return update(table).where(condition).values({**_expressions(), "updated_at": table.c.updated_at})
+
+
+def refresh(condition) -> None:
+    """Recompute the facts of the proposals matching `condition`, in the current transaction (after the
+    session's pending assignments and replies are written)."""
+    db.session.flush()
+    db.session.connection().execute(facts_update(condition))
+
+
+def refresh_facts(proposal_ids) -> None:
+    """Recompute these proposals' facts; loaded proposals read them afresh when next asked."""
+    ids = list(proposal_ids)
+    if not ids:
+        return
+    refresh(Proposal.id.in_(ids))
+    for proposal in db.session.identity_map.values():
+        if isinstance(proposal, Proposal) and proposal.id in ids:
+            db.session.expire(proposal, COLUMNS)
+
+
+def after_event(event: str, proposal: Proposal) -> None:
+    """What fire_event calls once the event's rows are written: the facts, if the event changed them."""
+    if event in FACT_EVENTS:
+        refresh(Proposal.id == proposal.id)
+        db.session.expire(proposal, COLUMNS)
+
+
+def stored(condition=None) -> dict[int, tuple]:
+    """The facts as stored, by proposal id (what tests compare to `recomputed`)."""
+    stmt = select(Proposal.id, *(getattr(Proposal, c) for c in COLUMNS))
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return {pid: tuple(rest) for pid, *rest in db.session.execute(stmt)}
+
+
+def recomputed(condition=None) -> dict[int, tuple]:
+    """The facts computed now from the assignments and replies, by proposal id, without writing them."""
+    expressions = _expressions()
+    stmt = select(Proposal.id, *(expressions[c] for c in COLUMNS))
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return {pid: tuple(rest) for pid, *rest in db.session.execute(stmt)}
