@@ -7,6 +7,7 @@ import importlib
 import pkgutil
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 from flask import abort, request
 from flask_babel import gettext
@@ -66,7 +67,25 @@ def refuse_stray_parts() -> None:
         abort(400)
 
 
+def refuse_invalid_text() -> None:
+    """Bytes that are not UTF-8 in the query string or a form body are refused (400), on pages and API
+    alike: Werkzeug would quietly turn them into U+FFFD and the request would go on with text nobody typed."""
+    if not _utf8(request.query_string):
+        abort(400)
+    if request.mimetype == "application/x-www-form-urlencoded" and not _utf8(request.get_data(cache=True)):
+        abort(400)
+
+
+def _utf8(encoded: bytes) -> bool:
+    try:
+        unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def init_app(app) -> None:
+    app.before_request(refuse_invalid_text)
     app.before_request(refuse_stray_parts)
     _NAV.clear()
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):

@@ -337,13 +337,14 @@ def test_hostile_bodies(endpoint, event, pages, probe):
         make=lambda data: {"data": json.dumps({k: {"a": [1]} for k in data}), "content_type": "application/json"},
     )
     send("text/plain", make=lambda data: {"data": urlencode(data, doseq=True), "content_type": "text/plain"})
-    send(
+    response = send(
         "invalid UTF-8",
         make=lambda data: {
             "data": urlencode(data, doseq=True).encode() + b"&title=%FF%FE&x=\xff\xfe",
             "content_type": "application/x-www-form-urlencoded",
         },
     )
+    assert response.status_code == 400, response.status_code  # refused, never read as U+FFFD
     send(
         "broken multipart",
         make=lambda data: {"data": b"--x\r\nbroken", "content_type": "multipart/form-data; boundary=x"},
