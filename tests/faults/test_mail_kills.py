@@ -30,20 +30,30 @@ def test_a_sender_killed_mid_message_loses_nothing_and_its_repeat_carries_the_sa
     queued = set(db.session.scalars(select(Notification.id).where(Notification.email_state == "pending")))
     assert len(queued) == 80
 
-    # both senders get some way, then the server keeps each one's next message unanswered
+    # the first sender gets some way, then the server keeps its next message unanswered; a second sender,
+    # started then, gets its own claim and is held on its first message
     mailbox = Mailbox(hold_after=20)
     env = server_environment(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_server(mailbox)))
     command = [sys.executable, "-m", "flask", "--app", "proposals", "send-mail"]
-    senders = [
-        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(2)
-    ]
-    try:
-        wait_for(
-            lambda: len(mailbox.held) == 2,
-            "both senders in the middle of a message",
-            detail=lambda: f"received {len(mailbox.received)}, held {len(mailbox.held)}",
+    senders = []
+
+    def start_sender():
+        senders.append(
+            subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         )
+
+    def progress() -> str:
+        ended = [sender.communicate()[0] for sender in senders if sender.poll() is not None]
+        return f"received {len(mailbox.received)}, held {len(mailbox.held)}; ended senders said: {ended}"
+
+    try:
+        for held in (1, 2):
+            start_sender()
+            wait_for(
+                lambda held=held: len(mailbox.held) == held,
+                f"sender {held} in the middle of a message",
+                detail=progress,
+            )
         killed, survivor = senders
         killed.kill()  # SIGKILL: after the server has the message, before the sender hears it was accepted
         killed.communicate(timeout=PATIENCE)
