@@ -33,7 +33,9 @@ def test_a_sender_killed_mid_message_loses_nothing_and_its_repeat_carries_the_sa
     # the first sender gets some way, then the server keeps its next message unanswered; a second sender,
     # started then, gets its own claim and is held on its first message
     mailbox = Mailbox(hold_after=20)
-    env = server_environment(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_server(mailbox)))
+    # a held sender waits for its answer as long as the second one may take to start on a busy machine
+    port = str(smtp_server(mailbox))
+    env = server_environment(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=str(2 * PATIENCE))
     command = [sys.executable, "-m", "flask", "--app", "proposals", "send-mail"]
     senders = []
 
