@@ -135,11 +135,14 @@ def dump() -> dict[str, list[tuple]]:
 class Snapshots:
     """The dump of the database as it is now, taken again only when something was committed since.
 
-    The database itself says whether anything was written: SQLite's `PRAGMA data_version` (on a
-    connection of our own) changes whenever another connection commits, and PostgreSQL's next
-    transaction id (`pg_snapshot_xmax`) moves on whenever a transaction that writes starts, even
-    one that is rolled back. While that stamp stands still, the last dump IS the database, so a
-    refused request that wrote nothing costs no dump; when it moves, the dump is taken and compared.
+    The database itself says whether anything was written. SQLite: `PRAGMA data_version` (on a
+    connection of our own) changes whenever another connection commits to this file. PostgreSQL has
+    no such counter for one database (the next transaction id and the WAL position are the whole
+    cluster's, which the other xdist workers' databases move), so the stamp is, for every table of
+    ours, its number of rows and the newest `xmin` among them: a committed insert or update brings a
+    row with a newer `xmin`, a committed delete lowers the count, and a rolled-back write changes
+    neither. While that stamp stands still, the last dump IS the database, so a refused request that
+    wrote nothing costs no dump; when it moves, the dump is taken and compared.
     """
 
     def __init__(self):
@@ -147,15 +150,22 @@ class Snapshots:
         self._stamp = object()
         self._dump: dict | None = None
 
+    def _stamp_query(self) -> str:
+        if db.engine.dialect.name == "sqlite":
+            return "PRAGMA data_version"
+        preparer = db.engine.dialect.identifier_preparer
+        parts = [
+            f"(SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM {preparer.quote(name)})"
+            for name in sorted(db.metadata.tables)
+        ]
+        return "SELECT " + " || '/' || ".join(parts)
+
     def _look(self):
         if self._raw is None:
             self._raw = db.engine.raw_connection()
         cursor = self._raw.cursor()
         try:
-            if db.engine.dialect.name == "sqlite":
-                cursor.execute("PRAGMA data_version")
-            else:
-                cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())")
+            cursor.execute(self._stamp_query())
             stamp = cursor.fetchone()[0]
         finally:
             cursor.close()
