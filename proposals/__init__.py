@@ -1,5 +1,6 @@
 """The Flask application: `flask --app proposals run`."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -46,6 +47,10 @@ def _init_database(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = uri = "postgresql+psycopg://" + uri[len("postgresql://") :]
+    # a connection the database server dropped (a restart, a failover) is found out before a request uses it
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        _create_private(Path(uri[len("sqlite:///") :].split("?", 1)[0]))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     if uri.startswith("sqlite"):
@@ -62,3 +67,13 @@ def _init_database(app: Flask) -> None:
                 cursor.close()
 
     from . import models  # noqa: F401  (register the tables)
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file, empty, readable by this service alone (SQLite gives its -wal and -shm files
+    the same mode); an existing file is left as it is."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass

@@ -26,7 +26,7 @@ class ConfigurationError(RuntimeError):
 
 def load(app: Flask, test_config: dict | None) -> None:
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'proposals.sqlite'}",
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",

@@ -140,8 +140,11 @@ def test_login_goes_to_a_local_next(client, make, target):
 )
 def test_login_ignores_a_next_that_leaves_the_site(client, make, target):
     make.user("worker", username="zhang")
-    page = text(client.get("/login", query_string={"next": target}))
-    assert '<input id="next" name="next" type="hidden" value="">' in page
+    response = client.get("/login", query_string={"next": target})
+    if "\t" in target:  # no query argument of a page may hold a control character: refused whole
+        assert response.status_code == 400
+    else:
+        assert '<input id="next" name="next" type="hidden" value="">' in text(response)
     assert login(client, "zhang", next=target).location == "/"
 
 

@@ -349,3 +349,151 @@ def test_an_exported_ledger_imports_again(client, cast, extension):
     )
     assert {p.state for p in copies} == {"review"}
     assert all({c.user_id for c in copy.cosignatures} == {cast.delegate1.id, cast.delegate2.id} for copy in copies)
+
+
+# -- hostile files ----------------------------------------------------------------------------------
+
+LAUGHS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE sst [\n<!ENTITY lol "lol">\n'
+    + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % ("" if i == 1 else i - 1)) * 10}">\n' for i in range(1, 10))
+    + "]>\n"
+)
+
+
+SHEET, STRINGS = "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"
+
+
+def rezipped(data: bytes, parts: dict[str, str]) -> bytes:
+    """The workbook `data` with some of its parts (by name) replaced or added."""
+    import zipfile
+
+    replaced = dict(parts)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = replaced.pop(info.filename, None)
+            target.writestr(info, body.encode() if body is not None else source.read(info))
+        for name, body in replaced.items():
+            target.writestr(name, body.encode())
+    return out.getvalue()
+
+
+def sheet_xml(rows: list[list[str]], tail: str = "") -> str:
+    """A first sheet holding these rows as inline strings, and `tail` after the last one."""
+    cells = "".join(
+        f'<row r="{n}">'
+        + "".join(f'<c r="{chr(65 + i)}{n}" t="inlineStr"><is><t>{v}</t></is></c>' for i, v in enumerate(row))
+        + "</row>"
+        for n, row in enumerate(rows, start=1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{cells}{tail}</sheetData></worksheet>"
+    )
+
+
+def test_openpyxl_parses_workbooks_with_defusedxml():
+    import openpyxl.xml.functions
+
+    assert openpyxl.DEFUSEDXML is True
+    assert openpyxl.xml.functions.iterparse.__module__.startswith("defusedxml")
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["billion laughs", "an entity in the sheet", "malformed sheet XML", "truncated zip"],
+)
+def test_hostile_workbooks_are_refused_and_change_nothing(client, make, label):
+    login(client, make.user("union_admin"))
+    plain = xlsx_bytes(ROSTER)
+    data = {
+        "billion laughs": lambda: rezipped(
+            plain,
+            {
+                SHEET: LAUGHS.replace("sst", "worksheet")
+                + sheet_xml([ROSTER[0][:3], ["wang", "&lol9;", "职工代表"]])[39:]
+            },
+        ),
+        "an entity in the sheet": lambda: rezipped(
+            plain,
+            {
+                SHEET: sheet_xml([ROSTER[0][:3], ["wang", "&name;", "职工代表"]]).replace(
+                    "<worksheet", '<!DOCTYPE worksheet [<!ENTITY name "王五">]>\n<worksheet', 1
+                )
+            },
+        ),
+        "malformed sheet XML": lambda: rezipped(plain, {SHEET: sheet_xml(ROSTER[:2], "<row r=")}),
+        "truncated zip": lambda: plain[: len(plain) // 2],
+    }[label]()
+    before = counts()
+    response = upload(client, "roster", data, "roster.xlsx")
+    assert response.status_code == 422, response.status_code
+    assert zh("This file cannot be read as an Excel workbook.") in response.text
+    assert counts() == before and get_user("wang") is None
+
+
+def test_a_workbook_unpacking_to_too_much_is_refused_unread(client, make, monkeypatch):
+    from proposals.reports import tables
+
+    monkeypatch.setattr(tables, "MAX_UNPACKED", 10_000)
+    login(client, make.user("union_admin"))
+    data = rezipped(xlsx_bytes(ROSTER), {"xl/padding.xml": "<x>" + " " * 20_000 + "</x>"})
+    response = upload(client, "roster", data, "roster.xlsx")
+    assert response.status_code == 422
+    assert zh("The workbook unpacks to too much data.") in response.text
+
+
+def test_a_csv_field_beyond_the_limit_is_refused(client, make):
+    login(client, make.user("union_admin"))
+    before = counts()
+    data = csv_bytes([ROSTER[0], ["wang", "王五", "职工代表"], ["li", "x" * (128 * 1024 + 1), "职工"]])
+    response = upload(client, "roster", data, "roster.csv")
+    assert response.status_code == 422, response.status_code
+    assert (
+        zh("This row cannot be read: a cell is longer than %(kib)d KiB, or a quote is left open.", kib=128)
+        in response.text
+    )
+    assert counts() == before and get_user("wang") is None
+
+
+@pytest.mark.parametrize("extension", ["xlsx", "csv"])
+def test_reading_stops_at_the_row_limit(client, make, monkeypatch, extension):
+    """A file with more rows than the limit is refused as soon as the reading passes it: the rows beyond
+    are never read (the CSV's end holds a cell beyond the field limit, which would be refused otherwise)."""
+    from proposals.reports import tables
+
+    monkeypatch.setattr(tables, "MAX_ROWS", 5)
+    read = []
+    monkeypatch.setattr(tables, "_text", lambda value, text=tables._text: read.append(value) or text(value))
+    login(client, make.user("union_admin"))
+    rows = [ROSTER[0][:3]] + [[f"user{n}", f"用户{n}", "职工"] for n in range(2000)]
+    if extension == "xlsx":
+        data = rezipped(xlsx_bytes(ROSTER), {SHEET: sheet_xml(rows)})
+    else:
+        data = csv_bytes(rows) + b'"' + b"x" * (200 * 1024) + b'"\r\n'
+    before = counts()
+    response = upload(client, "roster", data, f"roster.{extension}")
+    assert response.status_code == 422, response.status_code
+    assert zh("At most %(max)d rows at a time.", max=5) in response.text
+    assert len(read) <= 3 * 10, len(read)
+    assert counts() == before
+
+
+def test_a_sheet_claiming_a_row_far_down_is_refused_without_reading_the_gap(client, make):
+    login(client, make.user("union_admin"))
+    far = '<row r="1000000000"><c r="A1000000000" t="inlineStr"><is><t>x</t></is></c></row>'
+    data = rezipped(xlsx_bytes(ROSTER), {SHEET: sheet_xml(ROSTER[:2], far)})
+    response = upload(client, "roster", data, "roster.xlsx")
+    assert response.status_code == 422
+    assert zh("At most %(max)d rows at a time.", max=20000) in response.text
+
+
+@pytest.mark.parametrize("value", ["王\n五", "王\t五", "王&#27;五", "王\u2028五"])
+def test_a_single_line_cell_refuses_line_breaks_and_control_characters(client, make, value):
+    login(client, make.user("union_admin"))
+    before = counts()
+    data = rezipped(xlsx_bytes(ROSTER), {SHEET: sheet_xml([ROSTER[0][:3], ["wang", value, "职工代表"]])})
+    response = upload(client, "roster", data, "roster.xlsx")
+    assert response.status_code == 422
+    assert counts() == before and get_user("wang") is None

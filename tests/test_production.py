@@ -191,6 +191,11 @@ def test_several_workers_share_one_database_and_every_one_sees_what_another_wrot
     assert len(server.worker_pids()) > 1, server.log.read_text()
 
 
+def test_the_server_names_no_software_or_version(server):
+    with build_opener().open(server.base + "/login", timeout=30) as response:
+        assert response.headers.get_all("Server") == ["proposals"]
+
+
 def test_a_database_server_without_a_secret_key_refuses_to_start(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)

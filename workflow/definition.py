@@ -7,7 +7,7 @@ transition whose conditions hold is taken. `notify` names the audiences told of 
 """
 
 from .errors import N_
-from .payload import Choice, Integer, IntegerList, Text
+from .payload import Choice, Integer, IntegerList, Line, Text
 
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 OUTCOMES = ("A", "B", "C")
@@ -166,7 +166,7 @@ EVENTS = {
         "payload": {
             "text": Text(required=True, max_length=20000),
             "outcome": Choice(required=True, choices=OUTCOMES),
-            "contact": Text(max_length=200),
+            "contact": Line(max_length=200),
         },
         "transitions": [{"source": ["in_progress"], "dest": "replied"}],
         "notify": ["author", "cosigners"],

@@ -3,7 +3,7 @@
 from flask import current_app, g, jsonify, request
 
 from workflow.errors import N_
-from workflow.payload import Text, validate
+from workflow.payload import Line, validate
 
 from ..auth import credentials
 from ..auth.credentials import LoginRefused, LoginThrottled
@@ -15,7 +15,7 @@ from . import bp
 from .errors import ApiError, json_body, unauthorized
 from .serializers import iso, user_json
 
-CREDENTIALS = {"username": Text(required=True, max_length=80), "password": Text(required=True, max_length=200)}
+CREDENTIALS = {"username": Line(required=True, max_length=80), "password": Line(required=True, max_length=200)}
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
 
 

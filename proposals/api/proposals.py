@@ -3,7 +3,7 @@
 from flask import jsonify, url_for
 
 from workflow import LIFECYCLE, StateConflict
-from workflow.payload import Boolean, Choice, Integer, Text
+from workflow.payload import Boolean, Choice, Integer, Line
 
 from ..access import can_view
 from ..extensions import db
@@ -20,9 +20,9 @@ LIST_ARGS = {
     "state": Choice(choices=tuple(LIFECYCLE.states)),
     "session_id": Integer(),
     "department_id": Integer(),
-    "category": Text(max_length=40),
+    "category": Line(max_length=40),
     "overdue": Boolean(),
-    "q": Text(max_length=200),
+    "q": Line(max_length=200),
     "limit": Integer(minimum=1, maximum=100),
     "cursor": Integer(),
 }

@@ -3,10 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..inputs import one_line
+
 
 class LoginForm(FlaskForm):
     username = StringField(
-        _l("User name"), validators=[DataRequired(_l("Please enter your user name.")), Length(max=80)]
+        _l("User name"), validators=[DataRequired(_l("Please enter your user name.")), Length(max=80), one_line]
     )
     password = PasswordField(
         _l("Password"), validators=[DataRequired(_l("Please enter your password.")), Length(max=200)]

@@ -43,7 +43,9 @@ def login():
     if current_user.is_authenticated:
         return redirect(target or home_url())
     error, status, headers = None, 200, {}
-    if form.validate_on_submit():
+    if request.method == "POST" and not form.validate():
+        status = 400  # a field left empty, or holding what no user name does
+    elif request.method == "POST":
         try:
             user = authenticate(form.username.data, form.password.data)
         except LoginThrottled as exc:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, or_, select
 
 from workflow import InvalidPayload
 from workflow.errors import N_
-from workflow.payload import Text, message, validate
+from workflow.payload import Line, message, validate
 
 from ..auth import throttle
 from ..extensions import db
@@ -20,8 +20,8 @@ from .admin import MIN_PASSWORD
 from .errors import NotFound
 
 PASSWORD_CHANGE = {
-    "current_password": Text(required=True, max_length=200),
-    "new_password": Text(required=True, max_length=200),
+    "current_password": Line(required=True, max_length=200),
+    "new_password": Line(required=True, max_length=200),
 }
 
 

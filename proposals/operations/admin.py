@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from workflow import ROLES, InvalidPayload, calendar
 from workflow.errors import N_
-from workflow.payload import Boolean, Field, Integer, Text, message, validate
+from workflow.payload import Boolean, Field, Integer, Line, message, validate
 
 from ..extensions import db
 from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole
@@ -37,20 +37,20 @@ class Date(Field):
         return {"type": "string", "format": "date"}
 
 
-Code = Text(required=True, max_length=40)
+Code = Line(required=True, max_length=40)
 
 USER_FIELDS = {
-    "username": Text(required=True, max_length=80),
-    "name": Text(required=True, max_length=100),
-    "password": Text(required=True, max_length=200),
+    "username": Line(required=True, max_length=80),
+    "name": Line(required=True, max_length=100),
+    "password": Line(required=True, max_length=200),
     "roles": Roles(required=True),
     "department_id": Integer(),
     "delegation_id": Integer(),
-    "email": Text(max_length=200),
+    "email": Line(max_length=200),
 }
-UNIT_FIELDS = {"code": Code, "name": Text(required=True, max_length=200), "parent_id": Integer()}
+UNIT_FIELDS = {"code": Code, "name": Line(required=True, max_length=200), "parent_id": Integer()}
 SESSION_SETTINGS = {
-    "name": Text(max_length=200),
+    "name": Line(max_length=200),
     "is_open": Boolean(),
     "min_cosigners": Integer(minimum=0, maximum=100),
     "delegation_review": Boolean(),
@@ -63,7 +63,7 @@ SESSION_SETTINGS = {
     "two_axis_rating": Boolean(),
     **{name: Date() for name in SETTING_DATES},
 }
-SESSION_FIELDS = {"code": Code, **SESSION_SETTINGS, "name": Text(required=True, max_length=200)}
+SESSION_FIELDS = {"code": Code, **SESSION_SETTINGS, "name": Line(required=True, max_length=200)}
 
 
 def _unit_of_kind(unit_id, kind: str, field: str, errors: dict) -> None:
@@ -149,7 +149,7 @@ def _check_dates(values: dict) -> None:
 
 SESSION_FORM = {
     **SESSION_SETTINGS,
-    "name": Text(required=True, max_length=200),
+    "name": Line(required=True, max_length=200),
     **{n: replace(f, required=True) for n, f in SESSION_SETTINGS.items() if isinstance(f, Integer)},
 }
 
@@ -174,8 +174,8 @@ def _filled(value) -> bool:
 MIN_PASSWORD = 8
 NO_ADMIN_LEFT = N_("At least one active union administrator must remain.")
 USER_CHANGES = {
-    "name": Text(required=True, max_length=100),
-    "email": Text(max_length=200),
+    "name": Line(required=True, max_length=100),
+    "email": Line(max_length=200),
     "department_id": Integer(),
     "delegation_id": Integer(),
     "roles": Roles(required=True),
@@ -215,7 +215,7 @@ def set_roles(user: User, roles) -> User:
 
 def reset_password(user: User, data) -> User:
     """Set a new password chosen by the administrator; the user's sessions and API tokens stop working."""
-    clean = validate({"password": Text(required=True, max_length=200)}, data)
+    clean = validate({"password": Line(required=True, max_length=200)}, data)
     if len(clean["password"]) < MIN_PASSWORD:
         raise InvalidPayload({"password": message(N_("At least %(min)d characters."), {"min": MIN_PASSWORD})})
     user.set_password(clean["password"])
@@ -260,7 +260,7 @@ def _revoke_tokens(user: User) -> None:
         token.revoke()
 
 
-UNIT_CHANGES = {"name": Text(required=True, max_length=200), "parent_id": Integer()}
+UNIT_CHANGES = {"name": Line(required=True, max_length=200), "parent_id": Integer()}
 
 
 def update_unit(unit: OrgUnit, data) -> OrgUnit:
@@ -301,7 +301,7 @@ def reactivate_unit(unit: OrgUnit) -> OrgUnit:
 
 # -- the working-day calendar -------------------------------------------------------------------
 
-OVERRIDE_FIELDS = {"day": Date(required=True), "working": Boolean(required=True), "note": Text(max_length=200)}
+OVERRIDE_FIELDS = {"day": Date(required=True), "working": Boolean(required=True), "note": Line(max_length=200)}
 
 
 def add_calendar_override(data) -> CalendarOverride:

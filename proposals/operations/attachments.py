@@ -204,7 +204,8 @@ def _write(file: CheckedFile, folder: Path) -> tuple[str, str]:
     """Write one checked file under a new random name; return the name and the content's SHA-256."""
     name = uuid.uuid4().hex
     digest = hashlib.sha256()
-    with open(folder / name, "xb") as out:
+    fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # read by this service alone
+    with os.fdopen(fd, "wb") as out:
         while chunk := file.stream.read(1024 * 1024):
             digest.update(chunk)
             out.write(chunk)
@@ -248,7 +249,7 @@ def add_attachments(
         _own_draft(proposal, user)
         checked = check_uploads(uploads, existing=count_of(proposal.id))
         folder = attachments_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         rows = []
         for file in checked:
             stored_name, sha256 = _write(file, folder)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from workflow import InvalidPayload, PermissionDenied, StateConflict
 from workflow.errors import N_
-from workflow.payload import Boolean, Integer, Text, message, validate
+from workflow.payload import Boolean, Integer, Line, Text, message, validate
 
 from ..access import can_view
 from ..extensions import db
@@ -17,10 +17,10 @@ from .events import lock_proposal, write_history_row
 
 PROPOSAL_FIELDS = {
     "session_id": Integer(required=True),
-    "title": Text(required=True, max_length=200),
+    "title": Line(required=True, max_length=200),
     "reason": Text(required=True, max_length=20000),
     "measures": Text(required=True, max_length=20000),
-    "category": Text(required=True, max_length=40),
+    "category": Line(required=True, max_length=40),
     "confidential": Boolean(),
     "desired_department_id": Integer(),
 }

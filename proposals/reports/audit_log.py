@@ -20,7 +20,7 @@ from sqlalchemy import Integer, String, and_, case, cast, literal, null, or_, se
 
 from workflow import LIFECYCLE
 from workflow.errors import N_
-from workflow.payload import message
+from workflow.payload import message, whole_number
 
 from ..access import visible_filter
 from ..extensions import db
@@ -133,10 +133,11 @@ def parse(args) -> Parsed:
         raw = text(name, 20)
         if not raw:
             return None
-        if not raw.isdigit() or int(raw) > 2**31 - 1:
+        number = whole_number(raw, maximum=2**31 - 1)
+        if number is None or number < 0:
             errors[name] = translate(message(N_("Must be a whole number.")))
             return None
-        return int(raw)
+        return number
 
     def day(name: str) -> date | None:
         raw = text(name, 20)
@@ -253,8 +254,10 @@ def _after(log, cursor: str):
     """The condition "older than the cursor", or None for a cursor that is not one of ours."""
     try:
         at, source, ident = cursor.split("|")
-        moment, number = datetime.fromisoformat(at), int(ident)
+        moment, number = datetime.fromisoformat(at), whole_number(ident)
     except ValueError:
+        return None
+    if number is None:
         return None
     return tuple_(log.c.at, log.c.source, log.c.id) < tuple_(literal(moment), literal(source), literal(number))
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from workflow import ROLES, InvalidPayload
 from workflow.errors import N_
-from workflow.payload import Text, message
+from workflow.payload import Line, message
 
 from ..extensions import db
 from ..i18n import ROLE_LABELS, role_label
@@ -102,7 +102,7 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
         for key, limit in LIMITS.items():
             if row.get(key):
                 try:
-                    row[key] = Text(max_length=limit).clean(row[key])
+                    row[key] = Line(max_length=limit).clean(row[key])
                 except ValueError as exc:
                     problem(key, *exc.args)
         for kind, name_key in UNIT_COLUMNS.items():

@@ -8,6 +8,8 @@ header is row 1.
 import csv
 import io
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,6 +21,7 @@ from workflow.payload import message
 from .columns import header_keys, label
 
 MAX_ROWS = 20000
+MAX_LINES = 2 * MAX_ROWS  # rows read at most, blank ones included
 EXTENSIONS = ("xlsx", "csv")
 
 
@@ -60,21 +63,49 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
+# what an unreadable workbook makes its reader raise: a broken or truncated zip, a missing part, XML that
+# is malformed (SyntaxError: ElementTree's ParseError) or declares entities (defusedxml: a ValueError)
+UNREADABLE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+    OSError,
+    SyntaxError,
+)
+# the parts of a workbook unpacked, at most: a few megabytes of upload cannot unpack to gigabytes
+MAX_UNPACKED = 256 * 1024 * 1024
+CANNOT_READ_XLSX = N_("This file cannot be read as an Excel workbook.")
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    """The first sheet's rows, read as they come (openpyxl's read-only mode): the caller stops at its limit.
+
+    openpyxl parses the workbook's XML with defusedxml when it is installed (a dependency of ours), so an
+    entity is never expanded: a workbook declaring one is refused."""
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise ImportRefused([Problem(None, None, message(N_("The workbook unpacks to too much data.")))])
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ImportRefused(
-            [Problem(None, None, message(N_("This file cannot be read as an Excel workbook.")))]
-        ) from None
+    except UNREADABLE:
+        raise ImportRefused([Problem(None, None, message(CANNOT_READ_XLSX))]) from None
     try:
         sheet = book.worksheets[0]
-        return [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        sheet.reset_dimensions()  # a sheet's declared size is not believed: only the cells it holds are read
+        for row in sheet.iter_rows(values_only=True):
+            yield [_text(v) for v in row]
+    except UNREADABLE:
+        raise ImportRefused([Problem(None, None, message(CANNOT_READ_XLSX))]) from None
     finally:
         book.close()
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -85,7 +116,14 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if first else ","
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [[_uninert(_text(v)) for v in row] for row in rows]
+    try:
+        for row in rows:
+            yield [_uninert(_text(v)) for v in row]
+    except csv.Error:  # a field beyond csv.field_size_limit (128 KiB), or a quote left open
+        text = N_("This row cannot be read: a cell is longer than %(kib)d KiB, or a quote is left open.")
+        raise ImportRefused(
+            [Problem(rows.line_num, None, message(text, {"kib": csv.field_size_limit() // 1024}))]
+        ) from None
 
 
 def _uninert(text: str) -> str:
@@ -94,27 +132,39 @@ def _uninert(text: str) -> str:
 
 
 def read_table(filename: str, data: bytes, keys: tuple[str, ...], required: tuple[str, ...]) -> Table:
-    """The file's rows by column key; refused when unreadable, empty, too long or missing a required column."""
+    """The file's rows by column key; refused when unreadable, empty, too long or missing a required column.
+
+    The rows are read as they come and the reading stops at the limit, so a file of a million rows costs no
+    more than one just over the limit."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in EXTENSIONS:
         raise ImportRefused([Problem(None, None, message(N_("Upload an .xlsx or .csv file.")))])
     raw = _xlsx_rows(data) if extension == "xlsx" else _csv_rows(data)
-    numbered = [(n, row) for n, row in enumerate(raw, start=1) if any(row)]  # blank rows keep their number
-    if not numbered:
+    too_long = ImportRefused([Problem(None, None, message(N_("At most %(max)d rows at a time."), {"max": MAX_ROWS}))])
+    table = None
+    for number, row in enumerate(raw, start=1):
+        if number > MAX_LINES:  # blank rows too: a sheet can claim a row a billion rows down
+            raise too_long
+        if not any(row):  # blank rows keep their number
+            continue
+        if table is None:
+            table = _header(number, row, keys, required)
+            continue
+        if len(table.rows) == MAX_ROWS:
+            raise too_long
+        table.rows.append((number, {key: row[i] if i < len(row) else "" for i, key in table.columns.items()}))
+    if table is None:
         raise ImportRefused([Problem(None, None, message(N_("The file is empty.")))])
-    header_row, headers = numbered[0]
+    return table
+
+
+def _header(number: int, headers: list[str], keys: tuple[str, ...], required: tuple[str, ...]) -> Table:
     columns = header_keys(headers, keys)
     missing = [key for key in required if key not in columns.values()]
     if missing:
         names = "、".join(f"{label(key)} ({key})" for key in missing)
-        raise ImportRefused([Problem(header_row, None, message(N_("Missing columns: %(names)s."), {"names": names}))])
-    if len(numbered) - 1 > MAX_ROWS:
-        raise ImportRefused([Problem(None, None, message(N_("At most %(max)d rows at a time."), {"max": MAX_ROWS}))])
-    ignored = [h for i, h in enumerate(headers) if h and i not in columns]
-    table = Table(columns, ignored)
-    for number, row in numbered[1:]:
-        table.rows.append((number, {key: row[i] if i < len(row) else "" for i, key in columns.items()}))
-    return table
+        raise ImportRefused([Problem(number, None, message(N_("Missing columns: %(names)s."), {"names": names}))])
+    return Table(columns, [h for i, h in enumerate(headers) if h and i not in columns])
 
 
 def template(keys: tuple[str, ...], extension: str) -> bytes:

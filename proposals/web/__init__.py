@@ -87,6 +87,9 @@ def _utf8(encoded: bytes) -> bool:
 def init_app(app) -> None:
     app.before_request(refuse_invalid_text)
     app.before_request(refuse_stray_parts)
+    from ..inputs import refuse_control_characters
+
+    app.before_request(refuse_control_characters)
     _NAV.clear()
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")

@@ -22,6 +22,7 @@ from workflow.errors import N_
 from ..access import can_see_author
 from ..extensions import db
 from ..i18n import state_label
+from ..inputs import id_or_nothing
 from ..models import KINDS, Category, CongressSession, OrgUnit, Proposal
 from ..operations import clock
 from ..queries import SORTS, TASKS, BadCursor, Filters, Page, list_page
@@ -66,10 +67,8 @@ def optional_int(value):
     """'' (no choice) is None; anything else must be a whole number (checked in to_filters)."""
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value
+    number = id_or_nothing(value)
+    return value if number is None else number
 
 
 class FilterSelect(widgets.Select):

@@ -12,6 +12,7 @@ from workflow import InvalidPayload
 from ..closure import inbox
 from ..closure.messages import sentence
 from ..i18n import translate_error
+from ..inputs import id_or_nothing, number_arg
 from ..operations import NotFound
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -34,7 +35,7 @@ class PreferenceForm(FlaskForm):
 @login_required
 def index():
     """List the current user's notifications, newest first."""
-    page = request.args.get("page", 1, type=int) or 1
+    page = number_arg("page", 1)
     items, total = inbox.page_of(current_user, page)
     pages = max(1, -(-total // inbox.PER_PAGE))
     if page > pages:
@@ -72,7 +73,7 @@ def read(notification_id: int):
     except NotFound:
         abort(404)
     flash(gettext("Marked as read."), "success")
-    return redirect(url_for(".index", page=request.form.get("page", 1, type=int)))
+    return redirect(url_for(".index", page=id_or_nothing(request.form.get("page")) or 1))
 
 
 @bp.post("/read-all")

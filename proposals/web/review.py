@@ -22,6 +22,7 @@ from workflow.payload import validate
 from ..access import REVIEW_ROLES, can_view
 from ..extensions import db
 from ..i18n import event_label, translate, translate_error
+from ..inputs import id_or_nothing
 from ..models import Proposal
 from ..operations import fire_event
 from ..queries import Filters
@@ -61,6 +62,8 @@ class ReviewFilterForm(FlaskForm):
         for field in (self.session, self.category, self.delegation, self.kind):
             if (field.data or None) not in {value or None for value, _label in field.choices}:
                 field.errors = [_l("Choose one of the listed options.")]
+        if self.q.data and len(self.q.data) > 200:
+            self.q.errors = [_l("At most %(max)d characters.", max=200)]
         if any(f.errors for f in self):
             return None
         return Filters(
@@ -90,7 +93,7 @@ class DecisionForm(FlaskForm):
         """The chosen proposals and the event's payload, or None with errors next to the fields."""
         self.validate()
         raw = request.form.getlist("ids")
-        self.chosen = list(dict.fromkeys(int(v) for v in raw if v.isdigit() and 0 < int(v) < 2**31))
+        self.chosen = list(dict.fromkeys(n for n in map(id_or_nothing, raw) if n is not None))
         if not self.chosen or len(self.chosen) != len(set(raw)):
             self.chosen_errors = [gettext("Choose at least one proposal from the list.")]
         elif len(self.chosen) > MAX_CHOSEN:

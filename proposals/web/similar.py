@@ -4,6 +4,7 @@ from sqlalchemy import case, literal, select
 
 from ..access import visible_filter
 from ..extensions import db
+from ..inputs import id_or_nothing
 from ..models import Proposal, User
 
 MAX_GRAMS = 12
@@ -53,8 +54,11 @@ def merge_candidates(proposal: Proposal, *, user: User, query: str | None = None
     )
     query = (query or "").strip()
     if query:
-        if query.isdigit():
-            stmt = stmt.where((Proposal.number == int(query)) | (Proposal.id == int(query)))
+        number = id_or_nothing(query)
+        if number is not None:
+            stmt = stmt.where((Proposal.number == number) | (Proposal.id == number))
+        elif query.isdigit():  # a number no proposal has
+            return []
         else:
             stmt = stmt.where(Proposal.title.contains(query, autoescape=True))
         return list(db.session.scalars(stmt.order_by(Proposal.id.desc()).limit(shown)))

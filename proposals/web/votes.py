@@ -13,6 +13,7 @@ from workflow.errors import N_
 from ..access import can_see_author
 from ..extensions import db
 from ..i18n import translate_error
+from ..inputs import number_arg
 from ..models import CongressSession, Proposal
 from ..operations import NotFound, cast_vote, publish_results, withdraw_vote
 from ..operations import votes as voting
@@ -26,7 +27,7 @@ NAV = [NavItem("votes.index", N_("Outstanding proposals"), order=45)]
 def chosen_session() -> CongressSession | None:
     """The session named by ?session=, or the one whose vote is open (else the latest)."""
     if "session" in request.args:
-        session = db.session.get(CongressSession, request.args.get("session", 0, type=int))
+        session = db.session.get(CongressSession, number_arg("session", 0))
         if session is None:
             abort(404)
         return session

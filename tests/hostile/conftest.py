@@ -37,6 +37,9 @@ TEXTS = {
     "bidi": "abc\u202edef",
     "nul": "a\x00b",
     "escape": "a\x1b[31mb",
+    "crlf": "第一行\r\n第二行",  # multi-line text keeps it; single-line text (an <input>) refuses it
+    "delete": "a\x7fb",
+    "c1_control": "a\x9bb",
     "megabyte": "x" * MEGABYTE,
 }
 # what must never come back unescaped in a page
@@ -45,6 +48,8 @@ MARKUP = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
 NUMBER_TEXTS = {
     "huge": str(10**30),
     "beyond_int64": str(2**63),
+    "twenty_digits": str(10**20),
+    "two_to_seventy": str(2**70),
     "minus_one": "-1",
     "zero": "0",
     "overflow_float": "1e309",
@@ -56,6 +61,10 @@ PATH_IDS = ("0", str(2**31), str(2**63), "99999999999999999999")
 
 # a refused login is recorded (the lock-out counts failures): rows may be appended there, nothing else
 RECORDS_OF_REFUSALS = ("login_attempts",)
+
+# the values no single-line text may hold (what an <input> sends), and those no text at all may hold
+NOT_ONE_LINE = ("nul", "escape", "crlf", "delete", "c1_control")
+NOT_TEXT = ("nul", "escape", "delete", "c1_control")
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -22,11 +22,11 @@ from proposals.extensions import db
 from proposals.models import CalendarOverride, Notification
 
 from ..conftest import PASSWORD
-from .conftest import EVENT_SETUP, MEGABYTE, NUMBER_TEXTS, PATH_IDS, TEXTS
+from .conftest import EVENT_SETUP, MEGABYTE, NOT_ONE_LINE, NOT_TEXT, NUMBER_TEXTS, PATH_IDS, TEXTS
 
 _n = itertools.count(1)
 TEXT_INPUTS = {"text", "textarea", "email", "search", "password", "tel", "url", None}
-CHOICE_TEXTS = {k: TEXTS[k] for k in ("script", "sql_drop", "nul", "megabyte")}
+CHOICE_TEXTS = {k: TEXTS[k] for k in ("script", "sql_drop", "nul", "crlf", "megabyte")}
 
 
 @dataclass
@@ -275,7 +275,7 @@ def prepare(pages: Pages, spec: Form, path_override: str | None = None):
 def hostile_values(kind: str | None) -> dict[str, str]:
     if kind in TEXT_INPUTS:
         return {**TEXTS, "huge": NUMBER_TEXTS["huge"]}
-    numbers = {k: NUMBER_TEXTS[k] for k in ("huge", "minus_one", "nan")}
+    numbers = {k: NUMBER_TEXTS[k] for k in ("huge", "two_to_seventy", "minus_one", "nan")}
     return {**CHOICE_TEXTS, **numbers, "date": "2026-02-30"}
 
 
@@ -315,7 +315,11 @@ def test_hostile_fields(endpoint, event, pages, probe):
             with probe.subtests.test(field=name, value=label):
                 client, target, _fields, data = prepare(pages, spec)
                 stores = spec.stores and kind in TEXT_INPUTS and kind != "password" and label not in ("huge",)
-                probe.send(client, "POST", target, data={**data, name: value}, stored=(value,) if stores else ())
+                response = probe.send(
+                    client, "POST", target, data={**data, name: value}, stored=(value,) if stores else ()
+                )
+                if kind in TEXT_INPUTS and label in (NOT_TEXT if kind == "textarea" else NOT_ONE_LINE):
+                    assert 400 <= response.status_code < 500, (name, label, response.status_code)
 
 
 @pytest.mark.parametrize(("endpoint", "event"), targets(), ids=[f"{e}:{v}" if v else e for e, v in targets()])
@@ -433,3 +437,87 @@ def test_too_large(world, probe):
     with probe.subtests.test(where="api"):
         response = probe.send(world.app.test_client(), "POST", "/api/v1/auth/token", json=body)
         assert response.status_code == 413
+
+
+# -- query strings ---------------------------------------------------------------------------------
+
+LIST_ARGS = ("after", "before", "session", "department", "delegation", "category", "state", "sort", "q", "task")
+AUDIT_ARGS = ("after", "actor", "action", "start", "end", "target", "target_id", "session", "number")
+# every page that reads its query string: who looks at it, and the arguments it reads beyond those of
+# its own GET forms (read from the page as it renders, like the POST forms above)
+QUERY_PAGES = {
+    "/": ("author", ()),
+    "/login": ("anonymous", ("next", "lang")),
+    "/proposals/": ("committee", LIST_ARGS),
+    "/review": ("committee", LIST_ARGS),
+    "/public": ("worker", LIST_ARGS),
+    "/votes/": ("delegate1", ("session",)),
+    "/votes/results": ("committee", ("session",)),
+    "/notifications": ("author", ("page",)),
+    "/proposals/{review}": ("committee", ("merge_q",)),
+    "/proposals/similar": ("author", ("title",)),
+    "/dashboard/": ("committee", ("session",)),
+    "/reports/": ("committee", LIST_ARGS),
+    "/reports/ledger.csv": ("committee", ("q", "session", "state")),
+    "/reports/ledger.xlsx": ("committee", ("q", "session")),
+    "/admin/users": ("admin", ("after", "before", "q", "role", "status")),
+    "/admin/audit": ("admin", AUDIT_ARGS),
+    "/admin/audit.csv": ("admin", ("actor", "after", "target_id")),
+    "/admin/audit.xlsx": ("admin", ("actor", "number")),
+    "/admin/calendar": ("admin", ("year",)),
+}
+# the numbers and texts each argument gets: every argument is read as text on one line, or as a number
+QUERY_VALUES = {
+    **{k: v for k, v in TEXTS.items() if k not in ("emoji", "rare_cjk", "bidi")},
+    **{k: NUMBER_TEXTS[k] for k in ("huge", "beyond_int64", "twenty_digits", "two_to_seventy", "minus_one", "nan")},
+    "cursor_huge_id": f"2026-01-01T00:00:00+00:00|audit|{2**70}",
+}
+
+
+def query_args(page: str, extra: tuple[str, ...]) -> list[str]:
+    """The arguments of the page's GET forms, and those it reads beyond them."""
+    if not page.strip():
+        return list(extra)
+    tree = lxml_html.fromstring(page)
+    names = [
+        element.get("name")
+        for form in tree.xpath("//form[not(@method) or translate(@method, 'GET', 'get') = 'get']")
+        for element in form.xpath(".//input | .//select | .//textarea")
+        if element.get("name")
+    ]
+    return list(dict.fromkeys([*names, *extra]))
+
+
+def test_every_query_page_is_covered(world):
+    """A page taking GET requests either reads no query argument or is in QUERY_PAGES."""
+    reads_nothing = {
+        "/account/password", "/account/tokens", "/admin/", "/admin/sessions", "/admin/sessions/new",
+        "/admin/units", "/admin/users/new", "/home", "/imports/", "/logout", "/me/data.zip",
+        "/notifications/settings", "/proposals/new",
+    }  # fmt: skip
+    for rule in world.app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") or rule.endpoint == "static" or "GET" not in rule.methods or "<" in rule.rule:
+            continue
+        assert rule.rule in QUERY_PAGES or rule.rule in reads_nothing, f"{rule.rule} is not in the query battery"
+
+
+@pytest.mark.parametrize("path", list(QUERY_PAGES))
+def test_hostile_query_strings(path, pages, probe):
+    """Each argument of each page, one hostile value at a time: never a 5xx, a refusal says why in the
+    reader's language, nothing changes; text no single line may hold is refused (400)."""
+    who, extra = QUERY_PAGES[path]
+    world = pages.world
+    if path == "/proposals/{review}":
+        path = f"/proposals/{world.supply.for_event('merge')}"
+    client = pages.client(who)
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    page = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+    for name in query_args(page, extra):
+        for label, value in QUERY_VALUES.items():
+            if path.endswith((".csv", ".xlsx")) and label == "megabyte":
+                continue
+            with probe.subtests.test(arg=name, value=label):
+                response = probe.send(client, "GET", path, query_string={name: value})
+                if label in NOT_ONE_LINE:
+                    assert response.status_code == 400, (name, label, response.status_code)

@@ -13,6 +13,7 @@ from workflow import InvalidPayload, calendar
 
 from ...extensions import db
 from ...i18n import is_english
+from ...inputs import number_arg
 from ...models import CalendarOverride
 from ...operations import NotFound, add_calendar_override, remove_calendar_override
 from ...stats import local_today
@@ -59,7 +60,7 @@ def makeup_days(year: int) -> list[date]:
 def render(form: OverrideForm, status: int = 200):
     covered = calendar.covered_years()
     today = local_today()
-    year = request.args.get("year", type=int) or today.year
+    year = number_arg("year", today.year, maximum=9999)
     if year not in covered:
         year = min(max(today.year, covered.start), covered.stop - 1)
     overrides = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
