@@ -161,3 +161,19 @@ def test_the_pages_overdue_mark_is_the_statistics_overdue(cast):
                 today = due + timedelta(days=shift)
                 page_says = any(d.overdue for d in deadlines.of(p, today=today))
                 assert page_says == (p.id in stats.overdue_ids([p.id], today)), (state, today)
+
+
+def test_submitting_in_a_closed_session_is_refused_on_the_page(client, cast):
+    from proposals.operations import update_session
+
+    draft = cast.proposal_in("draft")
+    update_session(cast.session, {"is_open": False})
+    login(client, cast.author)
+    page = client.get(f"/proposals/{draft.id}").text
+    assert 'events/submit"' not in page
+    response = client.post(f"/proposals/{draft.id}/events/submit", data={})
+    assert response.status_code == 409
+    assert "本次会议已停止征集提案。" in response.text
+    db.session.expire_all()
+    assert db.session.get(Proposal, draft.id).state == "draft"
+    assert db.session.get(Proposal, draft.id).submitted_at is None
