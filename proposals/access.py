@@ -98,8 +98,8 @@ def can_see_handling(user: User | None, proposal: Proposal, record: str = INTERN
     if (
         user.has_role("department_handler")
         and user.department_id
-        and any(a.department_id == user.department_id for a in proposal.assignments)
-    ):
+        and any(a.department_id == user.department_id for a in proposal.active_assignments)
+    ):  # assigned now: a department that returned its assignment no longer follows the handling
         return True
     if record == PROGRESS:
         return user.id == proposal.author_id or any(c.user_id == user.id for c in proposal.cosignatures)
