@@ -75,6 +75,45 @@ def visible_filter(user: User):
     return or_(*clauses) if clauses else false()
 
 
+# who follows handling from the inside (besides the assigned departments): the committee that assigned
+# it, the supervisors who urge it and the union administrators
+HANDLING_ROLES = ("committee", "supervisor", "union_admin")
+# the events departments record while handling; their history rows are handling records
+HANDLING_EVENTS = ("acknowledge", "decline", "progress", "countersign", "reply")
+PROGRESS, INTERNAL = "progress", "internal"
+
+
+def can_see_handling(user: User | None, proposal: Proposal, record: str = INTERNAL) -> bool:
+    """Whether `user` may see `proposal`'s handling records of this kind.
+
+    Disclosure (企务公开) shows everyone the proposal, its released reply, the reply's class and the
+    ratings; beyond that, PROGRESS (the progress notes) is also for the author and the co-signers, who
+    follow their proposal, and INTERNAL (countersign comments, reasons for returning an assignment,
+    the names of the handling staff) is for the assigned departments, the committee, supervisors and
+    union administrators only. Whoever may not view the proposal sees none of it."""
+    if user is None or not can_view(user, proposal):
+        return False
+    if user.has_role(*HANDLING_ROLES):
+        return True
+    if (
+        user.has_role("department_handler")
+        and user.department_id
+        and any(a.department_id == user.department_id for a in proposal.active_assignments)
+    ):  # assigned now: a department that returned its assignment no longer follows the handling
+        return True
+    if record == PROGRESS:
+        return user.id == proposal.author_id or any(c.user_id == user.id for c in proposal.cosignatures)
+    return False
+
+
+def handling_record(event: str) -> str | None:
+    """What kind of handling record the comment of a history row of `event` is (None: not one). Who acted
+    in any of HANDLING_EVENTS is INTERNAL; the reply's own text is released with it, so it is none."""
+    if event == "progress":
+        return PROGRESS
+    return INTERNAL if event in HANDLING_EVENTS and event != "reply" else None
+
+
 def can_see_author(user: User | None, proposal: Proposal) -> bool:
     """Confidential authors are hidden from everyone but themselves, the committee, the union staff and
     their delegation head; departments and public pages never see them."""
@@ -109,4 +148,10 @@ __all__ = [
     "visible_filter",
     "can_see_author",
     "author_visible_filter",
+    "HANDLING_ROLES",
+    "HANDLING_EVENTS",
+    "PROGRESS",
+    "INTERNAL",
+    "can_see_handling",
+    "handling_record",
 ]

@@ -16,7 +16,7 @@ from werkzeug.datastructures import FileStorage
 
 from proposals.extensions import db
 from proposals.models import ApiToken, Attachment, Proposal, User
-from proposals.operations import fire_event
+from proposals.operations import edit_draft, fire_event
 from proposals.operations.attachments import add_attachments
 
 from .conftest import PASSWORD, Cast, Factory
@@ -43,7 +43,15 @@ PROPOSALS = {
     "secret_review": ("secret", "review"),
     "secret_assigned": ("secret", "assigned"),
     "secret_closed": ("secret", "closed"),
+    # sent back for revision from review, then retitled by the author: a draft again, its new title the
+    # marker (the title it was submitted with has none); and one of them withdrawn from there
+    "sent_back": ("author", "sent_back"),
+    "withdrawn_sent_back": ("author", "withdrawn_sent_back"),
 }
+# the text on record was never submitted: the author's alone, whatever its state (written by hand, not
+# read from the proposal, so that an item the application wrongly treats as submitted fails the matrix)
+UNSUBMITTED = {"draft", "withdrawn_draft", "sent_back", "withdrawn_sent_back"}
+SENT_BACK = {"reason": "请补充具体措施。"}
 
 
 @dataclass
@@ -94,18 +102,28 @@ def build(app) -> World:
     items: dict[str, Item] = {}
     for key, (owner, how) in PROPOSALS.items():
         walker = secret_cast if owner == "secret" else cast
+        sent_back = how in ("sent_back", "withdrawn_sent_back")
         proposal = make.proposal(
-            author=walker.author, session=cast.session, title=title_of(key), confidential=owner == "secret"
+            author=walker.author,
+            session=cast.session,
+            title=f"退回前的标题《{key}》" if sent_back else title_of(key),
+            confidential=owner == "secret",
         )
         add_attachments(proposal.id, walker.author, [FileStorage(io.BytesIO(PDF), filename=f"材料{key}.pdf")])
         if how == "merged":
             steps = [*walker.path("review"), ("merge", "committee", {"into_id": items["merge_target"].id})]
+        elif sent_back:
+            steps = [*walker.path("review"), ("send_back", "committee", SENT_BACK)]
         elif isinstance(how, str):
             steps = walker.path(how)
         else:
             steps = [(event, who, None) for event, who in how]
         for event, who, payload in steps:
             proposal = fire_event(proposal.id, event, getattr(walker, who), payload)
+        if sent_back:
+            proposal = edit_draft(proposal.id, walker.author, {"title": title_of(key)})
+        if how == "withdrawn_sent_back":
+            proposal = fire_event(proposal.id, "withdraw", walker.author)
         attachment = db.session.scalar(select(Attachment).where(Attachment.proposal_id == proposal.id))
         items[key] = Item(
             key=key,
@@ -113,7 +131,7 @@ def build(app) -> World:
             state=proposal.state,
             owner=owner,
             confidential=proposal.confidential,
-            submitted=proposal.submitted_at is not None,
+            submitted=key not in UNSUBMITTED,
             cosigners=frozenset(n for n, u in people.items() if u.id in {c.user_id for c in proposal.cosignatures}),
             attachment_id=attachment.id,
             title=proposal.title,

@@ -6,10 +6,13 @@ import pytest
 from sqlalchemy import func, select
 
 from proposals.extensions import db
-from proposals.models import ApiToken, CalendarOverride, CongressSession, OrgUnit, User
+from proposals.models import ApiToken, AuditEntry, CalendarOverride, CongressSession, OrgUnit, User
 from proposals.operations import (
     NotFound,
     add_calendar_override,
+    create_session,
+    create_unit,
+    create_user,
     deactivate_unit,
     disable_user,
     edit_session,
@@ -18,11 +21,12 @@ from proposals.operations import (
     remove_calendar_override,
     reset_password,
     set_roles,
+    update_session,
     update_unit,
     update_user,
 )
 from proposals.operations.clock import add_working_days
-from workflow import InvalidPayload
+from workflow import InvalidPayload, PermissionDenied
 
 from .conftest import PASSWORD
 
@@ -249,3 +253,99 @@ def test_calendar_override_refusals(app, data, field, msgid):
 def test_removing_an_unknown_day(app):
     with pytest.raises(NotFound):
         remove_calendar_override(12345)
+
+
+def test_two_administrators_disabling_each_other_leave_one(make):
+    first, second = make.user("union_admin"), make.user("union_admin")
+    assert not disable_user(second, actor=first).active
+    assert refused(disable_user, first) == {"active": "At least one active union administrator must remain."}
+    assert refused(update_user, first, {"roles": ["worker"]}) == {
+        "roles": "At least one active union administrator must remain."
+    }
+    db.session.expire_all()
+    assert db.session.get(User, first.id).active
+
+
+# -- who acts --------------------------------------------------------------------------------------
+
+OPERATIONS = {
+    "create_user": lambda w: create_user(
+        {"username": "newcomer", "name": "新人", "password": PASSWORD, "roles": ["worker"]}, actor=w.actor
+    ),
+    "create_unit": lambda w: create_unit("department", {"code": "NEW", "name": "新部门"}, actor=w.actor),
+    "create_session": lambda w: create_session({"code": "NEW", "name": "新会议"}, actor=w.actor),
+    "update_session": lambda w: update_session(w.session, {"reply_days": 9}, actor=w.actor),
+    "edit_session": lambda w: edit_session(w.session, FULL_FORM, actor=w.actor),
+    "update_user": lambda w: update_user(w.user, {"name": "改名"}, actor=w.actor),
+    "set_roles": lambda w: set_roles(w.user, ["delegate"], actor=w.actor),
+    "reset_password": lambda w: reset_password(w.user, {"password": "a new secret"}, actor=w.actor),
+    "disable_user": lambda w: disable_user(w.user, actor=w.actor),
+    "enable_user": lambda w: enable_user(w.user, actor=w.actor),
+    "update_unit": lambda w: update_unit(w.unit, {"name": "改名"}, actor=w.actor),
+    "deactivate_unit": lambda w: deactivate_unit(w.unit, actor=w.actor),
+    "reactivate_unit": lambda w: reactivate_unit(w.unit, actor=w.actor),
+    "add_calendar_override": lambda w: add_calendar_override({"day": "2031-06-02", "working": False}, actor=w.actor),
+    "remove_calendar_override": lambda w: remove_calendar_override(w.override.id, actor=w.actor),
+}
+
+
+class World:
+    def __init__(self, make, actor):
+        self.actor = actor
+        self.session = make.session()
+        self.user = make.user("worker")
+        self.unit = make.unit("department")
+        self.override = add_calendar_override({"day": "2031-06-03", "working": False})
+
+
+def log_rows() -> list:
+    return db.session.execute(select(AuditEntry.action, AuditEntry.actor_id).order_by(AuditEntry.id)).all()
+
+
+@pytest.mark.parametrize("name", OPERATIONS)
+@pytest.mark.parametrize("role", ["worker", "committee", "supervisor", "leader", "department_handler"])
+def test_an_operation_refuses_an_actor_who_is_not_a_union_administrator(make, name, role):
+    world = World(make, make.user(role))
+    before = log_rows()
+    with pytest.raises(PermissionDenied) as info:
+        OPERATIONS[name](world)
+    assert info.value.message == "Only union administrators may do this."
+    db.session.rollback()
+    assert log_rows() == before  # nothing was done, nothing logged
+
+
+@pytest.mark.parametrize("name", OPERATIONS)
+def test_an_operation_logs_the_administrator_it_was_given(make, name):
+    admin = make.user("union_admin")
+    world = World(make, admin)
+    before = len(log_rows())
+    OPERATIONS[name](world)
+    assert [actor for _action, actor in log_rows()[before:]] == [admin.id]
+
+
+@pytest.mark.parametrize("kind", ["user", "unit", "session"])
+def test_a_name_taken_between_the_check_and_the_write_is_taken_not_a_server_error(make, monkeypatch, kind):
+    """What a request that loses the race sees: its check passed, then the unique index refuses the row."""
+    from proposals.operations import Taken, admin
+
+    make.user("worker", username="chen")
+    make.unit("department", code="HR")
+    make.new_session(code="10-3")
+    monkeypatch.setattr(admin, "_refuse", lambda errors, taken: None)  # as if the others were not written yet
+    calls = {
+        "user": lambda: create_user({"username": "chen", "name": "陈七", "password": PASSWORD, "roles": ["worker"]}),
+        "unit": lambda: create_unit("department", {"code": "HR", "name": "另一个"}),
+        "session": lambda: create_session({"code": "10-3", "name": "另一个"}),
+    }
+    before = log_rows()
+    with pytest.raises(Taken) as info:
+        calls[kind]()
+    assert (
+        info.value.fields
+        == {
+            "user": {"username": ("This user name is taken.", {})},
+            "unit": {"code": ("This code is taken.", {})},
+            "session": {"code": ("This code is taken.", {})},
+        }[kind]
+    )
+    assert log_rows() == before

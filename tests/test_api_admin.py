@@ -68,7 +68,6 @@ def test_admin_creates_units_sessions_and_users(admin):
 @pytest.mark.parametrize(
     "path, body, fields",
     [
-        ("/departments", {"code": "HR", "name": "重复"}, {"code"}),
         ("/departments", {"name": "无代码"}, {"code"}),
         ("/delegations", {"code": "", "name": "x", "kind": "union"}, {"code", "kind"}),
         ("/sessions", {"code": "S", "name": "x", "min_cosigners": -1, "ack_days": "5"}, {"min_cosigners", "ack_days"}),
@@ -159,3 +158,65 @@ def test_stats_arguments(api, make):
     assert body["session_id"] == session.id and body["total"] == 0
     assert all(rate is None for rate in body["rates"].values())
     assert body["by_department"] == body["by_category"] == body["by_delegation"] == []
+
+
+# -- who acted, and names or codes taken ------------------------------------------------------------
+
+
+def audit_rows(action: str) -> list:
+    from sqlalchemy import select
+
+    from proposals.extensions import db
+    from proposals.models import AuditEntry
+
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+
+
+def test_the_audit_rows_of_api_administration_name_the_administrator(api, make):
+    acting = make.user("union_admin")
+    admin = api.as_(acting)
+    assert admin.post("/departments", {"code": "HR", "name": "人力资源部"}).status_code == 201
+    assert admin.post("/delegations", {"code": "D1", "name": "第一代表团"}).status_code == 201
+    session = admin.post("/sessions", {"code": "10-3", "name": "第十届职代会第三次会议"})
+    assert session.status_code == 201
+    user = {"username": "chen", "name": "陈七", "password": PASSWORD, "roles": ["worker"]}
+    assert admin.post("/users", user).status_code == 201
+    assert admin.patch(f"/sessions/{session.json['id']}", {"reply_days": 25}).status_code == 200
+    # (the factory's rows before these were written by the system, as from the command line)
+    assert [(r.details["code"], r.actor_id) for r in audit_rows("unit.create")] == [
+        ("HR", acting.id),
+        ("D1", acting.id),
+    ]
+    assert [r.actor_id for r in audit_rows("session.create")] == [acting.id]
+    assert [(r.details["username"], r.actor_id) for r in audit_rows("user.create")][-1] == ("chen", acting.id)
+    assert [r.actor_id for r in audit_rows("session.update")] == [acting.id]
+
+
+@pytest.mark.parametrize(
+    "path, body, field, msgid",
+    [
+        ("/users", {"username": "chen", "name": "陈七", "password": PASSWORD, "roles": ["worker"]}, "username",
+         "该用户名已被使用。"),
+        ("/departments", {"code": "HR", "name": "人力资源部"}, "code", None),
+        ("/delegations", {"code": "D1", "name": "第一代表团"}, "code", None),
+        ("/sessions", {"code": "10-3", "name": "第十届职代会第三次会议"}, "code", None),
+    ],
+)  # fmt: skip
+def test_a_name_or_code_taken_is_a_conflict_and_changes_nothing(admin, path, body, field, msgid):
+    assert admin.post(path, body).status_code == 201
+    again = admin.post(path, {**body, "name": "另一个名称"})
+    assert again.status_code == 409
+    assert set(again.json["fields"]) == {field}
+    assert again.json["code"] == "taken"
+    assert again.json["error"] == again.json["fields"][field]
+    if msgid:
+        assert again.json["error"] == msgid
+    listed = admin.get(path).json if path != "/users" else None
+    if listed is not None:
+        assert [row["name"] for row in listed if row["code"] == body["code"]] == [body["name"]]
+
+
+def test_a_taken_name_with_other_faults_is_refused_with_them_all(admin):
+    assert admin.post("/departments", {"code": "HR", "name": "人力资源部"}).status_code == 201
+    r = admin.post("/departments", {"code": "HR", "name": "x", "parent_id": 999999})
+    assert r.status_code == 422 and set(r.json["fields"]) == {"code", "parent_id"}

@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from proposals.extensions import db
+from proposals.models import Proposal
 from proposals.models.base import utcnow
-from proposals.operations import fire_event
+from proposals.operations import fire_event, update_session
 
 from .test_api import Api, api_client
 
@@ -221,3 +223,31 @@ def test_an_unauthorised_api_caller_gets_the_same_as_a_missing_proposal(api, cas
     missing = api.as_(cast.committee).fire(999999, "accept")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json == missing.json
+
+
+# -- submitting once the session has closed -----------------------------------------------------------
+
+
+def test_submitting_in_a_closed_session_is_refused_and_changes_nothing(api, cast):
+    draft = cast.proposal_in("draft")
+    update_session(cast.session, {"is_open": False})
+    author = api.as_(cast.author)
+    before = author.get(f"/proposals/{draft.id}").json
+    assert "submit" not in before["available_events"]
+    r = author.post(f"/proposals/{draft.id}/events/submit")
+    assert r.status_code == 409
+    assert r.json["error"] == "本次会议已停止征集提案。"
+    assert r.json["state"] == "draft"
+    after = author.get(f"/proposals/{draft.id}").json
+    assert after["state"] == "draft" and after["version"] == before["version"] and after["submitted_at"] is None
+    assert [h["event"] for h in after["history"]] == ["create"]
+    assert db.session.get(Proposal, draft.id).submitted_at is None
+    english = api.as_(cast.author, language="en").post(f"/proposals/{draft.id}/events/submit")
+    assert english.status_code == 409 and english.json["error"] == "This session no longer takes proposals."
+
+
+def test_submitting_after_the_collection_window_while_the_session_is_open_is_accepted(api, cast):
+    draft = cast.proposal_in("draft")
+    update_session(cast.session, {"collection_start": "2000-01-01", "collection_end": "2000-01-31"})
+    r = api.as_(cast.author).post(f"/proposals/{draft.id}/events/submit")
+    assert r.status_code == 200 and r.json["state"] == "cosigning"

@@ -581,3 +581,23 @@ def test_the_ledger_masks_a_confidential_author_cell_by_cell(world):
         knows = may_know_author(person, world.items["secret_closed"])
         assert all((SECRET_NAME in r) == knows for r in secret_rows), person
         assert re.search(SECRET_USERNAME, body) is None or knows
+
+
+def test_notifications_and_mail_name_only_what_the_reader_may_see(world, subtests):
+    """Every notification, on its reader's list and as the email it makes: a proposal the reader may
+    not view now (a draft sent back and retitled, one withdrawn from there) is named neutrally, never
+    by its title."""
+    rows = list(db.session.scalars(select(Notification).order_by(Notification.id)))
+    names = {user.id: name for name, user in world.people.items()}
+    config = MailConfig.from_app({**world.app.config, "MAIL_SERVER": "mail.example.cn"})
+    invited = {names[r.user_id] for r in rows if r.proposal_id == world.items["sent_back"].id and r.event == "submit"}
+    assert {"delegate1", "head"} <= invited  # asked to co-sign it before it was sent back
+    with world.app.test_request_context():
+        for row in rows:
+            person = names[row.user_id]
+            with subtests.test(notification=row.event, proposal=row.proposal_id, person=person):
+                message = compose(row, config, row.created_at)
+                assert leaks(world, person, f"{message['Subject']}\n{message.get_content()}") == []
+    for person in sorted({names[r.user_id] for r in rows}):
+        with subtests.test(page="notifications", person=person):
+            assert leaks(world, person, request(world, person, "GET", "/notifications").get_data(as_text=True)) == []

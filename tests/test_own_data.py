@@ -87,3 +87,25 @@ def test_the_user_menu_offers_the_download(client, make):
     page = login(client, make.user("worker")).get("/").text
     assert 'href="/me/data.zip"' in page
     assert "下载我的数据" in page
+
+
+def test_a_cosigned_proposal_sent_back_and_retitled_is_not_named_in_the_cosigners_data(client, cast):
+    from proposals.operations import edit_draft
+
+    proposal = cast.proposal_in("review", title="提交时的标题")
+    fire_event(proposal.id, "send_back", cast.committee, {"reason": "请补充具体措施。"})
+    edit_draft(proposal.id, cast.author, {"title": "修改中的新标题"})
+    data, _ = download(login(client, cast.delegate1))
+    assert "修改中的新标题" not in json.dumps(data, ensure_ascii=False)
+    (cosignature,) = data["cosignatures"]
+    assert cosignature["proposal"] == {
+        "id": proposal.id,
+        "session": cast.session.code,
+        "number": None,
+        "title": None,
+        "state": None,
+        "visible": False,
+    }
+    fire_event(proposal.id, "submit", cast.author)  # submitted again: theirs to read once more
+    data, _ = download(login(client, cast.delegate1))
+    assert data["cosignatures"][0]["proposal"]["title"] == "修改中的新标题"

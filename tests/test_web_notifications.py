@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from proposals.extensions import db
-from proposals.models import Notification, User
+from proposals.models import Notification, Proposal, User
 from proposals.operations import fire_event
 
 from .conftest import PASSWORD
@@ -144,3 +144,44 @@ def test_logged_out_there_is_no_bell_and_the_pages_ask_to_log_in(client):
     for url in ("/notifications", "/notifications/settings"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.location
+
+
+def sent_back_and_retitled(cast):
+    """A proposal co-signed and in review, sent back, and retitled by its author: a draft again."""
+    from proposals.operations import edit_draft
+
+    proposal = cast.proposal_in("review", title="提交时的标题")
+    fire_event(proposal.id, "send_back", cast.committee, {"reason": "请补充具体措施。"})
+    return edit_draft(proposal.id, cast.author, {"title": "修改中的新标题"})
+
+
+def test_a_draft_sent_back_is_named_neutrally_to_those_invited_to_cosign_it(client, cast):
+    proposal = sent_back_and_retitled(cast)
+    login(client, cast.head)  # invited (the author's delegation), never co-signed
+    page = client.get("/notifications").text
+    assert "修改中的新标题" not in page and "提交时的标题" not in page
+    assert f"邀请您附议提案“提案 #{proposal.id}（无权查看）”。" in page
+    fire_event(proposal.id, "submit", cast.author)  # submitted again: the head may read it now
+    assert "邀请您附议提案“修改中的新标题”。" in client.get("/notifications").text
+
+
+def test_the_author_reads_their_own_draft_by_its_title(client, cast):
+    sent_back_and_retitled(cast)
+    login(client, cast.author)
+    assert "“修改中的新标题”已被退回修改。" in client.get("/notifications").text
+
+
+def test_a_confidential_proposal_invites_nobody_and_can_still_be_cosigned(client, cast):
+    open_one = cast.proposal_in("cosigning", title="公开的提案")
+    secret = cast.proposal_in("cosigning", title="保密的提案", confidential=True)
+    invited = {
+        proposal_id: sorted(
+            db.session.scalars(select(Notification.user_id).where(Notification.proposal_id == proposal_id))
+        )
+        for proposal_id in (open_one.id, secret.id)
+    }
+    assert invited == {open_one.id: sorted([cast.delegate1.id, cast.head.id]), secret.id: []}
+    login(client, cast.delegate3)  # any delegate who finds it may co-sign it
+    assert client.post(f"/proposals/{secret.id}/events/cosign", data={}).status_code == 302
+    db.session.expire_all()
+    assert [c.user_id for c in db.session.get(Proposal, secret.id).cosignatures] == [cast.delegate3.id]

@@ -161,3 +161,57 @@ def test_the_pages_overdue_mark_is_the_statistics_overdue(cast):
                 today = due + timedelta(days=shift)
                 page_says = any(d.overdue for d in deadlines.of(p, today=today))
                 assert page_says == (p.id in stats.overdue_ids([p.id], today)), (state, today)
+
+
+def test_submitting_in_a_closed_session_is_refused_on_the_page(client, cast):
+    from proposals.operations import update_session
+
+    draft = cast.proposal_in("draft")
+    update_session(cast.session, {"is_open": False})
+    login(client, cast.author)
+    page = client.get(f"/proposals/{draft.id}").text
+    assert 'events/submit"' not in page
+    response = client.post(f"/proposals/{draft.id}/events/submit", data={})
+    assert response.status_code == 409
+    assert "本次会议已停止征集提案。" in response.text
+    db.session.expire_all()
+    assert db.session.get(Proposal, draft.id).state == "draft"
+    assert db.session.get(Proposal, draft.id).submitted_at is None
+
+
+def test_a_merged_proposal_names_its_target_only_to_who_may_view_it(app, client, cast, make):
+    from proposals.operations import fire_event
+
+    others = make.user("worker")
+    target = make.proposal(author=others, session=cast.session, title="他人在审查中的提案")
+    fire_event(target.id, "submit", others)
+    for delegate in (cast.delegate3, make.user("delegate")):
+        fire_event(target.id, "cosign", delegate)
+    merged = cast.proposal_in("review")
+    fire_event(merged.id, "merge", cast.committee, {"into_id": target.id})
+    login(client, cast.author)  # may see their merged proposal, not the target still under review
+    page = client.get(f"/proposals/{merged.id}").text
+    assert "他人在审查中的提案" not in page
+    assert f"提案 #{target.id}（无权查看）" in page and f'href="/proposals/{target.id}"' not in page
+    committee = app.test_client()
+    login(committee, cast.committee)
+    page = committee.get(f"/proposals/{merged.id}").text
+    assert f'href="/proposals/{target.id}">他人在审查中的提案</a>' in page
+
+
+def test_a_draft_withdrawn_after_being_sent_back_is_its_authors_alone(app, client, cast):
+    from proposals.operations import edit_draft, fire_event
+
+    proposal = cast.proposal_in("review", title="提交时的标题")
+    fire_event(proposal.id, "send_back", cast.committee, {"reason": "请补充具体措施。"})
+    edit_draft(proposal.id, cast.author, {"title": "修改中的新标题"})
+    fire_event(proposal.id, "withdraw", cast.author)
+    for who in ("committee", "admin", "supervisor", "head", "delegate1", "delegate2"):
+        other = app.test_client()
+        login(other, getattr(cast, who))
+        assert other.get(f"/proposals/{proposal.id}").status_code == 404, who
+        listing = other.get("/proposals/")
+        assert listing.status_code == 200 and "修改中的新标题" not in listing.text, who
+    login(client, cast.author)
+    page = client.get(f"/proposals/{proposal.id}")
+    assert page.status_code == 200 and "修改中的新标题" in page.text

@@ -35,6 +35,7 @@ EVENTS = {
     "submit": {
         "label": N_("Submit"),
         "who": ["author"],
+        "requires": ["session_open"],
         "transitions": [
             {"source": ["draft"], "dest": "cosigning", "conditions": ["!enough_cosigners"]},
             {"source": ["draft"], "dest": "delegation_review", "conditions": ["delegation_review_on"]},

@@ -42,6 +42,7 @@ class Settings:
     reply_days: int = 30
     feedback_days: int = 15
     remind_days_before: int = 3
+    session_open: bool = True  # whether the session still takes proposals (is_open)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,10 @@ CONDITIONS: dict[str, Callable[[Facts, Actor, Settings, dict, str], bool]] = {
 }
 
 REQUIREMENTS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = {
+    "session_open": (
+        lambda f, a, s: bool(s.session_open),
+        N_("This session no longer takes proposals."),
+    ),
     "not_yet_cosigned": (
         lambda f, a, s: a.id not in f.cosigner_ids,
         N_("You have already co-signed this proposal."),

@@ -38,28 +38,28 @@ def created(body: dict):
 @admin_only
 def add_user():
     """Create a user with roles."""
-    return created(user_json(create_user(json_body())))
+    return created(user_json(create_user(json_body(), actor=current_user())))
 
 
 @bp.post("/departments")
 @admin_only
 def add_department():
     """Create a functional department."""
-    return created(unit_json(create_unit("department", json_body())))
+    return created(unit_json(create_unit("department", json_body(), actor=current_user())))
 
 
 @bp.post("/delegations")
 @admin_only
 def add_delegation():
     """Create a delegation."""
-    return created(unit_json(create_unit("delegation", json_body())))
+    return created(unit_json(create_unit("delegation", json_body(), actor=current_user())))
 
 
 @bp.post("/sessions")
 @admin_only
 def add_session():
     """Open a congress session with its settings."""
-    return created(session_json(create_session(json_body())))
+    return created(session_json(create_session(json_body(), actor=current_user())))
 
 
 @bp.patch(f"/sessions/<{ID}:session_id>")
@@ -69,7 +69,7 @@ def change_session(session_id: int):
     session = db.session.get(CongressSession, session_id)
     if session is None:
         raise NotFound(N_("No such session."))
-    return jsonify(session_json(update_session(session, json_body())))
+    return jsonify(session_json(update_session(session, json_body(), actor=current_user())))
 
 
 @bp.get("/sessions")

@@ -23,7 +23,8 @@ Authenticate with `POST /auth/token`, then send `Authorization: Bearer TOKEN`. T
 Errors are JSON with a readable `error` in the caller's language (Chinese unless `Accept-Language: en`)
 and a `code`: 401 no valid token, 403 the caller may see the proposal but not do this, 404 it does not
 exist or the caller may not know it does, 409 its state does not allow this (with `state` and
-`available_events`), 422 invalid fields (with `fields`), 400 a body that is not JSON.
+`available_events`) or a user name or code is taken (with `fields`), 422 invalid fields (with `fields`),
+400 a body that is not JSON.
 
 Lists are paged by a cursor: pass the `next_cursor` of a page as `cursor` for the next.
 
@@ -35,7 +36,10 @@ ERRORS = {
     401: "No valid API token.",
     403: "The caller may see this but may not do it.",
     404: "Not found, or the caller may not know it exists.",
-    409: "The present state does not allow this, or a concurrent change won; `state` and `available_events` say more.",
+    409: (
+        "The present state does not allow this, or a concurrent change won; `state` and `available_events` say"
+        " more. Creating a user, unit or session: the user name or code is taken (`fields` names it)."
+    ),
     422: "Invalid fields; `fields` has a message for each.",
     429: "Too many failed password checks for this user name or from this address; wait `Retry-After` seconds.",
 }
@@ -163,7 +167,7 @@ def document() -> dict:
         "/users": {
             "post": _op(
                 "Create a user",
-                {**_ok(ref("User"), 201), **_errors(400, 401, 403, 422)},
+                {**_ok(ref("User"), 201), **_errors(400, 401, 403, 409, 422)},
                 body=_body(USER_FIELDS),
                 **admin,
             )
@@ -172,7 +176,7 @@ def document() -> dict:
             "get": _op("The departments", {**_ok(array(ref("Unit"))), **_errors(401)}, tags=["reference"]),
             "post": _op(
                 "Create a department",
-                {**_ok(ref("Unit"), 201), **_errors(400, 401, 403, 422)},
+                {**_ok(ref("Unit"), 201), **_errors(400, 401, 403, 409, 422)},
                 body=_body(UNIT_FIELDS),
                 **admin,
             ),
@@ -181,7 +185,7 @@ def document() -> dict:
             "get": _op("The delegations", {**_ok(array(ref("Unit"))), **_errors(401)}, tags=["reference"]),
             "post": _op(
                 "Create a delegation",
-                {**_ok(ref("Unit"), 201), **_errors(400, 401, 403, 422)},
+                {**_ok(ref("Unit"), 201), **_errors(400, 401, 403, 409, 422)},
                 body=_body(UNIT_FIELDS),
                 **admin,
             ),
@@ -194,7 +198,7 @@ def document() -> dict:
             ),
             "post": _op(
                 "Create a congress session",
-                {**_ok(ref("Session"), 201), **_errors(400, 401, 403, 422)},
+                {**_ok(ref("Session"), 201), **_errors(400, 401, 403, 409, 422)},
                 body=_body(SESSION_FIELDS),
                 **admin,
             ),

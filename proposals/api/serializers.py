@@ -2,12 +2,13 @@
 
 from datetime import UTC, date, datetime
 
-from ..access import can_see_author, can_view
+from ..access import PROGRESS, can_see_author, can_see_handling, can_view
 from ..extensions import db
 from ..models import SETTING_DATES, CongressSession, OrgUnit, Proposal, User
 from ..operations import available_events
 from ..operations.admin import SESSION_SETTINGS
 from ..stats import local_today, on_time_replies, overdue_ids
+from ..timeline import timeline
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -113,11 +114,13 @@ def proposal_detail(proposal: Proposal, user: User) -> dict:
         "assignments": [_assignment(a, proposal.rehandle_round) for a in proposal.active_assignments],
         "progress": [
             {"department_id": n.department_id, "note": n.note, "at": iso(n.created_at)} for n in proposal.progress_notes
-        ],
+        ]
+        if can_see_handling(user, proposal, PROGRESS)
+        else [],
         "reply": _reply(current, on_time) if current is not None else None,
         "replies": [_reply(r, on_time) for r in proposal.replies],
         "evaluations": [_evaluation(e, shows_author) for e in proposal.evaluations],
-        "history": [_history(h, proposal, shows_author) for h in proposal.history],
+        "history": [_history(step) for step in timeline(user, proposal)],
         "available_events": available_events(proposal, user),
     }
 
@@ -162,13 +165,13 @@ def _evaluation(e, shows_author: bool) -> dict:
     }
 
 
-def _history(entry, proposal: Proposal, shows_author: bool) -> dict:
-    hidden = entry.actor_id is not None and entry.actor_id == proposal.author_id and not shows_author
+def _history(step) -> dict:
+    entry = step.entry
     return {
         "event": entry.event,
         "from_state": entry.from_state,
         "to_state": entry.to_state,
-        "actor": None if hidden else person(entry.actor),
+        "actor": person(step.actor),
         "at": iso(entry.at),
-        "comment": entry.comment,
+        "comment": step.comment,
     }

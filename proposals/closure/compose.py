@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from workflow.errors import N_
 
+from ..access import can_see_handling, can_view, handling_record
 from ..extensions import db
 from ..i18n import translate
 from ..models import HistoryEntry, Notification, Reminder
@@ -67,19 +68,24 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
     entry = db.session.get(HistoryEntry, notification.history_id) if notification.history_id else None
     due = reminder_due(notification)
     locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    # what the proposal's page would show the recipient now: a proposal they may no longer view (a
+    # draft again, after being sent back) is named neutrally, without its title or the event's record
+    visible = proposal is not None and can_view(user, proposal)
+    record = handling_record(entry.event) if entry is not None else None
+    shows_record = visible and (record is None or can_see_handling(user, proposal, record))
     with force_locale(locale):
-        text = sentence(notification.event, proposal, due)
+        text = sentence(notification.event, proposal, due, reader=user)
         subject = f"[{pgettext('product name', 'Proposals')}] {text}"
         body = render_template(
             "mail/notification.txt",
             user=user,
-            proposal=proposal,
+            proposal=proposal if visible else None,
             sentence=text,
-            details=details(entry),
+            details=details(entry) if shows_record else [],
             due=_long_date(due) if due else None,
-            show_author=proposal is not None and not proposal.confidential,
+            show_author=visible and not proposal.confidential,
             link=absolute_url(config, "proposals.detail", proposal_id=proposal.id)
-            if proposal is not None
+            if visible
             else absolute_url(config, "notifications.index"),
             settings_link=absolute_url(config, "notifications.settings"),
             product=pgettext("product name", "Proposals"),

@@ -1,7 +1,9 @@
 """What a notification says: one sentence per event, the same in the notification list and in the email.
 
 Sentences never name the author or the person who acted: the author of a confidential proposal must
-stay hidden from departments, and a rating or withdrawal is the author's act.
+stay hidden from departments, and a rating or withdrawal is the author's act. The title is the one
+the reader may read when the sentence is made (references.title_for): a proposal sent back for
+revision is a draft again, and its new title is not theirs to read.
 """
 
 from datetime import date
@@ -9,6 +11,8 @@ from datetime import date
 from flask_babel import format_date, gettext
 
 from workflow.errors import N_
+
+from ..references import title_for
 
 SENTENCES = {
     # lifecycle events (workflow/definition.py `notify`)
@@ -49,12 +53,12 @@ def reminder_event(kind: str, stage: str) -> str:
     return f"{'remind' if stage == 'before' else 'overdue'}_{kind}"
 
 
-def sentence(event: str, proposal, due: date | None = None) -> str:
-    """The notification's sentence in the present language."""
+def sentence(event: str, proposal, due: date | None = None, *, reader) -> str:
+    """The notification's sentence in the present language, as `reader` may read it now."""
     msgid = SENTENCES.get(event, OTHER)
     return gettext(
         msgid,
-        title=proposal.title if proposal is not None else "",
+        title=title_for(reader, proposal),
         number=(proposal.number if proposal is not None else None) or "",
         due=format_date(due, "long") if due else "",
     )

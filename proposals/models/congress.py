@@ -66,6 +66,7 @@ class CongressSession(db.Model):
             reply_days=self.reply_days,
             feedback_days=self.feedback_days,
             remind_days_before=self.remind_days_before,
+            session_open=self.is_open,
         )
 
     def __repr__(self) -> str:

@@ -24,13 +24,14 @@ from .attachments import (
     remove_attachment,
 )
 from .drafts import PROPOSAL_FIELDS, create_proposal, edit_draft
-from .errors import NotFound
+from .errors import NotFound, Taken
 from .events import available_events, fire_event, lock_proposal
 from .votes import cast_vote, publish_results, withdraw_vote
 
 __all__ = [
     "PROPOSAL_FIELDS",
     "NotFound",
+    "Taken",
     "add_calendar_override",
     "deactivate_unit",
     "disable_user",

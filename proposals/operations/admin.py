@@ -1,19 +1,25 @@
-"""Union administration: people, units, sessions. Shared by the CLI, the API and the admin pages."""
+"""Union administration: people, units, sessions. Shared by the CLI, the API and the admin pages.
+
+Every operation takes the user who acts (`actor`) and checks itself that they may: a union
+administrator, or None for the system (the command line, the demo data, the scale generator), which
+the log shows as such. Whoever acts is what the audit row names; nothing is read from the request.
+"""
 
 from dataclasses import replace
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from workflow import ROLES, InvalidPayload, calendar
+from workflow import ROLES, InvalidPayload, PermissionDenied, calendar
 from workflow.errors import N_
 from workflow.payload import Boolean, Field, Integer, Line, message, validate
 
+from ..access import ADMIN_ROLES
 from ..extensions import db
 from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole
 from . import audit
-from .errors import NotFound
+from .errors import NotFound, Taken
 
 
 class Roles(Field):
@@ -66,6 +72,39 @@ SESSION_SETTINGS = {
 SESSION_FIELDS = {"code": Code, **SESSION_SETTINGS, "name": Line(required=True, max_length=200)}
 
 
+def authorize(actor: User | None) -> None:
+    """Refuse unless `actor` is a union administrator (None: the system, which may)."""
+    if actor is not None and not actor.has_role(*ADMIN_ROLES):
+        raise PermissionDenied(N_("Only union administrators may do this."))
+
+
+USERNAME_TAKEN = N_("This user name is taken.")
+CODE_TAKEN = N_("This code is taken.")
+
+
+def _refuse(errors: dict, taken: dict) -> None:
+    """Raise what is wrong: the payload's own faults first (422), else a name or code in use (409)."""
+    if errors:
+        raise InvalidPayload(errors | taken)
+    if taken:
+        ((msgid, params),) = taken.values()
+        raise Taken(taken, message=msgid)
+
+
+def _insert(row, field: str, msgid: str, already) -> None:
+    """Add `row` and write it now. Two requests with the same name or code at once both pass the check
+    before either writes; the unique index refuses the second, which is then told it is taken (409),
+    not a server error. `already` is the query that finds the row that won."""
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        if db.session.scalar(already) is None:
+            raise  # some other constraint: not ours to explain
+        raise Taken({field: message(msgid)}, message=msgid) from None
+
+
 def _unit_of_kind(unit_id, kind: str, field: str, errors: dict) -> None:
     if unit_id is None:
         return
@@ -74,64 +113,67 @@ def _unit_of_kind(unit_id, kind: str, field: str, errors: dict) -> None:
         errors[field] = message(N_("No such unit."))
 
 
-def create_user(data) -> User:
+def create_user(data, *, actor: User | None = None) -> User:
+    authorize(actor)
     clean = validate(USER_FIELDS, data)
     errors: dict = {}
-    if db.session.scalar(select(User.id).where(User.username == clean["username"])):
-        errors["username"] = message(N_("This user name is taken."))
+    named = select(User.id).where(User.username == clean["username"])
+    taken = {"username": message(USERNAME_TAKEN)} if db.session.scalar(named) else {}
     if len(clean["password"]) < 8:
         errors["password"] = message(N_("At least %(min)d characters."), {"min": 8})
     _unit_of_kind(clean.get("department_id"), "department", "department_id", errors)
     _unit_of_kind(clean.get("delegation_id"), "delegation", "delegation_id", errors)
-    if errors:
-        raise InvalidPayload(errors)
+    _refuse(errors, taken)
     password = clean.pop("password")
     roles = clean.pop("roles")
     user = User(**clean)
     user.roles = roles
     user.set_password(password)
-    db.session.add(user)
-    audit.record("user.create", user, {**clean, "roles": roles})
+    _insert(user, "username", USERNAME_TAKEN, named)
+    audit.record("user.create", user, {**clean, "roles": roles}, actor=actor)
     db.session.commit()
     return user
 
 
-def create_unit(kind: str, data) -> OrgUnit:
+def create_unit(kind: str, data, *, actor: User | None = None) -> OrgUnit:
     """Create a department, delegation or grassroots union."""
+    authorize(actor)
     clean = validate(UNIT_FIELDS, data)
     errors: dict = {}
-    if db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == clean["code"])):
-        errors["code"] = message(N_("This code is taken."))
+    coded = select(OrgUnit.id).where(OrgUnit.code == clean["code"])
+    taken = {"code": message(CODE_TAKEN)} if db.session.scalar(coded) else {}
     if clean.get("parent_id") is not None and db.session.get(OrgUnit, clean["parent_id"]) is None:
         errors["parent_id"] = message(N_("No such unit."))
-    if errors:
-        raise InvalidPayload(errors)
+    _refuse(errors, taken)
     unit = OrgUnit(**clean, kind=kind)
-    db.session.add(unit)
-    audit.record("unit.create", unit, {**clean, "kind": kind})
+    _insert(unit, "code", CODE_TAKEN, coded)
+    audit.record("unit.create", unit, {**clean, "kind": kind}, actor=actor)
     db.session.commit()
     return unit
 
 
-def create_session(data) -> CongressSession:
+def create_session(data, *, actor: User | None = None) -> CongressSession:
+    authorize(actor)
     clean = validate(SESSION_FIELDS, data)
-    if db.session.scalar(select(CongressSession.id).where(CongressSession.code == clean["code"])):
-        raise InvalidPayload({"code": message(N_("This code is taken."))})
+    coded = select(CongressSession.id).where(CongressSession.code == clean["code"])
+    if db.session.scalar(coded):
+        _refuse({}, {"code": message(CODE_TAKEN)})
     _check_dates(clean)
     session = CongressSession(**clean)
-    db.session.add(session)
-    audit.record("session.create", session, clean)
+    _insert(session, "code", CODE_TAKEN, coded)
+    audit.record("session.create", session, clean, actor=actor)
     db.session.commit()
     return session
 
 
-def update_session(session: CongressSession, data) -> CongressSession:
+def update_session(session: CongressSession, data, *, actor: User | None = None) -> CongressSession:
+    authorize(actor)
     clean = validate(SESSION_SETTINGS, data)
     merged = {name: getattr(session, name) for name in SETTING_DATES} | clean
     _check_dates(merged)
     for key, value in clean.items():
         setattr(session, key, value)
-    audit.record("session.update", session, clean)
+    audit.record("session.update", session, clean, actor=actor)
     db.session.commit()
     return session
 
@@ -154,15 +196,16 @@ SESSION_FORM = {
 }
 
 
-def edit_session(session: CongressSession, data) -> CongressSession:
+def edit_session(session: CongressSession, data, *, actor: User | None = None) -> CongressSession:
     """Change a session from a form giving every setting: like update_session, but the name and the
     numbers are required and a date given empty is cleared."""
+    authorize(actor)
     cleared = {n: None for n in SETTING_DATES if isinstance(data, dict) and n in data and not _filled(data[n])}
     clean = validate(SESSION_FORM, data)
     _check_dates({name: getattr(session, name) for name in SETTING_DATES} | cleared | clean)
     for key, value in (cleared | clean).items():
         setattr(session, key, value)
-    audit.record("session.update", session, cleared | clean)
+    audit.record("session.update", session, cleared | clean, actor=actor)
     db.session.commit()
     return session
 
@@ -182,9 +225,10 @@ USER_CHANGES = {
 }
 
 
-def update_user(user: User, data) -> User:
+def update_user(user: User, data, *, actor: User | None = None) -> User:
     """Change the fields given of a user's name, e-mail, department, delegation and roles; an empty
     e-mail, department or delegation is cleared. The user name never changes."""
+    authorize(actor)
     given = {n: f for n, f in USER_CHANGES.items() if isinstance(data, dict) and n in data}
     clean = validate(given, data)
     errors: dict = {}
@@ -194,7 +238,7 @@ def update_user(user: User, data) -> User:
             _unit_of_kind(unit_id, kind, field, errors)
             if field not in errors and not db.session.get(OrgUnit, unit_id).active:
                 errors[field] = message(N_("This unit is deactivated."))
-    if "roles" in clean and "union_admin" not in clean["roles"] and _last_admin(user):
+    if "roles" in clean and "union_admin" not in clean["roles"] and _last_admin(user, lock=True):
         errors["roles"] = message(NO_ADMIN_LEFT)
     if errors:
         raise InvalidPayload(errors)
@@ -203,56 +247,79 @@ def update_user(user: User, data) -> User:
             user.roles = clean["roles"]
         else:
             setattr(user, name, clean.get(name))
-    audit.record("user.update", user, {name: clean.get(name) for name in given})
+    audit.record("user.update", user, {name: clean.get(name) for name in given}, actor=actor)
     db.session.commit()
     return user
 
 
-def set_roles(user: User, roles) -> User:
+def set_roles(user: User, roles, *, actor: User | None = None) -> User:
     """Give a user exactly these roles."""
-    return update_user(user, {"roles": roles})
+    return update_user(user, {"roles": roles}, actor=actor)
 
 
-def reset_password(user: User, data) -> User:
+def reset_password(user: User, data, *, actor: User | None = None) -> User:
     """Set a new password chosen by the administrator; the user's sessions and API tokens stop working."""
+    authorize(actor)
     clean = validate({"password": Line(required=True, max_length=200)}, data)
     if len(clean["password"]) < MIN_PASSWORD:
         raise InvalidPayload({"password": message(N_("At least %(min)d characters."), {"min": MIN_PASSWORD})})
     user.set_password(clean["password"])
     user.end_sessions()
     _revoke_tokens(user)
-    audit.record("user.password_reset", user)
+    audit.record("user.password_reset", user, actor=actor)
     db.session.commit()
     return user
 
 
-def disable_user(user: User) -> User:
+def disable_user(user: User, *, actor: User | None = None) -> User:
     """Disable an account (never delete it): it can no longer log in, and its open sessions and API
     tokens stop working at once. The last active union administrator cannot be disabled."""
-    if _last_admin(user):
+    authorize(actor)
+    if _last_admin(user, lock=True):
         raise InvalidPayload({"active": message(NO_ADMIN_LEFT)}, message=NO_ADMIN_LEFT)
     user.active = False
     user.end_sessions()
     _revoke_tokens(user)
-    audit.record("user.disable", user)
+    audit.record("user.disable", user, actor=actor)
     db.session.commit()
     return user
 
 
-def enable_user(user: User) -> User:
+def enable_user(user: User, *, actor: User | None = None) -> User:
     """Let a disabled account log in again."""
+    authorize(actor)
     user.active = True
-    audit.record("user.enable", user)
+    audit.record("user.enable", user, actor=actor)
     db.session.commit()
     return user
 
 
-def _last_admin(user: User) -> bool:
-    """Whether `user` is the only active union administrator."""
+def _last_admin(user: User, *, lock: bool = False) -> bool:
+    """Whether `user` is the only active union administrator.
+
+    With `lock`, the union administrators' rows are write-locked first (held until the commit), and
+    `user` read afresh: two administrators disabling each other at once would otherwise each see the
+    other still active, and both succeed."""
+    if lock:
+        _lock_admins(user)
     if not (user.active and user.has_role("union_admin")):
         return False
     other = select(User.id).join(UserRole).where(UserRole.role == "union_admin", User.active, User.id != user.id)
     return db.session.scalar(other.limit(1)) is None
+
+
+def _lock_admins(user: User) -> None:
+    session = db.session
+    users = User.__table__
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op write takes the database write lock now, before the count
+        session.connection().execute(update(users).where(users.c.id == user.id).values(active=users.c.active))
+    else:
+        # every union administrator's row, in one order (so two of these never deadlock); the count that
+        # follows is a new statement, so it sees what a transaction that held them committed
+        admins = select(users.c.id).join(UserRole).where(UserRole.role == "union_admin").order_by(users.c.id)
+        session.execute(admins.with_for_update(of=users)).all()
+    session.refresh(user)
 
 
 def _revoke_tokens(user: User) -> None:
@@ -263,8 +330,9 @@ def _revoke_tokens(user: User) -> None:
 UNIT_CHANGES = {"name": Line(required=True, max_length=200), "parent_id": Integer()}
 
 
-def update_unit(unit: OrgUnit, data) -> OrgUnit:
+def update_unit(unit: OrgUnit, data, *, actor: User | None = None) -> OrgUnit:
     """Rename a unit or change its parent (an empty parent is cleared); its code and kind never change."""
+    authorize(actor)
     given = {n: f for n, f in UNIT_CHANGES.items() if isinstance(data, dict) and n in data}
     clean = validate(given, data)
     parent_id = clean.get("parent_id")
@@ -278,23 +346,25 @@ def update_unit(unit: OrgUnit, data) -> OrgUnit:
             parent = parent.parent
     for name in given:
         setattr(unit, name, clean.get(name))
-    audit.record("unit.update", unit, {name: clean.get(name) for name in given})
+    audit.record("unit.update", unit, {name: clean.get(name) for name in given}, actor=actor)
     db.session.commit()
     return unit
 
 
-def deactivate_unit(unit: OrgUnit) -> OrgUnit:
+def deactivate_unit(unit: OrgUnit, *, actor: User | None = None) -> OrgUnit:
     """Take a unit out of use (never delete it): it is no longer offered for new assignments or
     accounts; what it already handles and the people in it stay as they are."""
+    authorize(actor)
     unit.active = False
-    audit.record("unit.deactivate", unit)
+    audit.record("unit.deactivate", unit, actor=actor)
     db.session.commit()
     return unit
 
 
-def reactivate_unit(unit: OrgUnit) -> OrgUnit:
+def reactivate_unit(unit: OrgUnit, *, actor: User | None = None) -> OrgUnit:
+    authorize(actor)
     unit.active = True
-    audit.record("unit.reactivate", unit)
+    audit.record("unit.reactivate", unit, actor=actor)
     db.session.commit()
     return unit
 
@@ -304,9 +374,10 @@ def reactivate_unit(unit: OrgUnit) -> OrgUnit:
 OVERRIDE_FIELDS = {"day": Date(required=True), "working": Boolean(required=True), "note": Line(max_length=200)}
 
 
-def add_calendar_override(data) -> CalendarOverride:
+def add_calendar_override(data, *, actor: User | None = None) -> CalendarOverride:
     """Add an extra day off or an extra working day to the union's calendar; deadlines counted from
     now on use it."""
+    authorize(actor)
     clean = validate(OVERRIDE_FIELDS, data)
     day, working = clean["day"], clean["working"]
     if db.session.scalar(select(CalendarOverride.id).where(CalendarOverride.day == day)):
@@ -317,7 +388,7 @@ def add_calendar_override(data) -> CalendarOverride:
     override = CalendarOverride(**clean)
     db.session.add(override)
     try:
-        audit.record("calendar.add", override, clean)  # flushes: a duplicate day fails here
+        audit.record("calendar.add", override, clean, actor=actor)  # flushes: a duplicate day fails here
         db.session.commit()
     except IntegrityError:  # another administrator added the same day at the same moment
         db.session.rollback()
@@ -325,12 +396,13 @@ def add_calendar_override(data) -> CalendarOverride:
     return override
 
 
-def remove_calendar_override(override_id: int) -> CalendarOverride:
+def remove_calendar_override(override_id: int, *, actor: User | None = None) -> CalendarOverride:
     """Take a day out of the union's calendar: the national calendar applies to it again."""
+    authorize(actor)
     override = db.session.get(CalendarOverride, override_id)
     if override is None:
         raise NotFound(N_("No such day in the calendar."))
-    audit.record("calendar.remove", override, {"day": override.day, "working": override.working})
+    audit.record("calendar.remove", override, {"day": override.day, "working": override.working}, actor=actor)
     db.session.delete(override)
     db.session.commit()
     return override

@@ -1,25 +1,18 @@
 """Writing the administrative log: one AuditEntry per change, added to the change's own transaction.
 
 The operations call `record()` just before they commit, so the entry is written exactly when the
-change is, and rolled back with it. The actor and the address come from the request when there is
-one (the pages and the API); from the command line they are empty, which reads as "the system".
+change is, and rolled back with it. The actor is whoever the operation was told acts (the pages and
+the API pass the signed-in user); None, from the command line, reads as "the system". The address
+comes from the request when there is one.
 """
 
 from datetime import datetime
 
 from flask import has_request_context, request
-from flask_login import current_user
 
 from ..extensions import db
 from ..models import AuditEntry, User
 from . import clock
-
-
-def _actor_id() -> int | None:
-    if not has_request_context():
-        return None
-    user = current_user._get_current_object()
-    return user.id if isinstance(user, User) else None
 
 
 def _address() -> str | None:
@@ -39,7 +32,7 @@ def record(
         db.session.flush()
     entry = AuditEntry(
         at=now or clock.utcnow(),
-        actor_id=actor.id if actor is not None else _actor_id(),
+        actor_id=actor.id if actor is not None else None,
         action=action,
         target_type=target.__tablename__ if target is not None else None,
         target_id=target.id if target is not None else None,

@@ -267,6 +267,13 @@ def _on_submit(d, proposal, user, now):
         proposal.delegation_id = proposal.author.delegation_id
 
 
+def _on_withdraw(d, proposal, user, now):
+    # a draft withdrawn after being sent back holds text never submitted: like a draft withdrawn before
+    # its first submission it is its author's alone (access.can_view), not the committee's or co-signers'
+    if d.from_state == "draft":
+        proposal.submitted_at = None
+
+
 def _on_cosign(d, proposal, user, now):
     # added by itself, as the rows of the handlers below: appending to the collection would load it first
     db.session.add(
@@ -404,6 +411,7 @@ def _on_extend(d, proposal, user, now):
 
 _HANDLERS = {
     "submit": _on_submit,
+    "withdraw": _on_withdraw,
     "cosign": _on_cosign,
     "accept": _on_decision,
     "convert": _on_decision,

@@ -49,7 +49,9 @@ def recipients(audiences, proposal: Proposal, to_state: str) -> list:
             else:
                 named.extend(c.user_id for c in proposal.cosignatures)
         elif audience == "cosign_invitees":
-            if to_state == "cosigning" and proposal.delegation_id:
+            # invitations go to the author's delegation, which narrows a confidential author down: such a
+            # proposal invites nobody (any delegate who finds it in the list may still co-sign it)
+            if to_state == "cosigning" and proposal.delegation_id and not proposal.confidential:
                 users.extend(_with_role("delegate", _USERS.c.delegation_id == proposal.delegation_id))
         elif audience in ("committee", "supervisors"):
             users.extend(_with_role({"committee": "committee", "supervisors": "supervisor"}[audience]))

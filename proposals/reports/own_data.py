@@ -8,7 +8,9 @@ account and their recent login attempts.
 
 Nothing of other people's that the user may not see: a proposal they co-signed, voted for or were
 notified about appears by number and title only, without its author, whose name may be
-confidential (access.can_see_author).
+confidential (access.can_see_author); and its title only while they may view it (access.can_view,
+at the moment of the export): a co-signed proposal sent back for revision is a draft again, its
+new title not theirs to read.
 """
 
 import io
@@ -18,6 +20,7 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select
 
+from ..access import can_view
 from ..extensions import db
 from ..models import (
     ApiToken,
@@ -53,9 +56,18 @@ def _row(obj, *names: str) -> dict:
     return {name: _value(getattr(obj, name)) for name in names}
 
 
-def _proposal_ref(p: Proposal) -> dict:
-    """A proposal someone else wrote, as little as identifies it: never its author."""
-    return {"id": p.id, "session": p.session.code, "number": p.number, "title": p.title, "state": p.state}
+def _proposal_ref(p: Proposal, reader: User) -> dict:
+    """A proposal someone else wrote, as little as identifies it: never its author; its title and state
+    only if `reader` may view it now (else they are null, and `visible` false)."""
+    visible = can_view(reader, p)
+    return {
+        "id": p.id,
+        "session": p.session.code,
+        "number": p.number,
+        "title": p.title if visible else None,
+        "state": p.state if visible else None,
+        "visible": visible,
+    }
 
 
 def _all(stmt) -> list:
@@ -89,12 +101,12 @@ def collect(user: User) -> dict:
         "account": account,
         "proposals": proposals,
         "cosignatures": [
-            _row(c, "id", "comment", "created_at") | {"proposal": _proposal_ref(c.proposal)}
+            _row(c, "id", "comment", "created_at") | {"proposal": _proposal_ref(c.proposal, user)}
             for c in _all(select(Cosignature).where(Cosignature.user_id == user.id).order_by(Cosignature.id))
         ],
         "votes": [
             _row(v, "id", "cast_at", "withdrawn_at")
-            | {"proposal": _proposal_ref(db.session.get(Proposal, v.proposal_id))}
+            | {"proposal": _proposal_ref(db.session.get(Proposal, v.proposal_id), user)}
             for v in _all(select(Vote).where(Vote.voter_id == user.id).order_by(Vote.id))
         ],
         "evaluations": [

@@ -26,6 +26,7 @@ from ..extensions import db
 from ..i18n import translate_error
 from ..models import Category, CongressSession, OrgUnit, User
 from ..operations import PROPOSAL_FIELDS, audit, create_proposal, fire_event
+from ..operations.admin import authorize
 from .tables import ImportRefused, Problem, flag, names, read_table
 from .transaction import one_transaction
 
@@ -160,7 +161,9 @@ def _cosigners(row: dict, known: _Lookup, author, session, problem) -> list[User
     return cosigners
 
 
-def apply(items: list[_Item], progress: Callable[[int], None] | None = None) -> ProposalResult:
+def apply(
+    items: list[_Item], progress: Callable[[int], None] | None = None, *, actor: User | None = None
+) -> ProposalResult:
     """Create, submit and co-sign each proposal through the operations, all in one transaction."""
     result = ProposalResult()
     row = None
@@ -176,19 +179,20 @@ def apply(items: list[_Item], progress: Callable[[int], None] | None = None) -> 
                 result.states[proposal.state] = result.states.get(proposal.state, 0) + 1
                 if progress:
                     progress(1)
-            audit.record("import.proposals", details={"created": result.created, "states": result.states})
+            audit.record("import.proposals", details={"created": result.created, "states": result.states}, actor=actor)
     except WorkflowError as exc:  # checked beforehand, so only a rule we do not foresee gets here
         refusal = message(N_("Refused: %(reason)s"), {"reason": translate_error(exc)})
         raise ImportRefused([Problem(row, None, refusal)]) from exc
     return result
 
 
-def import_proposals(table, *, dry_run: bool = False, progress=None) -> ProposalResult:
+def import_proposals(table, *, dry_run: bool = False, progress=None, actor=None) -> ProposalResult:
     """Check the whole table, then create every proposal in one transaction; raise ImportRefused and
-    change nothing if anything is wrong."""
+    change nothing if anything is wrong. `actor` is the union administrator importing (None: the system)."""
+    authorize(actor)
     items, problems = check(table, progress)
     if problems:
         raise ImportRefused(problems)
     if dry_run:
         return ProposalResult()
-    return apply(items, progress)
+    return apply(items, progress, actor=actor)

@@ -165,7 +165,7 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
     return plan, sorted(problems, key=lambda p: p.row or 0)
 
 
-def apply(plan: _Plan, progress: Callable[[int], None] | None = None) -> RosterResult:
+def apply(plan: _Plan, progress: Callable[[int], None] | None = None, *, actor: User | None = None) -> RosterResult:
     """Write the checked plan through the administration operations, all in one transaction; a rule only
     they know (the last union administrator, a deactivated unit) refuses the whole file."""
     result = RosterResult()
@@ -177,45 +177,47 @@ def apply(plan: _Plan, progress: Callable[[int], None] | None = None) -> RosterR
                 row = plan.unit_rows[(kind, code)]
                 unit = units.get((kind, code))
                 if unit is None:
-                    units[(kind, code)] = create_unit(kind, {"code": code, "name": name})
+                    units[(kind, code)] = create_unit(kind, {"code": code, "name": name}, actor=actor)
                     result.units_created += 1
                 elif name and unit.name != name:
-                    update_unit(unit, {"name": name})
+                    update_unit(unit, {"name": name}, actor=actor)
                     result.units_renamed += 1
             existing = {u.username: u for u in db.session.scalars(select(User))}
             for number, values in plan.users:
                 row = number  # where a refusal points
-                _write_user(existing.get(values["username"]), values, units, result)
+                _write_user(existing.get(values["username"]), values, units, result, actor)
                 if progress:
                     progress(1)
-            audit.record("import.roster", details={k: v for k, v in vars(result).items() if k != "passwords"})
+            audit.record(
+                "import.roster", details={k: v for k, v in vars(result).items() if k != "passwords"}, actor=actor
+            )
     except InvalidPayload as exc:
         problems = [Problem(row, FIELD_COLUMNS.get(name, name), msg) for name, msg in exc.fields.items()]
         raise ImportRefused(problems) from exc
     return result
 
 
-def _write_user(user: User | None, row: dict, units: dict, result: RosterResult) -> None:
+def _write_user(user: User | None, row: dict, units: dict, result: RosterResult, actor: User | None) -> None:
     changes = {f"{kind}_id": units[(kind, row[kind])].id for kind in UNIT_COLUMNS if row.get(kind)}
     changes |= {key: row[key] for key in ("name", "email") if row.get(key)}
     if row["roles"]:
         changes["roles"] = row["roles"]
     if user is None:
         password = row.get("password") or secrets.token_urlsafe(9)
-        user = create_user({"username": row["username"], "password": password, **changes})
+        user = create_user({"username": row["username"], "password": password, **changes}, actor=actor)
         if not row.get("password"):
             result.passwords.append((user.username, password))
         result.users_created += 1
     else:
         if changes:
-            update_user(user, changes)
+            update_user(user, changes, actor=actor)
         if row.get("password"):
-            reset_password(user, {"password": row["password"]})
+            reset_password(user, {"password": row["password"]}, actor=actor)
         result.users_updated += 1
     if row["active"] is True and not user.active:
-        enable_user(user)
+        enable_user(user, actor=actor)
     elif row["active"] is False and user.active:
-        disable_user(user)
+        disable_user(user, actor=actor)
 
 
 def read(filename: str, data: bytes):
@@ -223,7 +225,7 @@ def read(filename: str, data: bytes):
     return read_table(filename, data, KEYS, REQUIRED)
 
 
-def import_roster(table, *, dry_run: bool = False, progress=None) -> RosterResult:
+def import_roster(table, *, dry_run: bool = False, progress=None, actor: User | None = None) -> RosterResult:
     """Check the whole table, then write it in one transaction; raise ImportRefused and change nothing if
     anything is wrong. `progress(n)` is told of each row checked and each row written."""
     plan, problems = check(table, progress)
@@ -231,4 +233,4 @@ def import_roster(table, *, dry_run: bool = False, progress=None) -> RosterResul
         raise ImportRefused(problems)
     if dry_run:
         return RosterResult()
-    return apply(plan, progress)
+    return apply(plan, progress, actor=actor)

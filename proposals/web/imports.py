@@ -8,6 +8,7 @@ nothing changes. Otherwise everything is written in one transaction and the resu
 from flask import Blueprint, Response, abort, flash, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
@@ -76,7 +77,7 @@ def upload(kind: str):
         abort(413)
     try:
         table = module.read(upload.filename, data)
-        result = run(table)
+        result = run(table, actor=current_user)
     except ImportRefused as refused:
         problems = [_shown(p) for p in refused.problems]
         flash(gettext("Nothing was imported: %(n)d problems.", n=len(problems)), "error")

@@ -19,6 +19,8 @@ from ..operations import (
     edit_draft_with_attachments,  # attachments
     fire_event,
 )
+from ..references import neutral_reference
+from ..timeline import timeline
 from . import NavItem, deadlines
 from .event_forms import event_form, payload_of, put_errors
 from .forms import ProposalForm
@@ -77,6 +79,9 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
             forms=forms,
             open_event=open_event or ("merge" if merge_query else None),
             show_author=can_see_author(current_user, proposal),
+            steps=timeline(current_user, proposal),
+            merged_into_visible=proposal.merged_into is not None and can_view(current_user, proposal.merged_into),
+            neutral_reference=neutral_reference,
             deadlines=deadlines.of(proposal),
             similar=similar,
             merge_query=merge_query,

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import chinese_calendar
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext
+from flask_login import current_user
 from sqlalchemy import select
 
 from workflow import InvalidPayload, calendar
@@ -87,7 +88,7 @@ def calendar_page():
     form = OverrideForm()
     if request.method == "POST":
         try:
-            override = add_calendar_override(form.payload())
+            override = add_calendar_override(form.payload(), actor=current_user)
         except InvalidPayload as exc:
             show_errors(form, exc)
             return render(form, 422)
@@ -100,7 +101,7 @@ def calendar_page():
 def remove_override(override_id: int):
     """Take a day out of the union's calendar."""
     try:
-        override = remove_calendar_override(override_id)
+        override = remove_calendar_override(override_id, actor=current_user)
     except NotFound:
         abort(404)
     flash(gettext("%(day)s removed from the calendar.", day=format_date(override.day)), "success")

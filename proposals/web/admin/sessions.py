@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import select
 
 from workflow import InvalidPayload
@@ -28,7 +29,7 @@ def new_session():
     form = SessionForm(data=None if request.method == "POST" else {"is_open": True, **SETTING_DEFAULTS})
     if request.method == "POST":
         try:
-            session = create_session(form.payload(with_code=True))
+            session = create_session(form.payload(with_code=True), actor=current_user)
         except InvalidPayload as exc:
             show_errors(form, exc)
             return render_template("admin/session_form.html", form=form, session=None), 422
@@ -45,7 +46,7 @@ def edit_session_page(session_id: int):
     del form.code  # a session's code never changes
     if request.method == "POST":
         try:
-            edit_session(session, form.payload(with_code=False))
+            edit_session(session, form.payload(with_code=False), actor=current_user)
         except InvalidPayload as exc:
             show_errors(form, exc)
             return render_template("admin/session_form.html", form=form, session=session), 422

@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from workflow import InvalidPayload
@@ -79,7 +80,7 @@ def units(kind: str):
     form = unit_form(kind)
     if request.method == "POST":
         try:
-            unit = create_unit(kind, form.payload(with_code=True))
+            unit = create_unit(kind, form.payload(with_code=True), actor=current_user)
         except InvalidPayload as exc:
             show_errors(form, exc)
             return render_list(kind, form, 422)
@@ -95,7 +96,7 @@ def edit_unit(unit_id: int):
     form = unit_form(unit.kind, unit)
     if request.method == "POST":
         try:
-            update_unit(unit, form.payload(with_code=False))
+            update_unit(unit, form.payload(with_code=False), actor=current_user)
         except InvalidPayload as exc:
             show_errors(form, exc)
             return render_template("admin/unit_form.html", form=form, unit=unit, labels=KIND_LABELS), 422
@@ -107,7 +108,7 @@ def edit_unit(unit_id: int):
 @bp.post("/units/<int:unit_id>/deactivate")
 def deactivate(unit_id: int):
     """Take a unit out of use; it stays on record with everything it handled."""
-    unit = deactivate_unit(load(unit_id))
+    unit = deactivate_unit(load(unit_id), actor=current_user)
     flash(
         gettext("%(name)s deactivated. It is no longer offered for new assignments or accounts.", name=unit.name),
         "success",
@@ -118,6 +119,6 @@ def deactivate(unit_id: int):
 @bp.post("/units/<int:unit_id>/reactivate")
 def reactivate(unit_id: int):
     """Put a deactivated unit back in use."""
-    unit = reactivate_unit(load(unit_id))
+    unit = reactivate_unit(load(unit_id), actor=current_user)
     flash(gettext("%(name)s is in use again.", name=unit.name), "success")
     return redirect(url_for("admin.units", kind=unit.kind))

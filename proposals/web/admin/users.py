@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 
 from workflow import ROLES, InvalidPayload
 
@@ -31,7 +32,7 @@ def new_user():
     form = UserForm()
     if request.method == "POST":
         try:
-            user = create_user(form.payload())
+            user = create_user(form.payload(), actor=current_user)
         except InvalidPayload as exc:
             show_errors(form, exc)
             return render_template("admin/user_new.html", form=form), 422
@@ -59,7 +60,7 @@ def edit_user(user_id: int):
     form = UserEditForm(user=user)
     if request.method == "POST":
         try:
-            update_user(user, form.payload())
+            update_user(user, form.payload(), actor=current_user)
         except InvalidPayload as exc:
             show_errors(form, exc)
             return render_user(user, form=form, status=422)
@@ -74,7 +75,7 @@ def set_password(user_id: int):
     user = load(user_id)
     form = PasswordForm()
     try:
-        reset_password(user, {"password": form.password.data or ""})
+        reset_password(user, {"password": form.password.data or ""}, actor=current_user)
     except InvalidPayload as exc:
         show_errors(form, exc)
         return render_user(user, password=form, status=422)
@@ -87,7 +88,7 @@ def disable(user_id: int):
     """Disable an account: it can no longer log in, and is logged out at once."""
     user = load(user_id)
     try:
-        disable_user(user)
+        disable_user(user, actor=current_user)
     except InvalidPayload as exc:
         flash(translate_error(exc), "error")
         return render_user(user, status=422)
@@ -98,6 +99,6 @@ def disable(user_id: int):
 @bp.post("/users/<int:user_id>/enable")
 def enable(user_id: int):
     """Let a disabled account log in again."""
-    user = enable_user(load(user_id))
+    user = enable_user(load(user_id), actor=current_user)
     flash(gettext("Account %(username)s enabled.", username=user.username), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
