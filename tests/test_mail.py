@@ -198,6 +198,18 @@ def test_two_senders_at_once_deliver_each_message_once(app, smtp, make):
     assert states() == {"sent": 36}
 
 
+def test_a_claim_takes_no_more_than_its_limit(app, make):
+    delegation = make.unit("delegation")
+    author = make.user("worker", delegation_id=delegation.id, email="author@union.example.cn")
+    for n in range(30):
+        make.user("delegate", delegation_id=delegation.id, email=f"delegate{n}@union.example.cn")
+    fire_event(make.proposal(author).id, "submit", author, now=NOW)
+    first = claim(NOW, 20)
+    assert len(first) == 20 and states() == {"sending": 20, "pending": 10}
+    second = claim(NOW, 20)
+    assert len(second) == 10 and not set(first) & set(second) and claim(NOW, 20) == []
+
+
 def test_a_claimed_row_is_not_claimed_again_and_a_stopped_senders_claim_expires(app, smtp, people):
     fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
     first = claim(NOW, 1)

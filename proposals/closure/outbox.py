@@ -103,7 +103,11 @@ def send_pending(now: datetime | None = None) -> SendReport:
 
 
 def claim(now: datetime, limit: int) -> list[int]:
-    """Take up to `limit` due notifications for this sender and commit; return their ids."""
+    """Take up to `limit` due notifications for this sender and commit; return their ids.
+
+    Two statements, not an UPDATE of `id IN (SELECT ... LIMIT ... SKIP LOCKED)`: PostgreSQL may run
+    such a subquery again for each row it updates, each time skipping the rows updated so far, and so
+    claim every due row instead of `limit` (and leave nothing to a second sender)."""
     due = (
         select(Notification.id)
         .where(
@@ -114,21 +118,30 @@ def claim(now: datetime, limit: int) -> list[int]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    stmt = (
-        update(Notification)
-        # the state is checked again by the UPDATE itself: of two senders, only one wins a row
-        .where(Notification.id.in_(due.scalar_subquery()), Notification.email_state == "pending")
-        .values(email_state="sending", next_attempt_at=now, last_attempt_at=now, attempts=Notification.attempts + 1)
-        .returning(Notification.id)
-        .execution_options(synchronize_session=False)
-    )
     try:
-        ids = sorted(db.session.scalars(stmt))
-        db.session.commit()
+        while True:
+            candidates = list(db.session.scalars(due))
+            if not candidates:
+                db.session.commit()
+                return []
+            stmt = (
+                update(Notification)
+                # the state is checked again by the UPDATE itself: of two senders, only one wins a row
+                # (on SQLite, where the SELECT locks nothing, the other finds them taken and looks again)
+                .where(Notification.id.in_(candidates), Notification.email_state == "pending")
+                .values(
+                    email_state="sending", next_attempt_at=now, last_attempt_at=now, attempts=Notification.attempts + 1
+                )
+                .returning(Notification.id)
+                .execution_options(synchronize_session=False)
+            )
+            ids = sorted(db.session.scalars(stmt))
+            db.session.commit()
+            if ids:
+                return ids
     except Exception:
         db.session.rollback()
         raise
-    return ids
 
 
 def _send_batch(ids: list[int], transport: Transport, config: MailConfig, now: datetime, report: SendReport) -> bool:
