@@ -358,6 +358,14 @@ def test_rows_that_cannot_be_mailed_cost_only_themselves_and_the_run_succeeds(ru
     assert row(poisoned["no_locale"]).attempts == 1
 
 
+def test_the_tick_carries_on_past_them_too(runner, smtp, poisoned):
+    result = runner.invoke(args=["tick", "--now", "2026-03-02T09:00"])
+    assert result.exit_code == 0, result.output
+    assert "email: sent" in result.output
+    states_now = {name: row(notification_id).email_state for name, notification_id in poisoned.items()}
+    assert states_now == {"named": "sent", "plain": "sent", "broken_address": "failed", "no_locale": "pending"}
+
+
 def test_a_failing_message_backs_off_exponentially_and_is_parked_at_the_cap(app, smtp, poisoned):
     app.config["MAIL_MAX_ATTEMPTS"] = 4
     send_pending(NOW)
