@@ -340,6 +340,7 @@ def test_rows_that_cannot_be_mailed_cost_only_themselves_and_the_run_succeeds(ru
     result = runner.invoke(args=["send-mail", "--now", "2026-03-02T09:00"])  # China time: NOW
     assert result.exit_code == 0, result.output
     assert "sent 2, to retry 1, failed 1" in result.output
+    assert "1 could not be delivered; see Administration > Outbox" in result.output
 
     # the two that can be mailed are, each with its headers only, to its own address only
     assert smtp.recipients() == ["named@union.example.cn", "plain@union.example.cn"]
