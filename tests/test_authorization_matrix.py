@@ -150,6 +150,7 @@ GET_PAGES = {
     ("admin.audit", "GET"): (ADMINS, "/admin/audit"),
     ("admin.audit_csv", "GET"): (ADMINS, "/admin/audit.csv"),
     ("admin.audit_xlsx", "GET"): (ADMINS, "/admin/audit.xlsx"),
+    ("admin.outbox_page", "GET"): (ADMINS, "/admin/outbox"),
     ("own_data.download", "GET"): (ALL, "/me/data.zip"),  # the caller's own
     ("admin.units", "GET"): (ADMINS, "/admin/units/department"),
     ("admin.edit_unit", "GET"): (ADMINS, f"/admin/units/{D}/edit"),
@@ -172,6 +173,7 @@ GET_API = {
 GATED_WRITES = {
     ("admin.calendar_page", "POST"): (ADMINS, "/admin/calendar"),
     ("admin.remove_override", "POST"): (ADMINS, "/admin/calendar/1/remove"),
+    ("admin.retry_message", "POST"): (ADMINS, "/admin/outbox/1/retry"),
     ("admin.new_session", "POST"): (ADMINS, "/admin/sessions/new"),
     ("admin.edit_session_page", "POST"): (ADMINS, f"/admin/sessions/{S}"),
     ("admin.units", "POST"): (ADMINS, "/admin/units/department"),

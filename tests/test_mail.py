@@ -11,14 +11,16 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from proposals.closure.compose import compose
+from proposals.closure.mail import MailConfig
 from proposals.closure.outbox import backoff, claim, send_pending
 from proposals.extensions import db
-from proposals.models import Notification
+from proposals.models import AuditEntry, Notification, Proposal
 from proposals.operations import fire_event
 
-from .conftest import Cast
+from .conftest import PASSWORD, Cast
 
 NOW = datetime(2026, 3, 2, 1, 0)  # naive UTC, as the operations keep time
 
@@ -154,14 +156,15 @@ def test_a_permanent_refusal_fails_at_once_and_repeated_refusals_give_up(app, sm
     assert len(given_up) == 1 + 2 and {n.attempts for n in given_up} == {1, 2}
 
 
-def test_a_server_that_cannot_be_reached_costs_nothing_but_a_retry(app, people):
+def test_a_server_that_cannot_be_reached_costs_no_attempt(app, people):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=5)
     fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
     report = send_pending(NOW)
-    assert (report.sent, report.retry, report.failed) == (0, 2, 0)
+    assert (report.sent, report.retry, report.failed, report.waiting) == (0, 0, 0, 2)
     assert "ConnectionRefusedError" in report.errors[0]
     db.session.expire_all()
-    assert {(n.email_state, n.attempts) for n in db.session.scalars(select(Notification))} == {("pending", 1)}
+    rows = {(n.email_state, n.attempts, n.next_attempt_at) for n in db.session.scalars(select(Notification))}
+    assert rows == {("pending", 0, NOW)}  # no message was tried: none is any nearer being parked
 
 
 def test_two_senders_at_once_deliver_each_message_once(app, smtp, make):
@@ -193,6 +196,18 @@ def test_two_senders_at_once_deliver_each_message_once(app, smtp, make):
     assert smtp.recipients() == expected
     db.session.expire_all()
     assert states() == {"sent": 36}
+
+
+def test_a_claim_takes_no_more_than_its_limit(app, make):
+    delegation = make.unit("delegation")
+    author = make.user("worker", delegation_id=delegation.id, email="author@union.example.cn")
+    for n in range(30):
+        make.user("delegate", delegation_id=delegation.id, email=f"delegate{n}@union.example.cn")
+    fire_event(make.proposal(author).id, "submit", author, now=NOW)
+    first = claim(NOW, 20)
+    assert len(first) == 20 and states() == {"sending": 20, "pending": 10}
+    second = claim(NOW, 20)
+    assert len(second) == 10 and not set(first) & set(second) and claim(NOW, 20) == []
 
 
 def test_a_claimed_row_is_not_claimed_again_and_a_stopped_senders_claim_expires(app, smtp, people):
@@ -277,6 +292,149 @@ def test_english_speakers_get_english(app, smtp, people):
     assert subjects[people.head.email] == "[提案管理系统] 邀请您附议提案“A canteen proposal”。"
 
 
+# -- one message never holds up the others ------------------------------------------------------------
+
+HEADERS = {"Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted"}
+MIME = {"Content-Type", "Content-Transfer-Encoding", "MIME-Version"}
+
+
+@pytest.fixture
+def poisoned(make):
+    """A submitted proposal whose title carries a header of its own, and its four invitations: one to a
+    delegate with a name like it, one to an address with a line break, one to a locale that does not
+    exist, one as it should be. What the forms refuse today may already be in the database."""
+    delegation = make.unit("delegation")
+    author = make.user("worker", delegation_id=delegation.id, email="author@union.example.cn")
+    people = {
+        name: make.user("delegate", delegation_id=delegation.id, email=f"{name}@union.example.cn")
+        for name in ("named", "broken_address", "no_locale", "plain")
+    }
+    proposal = make.proposal(author)
+    db.session.execute(update(Proposal).where(Proposal.id == proposal.id).values(title="x\r\nBcc: evil@x"))
+    people["named"].name = "王\r\nBcc: evil@x"
+    people["broken_address"].email = "broken@union.example.cn\nBcc: evil@x"
+    people["no_locale"].locale = "no-such-locale"
+    db.session.commit()
+    fire_event(proposal.id, "submit", author, now=NOW)
+    rows = {n.user.username: n for n in pending()}
+    assert len(rows) == 4
+    return {name: rows[user.username].id for name, user in people.items()}
+
+
+def row(notification_id: int) -> Notification:
+    db.session.expire_all()
+    return db.session.get(Notification, notification_id)
+
+
+def test_line_breaks_in_a_title_or_a_name_never_make_a_header(app, smtp, poisoned):
+    notification = db.session.get(Notification, poisoned["named"])
+    config = MailConfig.from_app({**app.config, "MAIL_SENDER": '"提案\r\nBcc: evil@x" <tian@union.example.cn>'})
+    with app.test_request_context():
+        raw = compose(notification, config, NOW).as_bytes()
+    message = message_from_bytes(raw, policy=policy.default)
+    assert set(message.keys()) == HEADERS | MIME
+    assert b"\nBcc" not in raw and b"\rBcc" not in raw
+    assert "x Bcc: evil@x" in message["Subject"] and "\n" not in message["Subject"]
+    assert message["To"].addresses[0].display_name == "王 Bcc: evil@x"
+    assert message["To"].addresses[0].addr_spec == "named@union.example.cn"
+    assert message["From"].addresses[0].addr_spec == "tian@union.example.cn"
+
+
+def test_rows_that_cannot_be_mailed_cost_only_themselves_and_the_run_succeeds(runner, smtp, poisoned):
+    result = runner.invoke(args=["send-mail", "--now", "2026-03-02T09:00"])  # China time: NOW
+    assert result.exit_code == 0, result.output
+    assert "sent 2, to retry 1, failed 1" in result.output
+    assert "1 could not be delivered; see Administration > Outbox" in result.output
+
+    # the two that can be mailed are, each with its headers only, to its own address only
+    assert smtp.recipients() == ["named@union.example.cn", "plain@union.example.cn"]
+    for _rcpts, message in smtp.received:
+        assert set(message.keys()) == HEADERS | MIME
+        assert "x Bcc: evil@x" in message["Subject"]
+    # an address that is no address is parked at once; a message that cannot be made waits its turn
+    broken, no_locale = row(poisoned["broken_address"]), row(poisoned["no_locale"])
+    assert (broken.email_state, broken.attempts) == ("failed", 1)
+    assert broken.last_error.startswith("Not a mail address")
+    assert (no_locale.email_state, no_locale.attempts, no_locale.last_attempt_at) == ("pending", 1, NOW)
+    assert no_locale.next_attempt_at == NOW + backoff(1) and no_locale.last_error.startswith("ValueError")
+
+    again = runner.invoke(args=["send-mail", "--now", "2026-03-02T09:00:30"])  # not yet due: nothing is tried
+    assert again.exit_code == 0 and "sent 0, to retry 0, failed 0" in again.output
+    assert row(poisoned["no_locale"]).attempts == 1
+
+
+def test_the_tick_carries_on_past_them_too(runner, smtp, poisoned):
+    result = runner.invoke(args=["tick", "--now", "2026-03-02T09:00"])
+    assert result.exit_code == 0, result.output
+    assert "email: sent" in result.output
+    states_now = {name: row(notification_id).email_state for name, notification_id in poisoned.items()}
+    assert states_now == {"named": "sent", "plain": "sent", "broken_address": "failed", "no_locale": "pending"}
+
+
+def test_a_failing_message_backs_off_exponentially_and_is_parked_at_the_cap(app, smtp, poisoned):
+    app.config["MAIL_MAX_ATTEMPTS"] = 4
+    send_pending(NOW)
+    delivered = len(smtp.received)
+    moment, waits = NOW, []
+    for attempt in (1, 2, 3):
+        notification = row(poisoned["no_locale"])
+        assert (notification.email_state, notification.attempts) == ("pending", attempt)
+        assert notification.last_attempt_at == moment
+        waits.append(notification.next_attempt_at - moment)
+        assert send_pending(notification.next_attempt_at - timedelta(seconds=1)).retry == 0  # not before
+        moment = notification.next_attempt_at
+        report = send_pending(moment)
+        assert report.retry + report.failed == 1
+    assert waits == [timedelta(minutes=1), timedelta(minutes=4), timedelta(minutes=16)]
+    parked = row(poisoned["no_locale"])
+    assert (parked.email_state, parked.attempts, parked.last_attempt_at) == ("failed", 4, moment)
+    assert parked.next_attempt_at is None and parked.last_error.startswith("ValueError")
+    assert send_pending(moment + timedelta(days=30)).failed == 0  # parked: never tried again by itself
+    assert len(smtp.received) == delivered  # and the others were sent once
+
+
+def test_the_back_off_grows_fourfold_up_to_six_hours():
+    assert [backoff(n) for n in range(1, 8)] == [timedelta(minutes=m) for m in (1, 4, 16, 64, 256, 360, 360)]
+    assert backoff(10**6) == timedelta(hours=6)
+
+
+def test_a_message_the_server_hangs_up_on_is_charged_alone(app, smtp, people):
+    fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+    first, second = sorted(n.id for n in pending())
+    smtp.refuse, smtp.reply = 1, "421 4.3.2 Closing the connection"
+    report = send_pending(NOW)
+    assert (report.sent, report.retry, report.waiting) == (0, 1, 2) and "421" in report.errors[0]
+    charged, spared = row(first), row(second)
+    assert (charged.attempts, charged.next_attempt_at) == (1, NOW + backoff(1))
+    assert (spared.email_state, spared.attempts, spared.next_attempt_at) == ("pending", 0, NOW)
+    # the next run sends the one that was not tried, and leaves the other to its back-off
+    assert send_pending(NOW + timedelta(seconds=10)).sent == 1
+    assert (row(second).email_state, row(first).email_state) == ("sent", "pending")
+
+
+def test_a_parked_message_sent_again_by_an_administrator_is_delivered(app, client, smtp, people):
+    fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
+    smtp.refuse, smtp.reply = 1, "550 5.1.1 No such mailbox"
+    send_pending(NOW)
+    parked = db.session.scalar(select(Notification).where(Notification.email_state == "failed"))
+    address = parked.user.email
+
+    client.post("/login", data={"username": people.admin.username, "password": PASSWORD})
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "550 5.1.1 No such mailbox" in page and address in page
+    response = client.post(f"/admin/outbox/{parked.id}/retry")
+    assert response.status_code == 302 and response.location.endswith("/admin/outbox")
+    again = row(parked.id)
+    assert (again.email_state, again.attempts) == ("pending", 0)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "outbox.retry"))
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (people.admin.id, "notifications", parked.id)
+    assert entry.details["attempts"] == 1 and entry.details["last_error"].startswith("550")
+
+    report = send_pending()
+    assert report.sent == 1 and smtp.recipients().count(address) == 1
+    assert row(parked.id).email_state == "sent"
+
+
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1: the intranet mail server's, and its own authority."""
@@ -325,7 +483,7 @@ def test_tls_and_credentials(app, people, certificate, mode):
         )
         fire_event(people.proposal_in("draft").id, "submit", people.author, now=NOW)
         refused = send_pending(NOW)
-        assert (refused.sent, refused.retry) == (0, 2) and "535" in refused.errors[0]
+        assert (refused.sent, refused.retry, refused.waiting) == (0, 0, 2) and "535" in refused.errors[0]
         app.config["MAIL_PASSWORD"] = "s3cret"
         report = send_pending(NOW + timedelta(hours=1))
     finally:

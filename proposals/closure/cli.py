@@ -77,6 +77,8 @@ def _echo_mail(report: SendReport) -> None:
         f"email: sent {report.sent}, to retry {report.retry}, failed {report.failed}, "
         f"skipped {report.skipped}, waiting {report.waiting}"
     )
+    if report.failed:
+        click.echo(f"email: {report.failed} could not be delivered; see Administration > Outbox to send them again")
     if report.abandoned:
         click.echo(f"email: {report.abandoned} left half-sent by a stopped sender, put back to be sent again")
     for error in report.errors:

@@ -1,10 +1,18 @@
 """The email of one notification: plain text, in the recipient's language (Chinese unless they chose
 otherwise), with the proposal's title, what happened, and a link. Never the author's name of a
-confidential proposal, never the name of whoever acted."""
+confidential proposal, never the name of whoever acted.
 
+Every header is one line of plain text whatever the database holds: a title or a name with CR, LF or
+other control characters (typed before the forms refused them, imported, restored) has them turned
+into spaces, so no text can start a header of its own (a Bcc:, say). An address that is not a plain
+address is not mailed at all.
+"""
+
+import re
 from datetime import UTC, date, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -19,12 +27,30 @@ from ..i18n import translate
 from ..models import HistoryEntry, Notification, Reminder
 from ..web import choice_label
 from ..web.event_forms import FIELD_LABELS
-from .mail import MailConfig
+from .mail import DeliveryError, MailConfig
 from .messages import sentence
 
 # what of an event's record the message repeats, in this order; the rest is on the proposal's page
 DETAIL_FIELDS = ("reason", "comment", "note", "outcome", "text", "contact", "rating", "attitude")
 DEADLINE_FIELDS = {"ack_deadline": N_("Acknowledge by"), "reply_deadline": N_("Reply by")}
+# C0 and C1 controls (CR, LF, tab, NUL, ESC...) and the Unicode line and paragraph separators
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def header_text(value: str) -> str:
+    """`value` as one line for a header: controls become spaces, runs of spaces one space."""
+    return " ".join(CONTROLS.sub(" ", value or "").split())
+
+
+def mail_address(address: str | None) -> str:
+    """The address itself, or DeliveryError (for good) when it is not one an SMTP server can take."""
+    name, parsed = parseaddr(address or "")
+    if not address or CONTROLS.search(address) or name or parsed != address or parsed.count("@") != 1:
+        raise DeliveryError(f"Not a mail address: {address!r}"[:500], permanent=True)
+    local, _, domain = parsed.rpartition("@")
+    if not local or not domain or any(c.isspace() for c in parsed):
+        raise DeliveryError(f"Not a mail address: {address!r}"[:500], permanent=True)
+    return parsed
 
 
 def reminder_due(notification: Notification) -> date | None:
@@ -91,12 +117,15 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
             product=pgettext("product name", "Proposals"),
         )
     message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = config.sender
-    message["To"] = formataddr((user.name, user.email))
+    message["Subject"] = header_text(subject)
+    sender_name, sender = parseaddr(header_text(config.sender))
+    # as Address objects, not formatted text: the library then encodes a name with non-ASCII and
+    # address characters (":", ",", "<") as one word, where a formatted one loses its quotes on the way out
+    message["From"] = Address(display_name=header_text(sender_name), addr_spec=sender)
+    message["To"] = Address(display_name=header_text(user.name), addr_spec=mail_address(user.email))
     message["Date"] = format_datetime(now.replace(tzinfo=UTC))
     # the same id on every attempt, so a mail system that sees a message twice can tell
-    domain = parseaddr(config.sender)[1].rpartition("@")[2] or "localhost"
+    domain = re.sub(r"[\s<>]", "", sender.rpartition("@")[2]) or "localhost"
     message["Message-ID"] = f"<notification-{notification.id}-{notification.created_at:%Y%m%d%H%M%S}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)

@@ -49,7 +49,7 @@ class MailConfig:
             sender=config.get("MAIL_SENDER") or f"noreply@{server or 'localhost'}",
             timeout=float(config.get("MAIL_TIMEOUT") or 30),
             ca_file=config.get("MAIL_CA_FILE") or None,
-            max_attempts=int(config.get("MAIL_MAX_ATTEMPTS") or 8),
+            max_attempts=max(1, int(config.get("MAIL_MAX_ATTEMPTS") or 8)),
             base_url=config.get("BASE_URL") or "http://localhost:5000/",
         )
 
@@ -66,6 +66,14 @@ class DeliveryError(Exception):
         super().__init__(text)
         self.permanent = permanent
         self.connection = connection
+
+
+class ConnectError(DeliveryError):
+    """The server could not be reached or would not take us in (TLS, login): no message was tried, so
+    none is charged an attempt for it."""
+
+    def __init__(self, text: str):
+        super().__init__(text, connection=True)
 
 
 def _describe(exc: Exception) -> str:
@@ -98,7 +106,7 @@ class Transport:
         except (OSError, smtplib.SMTPException, UnicodeError) as exc:
             if smtp is not None:
                 smtp.close()
-            raise DeliveryError(_describe(exc), connection=True) from exc
+            raise ConnectError(_describe(exc)) from exc
         return smtp
 
     def send(self, message: EmailMessage) -> None:
@@ -111,6 +119,8 @@ class Transport:
             codes = [code for code, _ in exc.recipients.values()]
             text = "; ".join(f"{addr}: {code} {msg!r}" for addr, (code, msg) in exc.recipients.items())
             raise DeliveryError(text[:500], permanent=all(code >= 500 for code in codes)) from exc
+        except smtplib.SMTPNotSupportedError as exc:  # this message needs what the server lacks (SMTPUTF8)
+            raise DeliveryError(_describe(exc), permanent=True) from exc
         except smtplib.SMTPSenderRefused as exc:  # our own address: a setting to fix, not this message
             self.close()
             raise DeliveryError(_describe(exc), connection=True) from exc

@@ -42,10 +42,12 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
     # pending -> sending (claimed by one sender) -> sent; skipped (no address, mail turned off, inactive);
-    # a refused delivery goes back to pending until next_attempt_at, and to failed after too many tries
+    # a refused delivery goes back to pending until next_attempt_at, and to failed after too many tries;
+    # a union administrator may put a failed one back (proposals/closure/outbox.py)
     email_state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]  # when a sender last took it (tried it, or is trying it now)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 

@@ -56,6 +56,7 @@ ADMIN_ACTIONS = {
     "import.proposals": N_("Proposals imported"),
     "login.succeeded": N_("Logged in"),
     "login.failed": N_("Failed login"),
+    "outbox.retry": N_("Undelivered message sent again"),
 }
 TARGETS = {
     "proposals": N_("Proposal"),
@@ -63,6 +64,7 @@ TARGETS = {
     "org_units": N_("Unit"),
     "congress_sessions": N_("Session"),
     "calendar_overrides": N_("Calendar day"),
+    "notifications": N_("Message"),
 }
 COLUMNS = ("at", "actor", "action", "target", "details", "address")
 COLUMN_LABELS = {

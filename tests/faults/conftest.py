@@ -211,13 +211,15 @@ def run_command(app, *args: str, **env) -> subprocess.CompletedProcess:
 
 
 class Mailbox:
-    """What an SMTP server accepted, by Message-ID. With `hold_after`, it keeps every message after the
-    first `hold_after` waiting for its answer (accepted, not yet confirmed) until `release` is set."""
+    """What an SMTP server accepted, by Message-ID. With `hold` (a notification's id), the first copy of
+    that notification's message is accepted, `reached` is set, and its answer is kept back until
+    `release` is set: the moment a sender is in between the server's taking a message and hearing so."""
 
-    def __init__(self, hold_after: int | None = None):
-        self.hold_after = hold_after
+    def __init__(self, hold: int | None = None):
+        self.hold = hold
         self.received: list[str] = []
         self.held: list[str] = []
+        self.reached = threading.Event()
         self.release = threading.Event()
         self.lock = threading.Lock()
 
@@ -225,10 +227,11 @@ class Mailbox:
         message_id = message_from_bytes(envelope.content, policy=policy.default)["Message-ID"]
         with self.lock:
             self.received.append(message_id)
-            hold = self.hold_after is not None and len(self.received) > self.hold_after
+            hold = self.hold is not None and not self.held and notification_id(message_id) == self.hold
             if hold:
                 self.held.append(message_id)
         if hold:
+            self.reached.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
         return "250 2.0.0 OK"
 

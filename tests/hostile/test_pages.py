@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 from lxml import html as lxml_html
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from proposals.extensions import db
 from proposals.models import CalendarOverride, Notification
@@ -62,6 +62,18 @@ def fresh_override(world):
     while day.weekday() >= 5 or day in taken:
         day += timedelta(days=1)
     return add_calendar_override({"day": day.isoformat(), "working": False, "note": "停工"}).id
+
+
+def parked_message(world):
+    """A notification of the author's parked as undelivered, to send again."""
+    row_id = author_notification(world)
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id == row_id)
+        .values(email_state="failed", attempts=8, last_error="550 5.1.1 No such mailbox")
+    )
+    db.session.commit()
+    return row_id
 
 
 def author_notification(world):
@@ -198,6 +210,9 @@ FORMS = {
     ),
     "admin.disable": Form("admin", lambda w, t: "/admin/users", lambda w: f"/admin/users/{fresh_user(w).id}/disable"),
     "admin.enable": Form("admin", lambda w, t: "/admin/users", lambda w: f"/admin/users/{fresh_user(w).id}/enable"),
+    "admin.retry_message": Form(
+        "admin", lambda w, t: "/admin/outbox", lambda w: f"/admin/outbox/{parked_message(w)}/retry"
+    ),
 }
 EVENTS = sorted(EVENT_SETUP)
 

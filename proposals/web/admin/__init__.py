@@ -1,4 +1,5 @@
-"""The union administrators' pages (工会管理): sessions, units, users and the working-day calendar.
+"""The union administrators' pages (工会管理): sessions, units, users, the working-day calendar, the audit
+log and the outbox.
 
 Every address under /admin is for union administrators only: others get 403, whoever is not
 logged in is sent to the login page. Each page calls one operation of proposals.operations.
@@ -50,4 +51,4 @@ def index():
     return render_template("admin/index.html", uncovered=calendar.uncovered_years())
 
 
-from . import audit, calendar, sessions, units, users  # noqa: E402, F401  (the pages, on this blueprint)
+from . import audit, calendar, outbox, sessions, units, users  # noqa: E402, F401  (the pages, on this blueprint)
