@@ -1,6 +1,6 @@
 """Token authentication: exchange a user name and password for a bearer token, revoke it, and know the caller."""
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 
 from workflow.errors import N_
 from workflow.payload import Text, validate
@@ -11,6 +11,7 @@ from ..auth.throttle import client_address
 from ..extensions import db
 from ..models import ApiToken, User
 from ..operations.accounts import change_password
+from ..operations.tokens import issue_api_token
 from . import bp
 from .errors import ApiError, json_body, unauthorized
 from .serializers import iso, user_json
@@ -48,8 +49,7 @@ def issue_token():
         raise too_many_attempts(exc) from None
     except LoginRefused:
         raise ApiError(401, N_("Wrong user name or password."), "unauthorized") from None
-    token, secret = ApiToken.issue(user, current_app.config["API_TOKEN_HOURS"])
-    db.session.commit()
+    token, secret = issue_api_token(user)
     return jsonify({"token": secret, "token_type": "Bearer", "expires_at": iso(token.expires_at)})
 
 
