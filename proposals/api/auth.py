@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 from workflow.errors import N_
 from workflow.payload import Text, validate
 
-from ..auth import credentials
+from ..auth import credentials, totp
 from ..auth.credentials import LoginRefused, LoginThrottled
 from ..auth.throttle import client_address
 from ..extensions import db
@@ -49,6 +49,15 @@ def issue_token():
         raise too_many_attempts(exc) from None
     except LoginRefused:
         raise ApiError(401, N_("Wrong user name or password."), "unauthorized") from None
+    if totp.needed(user):
+        raise ApiError(
+            403,
+            N_(
+                "This account logs in with a second factor, so a password alone gets no API token: "
+                "log in on the website and make one on the page 'My API tokens'."
+            ),
+            "second_factor_required",
+        )
     token, secret = issue_api_token(user)
     return jsonify({"token": secret, "token_type": "Bearer", "expires_at": iso(token.expires_at)})
 

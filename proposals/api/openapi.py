@@ -138,7 +138,7 @@ def document() -> dict:
         "/auth/token": {
             "post": _op(
                 "Exchange a user name and password for a bearer token",
-                {**_ok(ref("Token")), **_errors(400, 401, 422, 429)},
+                {**_ok(ref("Token")), **_errors(400, 401, 403, 422, 429)},
                 body=_body(CREDENTIALS),
                 public=True,
                 tags=["auth"],

@@ -9,13 +9,14 @@ from .. import i18n
 from ..extensions import login_manager
 from ..models import User
 from ..operations.tokens import DEFAULTS as TOKEN_DEFAULTS
-from . import sessions
+from . import sessions, totp
 from .throttle import DEFAULTS as THROTTLE_DEFAULTS
 
 DEFAULTS = {
     **THROTTLE_DEFAULTS,
     **sessions.DEFAULTS,
     **TOKEN_DEFAULTS,
+    **totp.DEFAULTS,
     "API_TOKENS_KEEP_DAYS": 30,  # expired or revoked tokens are purged by tick after this many days
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -30,6 +31,7 @@ def init_app(app) -> None:
     login_manager.login_message = N_("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
+    from . import second_factor  # noqa: F401  (its views, on the two blueprints)
     from .account import bp as account_bp
     from .routes import bp
 

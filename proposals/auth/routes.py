@@ -8,7 +8,7 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from ..i18n import translate_error
-from . import sessions
+from . import sessions, totp
 from .credentials import LoginRefused, LoginThrottled, authenticate
 from .forms import LoginForm
 from .throttle import client_address
@@ -53,6 +53,10 @@ def login():
         except LoginRefused as exc:
             error = translate_error(exc)
         else:
+            if totp.needed(user):  # remember-me is not for these: a second factor at every login
+                from .second_factor import begin as ask_second_factor
+
+                return ask_second_factor(user, target)
             sessions.start(user, remember=form.remember.data, address=client_address())
             return redirect(target or home_url())
     return render_template("auth/login.html", form=form, error=error), status, headers

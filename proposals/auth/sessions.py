@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import LoginSession, User
 from ..models.login_session import session_digest
 from ..operations import clock
+from . import totp
 
 DEFAULTS = {
     "SESSION_IDLE_MINUTES": 8 * 60,  # a login unused this long ends
@@ -27,6 +28,7 @@ DEFAULTS = {
 }
 MAX_ID = 2**31 - 1
 KEY_ATTRIBUTE = "login_session_key"  # set on the User object a request is made by
+SECOND_FACTOR_ATTRIBUTE = "login_second_factor"  # ... and whether its login passed a second factor
 
 
 def idle_limit(user: User) -> timedelta:
@@ -53,6 +55,7 @@ def start(user: User, *, remember: bool = False, second_factor: bool = False, ad
     )
     db.session.commit()
     setattr(user, KEY_ATTRIBUTE, key)
+    setattr(user, SECOND_FACTOR_ATTRIBUTE, second_factor)
     return login_user(user, remember=remember)
 
 
@@ -69,6 +72,9 @@ def load(session_id: str) -> User | None:
     if row is None or row.user_id != user.id or row.ended_at is not None:
         return None
     now = clock.utcnow()
+    if row.remember and totp.needed(user):  # a second factor is asked at every login: none is remembered
+        _end(row.id, now)
+        return None
     if now - row.last_seen_at > idle_limit(user):
         _end(row.id, now)
         flash(gettext("You were logged out because you had not used the site for a while."), "info")
@@ -77,6 +83,7 @@ def load(session_id: str) -> User | None:
         db.session.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
         db.session.commit()
     setattr(user, KEY_ATTRIBUTE, key)
+    setattr(user, SECOND_FACTOR_ATTRIBUTE, row.second_factor)
     return user
 
 
@@ -87,6 +94,15 @@ def end_current() -> None:
         row_id = db.session.scalar(select(LoginSession.id).where(LoginSession.key_hash == session_digest(key)))
         if row_id is not None:
             _end(row_id, clock.utcnow())
+
+
+def mark_second_factor() -> None:
+    """Record that this request's login has now passed a second factor (it was just set up in it)."""
+    key = current_key()
+    if key:
+        stmt = update(LoginSession).where(LoginSession.key_hash == session_digest(key)).values(second_factor=True)
+        db.session.execute(stmt)
+        db.session.commit()
 
 
 def current_key() -> str | None:
