@@ -44,7 +44,11 @@ def logged_in(client) -> bool:
 
 def actions() -> list[str]:
     db.session.expire_all()
-    return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("second_factor.%")).order_by(AuditEntry.id)))
+    return list(
+        db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action.like("second_factor.%")).order_by(AuditEntry.id)
+        )
+    )
 
 
 def enrol(client, user, time) -> list[str]:
