@@ -5,6 +5,7 @@ So logging out ends that login for every copy of its cookies, and a login unused
 idle limit (30 minutes for union administrators, 8 hours for everyone else, by default) ends by
 itself. The user's session epoch still ends all of a user's logins at once (password change or
 reset, disabling, "log out everywhere"): the id Flask-Login keeps is "user id:epoch:key".
+The remember-me cookie keeps a login across the browser's restarts, within the same idle limit.
 """
 
 import secrets
