@@ -12,6 +12,10 @@
 # LOGIN_FAILURES_PER_ACCOUNT = 5      # failed logins for one user name within the window ...
 # LOGIN_FAILURES_PER_ADDRESS = 20     # ... or from one address, and further attempts wait
 # LOGIN_FAILURE_WINDOW_MINUTES = 15
-# LOGIN_ATTEMPTS_KEEP_DAYS = 7        # then `tick` purges them
+# LOGIN_ATTEMPTS_KEEP_DAYS = 180      # login records, then `tick` purges them (never less than 180)
+# AUDIT_KEEP_DAYS = 1095              # the administrative log, likewise (never less than 180)
 # API_TOKENS_KEEP_DAYS = 30           # expired or revoked API tokens are purged by `tick` after this
+# API_TOKENS_PER_USER = 10            # live API tokens per user; a new one revokes the oldest
+# SESSION_IDLE_MINUTES = 480          # a login unused this long ends ...
+# SESSION_IDLE_MINUTES_UNION_ADMIN = 30   # ... for union administrators
 # SECURE_COOKIES = True               # cookies always Secure (they are anyway on requests that came over HTTPS)

@@ -80,18 +80,22 @@ def test_a_remember_cookie_ends_with_the_sessions(app, zhang):
     assert not logged_in(client)
 
 
-def test_a_session_id_without_its_epoch_is_refused(app, zhang):
-    """A session from before epochs (or a forged one) names only the user: not enough."""
+def test_a_session_id_without_its_epoch_and_login_is_refused(app, zhang):
+    """A session from before epochs or server-side logins (or a forged one) is not enough."""
     client = app.test_client()
+    login(client, "zhang")
     with client.session_transaction() as session:
-        session["_user_id"] = str(zhang.id)
-        session["_fresh"] = True
-    assert not logged_in(client)
+        live = session["_user_id"]
+    user_id, epoch, key = live.split(":")
+    for forged in (user_id, f"{user_id}:{epoch}", f"{user_id}:{epoch}:", f"{user_id}:{epoch}:{key}x"):
+        with client.session_transaction() as session:
+            session["_user_id"] = forged
+        assert not logged_in(client), forged
     with client.session_transaction() as session:
-        session["_user_id"] = f"{zhang.id}:{zhang.session_epoch}"
+        session["_user_id"] = live
     assert logged_in(client)
     with client.session_transaction() as session:
-        session["_user_id"] = "99999999999999999999:0"
+        session["_user_id"] = f"99999999999999999999:0:{key}"
     assert not logged_in(client)
 
 

@@ -132,6 +132,7 @@ GET_PAGES = {
     ("notifications.settings", "GET"): (ALL, "/notifications/settings"),
     ("account.password", "GET"): (ALL, "/account/password"),
     ("account.tokens", "GET"): (ALL, "/account/tokens"),
+    ("account.second_factor_page", "GET"): (ALL, "/account/second-factor"),
     ("exports.compilation_page", "GET"): (ALL, f"/reports/sessions/{S}/compilation"),
     ("exports.compilation_pdf", "GET"): (ALL, f"/reports/sessions/{S}/compilation.pdf"),
     ("review.index", "GET"): ({"committee"}, "/review"),
@@ -216,12 +217,18 @@ ELSEWHERE = {
     ("api.change_own_password", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
     ("account.password", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
     ("account.logout_everywhere", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
+    ("account.new_token", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
+    ("account.second_factor_setup", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
+    ("account.second_factor_confirm", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
+    ("account.second_factor_disable", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
     ("api.create", "POST"): "test_refused_own_and_anonymous_writes",
     ("auth.login", "GET"): "test_login_and_logout",
     ("auth.login", "POST"): "test_login_and_logout",
     ("auth.logout", "GET"): "test_login_and_logout",
     ("auth.logout", "POST"): "test_login_and_logout",  # the caller's own session
     ("auth.index", "GET"): "test_login_and_logout",
+    ("auth.second_factor", "GET"): "test_login_and_logout",  # the step after the caller's own password
+    ("auth.second_factor", "POST"): "test_login_and_logout",
     ("api.issue_token", "POST"): "tests/test_api.py (public: a password for a token)",
     ("api.revoke_token", "DELETE"): "tests/test_api.py (the caller's own token)",
     ("api.openapi", "GET"): "test_api_document_is_public",
@@ -528,6 +535,10 @@ def test_refused_own_and_anonymous_writes(world, subtests):
         "/account/password",
         "/account/logout-everywhere",
         f"/account/tokens/{token_of_lead}/revoke",
+        "/account/tokens/new",
+        "/account/second-factor/setup",
+        "/account/second-factor/confirm",
+        "/account/second-factor/disable",
     ):
         with subtests.test(path=path, person="anonymous"):
             kwargs = {"json": {}} if path.startswith("/api/") else {}
@@ -539,6 +550,8 @@ def test_login_and_logout(world):
     assert login_redirect(request(world, "anonymous", "GET", "/logout"))
     assert login_redirect(request(world, "anonymous", "POST", "/logout"))
     assert request(world, "anonymous", "GET", "/home").status_code == 302
+    for method in ("GET", "POST"):  # no password passed just now: back to the login page
+        assert login_redirect(request(world, "anonymous", method, "/login/second-factor", data={"code": "123456"}))
     for person in PEOPLE:
         assert request(world, person, "GET", "/login").status_code == 302  # already in: home
         assert request(world, person, "GET", "/logout").status_code == 200  # asks first

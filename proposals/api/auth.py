@@ -1,16 +1,17 @@
 """Token authentication: exchange a user name and password for a bearer token, revoke it, and know the caller."""
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 
 from workflow.errors import N_
 from workflow.payload import Line, validate
 
-from ..auth import credentials
+from ..auth import credentials, totp
 from ..auth.credentials import LoginRefused, LoginThrottled
 from ..auth.throttle import client_address
 from ..extensions import db
 from ..models import ApiToken, User
 from ..operations.accounts import change_password
+from ..operations.tokens import issue_api_token
 from . import bp
 from .errors import ApiError, json_body, unauthorized
 from .serializers import iso, user_json
@@ -48,8 +49,16 @@ def issue_token():
         raise too_many_attempts(exc) from None
     except LoginRefused:
         raise ApiError(401, N_("Wrong user name or password."), "unauthorized") from None
-    token, secret = ApiToken.issue(user, current_app.config["API_TOKEN_HOURS"])
-    db.session.commit()
+    if totp.needed(user):
+        raise ApiError(
+            403,
+            N_(
+                "This account logs in with a second factor, so a password alone gets no API token: "
+                "log in on the website and make one on the page 'My API tokens'."
+            ),
+            "second_factor_required",
+        )
+    token, secret = issue_api_token(user)
     return jsonify({"token": secret, "token_type": "Bearer", "expires_at": iso(token.expires_at)})
 
 

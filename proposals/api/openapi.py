@@ -142,9 +142,11 @@ def document() -> dict:
         "/auth/token": {
             "post": _op(
                 "Exchange a user name and password for a bearer token",
-                {**_ok(ref("Token")), **_errors(400, 401, 422, 429)},
+                {**_ok(ref("Token")), **_errors(400, 401, 403, 422, 429)},
                 body=_body(CREDENTIALS),
                 public=True,
+                description="A user has at most 10 live tokens: a new one revokes the oldest. An account with a "
+                "second factor gets 403 (`second_factor_required`): it makes its tokens on the page 'My API tokens'.",
                 tags=["auth"],
             ),
             "delete": _op(

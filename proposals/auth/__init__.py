@@ -6,13 +6,17 @@ from flask_babel import gettext
 from workflow.errors import N_
 
 from .. import i18n
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..models import User
+from ..operations.tokens import DEFAULTS as TOKEN_DEFAULTS
+from . import sessions, totp
 from .throttle import DEFAULTS as THROTTLE_DEFAULTS
 
-MAX_ID = 2**31 - 1
 DEFAULTS = {
     **THROTTLE_DEFAULTS,
+    **sessions.DEFAULTS,
+    **TOKEN_DEFAULTS,
+    **totp.DEFAULTS,
     "API_TOKENS_KEEP_DAYS": 30,  # expired or revoked tokens are purged by tick after this many days
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -27,22 +31,20 @@ def init_app(app) -> None:
     login_manager.login_message = N_("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
+    from . import second_factor  # noqa: F401  (its views, on the two blueprints)
     from .account import bp as account_bp
     from .routes import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(account_bp)
+    from ..closure import retention
+
+    retention.init_app(app)
     i18n.init_app(app)  # the layout (templates/base.html) needs the language helpers
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The active user of a session or remember cookie, as long as its sessions have not been ended
-    since (User.get_id: "id:epoch"; a password change, reset or disabling raises the epoch)."""
-    user_id, _, epoch = session_id.partition(":")
-    if not (user_id.isdigit() and epoch.isdigit()) or int(user_id) > MAX_ID:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_epoch != int(epoch):
-        return None
-    return user
+    """The active user of a live login (proposals/auth/sessions.py): its session or remember cookie
+    names a login not ended, not idle too long, under the user's present session epoch (User.get_id)."""
+    return sessions.load(session_id)

@@ -33,17 +33,15 @@ def authenticate(username: str, password: str, address: str | None = None) -> Us
     without looking at the password, after too many failures for this user name or from this address."""
     address = address or throttle.client_address()
     username = (username or "").strip()
-    throttle.check(username, address)
+    attempt = throttle.admit(username, address)
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         # answer as slowly as for a real user, so the timing tells no user names
         check_password_hash(_decoy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
-        throttle.record(username, address, succeeded=False)
         raise LoginRefused(N_("Wrong user name or password."))
     if not user.check_password(password):
-        throttle.record(username, address, succeeded=False)
         raise LoginRefused(N_("Wrong user name or password."))
-    throttle.record(username, address, succeeded=True)
+    throttle.settle(attempt)
     if not user.active:
         raise LoginRefused(N_("This account is disabled. Please contact the union office."))
     return user

@@ -4,12 +4,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from ..i18n import translate_error
+from . import sessions, totp
 from .credentials import LoginRefused, LoginThrottled, authenticate
 from .forms import LoginForm
+from .throttle import client_address
 
 bp = Blueprint("auth", __name__)
 
@@ -53,7 +55,11 @@ def login():
         except LoginRefused as exc:
             error = translate_error(exc)
         else:
-            login_user(user, remember=form.remember.data)
+            if totp.needed(user):  # remember-me is not for these: a second factor at every login
+                from .second_factor import begin as ask_second_factor
+
+                return ask_second_factor(user, target)
+            sessions.start(user, remember=form.remember.data, address=client_address())
             return redirect(target or home_url())
     return render_template("auth/login.html", form=form, error=error), status, headers
 
@@ -64,6 +70,7 @@ def logout():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     if request.method == "POST":
+        sessions.end_current()
         logout_user()
         flash(gettext("You have logged out."), "success")
         return redirect(url_for("auth.login"))

@@ -5,7 +5,15 @@ The count lives in the database (models.LoginAttempt), so every process and host
 database shares it. A user name is counted whether or not an account has it, so a refusal tells
 nothing about which accounts exist. A successful login clears the failures of its user name (not of
 its address: one right guess among many from one address should not reset that address).
-Processes racing may each let one more attempt through than the limit; no more.
+
+A locked user name is locked for the addresses its failures came from: the owner, at an address
+that has not been failing for that name, can still log in, so nobody can lock another out by typing
+wrong passwords for them (the per-address limit still bounds what any one address may try).
+
+Checking the count and recording the attempt are one locked step (`admit`): a transaction-scoped
+advisory lock per user name and per address on PostgreSQL, the database's write lock on SQLite,
+so parallel requests, in any number of processes, cannot all slip under the limit. The attempt is
+recorded as a failure before the password is checked, and turned into a success after (`settle`).
 """
 
 import math
@@ -13,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, request
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select, text, update
 
 from workflow import WorkflowError
 from workflow.errors import N_
@@ -27,7 +35,7 @@ DEFAULTS = {
     "LOGIN_FAILURES_PER_ACCOUNT": 5,  # failures for one user name within the window ...
     "LOGIN_FAILURES_PER_ADDRESS": 20,  # ... or from one address, and the next attempts wait
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
-    "LOGIN_ATTEMPTS_KEEP_DAYS": 7,  # kept this long for whoever looks into an attack, then purged by tick
+    "LOGIN_ATTEMPTS_KEEP_DAYS": 180,  # kept this long (never less: proposals/auth/retention.py), then purged
 }
 
 
@@ -88,11 +96,10 @@ def check(username: str, address: str, now: datetime | None = None) -> None:
         LoginAttempt.at > func.coalesce(last_success, since),
     )
     by_address = (LoginAttempt.address == address, ~LoginAttempt.succeeded, LoginAttempt.at > since)
-    waits = [
-        _wait(conditions, limit, limits.window, now)
-        for conditions, limit in ((by_account, limits.per_account), (by_address, limits.per_address))
-    ]
-    longest = max(waits)
+    account_wait = _wait(by_account, limits.per_account, limits.window, now)
+    if account_wait and not db.session.scalar(select(exists().where(*by_account, LoginAttempt.address == address))):
+        account_wait = 0  # the name is locked for the addresses that failed for it, not for its owner elsewhere
+    longest = max(account_wait, _wait(by_address, limits.per_address, limits.window, now))
     if longest > 0:
         raise LoginThrottled(longest)
 
@@ -117,12 +124,45 @@ def record(username: str, address: str, succeeded: bool, now: datetime | None = 
     db.session.commit()
 
 
-def purge(now: datetime | None = None) -> int:
-    """Delete the attempts older than LOGIN_ATTEMPTS_KEEP_DAYS (and than the window: older ones count for
-    nothing); return how many."""
+def admit(username: str, address: str, now: datetime | None = None) -> int:
+    """Check the limits and record the attempt as a failure, in one locked step (committed); return the
+    attempt's id, for `settle`. Raise LoginThrottled (nothing recorded) when over a limit."""
     now = now or clock.utcnow()
-    keep = max(Limits.from_config().window, timedelta(days=float(current_app.config["LOGIN_ATTEMPTS_KEEP_DAYS"])))
-    cutoff = now - keep
-    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff))
+    username = _normalised(username)
+    _lock(f"name:{username}", f"address:{address}")
+    try:
+        check(username, address, now)
+    except LoginThrottled:
+        db.session.rollback()
+        raise
+    attempt = LoginAttempt(username=username, address=address, succeeded=False, at=now)
+    db.session.add(attempt)
     db.session.commit()
-    return result.rowcount
+    return attempt.id
+
+
+def settle(attempt_id: int) -> None:
+    """Record that the admitted attempt had the right password (committed)."""
+    db.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True))
+    db.session.commit()
+
+
+LOCK_NAMESPACE = 73501  # the first key of the advisory locks taken here
+
+
+def _lock(*keys: str) -> None:
+    """Begin a transaction holding the locks of `keys` until it ends."""
+    db.session.commit()  # whatever was open: the lock must be the first thing of its transaction
+    if db.session.get_bind().dialect.name == "postgresql":
+        for key in sorted(keys):  # in one order everywhere: no deadlock
+            lock = text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))")
+            db.session.execute(lock, {"ns": LOCK_NAMESPACE, "key": key})
+    else:
+        # SQLite: a write as the first statement takes the database's write lock, waiting for it as
+        # BEGIN IMMEDIATE does (busy_timeout), and holds it to the end of the transaction
+        db.session.execute(text("UPDATE login_attempts SET id = id WHERE 0 = 1"))
+
+
+def purge(cutoff: datetime) -> int:
+    """Delete the attempts older than `cutoff` (not committed); return how many."""
+    return db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff)).rowcount

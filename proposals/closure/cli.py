@@ -55,7 +55,11 @@ def tick_command(now, no_mail):
     click.echo(f"closed without rating: {report.unrated_closed}")
     click.echo(f"reminders: {report.reminders}")
     click.echo(f"overdue notices: {report.overdue_notices}")
-    click.echo(f"purged: {report.purged_login_attempts} old login attempts, {report.purged_api_tokens} dead API tokens")
+    purged = report.purged
+    click.echo(
+        f"purged: {purged.audit_entries} old audit entries, {purged.login_attempts} old login attempts, "
+        f"{purged.login_sessions} old logins, {purged.api_tokens} dead API tokens"
+    )
     for proposal_id, event, why in report.refused:
         click.echo(f"left as it is: proposal {proposal_id}, {event}: {why}")
     if report.mail is not None:

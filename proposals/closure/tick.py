@@ -1,9 +1,9 @@
 """`flask --app proposals tick`: what happens by itself as the days pass.
 
 Closes co-signing at the session's deadline, closes replies nobody rated within `feedback_days`,
-gives the deadline reminders and overdue notices due, purges old login attempts and dead API
-tokens, then sends the waiting email. Each step looks at the present state of things and records
-what it did, so it is safe to run every few minutes:
+gives the deadline reminders and overdue notices due, purges the records older than kept and dead
+API tokens (closure/retention.py), then sends the waiting email. Each step looks at the present
+state of things and records what it did, so it is safe to run every few minutes:
 a second run at the same moment changes and sends nothing. `now` may be any moment, to replay a day.
 """
 
@@ -15,14 +15,14 @@ from sqlalchemy.orm import selectinload
 
 from workflow import WorkflowError
 
-from ..auth import throttle
 from ..extensions import db
 from ..models import CongressSession, Proposal
 from ..operations import clock, fire_event
-from ..operations.accounts import purge_tokens
+from . import retention
 from .deadlines import WorkingDays, feedback_due
 from .outbox import SendReport, send_pending
 from .reminders import send_reminders
+from .retention import Purged
 
 
 @dataclass
@@ -35,8 +35,15 @@ class TickReport:
     overdue_notices: int = 0
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # (proposal id, event, why)
     mail: SendReport | None = None
-    purged_login_attempts: int = 0
-    purged_api_tokens: int = 0
+    purged: Purged = field(default_factory=Purged)
+
+    @property
+    def purged_login_attempts(self) -> int:
+        return self.purged.login_attempts
+
+    @property
+    def purged_api_tokens(self) -> int:
+        return self.purged.api_tokens
 
 
 def tick(now: datetime | None = None, *, mail: bool = True) -> TickReport:
@@ -49,7 +56,7 @@ def tick(now: datetime | None = None, *, mail: bool = True) -> TickReport:
     report.unrated_closed = _fire_each(report, "close_unrated", _unrated_past_deadline(today, days), now)
     counts = send_reminders(now, today, days)
     report.reminders, report.overdue_notices = counts["reminders"], counts["overdue_notices"]
-    report.purged_login_attempts, report.purged_api_tokens = throttle.purge(now), purge_tokens(now)
+    report.purged = retention.purge(now)
     if mail:
         report.mail = send_pending(now)
     return report

@@ -6,9 +6,11 @@ from .congress import SETTING_DATES, SETTING_DEFAULTS, CalendarOverride, Congres
 from .handling import Assignment, Countersignature, Evaluation, ProgressNote, Reply
 from .history import HistoryEntry, Notification
 from .login_attempt import LoginAttempt
+from .login_session import LoginSession
 from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole
 from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Proposal
 from .reminder import REMINDER_KINDS, REMINDER_STAGES, Reminder
+from .second_factor import RecoveryCode, SecondFactor
 from .token import ApiToken
 from .vote import Vote, VotePublication
 
@@ -37,6 +39,9 @@ __all__ = [
     "Proposal",
     "ApiToken",
     "LoginAttempt",
+    "LoginSession",
+    "RecoveryCode",
+    "SecondFactor",
     "REMINDER_KINDS",
     "REMINDER_STAGES",
     "Reminder",

@@ -86,7 +86,8 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:  # Flask-Login: what a session or remember cookie holds
-        return f"{self.id}:{self.session_epoch}"
+        # the key names this browser's login (proposals/auth/sessions.py); without one, no login works
+        return f"{self.id}:{self.session_epoch}:{getattr(self, 'login_session_key', None) or ''}"
 
     def end_sessions(self) -> None:
         """End every browser session of this user, on every device, at their next request."""

@@ -102,8 +102,9 @@ def revoke_token(user: User, token_id: int, *, now: datetime | None = None) -> A
 
 def purge_tokens(now: datetime | None = None) -> int:
     """Delete the tokens expired or revoked more than API_TOKENS_KEEP_DAYS ago (they can never work
-    again; they are kept a while so their owners see what ended); return how many."""
-    now = now or clock.utcnow()
+    again; they are kept a while so their owners see what ended); return how many. Counted from the
+    real present when `now` is later (a replayed day): a token valid today is never deleted."""
+    now = min(now or clock.utcnow(), clock.utcnow())
     cutoff = now - timedelta(days=float(current_app.config["API_TOKENS_KEEP_DAYS"]))
     result = db.session.execute(delete(ApiToken).where(or_(ApiToken.expires_at < cutoff, ApiToken.revoked_at < cutoff)))
     db.session.commit()

@@ -57,6 +57,9 @@ ADMIN_ACTIONS = {
     "login.succeeded": N_("Logged in"),
     "login.failed": N_("Failed login"),
     "outbox.retry": N_("Undelivered message sent again"),
+    "second_factor.enrol": N_("Second factor set up"),
+    "second_factor.disable": N_("Second factor turned off"),
+    "second_factor.recovery_code": N_("Recovery code used"),
 }
 TARGETS = {
     "proposals": N_("Proposal"),

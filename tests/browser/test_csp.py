@@ -42,7 +42,7 @@ def violations(page) -> list[str]:
 
 PAGES = {
     "author": ["/", "/proposals/", "/proposals/new", "replied", "/notifications", "/public", "/account/password"],
-    "committee": ["/review", "review", "/dashboard/", "/reports/", "/account/tokens"],
+    "committee": ["/review", "review", "/dashboard/", "/reports/", "/account/tokens", "/account/second-factor"],
     "admin": ["/admin/", "/admin/users", "/admin/calendar"],
 }
 
@@ -59,6 +59,18 @@ def test_the_main_pages_break_no_rule(watched, csp_scene, who):
         page.wait_for_load_state("load")
         assert violations(page) == [], path
     assert problems == []
+
+
+def test_the_second_factor_set_up_breaks_no_rule(watched, csp_scene):
+    """The QR code to scan is inline SVG: drawn without a style or a script the policy would refuse."""
+    watched_login, problems = watched
+    page = watched_login(csp_scene.usernames["author"])
+    page.goto("/account/second-factor")
+    page.get_by_role("button", name="设置两步验证").click()
+    qr = page.get_by_role("img", name="供身份验证应用扫描的二维码")
+    expect(qr).to_be_visible()
+    assert qr.bounding_box()["width"] > 100
+    assert violations(page) == [] and problems == []
 
 
 def test_similar_titles_still_appear_while_typing(watched, csp_scene):

@@ -22,6 +22,7 @@ from proposals.extensions import db
 from proposals.models import DEFAULT_CATEGORIES, Category, User
 
 from .. import databases
+from ..authz_world import kept_columns
 from ..conftest import PASSWORD, Cast, Factory, app_config
 
 MEGABYTE = 1024 * 1024
@@ -137,7 +138,7 @@ def dump() -> dict[str, list[tuple]]:
         for name in sorted(db.metadata.tables):
             table = db.metadata.tables[name]
             order = list(table.primary_key.columns) or list(table.columns)
-            out[name] = [tuple(row) for row in conn.execute(select(table).order_by(*order))]
+            out[name] = [tuple(row) for row in conn.execute(select(*kept_columns(table)).order_by(*order))]
     return out
 
 

@@ -10,6 +10,7 @@ import io
 import itertools
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -128,6 +129,19 @@ FORMS = {
     "account.password": Form(None, lambda w, t: "/account/password", lambda w: "/account/password", stores=False),
     "account.logout_everywhere": Form(None, lambda w, t: "/account/tokens", lambda w: "/account/logout-everywhere"),
     "account.revoke": Form("worker", lambda w, t: "/account/tokens", lambda w: "/account/tokens/1/revoke"),
+    "account.new_token": Form(None, lambda w, t: "/account/tokens", lambda w: "/account/tokens/new"),
+    "account.second_factor_setup": Form(
+        None, lambda w, t: "/account/second-factor", lambda w: "/account/second-factor/setup"
+    ),
+    "account.second_factor_confirm": Form(
+        "enrolling", lambda w, t: "/account/second-factor", lambda w: "/account/second-factor/confirm", stores=False
+    ),
+    "account.second_factor_disable": Form(
+        "enrolled", lambda w, t: "/account/second-factor", lambda w: "/account/second-factor/disable", stores=False
+    ),
+    "auth.second_factor": Form(
+        "password_passed", lambda w, t: "/login/second-factor", lambda w: "/login/second-factor", stores=False
+    ),
     "proposals.new": Form("author", lambda w, t: "/proposals/new", lambda w: "/proposals/new", draft_fields),
     "proposals.edit": Form(
         "author",
@@ -241,7 +255,35 @@ class Pages:
             response = client.post("/login", data={"username": user.username, "password": PASSWORD})
             assert response.status_code == 302
             return client
+        if who in SECOND_FACTOR_STAGES:
+            return second_factor_client(self.world, who)
         return self.world.client(who)
+
+
+# users of their own at a stage of the second factor: setting it up on the account page, logged in
+# with it, or between the password and the code at login
+SECOND_FACTOR_STAGES = ("enrolling", "enrolled", "password_passed")
+
+
+def second_factor_client(world, stage: str):
+    import pyotp
+
+    from proposals.auth import totp
+
+    client = world.app.test_client()
+    user = fresh_user(world)
+    db.session.commit()
+    if stage != "enrolling":
+        factor = totp.begin(user)
+        totp.confirm(user, pyotp.TOTP(factor.secret).now())
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    if stage == "enrolling":
+        assert client.post("/account/second-factor/setup").status_code == 302
+    elif stage == "enrolled":  # the next step's code: this one was used up by the set-up
+        code = pyotp.TOTP(factor.secret).at(time.time(), counter_offset=1)
+        assert client.post("/login/second-factor", data={"code": code}).status_code == 302
+    return client
 
 
 @pytest.fixture(scope="module")
