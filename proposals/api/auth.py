@@ -5,7 +5,7 @@ from flask import current_app, g, jsonify, request
 from workflow.errors import N_
 from workflow.payload import Text, validate
 
-from ..auth import credentials
+from ..auth import credentials, first_login
 from ..auth.credentials import LoginRefused, LoginThrottled
 from ..auth.throttle import client_address
 from ..extensions import db
@@ -48,6 +48,8 @@ def issue_token():
         raise too_many_attempts(exc) from None
     except LoginRefused:
         raise ApiError(401, N_("Wrong user name or password."), "unauthorized") from None
+    if user.must_change_password:
+        raise ApiError(403, first_login.API_REFUSAL, "password_change_required")
     token, secret = ApiToken.issue(user, current_app.config["API_TOKEN_HOURS"])
     db.session.commit()
     return jsonify({"token": secret, "token_type": "Bearer", "expires_at": iso(token.expires_at)})

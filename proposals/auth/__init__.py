@@ -27,11 +27,15 @@ def init_app(app) -> None:
     login_manager.login_message = N_("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
+    from . import first_login
     from .account import bp as account_bp
+    from .reset_pages import bp as reset_bp
     from .routes import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(reset_bp)
+    first_login.init_app(app)
     i18n.init_app(app)  # the layout (templates/base.html) needs the language helpers
 
 

@@ -124,7 +124,7 @@ def _send_batch(ids: list[int], transport: Transport, config: MailConfig, now: d
     for index, row_id in enumerate(attempts):
         try:
             row = db.session.get(Notification, row_id)
-            if not wants_mail(row.user):
+            if not (wants_mail(row.user) or _always_mailed(row)):
                 _finish(row_id, "skipped", now)
                 report.skipped += 1
                 continue
@@ -145,6 +145,11 @@ def _send_batch(ids: list[int], transport: Transport, config: MailConfig, now: d
         _finish(row_id, "sent", now)
         report.sent += 1
     return True
+
+
+def _always_mailed(row: Notification) -> bool:
+    """A forgotten-password link goes out whatever the user's notification setting: it was asked for."""
+    return row.event == "password_reset" and bool(row.user.active and row.user.email)
 
 
 def _after_failure(row_id, attempts, error, permanent, config, now, report) -> None:

@@ -7,6 +7,7 @@ from .handling import Assignment, Countersignature, Evaluation, ProgressNote, Re
 from .history import HistoryEntry, Notification
 from .login_attempt import LoginAttempt
 from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole
+from .password_reset import PasswordReset
 from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Proposal
 from .reminder import REMINDER_KINDS, REMINDER_STAGES, Reminder
 from .token import ApiToken
@@ -37,6 +38,7 @@ __all__ = [
     "Proposal",
     "ApiToken",
     "LoginAttempt",
+    "PasswordReset",
     "REMINDER_KINDS",
     "REMINDER_STAGES",
     "Reminder",

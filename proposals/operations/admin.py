@@ -10,6 +10,7 @@ from workflow import ROLES, InvalidPayload, calendar
 from workflow.errors import N_
 from workflow.payload import Boolean, Field, Integer, Text, message, validate
 
+from ..auth import passwords
 from ..extensions import db
 from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole
 from . import audit
@@ -47,6 +48,8 @@ USER_FIELDS = {
     "department_id": Integer(),
     "delegation_id": Integer(),
     "email": Text(max_length=200),
+    # an initial password: the user must change it at the first login (proposals/auth/first_login.py)
+    "must_change_password": Boolean(),
 }
 UNIT_FIELDS = {"code": Code, "name": Text(required=True, max_length=200), "parent_id": Integer()}
 SESSION_SETTINGS = {
@@ -75,18 +78,21 @@ def _unit_of_kind(unit_id, kind: str, field: str, errors: dict) -> None:
 
 
 def create_user(data) -> User:
+    """Create an account; its password follows the password policy (proposals/auth/passwords.py)."""
     clean = validate(USER_FIELDS, data)
     errors: dict = {}
     if db.session.scalar(select(User.id).where(User.username == clean["username"])):
         errors["username"] = message(N_("This user name is taken."))
-    if len(clean["password"]) < 8:
-        errors["password"] = message(N_("At least %(min)d characters."), {"min": 8})
+    weak = passwords.problems(clean["password"], clean["username"], (clean["name"], clean.get("email")))
+    if weak:
+        errors["password"] = weak[0]
     _unit_of_kind(clean.get("department_id"), "department", "department_id", errors)
     _unit_of_kind(clean.get("delegation_id"), "delegation", "delegation_id", errors)
     if errors:
         raise InvalidPayload(errors)
     password = clean.pop("password")
     roles = clean.pop("roles")
+    clean["must_change_password"] = bool(clean.get("must_change_password"))
     user = User(**clean)
     user.roles = roles
     user.set_password(password)
@@ -171,7 +177,7 @@ def _filled(value) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-MIN_PASSWORD = 8
+MIN_PASSWORD = passwords.MIN_LENGTH
 NO_ADMIN_LEFT = N_("At least one active union administrator must remain.")
 USER_CHANGES = {
     "name": Text(required=True, max_length=100),
@@ -213,17 +219,35 @@ def set_roles(user: User, roles) -> User:
     return update_user(user, {"roles": roles})
 
 
+PASSWORD_RESET = {"password": Text(required=True, max_length=200), "must_change_password": Boolean()}
+
+
 def reset_password(user: User, data) -> User:
-    """Set a new password chosen by the administrator; the user's sessions and API tokens stop working."""
-    clean = validate({"password": Text(required=True, max_length=200)}, data)
-    if len(clean["password"]) < MIN_PASSWORD:
-        raise InvalidPayload({"password": message(N_("At least %(min)d characters."), {"min": MIN_PASSWORD})})
-    user.set_password(clean["password"])
-    user.end_sessions()
-    _revoke_tokens(user)
-    audit.record("user.password_reset", user)
+    """Set a new password chosen by the administrator (the password policy applies), an initial one if
+    `must_change_password`; the user's sessions and API tokens stop working."""
+    clean = validate(PASSWORD_RESET, data)
+    passwords.check(clean["password"], user.username, (user.name, user.email))
+    _set_new_password(user, clean["password"], bool(clean.get("must_change_password")))
+    audit.record("user.password_reset", user, {"must_change_password": user.must_change_password})
     db.session.commit()
     return user
+
+
+def issue_initial_password(user: User) -> str:
+    """Give the user a generated initial password, to be changed at the first login; return it (shown to
+    the administrator once, stored nowhere in clear). The user's sessions and API tokens stop working."""
+    password = passwords.initial_password(user.username)
+    _set_new_password(user, password, True)
+    audit.record("user.password_reset", user, {"must_change_password": True, "generated": True})
+    db.session.commit()
+    return password
+
+
+def _set_new_password(user: User, password: str, initial: bool) -> None:
+    user.set_password(password)
+    user.must_change_password = initial
+    user.end_sessions()
+    _revoke_tokens(user)
 
 
 def disable_user(user: User) -> User:

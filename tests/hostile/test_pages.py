@@ -189,7 +189,7 @@ FORMS = {
         "admin",
         lambda w, t: "/admin/users/new",
         lambda w: "/admin/users/new",
-        lambda w: {"username": f"hu{next(_n)}", "name": "某人", "password": "secret-123", "roles": "worker"},
+        lambda w: {"username": f"hu{next(_n)}", "name": "某人", "password": "Secret-123x!", "roles": "worker"},
         fields={"password"},
     ),
     "admin.edit_user": Form("admin", lambda w, t: t, lambda w: f"/admin/users/{fresh_user(w).id}"),
