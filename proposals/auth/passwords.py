@@ -11,6 +11,7 @@ Also here: generating an initial password (one the system makes up and the user 
 first login), which always satisfies the policy.
 """
 
+import re
 import secrets
 import string
 
@@ -63,8 +64,19 @@ def problems(password: str, username: str | None, others=()) -> list[tuple[str, 
     return found
 
 
+def _words(texts) -> list[str]:
+    """The account's words as zxcvbn should know them: each text, its parts, and its parts run together
+    ("Wang Xiaoming", "wang.xm@example.cn": wang, xiaoming, wangxiaoming, wang.xm, ...)."""
+    words = []
+    for text in texts:
+        text = str(text)[:100]
+        parts = [p for p in re.split(r"[\s@._+-]+", text) if p]
+        words += [text, *parts, "".join(parts)]
+    return list(dict.fromkeys(w for w in words if w))
+
+
 def _guessable(password: str, user_inputs: list[str]) -> bool:
-    estimate = zxcvbn(password[:ESTIMATED_LENGTH], user_inputs=[str(w)[:100] for w in user_inputs])
+    estimate = zxcvbn(password[:ESTIMATED_LENGTH], user_inputs=_words(user_inputs))
     if estimate["score"] < MIN_SCORE:
         return True
     return any(

@@ -64,6 +64,16 @@ def fresh_override(world):
     return add_calendar_override({"day": day.isoformat(), "working": False, "note": "停工"}).id
 
 
+def reset_link(world):
+    """The address of a fresh forgotten-password link of a fresh user."""
+    from proposals.auth.reset import new_link
+
+    user = world.make.user("worker", email=f"h{next(_n)}@example.cn")
+    _link, secret = new_link(user, "127.0.0.1")
+    db.session.commit()
+    return f"/password/reset/{secret}"
+
+
 def author_notification(world):
     return db.session.scalar(
         select(Notification.id).where(Notification.user_id == world.cast.author.id).order_by(Notification.id)
@@ -113,6 +123,8 @@ def draft_fields(world):
 FORMS = {
     "auth.login": Form("anonymous", lambda w, t: "/login", lambda w: "/login", stores=False),
     "auth.logout": Form(None, lambda w, t: "/", lambda w: "/logout", stores=False),
+    "password_reset.forgot": Form("anonymous", lambda w, t: t, lambda w: "/password/forgot", stores=False),
+    "password_reset.reset": Form("anonymous", lambda w, t: t, reset_link, stores=False),
     "account.password": Form(None, lambda w, t: "/account/password", lambda w: "/account/password", stores=False),
     "account.logout_everywhere": Form(None, lambda w, t: "/account/tokens", lambda w: "/account/logout-everywhere"),
     "account.revoke": Form("worker", lambda w, t: "/account/tokens", lambda w: "/account/tokens/1/revoke"),
