@@ -226,3 +226,13 @@ def test_a_link_of_a_disabled_account_does_not_work(app, zhang):
     zhang.active = False
     db.session.commit()
     assert app.test_client().get(f"/password/reset/{secret}").status_code == 404
+
+
+def test_tick_purges_links_a_day_after_they_ended(app, zhang):
+    from proposals.closure.tick import tick
+
+    reset.new_link(zhang, "127.0.0.1", NOW)
+    db.session.commit()
+    assert tick(NOW + timedelta(hours=23), mail=False).purged_reset_links == 0
+    assert tick(NOW + timedelta(days=1, minutes=31), mail=False).purged_reset_links == 1
+    assert db.session.scalar(select(func.count(PasswordReset.id))) == 0

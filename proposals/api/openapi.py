@@ -138,7 +138,15 @@ def document() -> dict:
         "/auth/token": {
             "post": _op(
                 "Exchange a user name and password for a bearer token",
-                {**_ok(ref("Token")), **_errors(400, 401, 422, 429)},
+                {
+                    **_ok(ref("Token")),
+                    **_errors(400, 401, 422, 429),
+                    "403": {
+                        "description": "The account has an initial password: log in on the web page and change "
+                        "it first (code `password_change_required`).",
+                        "content": {"application/json": {"schema": ref("Error")}},
+                    },
+                },
                 body=_body(CREDENTIALS),
                 public=True,
                 tags=["auth"],

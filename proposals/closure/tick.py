@@ -1,9 +1,9 @@
 """`flask --app proposals tick`: what happens by itself as the days pass.
 
 Closes co-signing at the session's deadline, closes replies nobody rated within `feedback_days`,
-gives the deadline reminders and overdue notices due, purges old login attempts and dead API
-tokens, then sends the waiting email. Each step looks at the present state of things and records
-what it did, so it is safe to run every few minutes:
+gives the deadline reminders and overdue notices due, purges old login attempts, dead API
+tokens and ended forgotten-password links, then sends the waiting email. Each step looks at the
+present state of things and records what it did, so it is safe to run every few minutes:
 a second run at the same moment changes and sends nothing. `now` may be any moment, to replay a day.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from workflow import WorkflowError
 
-from ..auth import throttle
+from ..auth import reset, throttle
 from ..extensions import db
 from ..models import CongressSession, Proposal
 from ..operations import clock, fire_event
@@ -37,6 +37,7 @@ class TickReport:
     mail: SendReport | None = None
     purged_login_attempts: int = 0
     purged_api_tokens: int = 0
+    purged_reset_links: int = 0  # forgotten-password links that ended more than a day ago
 
 
 def tick(now: datetime | None = None, *, mail: bool = True) -> TickReport:
@@ -50,6 +51,7 @@ def tick(now: datetime | None = None, *, mail: bool = True) -> TickReport:
     counts = send_reminders(now, today, days)
     report.reminders, report.overdue_notices = counts["reminders"], counts["overdue_notices"]
     report.purged_login_attempts, report.purged_api_tokens = throttle.purge(now), purge_tokens(now)
+    report.purged_reset_links = reset.purge(now)
     if mail:
         report.mail = send_pending(now)
     return report

@@ -24,7 +24,7 @@ def test_admin_creates_a_user_who_can_log_in(admin, make, app, zh):
     data = {
         "username": "huanglei",
         "name": "黄磊",
-        "password": "Secret-123x",
+        "password": "Hou-Qin-2026!",
         "email": "huanglei@example.com",
         "department_id": dept.id,
         "delegation_id": "0",
@@ -35,7 +35,7 @@ def test_admin_creates_a_user_who_can_log_in(admin, make, app, zh):
     assert zh("Account %(username)s created.", username="huanglei") in admin.get(response.location).text
     user = get_user("huanglei")
     assert (user.department_id, user.delegation_id, user.roles) == (dept.id, None, {"department_handler", "delegate"})
-    login(app.test_client(), user, "Secret-123x")
+    login(app.test_client(), user, "Hou-Qin-2026!")
 
 
 def test_user_form_errors_keep_the_input_and_change_nothing(admin, make, zh):
