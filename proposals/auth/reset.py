@@ -6,7 +6,8 @@
   (proposals/auth/throttle.py: per account and per address, counted under "reset:<user name>").
 - The link works for LINK_MINUTES, once, and only while it is the newest link of its user.
 - Using it sets a new password under the password policy, ends every session and revokes every API
-  token of the user, and is logged (user.password_reset_by_link) like the request was.
+  token of the user, and is logged (user.password_reset_by_link); every request is on the log too, by
+  the name typed and the address, whether or not it named an account.
 
 The link's secret is never stored: it is HMAC(SECRET_KEY, salt) of the row, made again when the message
 is composed; the row keeps only the secret's SHA-256 (proposals/models/password_reset.py).
@@ -86,12 +87,8 @@ def request_link(data, address: str, now: datetime | None = None) -> None:
     if not mail_configured():
         return
     for user in users:
-        _queue_link(user, address, now)
+        new_link(user, address, now)
     db.session.commit()
-
-
-def _queue_link(user: User, address: str, now: datetime) -> PasswordReset:
-    return new_link(user, address, now)[0]
 
 
 def new_link(user: User, address: str, now: datetime | None = None) -> tuple[PasswordReset, str]:
@@ -118,7 +115,7 @@ def new_link(user: User, address: str, now: datetime | None = None) -> tuple[Pas
         expires_at=now + timedelta(minutes=LINK_MINUTES),
     )
     db.session.add(link)
-    audit.record("user.password_reset_requested", user, {"expires_at": link.expires_at}, actor=None)
+    # the request itself is on the log as its throttle row (proposals/reports/audit_log.py), found or not
     return link, _secret(salt)
 
 

@@ -214,7 +214,12 @@ def _union(reader: User):
         LoginAttempt.at,
         int_null,
         LoginAttempt.username,
-        case((LoginAttempt.succeeded, "login.succeeded"), else_="login.failed"),
+        case(
+            # forgotten-password requests count in the login throttle under "reset:<name>" (auth/reset.py)
+            (LoginAttempt.username.like("reset:%"), "user.password_reset_requested"),
+            (LoginAttempt.succeeded, "login.succeeded"),
+            else_="login.failed",
+        ),
         cast(null(), String(40)),
         int_null,
         LoginAttempt.address,
