@@ -158,7 +158,7 @@ class Organisation:
 
         def user(*roles, **fields):
             i = next(n)
-            data = {"username": f"bench{i}", "name": f"用户{i}", "password": "bench-password", "roles": list(roles)}
+            data = {"username": f"bench{i}", "name": f"用户{i}", "password": "Bench-Password-26", "roles": list(roles)}
             return create_user({**data, "email": f"bench{i}@example.com", **fields})
 
         delegation = {"delegation_id": self.delegation.id}

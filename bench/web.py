@@ -43,7 +43,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.6
 SECRET = "bench secret key"
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "Zhidaihui-2026"
 
 
 # -- the database -----------------------------------------------------------------------------------

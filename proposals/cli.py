@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
 @click.command("create-user")
 @click.argument("username")
 @click.option("--name", required=True, help="Full name shown in the application.")
-@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--password", required=True, help="At least 8 characters of three kinds, not a common password.")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several.")
 @click.option("--department", help="Code of the user's department.")
 @click.option("--delegation", help="Code of the user's delegation.")

@@ -18,7 +18,7 @@ from proposals.operations import create_proposal, create_session, create_unit, c
 
 from . import databases
 
-PASSWORD = "password123"
+PASSWORD = "Tiaoli#2026"
 _counter = itertools.count(1)
 
 

@@ -64,9 +64,9 @@ def test_enabling_again_does_not_revive_old_sessions(devices, zhang, make):
 
 def test_a_password_reset_ends_sessions_and_tokens(devices, zhang):
     first, second, token = devices
-    reset_password(zhang, {"password": "a new password"})
+    reset_password(zhang, {"password": "Xin-Mima-2026"})
     assert not logged_in(first) and not logged_in(second) and not token_works(first, token)
-    assert login(first, "zhang", "a new password").status_code == 302
+    assert login(first, "zhang", "Xin-Mima-2026").status_code == 302
 
 
 def test_a_remember_cookie_ends_with_the_sessions(app, zhang):
@@ -75,7 +75,7 @@ def test_a_remember_cookie_ends_with_the_sessions(app, zhang):
     client.delete_cookie("session")
     assert logged_in(client)  # back by the remember cookie alone
     client.delete_cookie("session")
-    reset_password(zhang, {"password": "a new password"})
+    reset_password(zhang, {"password": "Xin-Mima-2026"})
     assert client.get_cookie("remember_token") is not None
     assert not logged_in(client)
 
@@ -116,7 +116,7 @@ def test_log_out_everywhere_as_an_operation(devices, zhang):
 # -- changing one's password -----------------------------------------------------------------------
 
 
-def change(client, current=PASSWORD, new="a better password", again=None):
+def change(client, current=PASSWORD, new="Geng-Hao-2026!", again=None):
     data = {"current_password": current, "new_password": new, "new_password_again": again or new}
     return client.post("/account/password", data=data)
 
@@ -139,7 +139,7 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(app, devic
     assert not logged_in(second) and not token_works(first, token)
     fresh = app.test_client()
     assert login(fresh, "zhang").status_code == 200  # the old password no longer works
-    assert login(fresh, "zhang", "a better password").status_code == 302
+    assert login(fresh, "zhang", "Geng-Hao-2026!").status_code == 302
 
 
 def test_changing_the_password_keeps_a_remember_cookie_working(app, zhang):
@@ -156,8 +156,11 @@ def test_changing_the_password_keeps_a_remember_cookie_working(app, zhang):
         ({"current": "wrong password"}, "current_password", "当前密码不正确。"),
         ({"new": "short"}, "new_password", "至少 8 个字符。"),
         ({"new": "zhang"}, "new_password", "至少 8 个字符。"),
+        ({"new": "12345678"}, "new_password", "请至少使用大写字母、小写字母、数字、符号中的三类。"),
+        ({"new": "Password1"}, "new_password", "该密码过于常见或容易被猜中，请另选一个。"),
+        ({"new": "Zhang-2026-ok"}, "new_password", "密码不得包含用户名。"),
         ({"new": PASSWORD}, "new_password", "新密码不能与当前密码相同。"),
-        ({"new": "a better password", "again": "a better passwort"}, "new_password_again", "两次输入的新密码不一致。"),
+        ({"new": "Geng-Hao-2026!", "again": "Geng-Hao-2026?"}, "new_password_again", "两次输入的新密码不一致。"),
         ({"current": ""}, "current_password", "请输入当前密码。"),
     ],
 )
@@ -177,9 +180,10 @@ def test_the_user_name_is_not_a_password(make, app):
     make.user(username="wangxiaoming")
     client = app.test_client()
     login(client, "wangxiaoming")
-    response = change(client, new="WangXiaoMing")
-    assert response.status_code == 422
-    assert "密码不能与用户名相同。" in response.get_data(as_text=True)
+    for new in ("WangXiaoMing-26", "26!wangxiaoming"):  # nor contain it, whatever the case
+        response = change(client, new=new)
+        assert response.status_code == 422
+        assert "密码不得包含用户名。" in response.get_data(as_text=True)
 
 
 def test_guessing_the_present_password_is_throttled(app, devices):
@@ -195,11 +199,11 @@ def test_guessing_the_present_password_is_throttled(app, devices):
 def test_the_api_changes_the_password_and_keeps_its_own_token(app, client, devices, zhang):
     first, _, other_token = devices
     api = api_client(client).as_(zhang)
-    response = api.post("/me/password", {"current_password": PASSWORD, "new_password": "a better password"})
+    response = api.post("/me/password", {"current_password": PASSWORD, "new_password": "Geng-Hao-2026!"})
     assert response.status_code == 204
     assert api.get("/me").status_code == 200
     assert not token_works(first, other_token) and not logged_in(first)
-    refused = api.post("/me/password", {"current_password": PASSWORD, "new_password": "another password"})
+    refused = api.post("/me/password", {"current_password": PASSWORD, "new_password": "Ling-Yige-2026"})
     assert refused.status_code == 422 and refused.json["fields"] == {"current_password": "当前密码不正确。"}
 
 

@@ -73,7 +73,7 @@ def test_each_administrative_change_writes_one_entry(make):
     admin = make.user("union_admin")
     user = make.user("worker")
     update_user(user, {"name": "新名字", "roles": ["worker", "delegate"]})
-    reset_password(user, {"password": "another-secret"})
+    reset_password(user, {"password": "Another-Secret-26"})
     disable_user(user)
     add_calendar_override({"day": "2031-06-02", "working": False, "note": "厂庆"})
     assert [e.action for e in entries()] == [

@@ -39,7 +39,7 @@ def test_login_page_is_in_chinese(client):
     assert '<label class="field-label" for="username">用户名</label>' in page
     assert '<label class="field-label" for="password">密码</label>' in page
     assert 'autocomplete="current-password"' in page
-    assert "忘记密码？请与工会办公室联系。" in page
+    assert '<a href="/password/forgot">忘记密码</a>' in page
 
 
 def test_login_succeeds_and_goes_home(client, make):

@@ -229,6 +229,10 @@ ELSEWHERE = {
     ("auth.index", "GET"): "test_login_and_logout",
     ("auth.second_factor", "GET"): "test_login_and_logout",  # the step after the caller's own password
     ("auth.second_factor", "POST"): "test_login_and_logout",
+    ("password_reset.forgot", "GET"): "test_login_and_logout",  # public: asking for a link
+    ("password_reset.forgot", "POST"): "test_login_and_logout",
+    ("password_reset.reset", "GET"): "tests/test_password_reset.py (public: whoever holds the mailed link)",
+    ("password_reset.reset", "POST"): "tests/test_password_reset.py (public: whoever holds the mailed link)",
     ("api.issue_token", "POST"): "tests/test_api.py (public: a password for a token)",
     ("api.revoke_token", "DELETE"): "tests/test_api.py (the caller's own token)",
     ("api.openapi", "GET"): "test_api_document_is_public",
@@ -552,6 +556,10 @@ def test_login_and_logout(world):
     assert request(world, "anonymous", "GET", "/home").status_code == 302
     for method in ("GET", "POST"):  # no password passed just now: back to the login page
         assert login_redirect(request(world, "anonymous", method, "/login/second-factor", data={"code": "123456"}))
+    assert request(world, "anonymous", "GET", "/password/forgot").status_code == 200
+    asked = request(world, "anonymous", "POST", "/password/forgot", data={"login": "worker"})
+    assert asked.status_code == 200  # no mail here: the page says to ask the administrator
+    assert request(world, "anonymous", "GET", "/password/reset/not-a-link").status_code == 404
     for person in PEOPLE:
         assert request(world, person, "GET", "/login").status_code == 302  # already in: home
         assert request(world, person, "GET", "/logout").status_code == 200  # asks first

@@ -16,7 +16,7 @@ def test_create_user_with_roles_department_and_delegation(runner, make):
             "--name",
             "张三",
             "--password",
-            "s3cret-pass",
+            "S3cret-Pass!",
             "--role",
             "delegate",
             "--role",
@@ -33,8 +33,8 @@ def test_create_user_with_roles_department_and_delegation(runner, make):
     user = get_user("zhang")
     assert user.roles == {"delegate", "department_handler"}
     assert (user.department_id, user.delegation_id, user.name) == (dept.id, delegation.id, "张三")
-    assert user.check_password("s3cret-pass") and not user.check_password("wrong")
-    assert "s3cret-pass" not in user.password_hash
+    assert user.check_password("S3cret-Pass!") and not user.check_password("wrong")
+    assert "S3cret-Pass!" not in user.password_hash
 
 
 def test_create_user_refuses_unknown_role_or_code_and_creates_nothing(runner, make):
@@ -47,7 +47,7 @@ def test_create_user_refuses_unknown_role_or_code_and_creates_nothing(runner, ma
     ):
         base = ["create-user", "li", "--name", "李四"]
         if "--password" not in args:
-            base += ["--password", "long-enough"]
+            base += ["--password", "Long-Enough-26"]
         result = runner.invoke(args=[*base, *args])
         assert result.exit_code != 0
         assert "Error" in result.output
@@ -57,7 +57,7 @@ def test_create_user_refuses_unknown_role_or_code_and_creates_nothing(runner, ma
 def test_create_user_refuses_a_taken_username(runner, make):
     make.user("worker", username="wang")
     result = runner.invoke(
-        args=["create-user", "wang", "--name", "王五", "--password", "long-enough", "--role", "worker"]
+        args=["create-user", "wang", "--name", "王五", "--password", "Long-Enough-26", "--role", "worker"]
     )
     assert result.exit_code != 0 and "username" in result.output
 

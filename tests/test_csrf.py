@@ -143,7 +143,7 @@ def test_the_api_ignores_a_logged_in_browsers_cookie(protected, scene):
         client.post("/api/v1/proposals", data=data),
         client.post(f"/api/v1/proposals/{ids['proposal_id']}/events/accept", json={}),
         client.delete("/api/v1/auth/token"),
-        client.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "hijacked!"}),
+        client.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "Hijacked-2026!"}),
     ):
         assert response.status_code == 401 and response.json["code"] == "unauthorized"
     assert database_digest() == before

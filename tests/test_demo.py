@@ -9,7 +9,7 @@ from proposals.operations import available_events
 from proposals.operations.clock import local_date, utcnow
 from workflow import LIFECYCLE
 
-PASSWORD = "demo1234"
+PASSWORD = "Zhidaihui-2026"
 
 # user name: (roles, department, delegation)
 ACCOUNTS = {

@@ -64,7 +64,7 @@ def counts() -> tuple[int, ...]:
 ROSTER = [
     ["用户名", "姓名", "角色", "部门编码", "部门名称", "代表团编码", "代表团名称", "电子邮箱", "密码"],
     ["wang", "王五", "职工代表", "", "", "D1", "第一代表团", "wang@example.cn", ""],
-    ["li", "李四", "Department liaison, delegate", "HR", "人力资源部", "D1", "", "", "s3cret-pass"],
+    ["li", "李四", "Department liaison, delegate", "HR", "人力资源部", "D1", "", "", "S3cret-Pass!"],
     ["zhao", "赵六", "工会管理员、领导", "", "", "", "", "", ""],
 ]
 
@@ -92,7 +92,7 @@ def test_the_roster_creates_units_and_users_with_their_roles(runner, app, tmp_pa
     assert (wang.roles, wang.delegation_id, wang.email) == ({"delegate"}, d1.id, "wang@example.cn")
     assert (li.roles, li.department_id, li.delegation_id) == ({"department_handler", "delegate"}, hr.id, d1.id)
     assert zhao.roles == {"union_admin", "leader"}
-    assert li.check_password("s3cret-pass")
+    assert li.check_password("S3cret-Pass!")
     # passwords generated for the others, printed once
     printed = dict(line.split("\t") for line in result.output.splitlines() if "\t" in line)
     assert set(printed) == {"wang", "zhao"} and wang.check_password(printed["wang"])

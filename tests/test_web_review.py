@@ -9,7 +9,7 @@ from proposals.extensions import db
 from proposals.models import Proposal
 from proposals.operations import fire_event
 
-from .conftest import FreshContextClient
+from .conftest import PASSWORD, FreshContextClient
 from .test_web_lists import listed, login
 
 
@@ -143,7 +143,7 @@ def test_the_decision_form_needs_its_csrf_token(app, cast, under_review):
     client = protected.test_client()
     page = client.get("/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"username": cast.committee.username, "password": "password123", "csrf_token": token})
+    client.post("/login", data={"username": cast.committee.username, "password": PASSWORD, "csrf_token": token})
     page = client.get("/review").text
     assert 'name="csrf_token"' in page
     response = client.post("/review", data={"ids": [str(under_review[0].id)], "decision": "accept"})

@@ -1,7 +1,7 @@
 """the outbox: when a message was last tried
 
 Revision ID: 5e1f0a7c3b92
-Revises: 19736a3b7eff
+Revises: 5e0c1d7a9b42
 Create Date: 2026-12-01 21:00:00
 
 Existing rows keep their attempts and due times (a pending row without next_attempt_at is due now);
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5e1f0a7c3b92"
-down_revision = "19736a3b7eff"
+down_revision = "5e0c1d7a9b42"
 branch_labels = None
 depends_on = None
 

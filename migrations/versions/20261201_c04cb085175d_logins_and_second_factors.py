@@ -4,7 +4,7 @@ Existing users have no second factor; their present logins (which name no server
 so they log in again once.
 
 Revision ID: c04cb085175d
-Revises: 19736a3b7eff
+Revises: 5e1f0a7c3b92
 Create Date: 2026-12-01 21:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c04cb085175d"
-down_revision = "19736a3b7eff"
+down_revision = "5e1f0a7c3b92"
 branch_labels = None
 depends_on = None
 

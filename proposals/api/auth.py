@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 from workflow.errors import N_
 from workflow.payload import Line, validate
 
-from ..auth import credentials, totp
+from ..auth import credentials, first_login, totp
 from ..auth.credentials import LoginRefused, LoginThrottled
 from ..auth.throttle import client_address
 from ..extensions import db
@@ -58,6 +58,8 @@ def issue_token():
             ),
             "second_factor_required",
         )
+    if user.must_change_password:
+        raise ApiError(403, first_login.API_REFUSAL, "password_change_required")
     token, secret = issue_api_token(user)
     return jsonify({"token": secret, "token_type": "Bearer", "expires_at": iso(token.expires_at)})
 

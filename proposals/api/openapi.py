@@ -142,7 +142,16 @@ def document() -> dict:
         "/auth/token": {
             "post": _op(
                 "Exchange a user name and password for a bearer token",
-                {**_ok(ref("Token")), **_errors(400, 401, 403, 422, 429)},
+                {
+                    **_ok(ref("Token")),
+                    **_errors(400, 401, 422, 429),
+                    "403": {
+                        "description": "The account has an initial password: log in on the web page and change "
+                        "it first (code `password_change_required`); or it logs in with a second factor and makes "
+                        "its tokens on the web page (code `second_factor_required`).",
+                        "content": {"application/json": {"schema": ref("Error")}},
+                    },
+                },
                 body=_body(CREDENTIALS),
                 public=True,
                 description="A user has at most 10 live tokens: a new one revokes the oldest. An account with a "

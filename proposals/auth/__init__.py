@@ -32,7 +32,9 @@ def init_app(app) -> None:
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
     from . import second_factor  # noqa: F401  (its views, on the two blueprints)
+    from . import first_login
     from .account import bp as account_bp
+    from .reset_pages import bp as reset_bp
     from .routes import bp
 
     app.register_blueprint(bp)
@@ -40,6 +42,8 @@ def init_app(app) -> None:
     from ..closure import retention
 
     retention.init_app(app)
+    app.register_blueprint(reset_bp)
+    first_login.init_app(app)
     i18n.init_app(app)  # the layout (templates/base.html) needs the language helpers
 
 

@@ -24,6 +24,7 @@ def password():
     """Change one's password; one's other sessions end and one's API tokens are revoked."""
     form = PasswordChangeForm()
     status = 422 if form.is_submitted() else 200  # what follows a successful change is a redirect
+    initial = current_user.must_change_password  # an initial password: home once it is changed
     if form.validate_on_submit():
         data = {"current_password": form.current_password.data, "new_password": form.new_password.data}
         try:
@@ -37,8 +38,8 @@ def password():
         else:
             _stay_logged_in()
             flash(gettext("Your password has been changed. You were logged out everywhere else."), "success")
-            return redirect(url_for("account.password"))
-    return render_template("auth/password.html", form=form), status
+            return redirect(url_for("tasks.index") if initial else url_for("account.password"))
+    return render_template("auth/password.html", form=form, initial=current_user.must_change_password), status
 
 
 def _stay_logged_in() -> None:

@@ -4,6 +4,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..inputs import one_line
+from .passwords import HINT
 
 
 class LoginForm(FlaskForm):
@@ -24,7 +25,7 @@ class PasswordChangeForm(FlaskForm):
     new_password = PasswordField(
         _l("New password"),
         validators=[DataRequired(_l("Please enter a new password.")), Length(max=200)],
-        description=_l("At least 8 characters, not your user name."),
+        description=_l(HINT),
     )
     new_password_again = PasswordField(
         _l("New password again"),

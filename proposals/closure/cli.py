@@ -58,7 +58,8 @@ def tick_command(now, no_mail):
     purged = report.purged
     click.echo(
         f"purged: {purged.audit_entries} old audit entries, {purged.login_attempts} old login attempts, "
-        f"{purged.login_sessions} old logins, {purged.api_tokens} dead API tokens"
+        f"{purged.login_sessions} old logins, {purged.api_tokens} dead API tokens, "
+        f"{purged.reset_links} ended password links"
     )
     for proposal_id, event, why in report.refused:
         click.echo(f"left as it is: proposal {proposal_id}, {event}: {why}")

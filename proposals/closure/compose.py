@@ -90,6 +90,10 @@ def _long_date(day: date) -> str:
 
 def compose(notification: Notification, config: MailConfig, now: datetime) -> EmailMessage:
     """The message to send for `notification` to its user's address."""
+    if notification.event == "password_reset":  # a forgotten-password link, not news of a proposal
+        from ..auth import reset
+
+        return reset.compose(notification, config, now)
     user, proposal = notification.user, notification.proposal
     entry = db.session.get(HistoryEntry, notification.history_id) if notification.history_id else None
     due = reminder_due(notification)

@@ -194,9 +194,14 @@ def _send_batch(ids: list[int], transport: Transport, config: MailConfig, now: d
 def _message(row_id: int, config: MailConfig, now: datetime):
     """The message of a claimed notification, or None when its user no longer wants mail."""
     row = db.session.get(Notification, row_id, populate_existing=True)
-    if not wants_mail(row.user):
+    if not (wants_mail(row.user) or _always_mailed(row)):
         return None
     return compose(row, config, now)
+
+
+def _always_mailed(row: Notification) -> bool:
+    """A forgotten-password link goes out whatever the user's notification setting: it was asked for."""
+    return row.event == "password_reset" and bool(row.user.active and row.user.email)
 
 
 def _after_failure(row_id, attempts, error, permanent, config, now, report) -> None:

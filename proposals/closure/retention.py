@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import delete
 
-from ..auth import sessions, throttle
+from ..auth import reset, sessions, throttle
 from ..extensions import db
 from ..models import AuditEntry
 from ..operations import clock
@@ -54,6 +54,7 @@ class Purged:
     login_attempts: int = 0
     login_sessions: int = 0
     api_tokens: int = 0
+    reset_links: int = 0  # forgotten-password links that ended more than a day ago
 
 
 def purge(now: datetime | None = None) -> Purged:
@@ -69,4 +70,5 @@ def purge(now: datetime | None = None) -> Purged:
     )
     db.session.commit()
     purged.api_tokens = purge_tokens(moment)
+    purged.reset_links = reset.purge(moment)
     return purged

@@ -1,9 +1,10 @@
 """`flask --app proposals tick`: what happens by itself as the days pass.
 
 Closes co-signing at the session's deadline, closes replies nobody rated within `feedback_days`,
-gives the deadline reminders and overdue notices due, purges the records older than kept and dead
-API tokens (closure/retention.py), then sends the waiting email. Each step looks at the present
-state of things and records what it did, so it is safe to run every few minutes:
+gives the deadline reminders and overdue notices due, purges the records older than kept, dead
+API tokens and ended forgotten-password links (closure/retention.py), then sends the waiting email.
+Each step looks at the present state of things and records what it did, so it is safe to run every
+few minutes:
 a second run at the same moment changes and sends nothing. `now` may be any moment, to replay a day.
 """
 

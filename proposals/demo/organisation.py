@@ -7,7 +7,7 @@ from ..extensions import db
 from ..models import OrgUnit, User
 from ..operations import create_unit, create_user
 
-PASSWORD = "demo1234"
+PASSWORD = "Zhidaihui-2026"
 EMAIL_DOMAIN = "demo.local"
 
 UNION = ("HDJX-GH", "华东机械集团有限公司工会")

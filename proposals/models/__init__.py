@@ -8,6 +8,7 @@ from .history import HistoryEntry, Notification
 from .login_attempt import LoginAttempt
 from .login_session import LoginSession
 from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole
+from .password_reset import PasswordReset
 from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Proposal
 from .reminder import REMINDER_KINDS, REMINDER_STAGES, Reminder
 from .second_factor import RecoveryCode, SecondFactor
@@ -42,6 +43,7 @@ __all__ = [
     "LoginSession",
     "RecoveryCode",
     "SecondFactor",
+    "PasswordReset",
     "REMINDER_KINDS",
     "REMINDER_STAGES",
     "Reminder",

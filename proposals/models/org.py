@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(20))
     # part of the id kept in sessions and remember cookies: raising it ends every session of the user
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # an initial password (generated, or marked so by an administrator): changed at the first page login
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

@@ -12,11 +12,10 @@ from workflow import InvalidPayload
 from workflow.errors import N_
 from workflow.payload import Line, message, validate
 
-from ..auth import throttle
+from ..auth import passwords, throttle
 from ..extensions import db
 from ..models import ApiToken, User
-from . import clock
-from .admin import MIN_PASSWORD
+from . import audit, clock
 from .errors import NotFound
 
 PASSWORD_CHANGE = {
@@ -26,14 +25,9 @@ PASSWORD_CHANGE = {
 
 
 def new_password_problems(user: User, password: str) -> list:
-    """What is wrong with `password` as the new password of `user` (the rule of user creation and
-    password reset: at least MIN_PASSWORD characters; and not the user name)."""
-    problems = []
-    if len(password) < MIN_PASSWORD:
-        problems.append(message(N_("At least %(min)d characters."), {"min": MIN_PASSWORD}))
-    elif password.strip().casefold() == (user.username or "").casefold():
-        problems.append(message(N_("The password must not be the user name.")))
-    return problems
+    """What is wrong with `password` as the new password of `user`: the password policy
+    (proposals/auth/passwords.py), the rule of every place a password is set."""
+    return passwords.problems(password, user.username, (user.name, user.email))
 
 
 def change_password(user: User, data, address: str, *, keep_token: ApiToken | None = None) -> User:
@@ -56,9 +50,12 @@ def change_password(user: User, data, address: str, *, keep_token: ApiToken | No
         errors["new_password"] = message(N_("The new password must differ from the present one."))
     if errors:
         raise InvalidPayload(errors)
+    was_initial = user.must_change_password
     user.set_password(clean["new_password"])
+    user.must_change_password = False
     user.end_sessions()
     revoke_all_tokens(user, keep=keep_token)
+    audit.record("user.password_change", user, {"initial": was_initial}, actor=user)
     db.session.commit()
     return user
 

@@ -16,6 +16,7 @@ from workflow.errors import N_
 from workflow.payload import Boolean, Field, Integer, Line, message, validate
 
 from ..access import ADMIN_ROLES
+from ..auth import passwords
 from ..extensions import db
 from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole
 from . import audit
@@ -53,6 +54,8 @@ USER_FIELDS = {
     "department_id": Integer(),
     "delegation_id": Integer(),
     "email": Line(max_length=200),
+    # an initial password: the user must change it at the first login (proposals/auth/first_login.py)
+    "must_change_password": Boolean(),
 }
 UNIT_FIELDS = {"code": Code, "name": Line(required=True, max_length=200), "parent_id": Integer()}
 SESSION_SETTINGS = {
@@ -114,18 +117,21 @@ def _unit_of_kind(unit_id, kind: str, field: str, errors: dict) -> None:
 
 
 def create_user(data, *, actor: User | None = None) -> User:
+    """Create an account; its password follows the password policy (proposals/auth/passwords.py)."""
     authorize(actor)
     clean = validate(USER_FIELDS, data)
     errors: dict = {}
     named = select(User.id).where(User.username == clean["username"])
     taken = {"username": message(USERNAME_TAKEN)} if db.session.scalar(named) else {}
-    if len(clean["password"]) < 8:
-        errors["password"] = message(N_("At least %(min)d characters."), {"min": 8})
+    weak = passwords.problems(clean["password"], clean["username"], (clean["name"], clean.get("email")))
+    if weak:
+        errors["password"] = weak[0]
     _unit_of_kind(clean.get("department_id"), "department", "department_id", errors)
     _unit_of_kind(clean.get("delegation_id"), "delegation", "delegation_id", errors)
     _refuse(errors, taken)
     password = clean.pop("password")
     roles = clean.pop("roles")
+    clean["must_change_password"] = bool(clean.get("must_change_password"))
     user = User(**clean)
     user.roles = roles
     user.set_password(password)
@@ -214,7 +220,7 @@ def _filled(value) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-MIN_PASSWORD = 8
+MIN_PASSWORD = passwords.MIN_LENGTH
 NO_ADMIN_LEFT = N_("At least one active union administrator must remain.")
 USER_CHANGES = {
     "name": Line(required=True, max_length=100),
@@ -257,18 +263,37 @@ def set_roles(user: User, roles, *, actor: User | None = None) -> User:
     return update_user(user, {"roles": roles}, actor=actor)
 
 
+PASSWORD_RESET = {"password": Line(required=True, max_length=200), "must_change_password": Boolean()}
+
+
 def reset_password(user: User, data, *, actor: User | None = None) -> User:
-    """Set a new password chosen by the administrator; the user's sessions and API tokens stop working."""
+    """Set a new password chosen by the administrator (the password policy applies), an initial one if
+    `must_change_password`; the user's sessions and API tokens stop working."""
     authorize(actor)
-    clean = validate({"password": Line(required=True, max_length=200)}, data)
-    if len(clean["password"]) < MIN_PASSWORD:
-        raise InvalidPayload({"password": message(N_("At least %(min)d characters."), {"min": MIN_PASSWORD})})
-    user.set_password(clean["password"])
-    user.end_sessions()
-    _revoke_tokens(user)
-    audit.record("user.password_reset", user, actor=actor)
+    clean = validate(PASSWORD_RESET, data)
+    passwords.check(clean["password"], user.username, (user.name, user.email))
+    _set_new_password(user, clean["password"], bool(clean.get("must_change_password")))
+    audit.record("user.password_reset", user, {"must_change_password": user.must_change_password}, actor=actor)
     db.session.commit()
     return user
+
+
+def issue_initial_password(user: User, *, actor: User | None = None) -> str:
+    """Give the user a generated initial password, to be changed at the first login; return it (shown to
+    the administrator once, stored nowhere in clear). The user's sessions and API tokens stop working."""
+    authorize(actor)
+    password = passwords.initial_password(user.username)
+    _set_new_password(user, password, True)
+    audit.record("user.password_reset", user, {"must_change_password": True, "generated": True}, actor=actor)
+    db.session.commit()
+    return password
+
+
+def _set_new_password(user: User, password: str, initial: bool) -> None:
+    user.set_password(password)
+    user.must_change_password = initial
+    user.end_sessions()
+    _revoke_tokens(user)
 
 
 def disable_user(user: User, *, actor: User | None = None) -> User:

@@ -42,6 +42,9 @@ ADMIN_ACTIONS = {
     "user.create": N_("Account created"),
     "user.update": N_("Account changed"),
     "user.password_reset": N_("Password reset"),
+    "user.password_change": N_("Password changed"),
+    "user.password_reset_requested": N_("Password reset link requested"),
+    "user.password_reset_by_link": N_("Password reset by link"),
     "user.disable": N_("Account disabled"),
     "user.enable": N_("Account enabled"),
     "unit.create": N_("Unit created"),
@@ -217,7 +220,12 @@ def _union(reader: User):
         LoginAttempt.at,
         int_null,
         LoginAttempt.username,
-        case((LoginAttempt.succeeded, "login.succeeded"), else_="login.failed"),
+        case(
+            # forgotten-password requests count in the login throttle under "reset:<name>" (auth/reset.py)
+            (LoginAttempt.username.like("reset:%"), "user.password_reset_requested"),
+            (LoginAttempt.succeeded, "login.succeeded"),
+            else_="login.failed",
+        ),
         cast(null(), String(40)),
         int_null,
         LoginAttempt.address,

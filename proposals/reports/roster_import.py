@@ -9,11 +9,11 @@ stays, a deactivated unit takes nobody new, a new password ends the user's API t
 - `department` and `delegation` are unit codes; a code we do not have yet is created when its row
   also gives the unit's name (`department_name`, `delegation_name`), and a given name renames it;
   a row without a user name only declares units;
-- `password`, when given, sets the password (at least 8 characters); a new user without one gets a
-  generated password, reported once in the result and nowhere stored in clear.
+- `password`, when given, sets the password (the password policy of proposals/auth/passwords.py
+  applies); a new user without one gets a generated initial password, reported once in the result and
+  nowhere stored in clear, which the user must change at the first login.
 """
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +23,7 @@ from workflow import ROLES, InvalidPayload
 from workflow.errors import N_
 from workflow.payload import Line, message
 
+from ..auth import passwords
 from ..extensions import db
 from ..i18n import ROLE_LABELS, role_label
 from ..models import OrgUnit, User
@@ -54,7 +55,6 @@ KEYS = (
 REQUIRED = ("username",)
 LIMITS = {"username": 80, "name": 100, "email": 200, "password": 200, "department_name": 200, "delegation_name": 200}
 UNIT_COLUMNS = {"department": "department_name", "delegation": "delegation_name"}
-MIN_PASSWORD = 8
 # where the operations' fields are in the file
 FIELD_COLUMNS = {"department_id": "department", "delegation_id": "delegation", "code": None}
 
@@ -147,8 +147,10 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
                 problem("name", N_("A new user needs a name."))
             if not row.get("roles"):
                 problem("roles", N_("A new user needs at least one role."))
-        if row.get("password") and len(row["password"]) < MIN_PASSWORD:
-            problem("password", N_("At least %(min)d characters."), {"min": MIN_PASSWORD})
+        if row.get("password"):
+            weak = passwords.problems(row["password"], username, (row.get("name"), row.get("email")))
+            if weak:
+                problems.append(Problem(number, "password", weak[0]))
         if row.get("email") and ("@" not in row["email"] or " " in row["email"]):
             problem("email", N_("Not an email address."))
         active = flag(row["active"]) if row.get("active") else None  # empty: unchanged (new users are active)
@@ -203,8 +205,12 @@ def _write_user(user: User | None, row: dict, units: dict, result: RosterResult,
     if row["roles"]:
         changes["roles"] = row["roles"]
     if user is None:
-        password = row.get("password") or secrets.token_urlsafe(9)
-        user = create_user({"username": row["username"], "password": password, **changes}, actor=actor)
+        password = row.get("password") or passwords.initial_password(row["username"])
+        initial = not row.get("password")
+        user = create_user(
+            {"username": row["username"], "password": password, "must_change_password": initial, **changes},
+            actor=actor,
+        )
         if not row.get("password"):
             result.passwords.append((user.username, password))
         result.users_created += 1

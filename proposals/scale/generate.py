@@ -1,6 +1,6 @@
 """`flask --app proposals generate --proposals N`: a database full of realistic proposals, fast.
 
-An organisation of its own (codes GEN-..., user names gen-...; password demo1234), a congress session
+An organisation of its own (codes GEN-..., user names gen-...; password Zhidaihui-2026), a congress session
 per year, and N proposals spread over every state, each with the full history a real walk writes
 (walk.py). Rows go in by the thousand: COPY on PostgreSQL, executemany elsewhere, one transaction
 per batch. Running it again adds N more to the same organisation and sessions; acceptance numbers
@@ -42,7 +42,7 @@ from ..operations import clock, create_session, create_unit
 from .walk import Ids, Org, Rows, Session, Walker
 
 PREFIX = "GEN"
-PASSWORD = "demo1234"
+PASSWORD = "Zhidaihui-2026"
 DELEGATIONS = 12
 DEPARTMENTS = 16
 DELEGATES_PER_DELEGATION = 30

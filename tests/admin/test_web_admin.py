@@ -35,7 +35,7 @@ POSTS = [
     ("/admin/units/{unit}/deactivate", {}),
     ("/admin/users/new", {"username": "intruder", "name": "x", "password": PASSWORD, "roles": "union_admin"}),
     ("/admin/users/{user}", {"name": "x", "roles": "union_admin"}),
-    ("/admin/users/{user}/password", {"password": "intruder123"}),
+    ("/admin/users/{user}/password", {"password": "Intruder-123x"}),
     ("/admin/users/{user}/disable", {}),
     ("/admin/calendar", {"day": "2026-06-02", "working": "off"}),
     ("/admin/calendar/{override}/remove", {}),

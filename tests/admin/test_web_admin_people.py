@@ -24,7 +24,7 @@ def test_admin_creates_a_user_who_can_log_in(admin, make, app, zh):
     data = {
         "username": "huanglei",
         "name": "黄磊",
-        "password": "secret123",
+        "password": "Hou-Qin-2026!",
         "email": "huanglei@example.com",
         "department_id": dept.id,
         "delegation_id": "0",
@@ -35,7 +35,7 @@ def test_admin_creates_a_user_who_can_log_in(admin, make, app, zh):
     assert zh("Account %(username)s created.", username="huanglei") in admin.get(response.location).text
     user = get_user("huanglei")
     assert (user.department_id, user.delegation_id, user.roles) == (dept.id, None, {"department_handler", "delegate"})
-    login(app.test_client(), user, "secret123")
+    login(app.test_client(), user, "Hou-Qin-2026!")
 
 
 def test_user_form_errors_keep_the_input_and_change_nothing(admin, make, zh):
@@ -79,10 +79,10 @@ def test_admin_resets_a_password(admin, make, app, zh):
     assert response.status_code == 422 and field_error(response.text, "password") == zh(
         "At least %(min)d characters.", min=8
     )
-    response = admin.post(f"/admin/users/{user.id}/password", data={"password": "brand new 1"})
+    response = admin.post(f"/admin/users/{user.id}/password", data={"password": "Brand-New-1x"})
     assert response.status_code == 302
     assert zh("New password set for %(username)s.", username=user.username) in admin.get(response.location).text
-    login(app.test_client(), user, "brand new 1")
+    login(app.test_client(), user, "Brand-New-1x")
 
 
 def test_a_disabled_user_is_logged_out_at_once_and_can_come_back(admin, make, app, zh):

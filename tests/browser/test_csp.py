@@ -71,6 +71,36 @@ def test_the_second_factor_set_up_breaks_no_rule(watched, csp_scene):
     expect(qr).to_be_visible()
     assert qr.bounding_box()["width"] > 100
     assert violations(page) == [] and problems == []
+def reset_link() -> str:
+    """The address of a fresh forgotten-password link (run in the live server's application)."""
+    from proposals.auth.reset import new_link
+    from proposals.extensions import db
+
+    from ..conftest import Factory
+
+    _link, secret = new_link(Factory().user("worker", email="csp@example.cn"), "127.0.0.1")
+    db.session.commit()
+    return f"/password/reset/{secret}"
+
+
+def test_the_pages_before_login_break_no_rule(browser, live_server):
+    link = live_server.run(reset_link)
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", service_workers="block")
+    context.add_init_script(RECORD_VIOLATIONS)
+    problems: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    try:
+        for path in ("/login", "/password/forgot", link):
+            response = page.goto(path)
+            assert response.ok, f"{path}: {response.status}"
+            assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+            page.wait_for_load_state("load")
+            assert violations(page) == [], path
+        assert page.get_by_role("heading", name="设置新密码").is_visible()
+    finally:
+        context.close()
+    assert problems == []
 
 
 def test_similar_titles_still_appear_while_typing(watched, csp_scene):

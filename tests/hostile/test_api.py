@@ -151,13 +151,13 @@ class Api:
             ("post", "/me/password"): (
                 self.world.make.user("worker"),  # a user of its own: the battery changes its password
                 "/me/password",
-                {"current_password": PASSWORD, "new_password": "new-secret-123"},
+                {"current_password": PASSWORD, "new_password": "New-Secret-123x!"},
                 (),
             ),
             ("post", "/users"): (
                 "admin",
                 "/users",
-                {"username": f"h{n}", "name": "某人", "password": "secret-123", "roles": ["worker"]},
+                {"username": f"h{n}", "name": "某人", "password": "Secret-123x!", "roles": ["worker"]},
                 ("username", "name", "email"),
             ),
             ("post", "/departments"): ("admin", "/departments", unit, ("code", "name")),

@@ -75,6 +75,14 @@ def parked_message(world):
     )
     db.session.commit()
     return row_id
+def reset_link(world):
+    """The address of a fresh forgotten-password link of a fresh user."""
+    from proposals.auth.reset import new_link
+
+    user = world.make.user("worker", email=f"h{next(_n)}@example.cn")
+    _link, secret = new_link(user, "127.0.0.1")
+    db.session.commit()
+    return f"/password/reset/{secret}"
 
 
 def author_notification(world):
@@ -126,6 +134,8 @@ def draft_fields(world):
 FORMS = {
     "auth.login": Form("anonymous", lambda w, t: "/login", lambda w: "/login", stores=False),
     "auth.logout": Form(None, lambda w, t: "/", lambda w: "/logout", stores=False),
+    "password_reset.forgot": Form("anonymous", lambda w, t: t, lambda w: "/password/forgot", stores=False),
+    "password_reset.reset": Form("anonymous", lambda w, t: t, reset_link, stores=False),
     "account.password": Form(None, lambda w, t: "/account/password", lambda w: "/account/password", stores=False),
     "account.logout_everywhere": Form(None, lambda w, t: "/account/tokens", lambda w: "/account/logout-everywhere"),
     "account.revoke": Form("worker", lambda w, t: "/account/tokens", lambda w: "/account/tokens/1/revoke"),
@@ -215,7 +225,7 @@ FORMS = {
         "admin",
         lambda w, t: "/admin/users/new",
         lambda w: "/admin/users/new",
-        lambda w: {"username": f"hu{next(_n)}", "name": "某人", "password": "secret-123", "roles": "worker"},
+        lambda w: {"username": f"hu{next(_n)}", "name": "某人", "password": "Secret-123x!", "roles": "worker"},
         fields={"password"},
     ),
     "admin.edit_user": Form("admin", lambda w, t: t, lambda w: f"/admin/users/{fresh_user(w).id}"),

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from workflow import ROLES
 
+from ...auth.passwords import HINT as PASSWORD_HINT
 from ...extensions import db
 from ...i18n import ROLE_LABELS, translate_error
 from ...models import SETTING_DATES, OrgUnit
@@ -179,25 +180,27 @@ class UserForm(UserEditForm):
     )
     password = PasswordField(
         _l("Password"),
-        description=_l("At least 8 characters. Tell it to the user in person."),
+        description=_l(PASSWORD_HINT),
         render_kw={"maxlength": 200, "required": True, "autocomplete": "new-password"},
     )
+    must_change_password = BooleanField(_l("Initial password: the user must change it at the first login"))
 
     def payload(self) -> dict:
         data = super().payload() | {"username": raw(self.username), "password": self.password.data or ""}
+        data["must_change_password"] = bool(self.must_change_password.data)
         return {k: v for k, v in data.items() if v is not None}  # creating: nothing to clear
 
 
 class PasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
-        description=_l("At least 8 characters. Tell it to the user in person."),
-        render_kw={"maxlength": 200, "required": True, "autocomplete": "new-password"},
+        description=_l(
+            "Leave it empty to generate an initial password, shown to you once, which the user must change "
+            "at the first login."
+        ),
+        render_kw={"maxlength": 200, "autocomplete": "new-password"},
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.password.flags.required = True
+    must_change_password = BooleanField(_l("Initial password: the user must change it at the first login"))
 
 
 class OverrideForm(FlaskForm):

@@ -9,7 +9,14 @@ from workflow import ROLES, InvalidPayload
 from ...extensions import db
 from ...i18n import translate_error
 from ...models import User
-from ...operations import create_user, disable_user, enable_user, reset_password, update_user
+from ...operations import (
+    create_user,
+    disable_user,
+    enable_user,
+    issue_initial_password,
+    reset_password,
+    update_user,
+)
 from . import bp, listing
 from .forms import PasswordForm, UserEditForm, UserForm, show_errors
 
@@ -41,15 +48,23 @@ def new_user():
     return render_template("admin/user_new.html", form=form)
 
 
-def render_user(user: User, form: UserEditForm | None = None, password: PasswordForm | None = None, status=200):
+def render_user(
+    user: User,
+    form: UserEditForm | None = None,
+    password: PasswordForm | None = None,
+    status=200,
+    generated: str | None = None,
+):
     return (
         render_template(
             "admin/user_edit.html",
             user=user,
             form=form or UserEditForm(user=user),
             password=password or PasswordForm(formdata=None),
+            generated=generated,
         ),
         status,
+        {"Cache-Control": "no-store"} if generated else {},
     )
 
 
@@ -74,8 +89,15 @@ def set_password(user_id: int):
     """Give a user a new password (the user has forgotten it)."""
     user = load(user_id)
     form = PasswordForm()
+    if not form.password.data:  # shown on this answer only: never in a flash message, which the cookie keeps
+        generated = issue_initial_password(user, actor=current_user)
+        return render_user(user, generated=generated)
     try:
-        reset_password(user, {"password": form.password.data or ""}, actor=current_user)
+        reset_password(
+            user,
+            {"password": form.password.data, "must_change_password": form.must_change_password.data},
+            actor=current_user,
+        )
     except InvalidPayload as exc:
         show_errors(form, exc)
         return render_user(user, password=form, status=422)
