@@ -36,8 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.init_app(app)
     web.init_app(app)
-    from . import security
+    from . import branding, security
 
+    branding.init_app(app)
     security.init_app(app)
     return app
 

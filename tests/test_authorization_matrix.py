@@ -26,7 +26,8 @@ from proposals import create_app
 from proposals.closure.compose import compose
 from proposals.closure.mail import MailConfig
 from proposals.extensions import db
-from proposals.models import DEFAULT_CATEGORIES, ApiToken, Category, Notification
+from proposals.models import ApiToken, Notification
+from proposals.operations import seed_default_categories
 
 from . import databases
 from .authz_world import SECRET_NAME, SECRET_USERNAME, build, missing_id, snapshot
@@ -237,9 +238,7 @@ def world(tmp_path_factory):
     app.test_client_class = FreshContextClient
     with app.app_context():
         databases.reset(db)
-        for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
-            db.session.add(Category(code=code, name=name, position=position))
-        db.session.commit()
+        seed_default_categories()  # as `flask db upgrade` seeds them
         built = build(app)
         before = snapshot()
         yield built

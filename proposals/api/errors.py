@@ -1,7 +1,7 @@
 """Every API error as JSON with a readable `error` in the caller's language, and request parsing.
 
 Refusals of the engine and the operations map to status codes here and only here: 403 may not,
-404 may not know, 409 the state does not allow it, 422 the payload is wrong.
+404 may not know, 409 the state does not allow it (or a code is taken), 422 the payload is wrong.
 """
 
 from flask import jsonify, request
@@ -15,9 +15,10 @@ from workflow.payload import Field, message
 
 from ..extensions import db
 from ..i18n import translate, translate_error
-from ..operations import NotFound
+from ..operations import Duplicate, NotFound
 
-STATUS = {
+STATUS = {  # the first class that matches: a Duplicate is an InvalidPayload too
+    Duplicate: 409,
     PermissionDenied: 403,
     NotFound: 404,
     UnknownEvent: 404,

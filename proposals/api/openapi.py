@@ -7,6 +7,7 @@ from workflow import LIFECYCLE
 from ..operations import PROPOSAL_FIELDS
 from ..operations.accounts import PASSWORD_CHANGE
 from ..operations.admin import SESSION_FIELDS, SESSION_SETTINGS, UNIT_FIELDS, USER_FIELDS
+from ..operations.categories import CATEGORY_CHANGES, CATEGORY_FIELDS
 from ..operations.drafts import EDITABLE
 from . import bp
 from .auth import CREDENTIALS
@@ -23,7 +24,7 @@ Authenticate with `POST /auth/token`, then send `Authorization: Bearer TOKEN`. T
 Errors are JSON with a readable `error` in the caller's language (Chinese unless `Accept-Language: en`)
 and a `code`: 401 no valid token, 403 the caller may see the proposal but not do this, 404 it does not
 exist or the caller may not know it does, 409 its state does not allow this (with `state` and
-`available_events`), 422 invalid fields (with `fields`), 400 a body that is not JSON.
+`available_events`) or a code is taken, 422 invalid fields (with `fields`), 400 a body that is not JSON.
 
 Lists are paged by a cursor: pass the `next_cursor` of a page as `cursor` for the next.
 
@@ -35,7 +36,8 @@ ERRORS = {
     401: "No valid API token.",
     403: "The caller may see this but may not do it.",
     404: "Not found, or the caller may not know it exists.",
-    409: "The present state does not allow this, or a concurrent change won; `state` and `available_events` say more.",
+    409: "The present state does not allow this, or a concurrent change won; `state` and `available_events` say "
+    "more. Or a code is taken (`code` is `duplicate`).",
     422: "Invalid fields; `fields` has a message for each.",
     429: "Too many failed password checks for this user name or from this address; wait `Retry-After` seconds.",
 }
@@ -215,7 +217,26 @@ def document() -> dict:
             ),
         },
         "/categories": {
-            "get": _op("The categories", {**_ok(array(ref("Category"))), **_errors(401)}, tags=["reference"])
+            "get": _op(
+                "The categories, retired ones included, in their order",
+                {**_ok(array(ref("Category"))), **_errors(401)},
+                tags=["reference"],
+            ),
+            "post": _op(
+                "Add a category",
+                {**_ok(ref("Category"), 201), **_errors(400, 401, 403, 409, 422)},
+                body=_body(CATEGORY_FIELDS),
+                **admin,
+            ),
+        },
+        "/categories/{category_id}": {
+            "patch": _op(
+                "Rename, move or retire a category (its code never changes)",
+                {**_ok(ref("Category")), **_errors(400, 401, 403, 404, 422)},
+                body=_body(CATEGORY_CHANGES, partial=True),
+                params=[_id("category_id", "The category.")],
+                **admin,
+            ),
         },
         "/proposals": {
             "get": _op(

@@ -8,11 +8,12 @@ from email.utils import format_datetime, formataddr, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_date, pgettext
+from flask_babel import force_locale, format_date
 from sqlalchemy import select
 
 from workflow.errors import N_
 
+from ..branding import site_name
 from ..extensions import db
 from ..i18n import translate
 from ..models import HistoryEntry, Notification, Reminder
@@ -69,7 +70,7 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
     locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         text = sentence(notification.event, proposal, due)
-        subject = f"[{pgettext('product name', 'Proposals')}] {text}"
+        subject = f"[{site_name()}] {text}"
         body = render_template(
             "mail/notification.txt",
             user=user,
@@ -82,7 +83,7 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
             if proposal is not None
             else absolute_url(config, "notifications.index"),
             settings_link=absolute_url(config, "notifications.settings"),
-            product=pgettext("product name", "Proposals"),
+            product=site_name(),
         )
     message = EmailMessage()
     message["Subject"] = subject

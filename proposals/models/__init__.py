@@ -6,7 +6,7 @@ from .congress import SETTING_DATES, SETTING_DEFAULTS, CalendarOverride, Congres
 from .handling import Assignment, Countersignature, Evaluation, ProgressNote, Reply
 from .history import HistoryEntry, Notification
 from .login_attempt import LoginAttempt
-from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole
+from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole, root_union
 from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Proposal
 from .reminder import REMINDER_KINDS, REMINDER_STAGES, Reminder
 from .token import ApiToken
@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_CATEGORIES",
     "UNIT_KINDS",
     "Category",
+    "root_union",
     "OrgUnit",
     "User",
     "UserRole",

@@ -11,6 +11,7 @@ from .admin import (
     enable_user,
     reactivate_unit,
     remove_calendar_override,
+    rename_union,
     reset_password,
     set_roles,
     update_session,
@@ -23,14 +24,20 @@ from .attachments import (
     edit_draft_with_attachments,
     remove_attachment,
 )
+from .categories import create_category, offered_categories, seed_default_categories, update_category
 from .drafts import PROPOSAL_FIELDS, create_proposal, edit_draft
-from .errors import NotFound
+from .errors import Duplicate, NotFound
 from .events import available_events, fire_event, lock_proposal
 from .votes import cast_vote, publish_results, withdraw_vote
 
 __all__ = [
     "PROPOSAL_FIELDS",
+    "Duplicate",
     "NotFound",
+    "create_category",
+    "offered_categories",
+    "seed_default_categories",
+    "update_category",
     "add_calendar_override",
     "deactivate_unit",
     "disable_user",
@@ -38,6 +45,7 @@ __all__ = [
     "enable_user",
     "reactivate_unit",
     "remove_calendar_override",
+    "rename_union",
     "reset_password",
     "set_roles",
     "update_unit",

@@ -11,7 +11,7 @@ from workflow.errors import N_
 from workflow.payload import Boolean, Field, Integer, Text, message, validate
 
 from ..extensions import db
-from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole
+from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole, root_union
 from . import audit
 from .errors import NotFound
 
@@ -295,6 +295,29 @@ def deactivate_unit(unit: OrgUnit) -> OrgUnit:
 def reactivate_unit(unit: OrgUnit) -> OrgUnit:
     unit.active = True
     audit.record("unit.reactivate", unit)
+    db.session.commit()
+    return unit
+
+
+UNION_FIELDS = {"name": Text(required=True, max_length=200)}
+
+
+def rename_union(data) -> OrgUnit:
+    """Give the union (the root `union` unit) its name; on a bare install, where there is none yet,
+    the unit is created with the code `union`."""
+    clean = validate(UNION_FIELDS, data)
+    unit = root_union()
+    if unit is None:
+        code, n = "union", 1
+        while db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == code)):
+            n += 1
+            code = f"union-{n}"
+        unit = OrgUnit(kind="union", code=code, name=clean["name"])
+        db.session.add(unit)
+        audit.record("unit.create", unit, {"code": code, "name": clean["name"], "kind": "union"})
+    else:
+        unit.name = clean["name"]
+        audit.record("union.rename", unit, clean)
     db.session.commit()
     return unit
 

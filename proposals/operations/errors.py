@@ -1,4 +1,4 @@
-from workflow import WorkflowError
+from workflow import InvalidPayload, WorkflowError
 from workflow.errors import N_
 
 
@@ -9,3 +9,9 @@ class NotFound(WorkflowError):
 
     def __init__(self, message: str = N_("Not found."), **params):
         super().__init__(message, **params)
+
+
+class Duplicate(InvalidPayload):
+    """The payload names something for good (a code) that another record already has: 409 in the API."""
+
+    code = "duplicate"

@@ -1,4 +1,4 @@
-"""The union administrators' pages (工会管理): sessions, units, users and the working-day calendar.
+"""The union administrators' pages (工会管理): sessions, units, categories, users, the calendar.
 
 Every address under /admin is for union administrators only: others get 403, whoever is not
 logged in is sent to the login page. Each page calls one operation of proposals.operations.
@@ -13,6 +13,7 @@ from workflow.errors import N_
 
 from ...access import ADMIN_ROLES
 from ...extensions import login_manager
+from ...stats import local_today
 from .. import NavItem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -47,7 +48,9 @@ def form_expired(_exc):
 @bp.get("/")
 def index():
     """Show what there is to administer."""
-    return render_template("admin/index.html", uncovered=calendar.uncovered_years())
+    return render_template(
+        "admin/index.html", uncovered=calendar.uncovered_years(), checklist=checklist.pending(local_today())
+    )
 
 
-from . import audit, calendar, sessions, units, users  # noqa: E402, F401  (the pages, on this blueprint)
+from . import audit, calendar, categories, checklist, sessions, union, units, users  # noqa: E402, F401  (the pages, on this blueprint)
