@@ -56,9 +56,8 @@ def test_upgrade_of_an_empty_database_brings_the_default_categories(tmp_path):
 
 def test_upgrade_of_a_database_that_has_categories_adds_only_the_missing_ones(tmp_path):
     with bare(target_url(tmp_path), BEFORE_SEEDING):
-        db.session.execute(
-            text("INSERT INTO categories (code, name, position) VALUES ('welfare', '福利后勤', 0), ('housing', '住房', 1)")
-        )
+        insert = "INSERT INTO categories (code, name, position) VALUES ('welfare', '福利后勤', 0), ('housing', '住房', 1)"
+        db.session.execute(text(insert))
         db.session.commit()
         upgrade()
         found = categories()

@@ -77,6 +77,7 @@ def test_the_home_shows_the_checklist_until_each_item_is_done(admin, make, zh, m
     monkeypatch.setattr("proposals.web.admin.checklist.next_year_official", lambda today: True)
     assert zh("Getting started") not in admin.get("/admin/").text
     monkeypatch.setattr("proposals.web.admin.checklist.next_year_official", lambda today: False)
-    monkeypatch.setattr("proposals.web.admin.checklist.CALENDAR_FROM", (1, 1))  # (whatever today is, the calendar is on the list)
+    # from January on, whatever today is: the calendar is on the list
+    monkeypatch.setattr("proposals.web.admin.checklist.CALENDAR_FROM", (1, 1))
     page = admin.get("/admin/").text
     assert '<li class="todo" data-item="calendar">' in page and 'href="/admin/calendar"' in page
