@@ -56,7 +56,8 @@ def test_upgrade_of_an_empty_database_brings_the_default_categories(tmp_path):
 
 def test_upgrade_of_a_database_that_has_categories_adds_only_the_missing_ones(tmp_path):
     with bare(target_url(tmp_path), BEFORE_SEEDING):
-        insert = "INSERT INTO categories (code, name, position) VALUES ('welfare', '福利后勤', 0), ('housing', '住房', 1)"
+        rows = "('welfare', '福利后勤', 0), ('housing', '住房', 1)"
+        insert = f"INSERT INTO categories (code, name, position) VALUES {rows}"
         db.session.execute(text(insert))
         db.session.commit()
         upgrade()
