@@ -157,6 +157,9 @@ GET_PAGES = {
     ("admin.users", "GET"): (ADMINS, "/admin/users"),
     ("admin.new_user", "GET"): (ADMINS, "/admin/users/new"),
     ("admin.edit_user", "GET"): (ADMINS, f"/admin/users/{U}"),
+    ("admin.categories", "GET"): (ADMINS, "/admin/categories"),
+    ("admin.edit_category", "GET"): (ADMINS, "/admin/categories/1/edit"),
+    ("admin.union", "GET"): (ADMINS, "/admin/union"),
 }
 GET_API = {
     ("api.me", "GET"): (ALL, "/api/v1/me"),
@@ -184,6 +187,11 @@ GATED_WRITES = {
     ("admin.disable", "POST"): (ADMINS, f"/admin/users/{U}/disable"),
     ("admin.enable", "POST"): (ADMINS, f"/admin/users/{U}/enable"),
     ("admin.set_password", "POST"): (ADMINS, f"/admin/users/{U}/password"),
+    ("admin.categories", "POST"): (ADMINS, "/admin/categories"),
+    ("admin.edit_category", "POST"): (ADMINS, "/admin/categories/1/edit"),
+    ("admin.retire_category", "POST"): (ADMINS, "/admin/categories/1/retire"),
+    ("admin.restore_category", "POST"): (ADMINS, "/admin/categories/1/restore"),
+    ("admin.union", "POST"): (ADMINS, "/admin/union"),
     ("imports.upload", "POST"): (ADMINS, "/imports/roster"),
     ("review.index", "POST"): ({"committee"}, "/review"),
     ("api.add_user", "POST"): (ADMINS, "/api/v1/users"),
@@ -191,6 +199,8 @@ GATED_WRITES = {
     ("api.add_delegation", "POST"): (ADMINS, "/api/v1/delegations"),
     ("api.add_session", "POST"): (ADMINS, "/api/v1/sessions"),
     ("api.change_session", "PATCH"): (ADMINS, f"/api/v1/sessions/{S}"),
+    ("api.add_category", "POST"): (ADMINS, "/api/v1/categories"),
+    ("api.change_category", "PATCH"): (ADMINS, "/api/v1/categories/1"),
 }
 # walked by the tests named
 ELSEWHERE = {

@@ -19,7 +19,7 @@ from lxml import html as lxml_html
 from sqlalchemy import select
 
 from proposals.extensions import db
-from proposals.models import CalendarOverride, Notification
+from proposals.models import CalendarOverride, Category, Notification
 
 from ..conftest import PASSWORD
 from .conftest import EVENT_SETUP, MEGABYTE, NUMBER_TEXTS, PATH_IDS, TEXTS
@@ -62,6 +62,20 @@ def fresh_override(world):
     while day.weekday() >= 5 or day in taken:
         day += timedelta(days=1)
     return add_calendar_override({"day": day.isoformat(), "working": False, "note": "停工"}).id
+
+
+def fresh_category(world):
+    from proposals.operations import create_category
+
+    n = next(_n)
+    return create_category({"code": f"hc{n}", "name": f"类别{n}"}).id
+
+
+def retired_category(world):
+    from proposals.operations import update_category
+
+    category = db.session.get(Category, fresh_category(world))
+    return update_category(category, {"retired": True}).id
 
 
 def author_notification(world):
@@ -198,6 +212,20 @@ FORMS = {
     ),
     "admin.disable": Form("admin", lambda w, t: "/admin/users", lambda w: f"/admin/users/{fresh_user(w).id}/disable"),
     "admin.enable": Form("admin", lambda w, t: "/admin/users", lambda w: f"/admin/users/{fresh_user(w).id}/enable"),
+    "admin.categories": Form(
+        "admin",
+        lambda w, t: t,
+        lambda w: "/admin/categories",
+        lambda w: {"code": f"HC{next(_n)}", "name": f"类别{next(_n)}"},
+    ),
+    "admin.edit_category": Form("admin", lambda w, t: t, lambda w: f"/admin/categories/{fresh_category(w)}/edit"),
+    "admin.retire_category": Form(
+        "admin", lambda w, t: "/admin/categories", lambda w: f"/admin/categories/{fresh_category(w)}/retire"
+    ),
+    "admin.restore_category": Form(
+        "admin", lambda w, t: "/admin/categories", lambda w: f"/admin/categories/{retired_category(w)}/restore"
+    ),
+    "admin.union": Form("admin", lambda w, t: t, lambda w: "/admin/union", lambda w: {"name": "某某公司工会"}),
 }
 EVENTS = sorted(EVENT_SETUP)
 
