@@ -1,4 +1,5 @@
-# make run   install what is missing, bring the database up to date, load the demo data, serve on :5000
+# make run   install what is missing, bring the database up to date, load the demo data, serve on
+#            HOST:PORT (127.0.0.1:5000 unless told: make run HOST=0.0.0.0 PORT=8000)
 # make test  install what is missing, run the whole suite on SQLite, then on a throw-away PostgreSQL
 # make lint  ruff check and ruff format --check
 # make migration m="what changed"   a new revision in migrations/versions/ for the changed models
@@ -13,6 +14,8 @@ FLASK := $(BIN)/flask --app proposals
 JOBS ?= $(shell nproc)
 PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 ARGS ?=
+HOST ?= 127.0.0.1
+PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # System packages (Debian's) the tests need, each with the check that tells it is there.
@@ -31,7 +34,7 @@ run: install catalogs
 	else \
 		echo "(no seed-demo command yet: starting without demo data)"; \
 	fi
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Both runs always happen; the result fails when either does.
 test: install catalogs test-packages

@@ -6,20 +6,24 @@ from pathlib import Path
 from flask import Flask
 
 from . import config
+from .catalogs import ensure_compiled
 from .extensions import babel, csrf, db, migrate
+from .paths import CHECKOUT, MIGRATIONS, TEMPLATES, TRANSLATIONS, instance_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = CHECKOUT  # the repository, in a checkout
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure an instance of the application."""
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(instance_path()),
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(TEMPLATES),
     )
     config.load(app, test_config)
+    # never English pages by accident: compile what a checkout lacks, or refuse to start saying what to run
+    ensure_compiled(TRANSLATIONS, [lang for lang in app.config["LANGUAGES"] if lang != "en"])
     from .api import IdConverter
 
     # an id in any path, the pages' too: a number too large for the database names nothing (404)
@@ -27,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_database(app)
     from .i18n import select_locale
 
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     csrf.init_app(app)
     from . import auth, cli
 
@@ -37,8 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.init_app(app)
     web.init_app(app)
-    from . import security
+    from . import branding, security
 
+    branding.init_app(app)
     security.init_app(app)
     return app
 
@@ -52,7 +57,7 @@ def _init_database(app: Flask) -> None:
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
         _create_private(Path(uri[len("sqlite:///") :].split("?", 1)[0]))
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     if uri.startswith("sqlite"):
         from sqlalchemy import event
 

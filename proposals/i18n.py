@@ -2,12 +2,10 @@
 
 Messages are English msgids everywhere (marked with `N_()` where they are defined, translated with
 `gettext` where they are shown); English pages show the msgids themselves, Chinese pages the catalog
-in translations/zh_Hans_CN. The catalogs are compiled with `pybabel compile -d translations`, or by
-`compile_translations()` (used by the tests so that a plain `pytest` works).
+in translations/zh_Hans_CN. The catalogs are compiled by proposals/catalogs.py: when the package is built,
+by `make catalogs`, and at start in a checkout (proposals.catalogs.ensure_compiled).
 """
 
-import os
-import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -20,7 +18,9 @@ from flask_login import current_user
 from workflow import LIFECYCLE
 from workflow.errors import N_
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+from . import catalogs
+from .catalogs import catalog_parts, merged_catalog  # noqa: F401  (where they were)
+from .paths import TRANSLATIONS
 
 SUPPORTED = {"zh": "zh_Hans_CN", "zh_hans_cn": "zh_Hans_CN", "zh_cn": "zh_Hans_CN", "en": "en"}
 
@@ -204,57 +204,6 @@ def init_app(app) -> None:
     app.add_template_global(event_label)
 
 
-# -- catalogs -------------------------------------------------------------------------------------
-
-
-def merged_catalog(po: Path):
-    """A locale's catalog: LC_MESSAGES/messages.po, plus each area's parts/*.po beside LC_MESSAGES.
-
-    Areas of the application keep their translations in parts of their own, so that people working
-    on different areas never edit the same file; where a part translates a msgid, its wording wins
-    (the area knows the context it is read in).
-    """
-    from babel.messages.pofile import read_po
-
-    locale = po.parent.parent.name
-    with po.open("rb") as f:
-        catalog = read_po(f, locale=locale)
-    for part in catalog_parts(po):
-        with part.open("rb") as f:
-            for message in read_po(f, locale=locale):
-                if not message.id:
-                    continue
-                if message.string:
-                    catalog[message.id] = message
-    return catalog
-
-
-def catalog_parts(po: Path) -> list[Path]:
-    return sorted((po.parent.parent / "parts").glob("*.po"))
-
-
 def compile_translations(directory: Path | str = TRANSLATIONS, force: bool = False) -> list[Path]:
-    """Compile each messages.po (with its parts) whose .mo is missing or older; return the .mo files written.
-
-    Like `pybabel compile -d translations` (fuzzy entries are left out), but merging each area's
-    parts. The .mo is written beside the .po atomically.
-    """
-    from babel.messages.mofile import write_mo
-
-    written = []
-    for po in sorted(Path(directory).glob("*/LC_MESSAGES/*.po")):
-        mo = po.with_suffix(".mo")
-        sources = [po, *catalog_parts(po)]
-        if not force and mo.exists() and all(mo.stat().st_mtime >= src.stat().st_mtime for src in sources):
-            continue
-        catalog = merged_catalog(po)
-        fd, tmp = tempfile.mkstemp(dir=po.parent, prefix=".messages-", suffix=".mo")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                write_mo(f, catalog, use_fuzzy=False)
-            os.replace(tmp, mo)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(mo)
-    return written
+    """proposals.catalogs.compile_translations, of this application's translations unless told."""
+    return catalogs.compile_translations(directory, force)

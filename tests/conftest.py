@@ -13,8 +13,15 @@ from sqlalchemy import select
 from proposals import create_app
 from proposals.extensions import babel, db
 from proposals.i18n import compile_translations
-from proposals.models import DEFAULT_CATEGORIES, Category, OrgUnit, Proposal, User
-from proposals.operations import create_proposal, create_session, create_unit, create_user, fire_event
+from proposals.models import OrgUnit, Proposal, User
+from proposals.operations import (
+    create_proposal,
+    create_session,
+    create_unit,
+    create_user,
+    fire_event,
+    seed_default_categories,
+)
 
 from . import databases
 
@@ -62,9 +69,7 @@ def app(tmp_path):
     app.test_client_class = FreshContextClient
     with app.app_context():
         databases.reset(db)
-        for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
-            db.session.add(Category(code=code, name=name, position=position))
-        db.session.commit()
+        seed_default_categories()  # as `flask db upgrade` seeds them
         yield app
         db.session.remove()
         databases.dispose(db)

@@ -125,7 +125,7 @@ def test_reference_lists(api, make):
     assert [d["id"] for d in caller.get("/departments").json] == [other.id, dept.id]
     assert [d["id"] for d in caller.get("/delegations").json] == [delegation.id]
     categories = caller.get("/categories").json
-    assert categories[0] == {"code": "production", "name": "生产经营"}
+    assert categories[0] == {"id": 1, "code": "production", "name": "生产经营", "position": 0, "retired": False}
     assert {c["code"] for c in categories} >= {"welfare", "safety", "other"}
 
 

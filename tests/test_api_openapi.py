@@ -60,6 +60,18 @@ def test_event_bodies_are_their_payload_specs(document):
         assert set(schema["required"]) == {n for n, f in event.payload.items() if f.required}
 
 
+def test_categories_are_administered_as_documented(document):
+    post = document["paths"]["/categories"]["post"]
+    assert {"201", "403", "409", "422"} <= set(post["responses"])
+    assert set(post["requestBody"]["content"]["application/json"]["schema"]["required"]) == {"code", "name"}
+    patch = document["paths"]["/categories/{category_id}"]["patch"]
+    body = patch["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]) == {"name", "position", "retired"} and body["required"] == []
+    assert "delete" not in document["paths"]["/categories/{category_id}"]  # never deleted
+    category = document["components"]["schemas"]["Category"]
+    assert set(category["properties"]) == {"id", "code", "name", "position", "retired"}
+
+
 class FreshContext:
     """The application as a server runs it: each request in an application context of its own."""
 

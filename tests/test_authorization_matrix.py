@@ -26,7 +26,8 @@ from proposals import create_app
 from proposals.closure.compose import compose
 from proposals.closure.mail import MailConfig
 from proposals.extensions import db
-from proposals.models import DEFAULT_CATEGORIES, ApiToken, Category, Notification
+from proposals.models import ApiToken, Notification
+from proposals.operations import seed_default_categories
 
 from . import databases
 from .authz_world import SECRET_NAME, SECRET_USERNAME, build, missing_id, snapshot
@@ -158,6 +159,9 @@ GET_PAGES = {
     ("admin.users", "GET"): (ADMINS, "/admin/users"),
     ("admin.new_user", "GET"): (ADMINS, "/admin/users/new"),
     ("admin.edit_user", "GET"): (ADMINS, f"/admin/users/{U}"),
+    ("admin.categories", "GET"): (ADMINS, "/admin/categories"),
+    ("admin.edit_category", "GET"): (ADMINS, "/admin/categories/1/edit"),
+    ("admin.union", "GET"): (ADMINS, "/admin/union"),
 }
 GET_API = {
     ("api.me", "GET"): (ALL, "/api/v1/me"),
@@ -186,6 +190,11 @@ GATED_WRITES = {
     ("admin.disable", "POST"): (ADMINS, f"/admin/users/{U}/disable"),
     ("admin.enable", "POST"): (ADMINS, f"/admin/users/{U}/enable"),
     ("admin.set_password", "POST"): (ADMINS, f"/admin/users/{U}/password"),
+    ("admin.categories", "POST"): (ADMINS, "/admin/categories"),
+    ("admin.edit_category", "POST"): (ADMINS, "/admin/categories/1/edit"),
+    ("admin.retire_category", "POST"): (ADMINS, "/admin/categories/1/retire"),
+    ("admin.restore_category", "POST"): (ADMINS, "/admin/categories/1/restore"),
+    ("admin.union", "POST"): (ADMINS, "/admin/union"),
     ("imports.upload", "POST"): (ADMINS, "/imports/roster"),
     ("review.index", "POST"): ({"committee"}, "/review"),
     ("api.add_user", "POST"): (ADMINS, "/api/v1/users"),
@@ -193,6 +202,8 @@ GATED_WRITES = {
     ("api.add_delegation", "POST"): (ADMINS, "/api/v1/delegations"),
     ("api.add_session", "POST"): (ADMINS, "/api/v1/sessions"),
     ("api.change_session", "PATCH"): (ADMINS, f"/api/v1/sessions/{S}"),
+    ("api.add_category", "POST"): (ADMINS, "/api/v1/categories"),
+    ("api.change_category", "PATCH"): (ADMINS, "/api/v1/categories/1"),
 }
 # walked by the tests named
 ELSEWHERE = {
@@ -250,9 +261,7 @@ def world(tmp_path_factory):
     app.test_client_class = FreshContextClient
     with app.app_context():
         databases.reset(db)
-        for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
-            db.session.add(Category(code=code, name=name, position=position))
-        db.session.commit()
+        seed_default_categories()  # as `flask db upgrade` seeds them
         built = build(app)
         before = snapshot()
         yield built

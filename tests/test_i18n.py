@@ -16,12 +16,14 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from proposals.extensions import db
 from proposals.i18n import (
     ROLE_LABELS,
     TRANSLATIONS,
+    catalog_parts,
     compile_translations,
     merged_catalog,
     role_label,
@@ -108,6 +110,24 @@ def test_the_catalog_compiles(tmp_path):
     written = compile_translations(copy)
     assert [p.relative_to(copy).as_posix() for p in written] == ["zh_Hans_CN/LC_MESSAGES/messages.mo"]
     assert compile_translations(copy) == []  # up to date: nothing to do
+
+
+def test_each_msgid_is_translated_in_one_place_only():
+    """One source for each Chinese text: a msgid (with its context) stands in messages.po or in one part."""
+    where: dict[tuple, list[str]] = {}
+    for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/*.po")):
+        for source in (po, *catalog_parts(po)):
+            with source.open("rb") as f:
+                for message in read_po(f):
+                    if message.id:
+                        msgid = message.id if isinstance(message.id, str) else message.id[0]
+                        key = (po.parent.parent.name, msgid, message.context)
+                        where.setdefault(key, []).append(source.relative_to(TRANSLATIONS).as_posix())
+    twice = {key: files for key, files in where.items() if len(files) > 1}
+    assert not twice, "msgids defined more than once (keep the better wording in one file):\n" + "\n".join(
+        f"  {msgid!r}{f' [{context}]' if context else ''}: {', '.join(files)}"
+        for (_locale, msgid, context), files in sorted(twice.items(), key=str)
+    )
 
 
 @pytest.mark.parametrize(

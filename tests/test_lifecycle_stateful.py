@@ -13,7 +13,7 @@ from proposals import create_app
 from proposals.access import can_view
 from proposals.extensions import db
 from proposals.models import Cosignature, HistoryEntry, Proposal
-from proposals.operations import NotFound, available_events, fire_event, update_session
+from proposals.operations import NotFound, available_events, fire_event, seed_default_categories, update_session
 from workflow import LIFECYCLE, WorkflowError
 
 from . import databases
@@ -45,10 +45,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.ctx = self.app.app_context()
         self.ctx.push()
         databases.reset(db)
-        from proposals.models import DEFAULT_CATEGORIES, Category
-
-        db.session.add_all(Category(code=c, name=n) for c, n in DEFAULT_CATEGORIES)
-        db.session.commit()
+        seed_default_categories()  # as `flask db upgrade` seeds them
         self.cast = Cast(Factory())
         update_session(
             self.cast.session,

@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, make_url
 from proposals import ROOT, create_app
 from proposals.config import ConfigurationError
 from proposals.extensions import db
-from proposals.models import DEFAULT_CATEGORIES, Category
+from proposals.operations import seed_default_categories
 
 from .conftest import PASSWORD, Cast, Factory, app_config
 from .pg_server import is_postgres_url
@@ -64,9 +64,7 @@ def scene(server_database):
     app = create_app(app_config(server_database))
     with app.app_context():
         db.create_all()
-        for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
-            db.session.add(Category(code=code, name=name, position=position))
-        db.session.commit()
+        seed_default_categories()  # as `flask db upgrade` seeds them
         cast = Cast(Factory())
         proposal = cast.proposal_in("in_progress")
         found = {"url": server_database, "proposal": proposal.id, "lead": cast.lead.username}

@@ -15,7 +15,7 @@ from proposals import create_app, facts
 from proposals.access import can_view
 from proposals.extensions import db
 from proposals.models import Proposal
-from proposals.operations import available_events, clock, fire_event, update_session
+from proposals.operations import available_events, clock, fire_event, seed_default_categories, update_session
 from workflow import WorkflowError
 
 from . import databases
@@ -58,10 +58,7 @@ class Walks(RuleBasedStateMachine):
         self.ctx = self.app.app_context()
         self.ctx.push()
         databases.reset(db)
-        from proposals.models import DEFAULT_CATEGORIES, Category
-
-        db.session.add_all(Category(code=c, name=n) for c, n in DEFAULT_CATEGORIES)
-        db.session.commit()
+        seed_default_categories()  # as `flask db upgrade` seeds them
         self.cast = Cast(Factory())
         update_session(self.cast.session, {"min_cosigners": 0, "max_rehandle": max_rehandle})
         self.people = list(self.cast.people().values())

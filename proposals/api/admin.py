@@ -10,7 +10,15 @@ from workflow.errors import N_
 from ..access import ADMIN_ROLES
 from ..extensions import db
 from ..models import Category, CongressSession, OrgUnit
-from ..operations import NotFound, create_session, create_unit, create_user, update_session
+from ..operations import (
+    NotFound,
+    create_category,
+    create_session,
+    create_unit,
+    create_user,
+    update_category,
+    update_session,
+)
 from . import bp
 from .auth import current_user
 from .errors import ApiError, json_body
@@ -110,3 +118,20 @@ def categories():
     """The categories a proposal can have."""
     rows = db.session.scalars(select(Category).order_by(Category.position, Category.code))
     return jsonify([category_json(c) for c in rows])
+
+
+@bp.post("/categories")
+@admin_only
+def add_category():
+    """Add a category; a code already taken is refused (409)."""
+    return created(category_json(create_category(json_body())))
+
+
+@bp.patch(f"/categories/<{ID}:category_id>")
+@admin_only
+def change_category(category_id: int):
+    """Rename, move or retire a category."""
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise NotFound(N_("No such category."))
+    return jsonify(category_json(update_category(category, json_body())))

@@ -7,6 +7,7 @@ from workflow import LIFECYCLE
 from ..operations import PROPOSAL_FIELDS
 from ..operations.accounts import PASSWORD_CHANGE
 from ..operations.admin import SESSION_FIELDS, SESSION_SETTINGS, UNIT_FIELDS, USER_FIELDS
+from ..operations.categories import CATEGORY_CHANGES, CATEGORY_FIELDS
 from ..operations.drafts import EDITABLE
 from . import bp
 from .auth import CREDENTIALS
@@ -230,7 +231,26 @@ def document() -> dict:
             ),
         },
         "/categories": {
-            "get": _op("The categories", {**_ok(array(ref("Category"))), **_errors(401)}, tags=["reference"])
+            "get": _op(
+                "The categories, retired ones included, in their order",
+                {**_ok(array(ref("Category"))), **_errors(401)},
+                tags=["reference"],
+            ),
+            "post": _op(
+                "Add a category",
+                {**_ok(ref("Category"), 201), **_errors(400, 401, 403, 409, 422)},
+                body=_body(CATEGORY_FIELDS),
+                **admin,
+            ),
+        },
+        "/categories/{category_id}": {
+            "patch": _op(
+                "Rename, move or retire a category (its code never changes)",
+                {**_ok(ref("Category")), **_errors(400, 401, 403, 404, 422)},
+                body=_body(CATEGORY_CHANGES, partial=True),
+                params=[_id("category_id", "The category.")],
+                **admin,
+            ),
         },
         "/proposals": {
             "get": _op(

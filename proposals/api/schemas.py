@@ -245,7 +245,15 @@ def components() -> dict:
             }
         ),
         "Session": _session(),
-        "Category": obj({"code": STR, "name": STR}),
+        "Category": obj(
+            {
+                "id": ID,
+                "code": STR,
+                "name": STR,
+                "position": COUNT,
+                "retired": described(BOOL, "A retired category stays on its proposals; new ones cannot have it."),
+            }
+        ),
         "ProposalSummary": _summary(),
         "Proposal": _proposal(),
         "ProposalPage": obj(

@@ -60,7 +60,13 @@ def session_json(session: CongressSession) -> dict:
 
 
 def category_json(category) -> dict:
-    return {"code": category.code, "name": category.name}
+    return {
+        "id": category.id,
+        "code": category.code,
+        "name": category.name,
+        "position": category.position,
+        "retired": category.retired,
+    }
 
 
 # -- proposals -------------------------------------------------------------------------------------

@@ -16,12 +16,13 @@ from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_date, pgettext
+from flask_babel import force_locale, format_date
 from sqlalchemy import select
 
 from workflow.errors import N_
 
 from ..access import can_see_handling, can_view, handling_record
+from ..branding import site_name
 from ..extensions import db
 from ..i18n import translate
 from ..models import HistoryEntry, Notification, Reminder
@@ -105,7 +106,7 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
     shows_record = visible and (record is None or can_see_handling(user, proposal, record))
     with force_locale(locale):
         text = sentence(notification.event, proposal, due, reader=user)
-        subject = f"[{pgettext('product name', 'Proposals')}] {text}"
+        subject = f"[{site_name()}] {text}"
         body = render_template(
             "mail/notification.txt",
             user=user,
@@ -118,7 +119,7 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
             if visible
             else absolute_url(config, "notifications.index"),
             settings_link=absolute_url(config, "notifications.settings"),
-            product=pgettext("product name", "Proposals"),
+            product=site_name(),
         )
     message = EmailMessage()
     message["Subject"] = header_text(subject)

@@ -6,8 +6,10 @@ Then the attachment files are copied in and every row is inserted in one transac
 id sequences are moved past the restored ids. Any failure rolls the rows back and removes the files
 this restore copied, so a refused restore changes nothing.
 
-The database must be empty. With `force=True` its rows are deleted first, in the same transaction
-(the files already in the attachments folder stay: nothing is deleted there).
+The database must be empty. The rows the schema itself seeds (the default categories, which `flask db
+upgrade` writes) count as empty: they are replaced by the backup's, so that moving to another database
+(upgrade it, then restore) works. With `force=True` every row is deleted first, in the same
+transaction (the files already in the attachments folder stay: nothing is deleted there).
 """
 
 import json
@@ -21,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import Date, DateTime, func, select, text
 
 from ..extensions import db
+from ..models import DEFAULT_CATEGORIES, Category
 from ..operations.attachments import attachments_dir
 from .backup import FILES, FORMAT, MANIFEST, BackupError, check_schema, schema_revision, sha256_of, tables
 
@@ -102,6 +105,8 @@ def restore(folder: Path, force: bool = False) -> Restored:
                     "The database is not empty (" + ", ".join(busy) + "). Restore into an empty database, "
                     "or give --force to delete every row first."
                 )
+            else:
+                conn.execute(Category.__table__.delete())  # only what the schema seeded: see _non_empty
             rows = sum(_insert(conn, table, folder / manifest["tables"][table.name]["file"]) for table in tables())
             if conn.dialect.name == "postgresql":
                 _reset_sequences(conn)
@@ -124,8 +129,26 @@ def _check_target(conn, manifest: dict) -> None:
     check_schema(conn)
 
 
+# the rows `flask db upgrade` writes into an empty database (migration c486175279fb), as (code, name, position)
+SEEDED_CATEGORIES = frozenset((code, name, position) for position, (code, name) in enumerate(DEFAULT_CATEGORIES))
+
+
 def _non_empty(conn) -> list[str]:
-    return [t.name for t in tables() if conn.scalar(select(func.count()).select_from(t))]
+    """The tables that hold rows, apart from those the schema seeds."""
+    busy = []
+    for table in tables():
+        if table.name == Category.__tablename__:
+            if not _only_seeded_categories(conn):
+                busy.append(table.name)
+        elif conn.scalar(select(func.count()).select_from(table)):
+            busy.append(table.name)
+    return busy
+
+
+def _only_seeded_categories(conn) -> bool:
+    t = Category.__table__
+    rows = conn.execute(select(t.c.code, t.c.name, t.c.position, t.c.retired)).all()
+    return all((code, name, position) in SEEDED_CATEGORIES and not retired for code, name, position, retired in rows)
 
 
 def _wipe(conn) -> None:

@@ -7,7 +7,7 @@ from .handling import Assignment, Countersignature, Evaluation, ProgressNote, Re
 from .history import HistoryEntry, Notification
 from .login_attempt import LoginAttempt
 from .login_session import LoginSession
-from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole
+from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole, root_union
 from .password_reset import PasswordReset
 from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Proposal
 from .reminder import REMINDER_KINDS, REMINDER_STAGES, Reminder
@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_CATEGORIES",
     "UNIT_KINDS",
     "Category",
+    "root_union",
     "OrgUnit",
     "User",
     "UserRole",

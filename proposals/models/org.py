@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, false
+from sqlalchemy import CheckConstraint, ForeignKey, String, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -103,14 +103,19 @@ class User(UserMixin, db.Model):
 
 
 class Category(db.Model):
+    """A proposal's category (类别). Never deleted: a retired one stays on its proposals and is no longer
+    offered for new ones."""
+
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(default=0)
+    retired: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
+# the categories the schema comes with (the migration seeding them keeps its own copy of this list)
 DEFAULT_CATEGORIES = (
     ("production", "生产经营"),
     ("reform", "改革发展"),
@@ -123,4 +128,11 @@ DEFAULT_CATEGORIES = (
 )
 
 
-__all__ = ["OrgUnit", "User", "UserRole", "Category", "DEFAULT_CATEGORIES", "UNIT_KINDS"]
+def root_union() -> OrgUnit | None:
+    """The union itself (the root `union` unit), whose name is the one people know the site by."""
+    return db.session.scalar(
+        select(OrgUnit).where(OrgUnit.kind == "union", OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id).limit(1)
+    )
+
+
+__all__ = ["OrgUnit", "User", "UserRole", "Category", "DEFAULT_CATEGORIES", "UNIT_KINDS", "root_union"]

@@ -12,6 +12,7 @@ from .admin import (
     issue_initial_password,
     reactivate_unit,
     remove_calendar_override,
+    rename_union,
     reset_password,
     set_roles,
     update_session,
@@ -24,6 +25,7 @@ from .attachments import (
     edit_draft_with_attachments,
     remove_attachment,
 )
+from .categories import create_category, offered_categories, seed_default_categories, update_category
 from .drafts import PROPOSAL_FIELDS, create_proposal, edit_draft
 from .errors import NotFound, Taken
 from .events import available_events, fire_event, lock_proposal
@@ -33,6 +35,10 @@ __all__ = [
     "PROPOSAL_FIELDS",
     "NotFound",
     "Taken",
+    "create_category",
+    "offered_categories",
+    "seed_default_categories",
+    "update_category",
     "add_calendar_override",
     "deactivate_unit",
     "disable_user",
@@ -41,6 +47,7 @@ __all__ = [
     "issue_initial_password",
     "reactivate_unit",
     "remove_calendar_override",
+    "rename_union",
     "reset_password",
     "set_roles",
     "update_unit",

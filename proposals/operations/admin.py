@@ -18,7 +18,7 @@ from workflow.payload import Boolean, Field, Integer, Line, message, validate
 from ..access import ADMIN_ROLES
 from ..auth import passwords
 from ..extensions import db
-from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole
+from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole, root_union
 from . import audit
 from .errors import NotFound, Taken
 
@@ -390,6 +390,29 @@ def reactivate_unit(unit: OrgUnit, *, actor: User | None = None) -> OrgUnit:
     authorize(actor)
     unit.active = True
     audit.record("unit.reactivate", unit, actor=actor)
+    db.session.commit()
+    return unit
+
+
+UNION_FIELDS = {"name": Text(required=True, max_length=200)}
+
+
+def rename_union(data) -> OrgUnit:
+    """Give the union (the root `union` unit) its name; on a bare install, where there is none yet,
+    the unit is created with the code `union`."""
+    clean = validate(UNION_FIELDS, data)
+    unit = root_union()
+    if unit is None:
+        code, n = "union", 1
+        while db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == code)):
+            n += 1
+            code = f"union-{n}"
+        unit = OrgUnit(kind="union", code=code, name=clean["name"])
+        db.session.add(unit)
+        audit.record("unit.create", unit, {"code": code, "name": clean["name"], "kind": "union"})
+    else:
+        unit.name = clean["name"]
+        audit.record("union.rename", unit, clean)
     db.session.commit()
     return unit
 

@@ -27,8 +27,10 @@ PROPOSAL_FIELDS = {
 EDITABLE = {k: v for k, v in PROPOSAL_FIELDS.items() if k != "session_id"}
 
 
-def _resolve(clean: dict) -> dict:
-    """Turn codes and ids into rows, collecting an error per field that names nothing."""
+def _resolve(clean: dict, keep_category_id: int | None = None) -> dict:
+    """Turn codes and ids into rows, collecting an error per field that names nothing.
+
+    A retired category is refused, except on a draft that has it already."""
     errors = {}
     values = dict(clean)
     if "session_id" in clean:
@@ -41,6 +43,8 @@ def _resolve(clean: dict) -> dict:
         category = db.session.scalar(select(Category).where(Category.code == clean["category"]))
         if category is None:
             errors["category"] = message(N_("No such category."))
+        elif category.retired and category.id != keep_category_id:
+            errors["category"] = message(N_("This category is no longer in use; choose another."))
         else:
             values["category_id"] = category.id
         del values["category"]
@@ -87,7 +91,7 @@ def edit_draft(proposal_id: int, author: User, data, *, now: datetime | None = N
             raise StateConflict(N_("Only a draft can be edited."), state=proposal.state)
         # a partial edit: only the fields sent are checked (and those may not be emptied)
         given = EDITABLE if not isinstance(data, dict) else {k: v for k, v in EDITABLE.items() if k in data}
-        values = _resolve(validate(given, data))
+        values = _resolve(validate(given, data), keep_category_id=proposal.category_id)
         if isinstance(data, dict):  # fields sent empty on purpose clear the optional ones
             for optional in ("desired_department_id",):
                 if optional in data and data[optional] is None:

@@ -25,7 +25,7 @@ from workflow.payload import message, whole_number
 from ..access import visible_filter
 from ..extensions import db
 from ..i18n import event_label, state_label, translate
-from ..models import AuditEntry, CalendarOverride, CongressSession, HistoryEntry, OrgUnit, Proposal, User
+from ..models import AuditEntry, CalendarOverride, Category, CongressSession, HistoryEntry, OrgUnit, Proposal, User
 from ..models.login_attempt import LoginAttempt
 from ..operations.clock import LOCAL
 
@@ -51,6 +51,9 @@ ADMIN_ACTIONS = {
     "unit.update": N_("Unit changed"),
     "unit.deactivate": N_("Unit deactivated"),
     "unit.reactivate": N_("Unit reactivated"),
+    "category.create": N_("Category created"),
+    "category.update": N_("Category changed"),
+    "union.rename": N_("Union renamed"),
     "session.create": N_("Session created"),
     "session.update": N_("Session changed"),
     "calendar.add": N_("Calendar day added"),
@@ -68,6 +71,7 @@ TARGETS = {
     "proposals": N_("Proposal"),
     "users": N_("Account"),
     "org_units": N_("Unit"),
+    "categories": N_("Category"),
     "congress_sessions": N_("Session"),
     "calendar_overrides": N_("Calendar day"),
     "notifications": N_("Message"),
@@ -324,6 +328,7 @@ def describe(rows) -> list[dict]:
         "users": _by_id(User, targets["users"]),
         "org_units": _by_id(OrgUnit, targets["org_units"]),
         "calendar_overrides": _by_id(CalendarOverride, targets["calendar_overrides"]),
+        "categories": _by_id(Category, targets["categories"]),
     }
     history = _by_id(HistoryEntry, [r.id for r in rows if r.source == "history"])
     admin = _by_id(AuditEntry, [r.id for r in rows if r.source == "audit"])
@@ -366,7 +371,7 @@ def _target(row, proposals, sessions, loaded) -> str:
     found = loaded.get(row.target_type, {}).get(row.target_id)
     if isinstance(found, User):
         return f"{kind} {found.name} ({found.username})"
-    if isinstance(found, OrgUnit):
+    if isinstance(found, OrgUnit | Category):
         return f"{kind} {found.name}"
     if isinstance(found, CalendarOverride):
         return f"{kind} {found.day.isoformat()}"

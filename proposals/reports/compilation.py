@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..access import can_see_author, visible_filter
+from ..branding import site_name
 from ..extensions import db
 from ..models import NUMBERED_STATES, CongressSession, Proposal, Reply, User
 from ..operations import clock
@@ -108,9 +109,11 @@ def to_pdf(session: CongressSession, found: list[Entry]) -> bytes:
     styles = _styles()
     title = gettext("Compilation of proposals and replies")
     out = BytesIO()
-    doc = _Compilation(out, f"{session.name} {title}", title=f"{session.name} {title}", author=session.name)
+    union = site_name()
+    doc = _Compilation(out, f"{session.name} {title}", title=f"{session.name} {title}", author=union)
     story = [
-        Spacer(1, 70 * mm),
+        Spacer(1, 60 * mm),
+        Paragraph(_text(union), styles["subtitle"]),
         Paragraph(_text(session.name), styles["subtitle"]),
         Spacer(1, 8 * mm),
         Paragraph(_text(title), styles["cover"]),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from workflow.errors import N_
 
 from ..access import can_see_author
+from ..branding import site_name
 from ..extensions import db
 from ..i18n import state_label
 from ..models import Assignment, Cosignature, Proposal, Reply, User
@@ -200,6 +201,8 @@ def to_csv(records: list[dict]) -> bytes:
 def to_xlsx(records: list[dict], title: str) -> bytes:
     """An .xlsx workbook: a frozen, filterable header row, real dates, long texts wrapped."""
     book = Workbook()
+    book.properties.creator = site_name()
+    book.properties.title = f"{site_name()} {title}"
     sheet = book.active
     sheet.title = title[:31]
     sheet.append([label(key) for key in COLUMNS])

@@ -23,7 +23,6 @@ from workflow import calendar
 from .. import facts
 from ..extensions import db
 from ..models import (
-    DEFAULT_CATEGORIES,
     Assignment,
     Category,
     CongressSession,
@@ -38,7 +37,7 @@ from ..models import (
     User,
     UserRole,
 )
-from ..operations import clock, create_session, create_unit
+from ..operations import clock, create_session, create_unit, seed_default_categories
 from .walk import Ids, Org, Rows, Session, Walker
 
 PREFIX = "GEN"
@@ -196,11 +195,7 @@ def _working_days():
 
 def _organisation(rng: random.Random) -> Org:
     """The generated organisation: made on the first run, read back on later ones."""
-    present = set(db.session.scalars(select(Category.code)))
-    for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
-        if code not in present:
-            db.session.add(Category(code=code, name=name, position=position))
-    db.session.commit()
+    seed_default_categories()
     if db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == f"{PREFIX}-GH")) is None:
         _create_organisation(rng)
     return _read_organisation()

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
@@ -24,7 +24,7 @@ class ProposalForm(FlaskForm):
     save = SubmitField(_l("Save draft"))
     submit_now = SubmitField(_l("Save and submit"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, keep_category_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.session_id.choices = [
             SelectChoice(s.id, s.name)
@@ -32,9 +32,11 @@ class ProposalForm(FlaskForm):
                 select(CongressSession).where(CongressSession.is_open).order_by(CongressSession.id.desc())
             )
         ]
+        # a retired category is not offered, but a draft that has it keeps it
+        offered = or_(Category.retired.is_(False), Category.id == keep_category_id)
         self.category.choices = [
             SelectChoice(c.code, c.name)
-            for c in db.session.scalars(select(Category).order_by(Category.position, Category.id))
+            for c in db.session.scalars(select(Category).where(offered).order_by(Category.position, Category.id))
         ]
         self.desired_department_id.choices = [SelectChoice(0, "—")] + [
             SelectChoice(u.id, u.name)

@@ -152,7 +152,7 @@ def edit(proposal_id: int):
     if request.method == "GET" and proposal.state != "draft":  # the same refusal as a sent form's
         flash(gettext("Only a draft can be edited."), "error")
         return redirect(url_for("proposals.detail", proposal_id=proposal.id))
-    form = ProposalForm(obj=proposal if request.method == "GET" else None)
+    form = ProposalForm(obj=proposal if request.method == "GET" else None, keep_category_id=proposal.category_id)
     if request.method == "GET":
         form.category.data = proposal.category.code
         form.desired_department_id.data = proposal.desired_department_id or 0

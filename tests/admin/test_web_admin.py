@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from proposals.extensions import db
-from proposals.models import CalendarOverride, CongressSession, OrgUnit, User
+from proposals.models import DEFAULT_CATEGORIES, CalendarOverride, Category, CongressSession, OrgUnit, User
 
 from ..conftest import PASSWORD
 from .conftest import count, field_error, input_value, login
@@ -26,6 +26,9 @@ GETS = [
     "/admin/users/new",
     "/admin/users/{user}",
     "/admin/calendar",
+    "/admin/categories",
+    "/admin/categories/{category}/edit",
+    "/admin/union",
 ]
 POSTS = [
     ("/admin/sessions/new", {"code": "X1", "name": "越权届次"}),
@@ -39,6 +42,11 @@ POSTS = [
     ("/admin/users/{user}/disable", {}),
     ("/admin/calendar", {"day": "2026-06-02", "working": "off"}),
     ("/admin/calendar/{override}/remove", {}),
+    ("/admin/categories", {"code": "intrusion", "name": "越权类别"}),
+    ("/admin/categories/{category}/edit", {"name": "越权改名"}),
+    ("/admin/categories/{category}/retire", {}),
+    ("/admin/categories/{category}/restore", {}),
+    ("/admin/union", {"name": "越权工会"}),
 ]
 
 
@@ -60,6 +68,7 @@ def test_only_union_administrators_come_in(client, make, zh, roles):
         "unit": make.unit("department", name="原部门").id,
         "user": someone.id,
         "override": CalendarOverride(day=date(2026, 6, 3), working=False),
+        "category": db.session.scalar(select(Category.id).where(Category.code == "welfare")),
     }
     db.session.add(ids["override"])
     db.session.commit()
@@ -75,6 +84,8 @@ def test_only_union_administrators_come_in(client, make, zh, roles):
     assert db.session.get(OrgUnit, ids["unit"]).name == "原部门" and db.session.get(OrgUnit, ids["unit"]).active
     assert db.session.get(User, someone.id).active and db.session.get(User, someone.id).check_password(PASSWORD)
     assert (count(CongressSession), count(OrgUnit), count(User), count(CalendarOverride)) == (1, 1, 1, 1)
+    welfare = db.session.get(Category, ids["category"])
+    assert (welfare.name, welfare.retired, count(Category)) == ("生活福利", False, len(DEFAULT_CATEGORIES))
     assert zh("Administration") not in client.get("/").text  # and no menu entry
 
 
@@ -89,7 +100,7 @@ def test_the_menu_leads_administrators_to_every_area(admin, zh):
     home = admin.get("/").text
     assert 'href="/admin/"' in home and zh("Administration") in home
     page = admin.get("/admin/").text
-    for label in ("Sessions", "Units", "Users", "Working-day calendar"):
+    for label in ("The union", "Sessions", "Units", "Categories", "Users", "Working-day calendar"):
         assert zh(label) in page
     english = admin.get("/admin/?lang=en").text
     assert "Working-day calendar" in english and "Administration" in english
@@ -110,6 +121,9 @@ def test_every_form_carries_the_csrf_token(admin, app, make, zh):
         "/admin/users/new",
         f"/admin/users/{user.id}",
         "/admin/calendar",
+        "/admin/categories",
+        "/admin/categories/1/edit",
+        "/admin/union",
     ]
     forms = 0
     for path in pages:

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from proposals import create_app
 from proposals.extensions import db
-from proposals.models import DEFAULT_CATEGORIES, Category
+from proposals.operations import seed_default_categories
 
 from .. import databases
 from ..conftest import PASSWORD, Cast, Factory, app_config
@@ -60,9 +60,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     app = create_app(app_config(url, WTF_CSRF_ENABLED=True))
     with app.app_context():
         databases.reset(db)
-        for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
-            db.session.add(Category(code=code, name=name, position=position))
-        db.session.commit()
+        seed_default_categories()  # as `flask db upgrade` seeds them
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

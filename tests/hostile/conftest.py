@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from proposals import create_app
 from proposals.extensions import db
-from proposals.models import DEFAULT_CATEGORIES, Category, User
+from proposals.models import User
+from proposals.operations import seed_default_categories
 
 from .. import databases
 from ..authz_world import kept_columns
@@ -95,9 +96,7 @@ def world(tmp_path_factory):
     app = module_app(tmp_path_factory)
     with app.app_context():
         databases.reset(db)
-        for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
-            db.session.add(Category(code=code, name=name, position=position))
-        db.session.commit()
+        seed_default_categories()  # as `flask db upgrade` seeds them
         cast = Cast(Factory())
         db.session.commit()
         world = World(app, cast)

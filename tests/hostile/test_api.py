@@ -13,6 +13,7 @@ import pytest
 
 from proposals.extensions import db
 from proposals.models import ApiToken
+from proposals.operations import create_category
 
 from ..conftest import PASSWORD
 from .conftest import EVENT_SETUP, MEGABYTE, PATH_IDS, TEXTS
@@ -84,6 +85,7 @@ class Api:
         self.supply = supply
         self._tokens: dict[str, str] = {}
         self._session_id = None
+        self._category_id = None
 
     def token(self, who: str) -> str:
         if who not in self._tokens:
@@ -107,6 +109,11 @@ class Api:
             self._session_id = self.world.make.new_session().id
             db.session.commit()
         return self._session_id
+
+    def spare_category(self) -> int:
+        if self._category_id is None:
+            self._category_id = create_category({"code": "hostile-spare", "name": "备用类别"}).id
+        return self._category_id
 
     def target(self, method: str, path: str) -> tuple[str, str, dict, tuple[str, ...]]:
         """(who, concrete url, a valid body, the fields whose text is stored as sent)"""
@@ -164,6 +171,8 @@ class Api:
             ("post", "/delegations"): ("admin", "/delegations", unit, ("code", "name")),
             ("post", "/sessions"): ("admin", "/sessions", {"code": f"HS{n}", "name": f"会议{n}"}, ("code", "name")),
             ("patch", "/sessions/{session_id}"): ("admin", f"/sessions/{self.spare_session()}", {}, ("name",)),
+            ("post", "/categories"): ("admin", "/categories", {"code": f"hc{n}", "name": f"类别{n}"}, ("code", "name")),
+            ("patch", "/categories/{category_id}"): ("admin", f"/categories/{self.spare_category()}", {}, ("name",)),
             ("post", "/proposals"): ("author", "/proposals", draft, ("title", "reason", "measures")),
             ("patch", "/proposals/{proposal_id}"): (
                 "author",

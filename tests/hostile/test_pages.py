@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 from sqlalchemy import select, update
 
 from proposals.extensions import db
-from proposals.models import CalendarOverride, Notification
+from proposals.models import CalendarOverride, Category, Notification
 
 from ..conftest import PASSWORD
 from .conftest import EVENT_SETUP, MEGABYTE, NOT_ONE_LINE, NOT_TEXT, NUMBER_TEXTS, PATH_IDS, TEXTS
@@ -83,6 +83,18 @@ def reset_link(world):
     _link, secret = new_link(user, "127.0.0.1")
     db.session.commit()
     return f"/password/reset/{secret}"
+def fresh_category(world):
+    from proposals.operations import create_category
+
+    n = next(_n)
+    return create_category({"code": f"hc{n}", "name": f"类别{n}"}).id
+
+
+def retired_category(world):
+    from proposals.operations import update_category
+
+    category = db.session.get(Category, fresh_category(world))
+    return update_category(category, {"retired": True}).id
 
 
 def author_notification(world):
@@ -237,6 +249,20 @@ FORMS = {
     "admin.retry_message": Form(
         "admin", lambda w, t: "/admin/outbox", lambda w: f"/admin/outbox/{parked_message(w)}/retry"
     ),
+    "admin.categories": Form(
+        "admin",
+        lambda w, t: t,
+        lambda w: "/admin/categories",
+        lambda w: {"code": f"HC{next(_n)}", "name": f"类别{next(_n)}"},
+    ),
+    "admin.edit_category": Form("admin", lambda w, t: t, lambda w: f"/admin/categories/{fresh_category(w)}/edit"),
+    "admin.retire_category": Form(
+        "admin", lambda w, t: "/admin/categories", lambda w: f"/admin/categories/{fresh_category(w)}/retire"
+    ),
+    "admin.restore_category": Form(
+        "admin", lambda w, t: "/admin/categories", lambda w: f"/admin/categories/{retired_category(w)}/restore"
+    ),
+    "admin.union": Form("admin", lambda w, t: t, lambda w: "/admin/union", lambda w: {"name": "某某公司工会"}),
 }
 EVENTS = sorted(EVENT_SETUP)
 

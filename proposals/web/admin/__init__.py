@@ -1,5 +1,5 @@
-"""The union administrators' pages (工会管理): sessions, units, users, the working-day calendar, the audit
-log and the outbox.
+"""The union administrators' pages (工会管理): the union, sessions, units, categories, users, the working-day
+calendar, the audit log and the outbox.
 
 Every address under /admin is for union administrators only: others get 403, whoever is not
 logged in is sent to the login page. Each page calls one operation of proposals.operations.
@@ -14,6 +14,7 @@ from workflow.errors import N_
 
 from ...access import ADMIN_ROLES
 from ...extensions import login_manager
+from ...stats import local_today
 from .. import NavItem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -48,7 +49,19 @@ def form_expired(_exc):
 @bp.get("/")
 def index():
     """Show what there is to administer."""
-    return render_template("admin/index.html", uncovered=calendar.uncovered_years())
+    return render_template(
+        "admin/index.html", uncovered=calendar.uncovered_years(), checklist=checklist.pending(local_today())
+    )
 
 
-from . import audit, calendar, outbox, sessions, units, users  # noqa: E402, F401  (the pages, on this blueprint)
+from . import (  # noqa: E402, F401  (the pages, on this blueprint)
+    audit,
+    calendar,
+    categories,
+    checklist,
+    outbox,
+    sessions,
+    union,
+    units,
+    users,
+)

@@ -226,3 +226,41 @@ def show_errors(form: FlaskForm, exc) -> None:
     """Put an operation's field errors next to the fields, and say so at the top of the page."""
     put_errors(form, exc.fields)
     flash(translate_error(exc), "error")
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("Short and unique, e.g. housing. It cannot be changed later."),
+        render_kw={"maxlength": 40, "required": True, "autocomplete": "off"},
+    )
+    name = StringField(_l("Category name"), render_kw={"maxlength": 100, "required": True})
+    position = IntegerField(
+        _l("Position"),
+        description=_l("Where the category stands in lists and forms: smaller numbers first."),
+        render_kw={"min": 0, "max": 10000, "inputmode": "numeric"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.code.flags.required = self.name.flags.required = True
+
+    def payload(self, *, with_code: bool) -> dict:
+        data = {"name": raw(self.name)}
+        if raw(self.position) is not None:
+            data["position"] = raw(self.position)
+        if with_code:
+            data["code"] = raw(self.code)
+        return data
+
+
+class UnionForm(FlaskForm):
+    name = StringField(
+        _l("The union's name"),
+        description=_l("As people know it, e.g. 某某公司工会. Shown in the header, at login, in mail and in print."),
+        render_kw={"maxlength": 200, "required": True},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name.flags.required = True
