@@ -239,3 +239,12 @@ def test_tick_purges_links_a_day_after_they_ended(app, zhang):
     assert tick(NOW + timedelta(hours=23), mail=False).purged.reset_links == 0
     assert tick(NOW + timedelta(days=1, minutes=31), mail=False).purged.reset_links == 1
     assert db.session.scalar(select(func.count(PasswordReset.id))) == 0
+
+
+def test_the_notification_list_tells_of_the_link(app, smtp, zhang):
+    ask(app.test_client(), "zhang")
+    client = app.test_client()
+    client.post("/login", data={"username": "zhang", "password": PASSWORD})
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "重设密码的链接已发送到您的电子邮箱。如果不是您本人申请的，请告知工会办公室。</span>" in page
+    assert "/password/reset/" not in page
