@@ -31,8 +31,10 @@ def init_app(app) -> None:
     login_manager.login_message = N_("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
-    from . import second_factor  # noqa: F401  (its views, on the two blueprints)
-    from . import first_login
+    from . import (
+        first_login,
+        second_factor,  # noqa: F401  (its views, on the two blueprints)
+    )
     from .account import bp as account_bp
     from .reset_pages import bp as reset_bp
     from .routes import bp

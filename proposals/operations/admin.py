@@ -394,7 +394,7 @@ def reactivate_unit(unit: OrgUnit, *, actor: User | None = None) -> OrgUnit:
     return unit
 
 
-UNION_FIELDS = {"name": Text(required=True, max_length=200)}
+UNION_FIELDS = {"name": Line(required=True, max_length=200)}
 
 
 def rename_union(data) -> OrgUnit:

@@ -71,6 +71,8 @@ def test_the_second_factor_set_up_breaks_no_rule(watched, csp_scene):
     expect(qr).to_be_visible()
     assert qr.bounding_box()["width"] > 100
     assert violations(page) == [] and problems == []
+
+
 def reset_link() -> str:
     """The address of a fresh forgotten-password link (run in the live server's application)."""
     from proposals.auth.reset import new_link

@@ -75,6 +75,8 @@ def parked_message(world):
     )
     db.session.commit()
     return row_id
+
+
 def reset_link(world):
     """The address of a fresh forgotten-password link of a fresh user."""
     from proposals.auth.reset import new_link
@@ -83,6 +85,8 @@ def reset_link(world):
     _link, secret = new_link(user, "127.0.0.1")
     db.session.commit()
     return f"/password/reset/{secret}"
+
+
 def fresh_category(world):
     from proposals.operations import create_category
 
