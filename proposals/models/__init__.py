@@ -9,6 +9,7 @@ from .login_attempt import LoginAttempt
 from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole
 from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Proposal
 from .reminder import REMINDER_KINDS, REMINDER_STAGES, Reminder
+from .slips import SignInSlips
 from .token import ApiToken
 from .vote import Vote, VotePublication
 
@@ -40,6 +41,7 @@ __all__ = [
     "REMINDER_KINDS",
     "REMINDER_STAGES",
     "Reminder",
+    "SignInSlips",
     "ATTACHMENT_TYPES",
     "Attachment",
     "AuditEntry",
