@@ -3,8 +3,9 @@
 Built from the figures of one definition each (stats.report(), stats.reply_working_days(), through
 figures.py): the totals and rates, the breakdown by department and by category, the key proposals
 first, the outstanding proposals (优秀提案) as the committee published them, then the proposals not yet
-closed and the class C replies with their reasons. The same blocks are written as .docx (unions edit it
-in Word or WPS) and as PDF. Confidential authors are never named: the report is read out and printed.
+closed, those closed unsatisfied (with the author's words) and the class C replies with their reasons.
+The same blocks are written as .docx (unions edit it in Word or WPS) and as PDF. Confidential authors
+are never named: the report is read out and printed.
 """
 
 from dataclasses import dataclass, field
@@ -64,7 +65,11 @@ def _numbered(session: CongressSession, user: User, *conditions) -> list[Proposa
         select(Proposal)
         .where(Proposal.session_id == session.id, visible_filter(user), *conditions)
         .order_by(Proposal.number, Proposal.id)
-        .options(selectinload(Proposal.replies).selectinload(Reply.department), selectinload(Proposal.category))
+        .options(
+            selectinload(Proposal.replies).selectinload(Reply.department),
+            selectinload(Proposal.category),
+            selectinload(Proposal.evaluations),
+        )
     )
     return list(db.session.scalars(stmt))
 
@@ -136,7 +141,16 @@ def build_report(session: CongressSession, user: User) -> HandlingReport:
     blocks += [Block("para", f"{_line(p)}（{_state(p)}）") for p in unresolved] or [
         Block("para", gettext("Every accepted proposal is closed."))
     ]
-    blocks.append(Block("heading", gettext("7. Class C replies and their reasons")))
+    blocks.append(Block("heading", gettext("7. Closed unsatisfied, with the author's words")))
+    unsatisfied = _numbered(session, user, Proposal.final_rating == "unsatisfied")
+    for p in unsatisfied:
+        said = next((e.comment for e in reversed(p.evaluations) if e.by_author and e.comment), None)
+        blocks.append(Block("para", _line(p)))
+        if said:
+            blocks.append(Block("para", said))
+    if not unsatisfied:
+        blocks.append(Block("para", gettext("No proposal was closed unsatisfied.")))
+    blocks.append(Block("heading", gettext("8. Class C replies and their reasons")))
     class_c = _numbered(session, user, Proposal.latest_outcome == "C")
     for p in class_c:
         reply = p.replies[-1]
