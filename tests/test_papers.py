@@ -301,6 +301,18 @@ def test_the_handling_report_as_docx_holds_the_figures_of_the_report(client, cas
     assert percent(numbers["rates"]["acceptance_rate"]) in text
 
 
+def test_the_handling_report_lists_what_closed_unsatisfied_with_the_authors_words(client, cast, make, union):
+    cast.session = make.new_session(max_rehandle=0)  # the first unsatisfied rating closes it
+    replied = cast.proposal_in("replied", title="关于浴室的提案")
+    fire_event(replied.id, "evaluate", cast.author, {"rating": "unsatisfied", "comment": "热水仍然不足。"})
+    login(client, cast.committee)
+    document = docx.Document(io.BytesIO(client.get(f"/reports/sessions/{cast.session.id}/handling-report.docx").data))
+    paragraphs = [p.text for p in document.paragraphs]
+    heading = paragraphs.index(zh("7. Closed unsatisfied, with the author's words"))
+    assert "关于浴室的提案" in paragraphs[heading + 1] and paragraphs[heading + 2] == "热水仍然不足。"
+    assert zh("No proposal was closed unsatisfied.") not in paragraphs
+
+
 @pytest.mark.parametrize(
     ("role", "status"), [("leader", 200), ("union_admin", 200), ("supervisor", 403), ("worker", 403)]
 )
