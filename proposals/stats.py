@@ -15,6 +15,7 @@ Definitions, over the proposals a report covers (drafts are private and never co
   (satisfied, basically satisfied, unsatisfied; a proposal closed without a rating is not counted)
 - outcomes: shares of A, B and C among each proposal's LATEST reply (the answer in force)
 - overdue: see overdue_condition()
+- average working days to reply: see reply_working_days()
 Rates are fractions in [0, 1], or None when the denominator is 0.
 """
 
@@ -23,12 +24,12 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
 
-from workflow import LIFECYCLE, OUTCOMES, RATINGS
+from workflow import LIFECYCLE, OUTCOMES, RATINGS, calendar
 
 from .access import author_visible_filter, visible_filter
 from .extensions import db
 from .facts import reply_on_time
-from .models import NUMBERED_STATES, Category, CongressSession, OrgUnit, Proposal, Reply, User
+from .models import NUMBERED_STATES, Assignment, Category, CongressSession, OrgUnit, Proposal, Reply, User
 from .operations import clock
 
 ACCEPTED_OR_LATER = NUMBERED_STATES  # accepted, assigned, in_progress, replied, closed, archived
@@ -218,3 +219,54 @@ def trend(*, user: User | None = None, today: date | None = None) -> list[dict]:
     )
     began = {sid: (start or created.date(), sid) for sid, start, created in sessions}
     return sorted(report(user=user, today=today)["by_session"], key=lambda s: began[s["session_id"]])
+
+
+# -- how long replies take --------------------------------------------------------------------------
+
+
+def first_reply_working_days(
+    session_id: int | None = None, *, user: User | None = None, proposal_ids=None
+) -> dict[int, tuple[int, int]]:
+    """The one definition of the working days to reply: for each proposal with a reply, the working days
+    (Chinese calendar and the union's overrides) after the China-local date of the lead assignment its
+    FIRST reply answered (the latest made before it) up to the date that reply was sent, with the replying
+    department: {proposal id: (department id, days)}."""
+    assigned = (
+        select(func.max(Assignment.assigned_at))
+        .where(Assignment.proposal_id == Reply.proposal_id, Assignment.role == "lead")
+        .where(Assignment.assigned_at <= Reply.created_at)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Reply.proposal_id, Reply.department_id, assigned, Reply.created_at)
+        .join(Proposal, Proposal.id == Reply.proposal_id)
+        .where(Reply.round == 0, Proposal.state != "draft")
+    )
+    if session_id is not None:
+        stmt = stmt.where(Proposal.session_id == session_id)
+    if user is not None:
+        stmt = stmt.where(visible_filter(user))
+    if proposal_ids is not None:
+        stmt = stmt.where(Proposal.id.in_(list(proposal_ids)))
+    off, on = clock.overrides()
+    found = {}
+    for proposal_id, department_id, assigned_at, replied_at in db.session.execute(stmt):
+        if assigned_at is not None:
+            start, end = clock.local_date(assigned_at), clock.local_date(replied_at)
+            found[proposal_id] = (department_id, max(calendar.working_days_between(start, end, off, on), 0))
+    return found
+
+
+def reply_working_days(session_id: int | None = None, *, user: User | None = None) -> dict:
+    """The average working days from assignment to the first reply (first_reply_working_days), overall and
+    by the replying department: {"average": float | None, "replied": n, "by_department": {department id:
+    {"average": ..., "replied": n}}}."""
+    days: dict[int, list[int]] = {}
+    for department_id, n in first_reply_working_days(session_id, user=user).values():
+        days.setdefault(department_id, []).append(n)
+
+    def average(values: list[int]) -> dict:
+        return {"average": sum(values) / len(values) if values else None, "replied": len(values)}
+
+    every = [d for values in days.values() for d in values]
+    return {**average(every), "by_department": {k: average(v) for k, v in days.items()}}

@@ -18,15 +18,17 @@ import re
 import zipfile
 from urllib.parse import urlsplit
 
+import docx
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from proposals import create_app
 from proposals.closure.compose import compose
 from proposals.closure.mail import MailConfig
 from proposals.extensions import db
-from proposals.models import ApiToken, Notification
+from proposals.models import ApiToken, Notification, Reply
 from proposals.operations import seed_default_categories
 
 from . import databases
@@ -136,6 +138,16 @@ GET_PAGES = {
     ("account.second_factor_page", "GET"): (ALL, "/account/second-factor"),
     ("exports.compilation_page", "GET"): (ALL, f"/reports/sessions/{S}/compilation"),
     ("exports.compilation_pdf", "GET"): (ALL, f"/reports/sessions/{S}/compilation.pdf"),
+    ("exports.session_forms", "GET"): ({"committee", "admin"}, f"/reports/sessions/{S}/forms.pdf"),
+    ("exports.session_letters", "GET"): ({"committee", "admin"}, f"/reports/sessions/{S}/letters.pdf"),
+    ("exports.handling_report_docx", "GET"): (
+        {"committee", "admin", "leader"},
+        f"/reports/sessions/{S}/handling-report.docx",
+    ),
+    ("exports.handling_report_pdf", "GET"): (
+        {"committee", "admin", "leader"},
+        f"/reports/sessions/{S}/handling-report.pdf",
+    ),
     ("review.index", "GET"): ({"committee"}, "/review"),
     ("dashboard.index", "GET"): (OVERSIGHT, "/dashboard/"),
     ("exports.index", "GET"): (OVERSIGHT, "/reports/"),
@@ -196,6 +208,8 @@ GATED_WRITES = {
     ("admin.restore_category", "POST"): (ADMINS, "/admin/categories/1/restore"),
     ("admin.union", "POST"): (ADMINS, "/admin/union"),
     ("imports.upload", "POST"): (ADMINS, "/imports/roster"),
+    ("imports.slips_pdf", "POST"): (ADMINS, "/imports/slips/1/pdf"),
+    ("imports.slips_page", "POST"): (ADMINS, "/imports/slips/1/show"),
     ("review.index", "POST"): ({"committee"}, "/review"),
     ("api.add_user", "POST"): (ADMINS, "/api/v1/users"),
     ("api.add_department", "POST"): (ADMINS, "/api/v1/departments"),
@@ -211,6 +225,8 @@ ELSEWHERE = {
     ("api.get_proposal", "GET"): "test_proposal_pages",
     ("attachments.download", "GET"): "test_proposal_pages",
     ("proposals.edit", "GET"): "test_proposal_pages",
+    ("exports.proposal_form", "GET"): "test_proposal_pages",
+    ("exports.reply_letter", "GET"): "test_proposal_pages",
     ("proposals.edit", "POST"): "test_refused_writes_on_proposals",
     ("api.edit", "PATCH"): "test_refused_writes_on_proposals",
     ("attachments.remove", "POST"): "test_refused_writes_on_proposals",
@@ -299,8 +315,13 @@ def text_of(response) -> str:
     if response.mimetype == "application/zip":
         with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
             return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
-    if response.mimetype == "application/pdf":
-        return ""  # the compilation's text is checked on its printable page
+    if response.mimetype == "application/pdf":  # its Chinese text extracts: as laid out, and unbroken
+        laid_out = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+        return laid_out + "\n" + re.sub(r"\s+", "", laid_out)
+    if response.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+        document = docx.Document(io.BytesIO(response.data))
+        cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
     return response.get_data(as_text=True)
 
 
@@ -381,6 +402,8 @@ def test_proposal_pages(world, person, subtests):
         "api": request(world, person, "GET", f"/api/v1/proposals/{gone}"),
         "download": request(world, person, "GET", attachment_gone),
         "edit": request(world, person, "GET", f"/proposals/{gone}/edit"),
+        "form": request(world, person, "GET", f"/reports/proposals/{gone}/form.pdf"),
+        "letter": request(world, person, "GET", f"/reports/proposals/{gone}/replies/{gone}/letter.pdf"),
     }
     if person != "anonymous":
         assert {name: r.status_code for name, r in nowhere.items()} == dict.fromkeys(nowhere, 404)
@@ -391,7 +414,11 @@ def test_proposal_pages(world, person, subtests):
             "api": f"/api/v1/proposals/{item.id}",
             "download": f"/proposals/{item.id}/attachments/{item.attachment_id}",
             "edit": f"/proposals/{item.id}/edit",
+            "form": f"/reports/proposals/{item.id}/form.pdf",
         }
+        reply_id = db.session.scalar(select(Reply.id).where(Reply.proposal_id == item.id).limit(1))
+        if reply_id is not None:
+            paths["letter"] = f"/reports/proposals/{item.id}/replies/{reply_id}/letter.pdf"
         for name, path in paths.items():
             with subtests.test(proposal=item.key, page=name, person=person):
                 response = request(world, person, "GET", path)
@@ -419,7 +446,8 @@ def test_proposal_pages(world, person, subtests):
                     assert shown == (knows, knows)
                 elif item.confidential:
                     assert (SECRET_NAME in body) == knows
-                    assert (delegation_name in body) == knows, "the delegation narrows down a hidden author"
+                    if name != "letter":  # (a letter names no delegation at all)
+                        assert (delegation_name in body) == knows, "the delegation narrows down a hidden author"
 
 
 def refusal_of_event(person: str, item, event: str) -> int | None:

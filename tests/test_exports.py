@@ -144,15 +144,19 @@ def test_the_compilation_lists_accepted_proposals_with_their_replies(client, cas
     assert "审查中的提案" not in page.text  # not accepted
     assert cast.author.name not in page.text  # confidential: masked for a worker
     client.post("/logout")
-    login(client, cast.committee)
-    assert cast.author.name in client.get(f"/reports/sessions/{cast.session.id}/compilation").text
+    login(client, cast.committee)  # printed and handed out: masked for the committee too
+    assert cast.author.name not in client.get(f"/reports/sessions/{cast.session.id}/compilation").text
+    client.post("/logout")
+    login(client, cast.admin)  # the internal edition names them, for union administrators
+    internal = client.get(f"/reports/sessions/{cast.session.id}/compilation?edition=internal").text
+    assert cast.author.name in internal
 
 
 def test_the_compilation_as_pdf(client, cast, handled):
     login(client, cast.committee)
     response = client.get(f"/reports/sessions/{cast.session.id}/compilation.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF") and b"STSong-Light" in response.data
+    assert response.data.startswith(b"%PDF") and b"NotoSerifSC" in response.data  # embedded: tests/test_papers.py
     assert response.data.count(b"/Type /Page\n") + response.data.count(b"/Type /Page\r") >= 3 or (
         response.data.count(b"/Type /Page") - response.data.count(b"/Type /Pages") >= 3
     )  # cover, contents, one proposal

@@ -151,18 +151,22 @@ def test_check_only_changes_nothing(runner, app, tmp_path):
     assert counts() == before
 
 
-def test_the_roster_page_shows_generated_passwords_once(client, make):
+def test_the_roster_page_keeps_generated_passwords_for_slips_never_on_the_page(client, make):
     login(client, make.user("union_admin"))
     page = client.get("/imports/")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
     response = upload(client, "roster", xlsx_bytes(ROSTER), "名册.xlsx")
     assert response.status_code == 200
-    shown_once = zh(
-        "These passwords were generated for the new users. They are shown only this once: hand them over now."
+    generated = zh(
+        "Sign-in details were generated for %(n)d new users. Print them as slips or show them on screen below: "
+        "either can be done only once.",
+        n=2,
     )
-    assert zh("Users created: %(n)s", n=3) in response.text and shown_once in response.text
+    assert zh("Users created: %(n)s", n=3) in response.text and generated in response.text
+    assert 'class="secret"' not in response.text  # printed or shown once, from the slips (tests/test_papers.py)
     assert get_user("wang") is not None
-    assert shown_once not in client.get("/imports/").text
+    assert generated not in client.get("/imports/").text
+    assert zh("Sign-in slips to hand over") in client.get("/imports/").text
 
 
 def test_the_page_lists_every_problem_by_row_and_column(client, make):

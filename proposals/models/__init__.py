@@ -12,6 +12,7 @@ from .password_reset import PasswordReset
 from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Proposal
 from .reminder import REMINDER_KINDS, REMINDER_STAGES, Reminder
 from .second_factor import RecoveryCode, SecondFactor
+from .slips import SignInSlips
 from .token import ApiToken
 from .vote import Vote, VotePublication
 
@@ -48,6 +49,7 @@ __all__ = [
     "REMINDER_KINDS",
     "REMINDER_STAGES",
     "Reminder",
+    "SignInSlips",
     "ATTACHMENT_TYPES",
     "Attachment",
     "AuditEntry",

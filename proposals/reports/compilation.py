@@ -1,44 +1,47 @@
 """The session's compilation (提案汇编): every accepted proposal with its reply, printable and as a PDF.
 
-The PDF uses ReportLab's built-in Chinese font STSong-Light (Adobe's CID font, which PDF readers
-supply themselves), so nothing is fetched and no font file has to be shipped.
+It is printed and handed to the delegates, so the default edition masks every confidential author as
+（保密）, whoever prints it. The internal edition (内部, on every page) names them, and only union
+administrators may have it (`may_have_internal`), and even then only as access.can_see_author allows.
+The PDF embeds its font (reports/pdf.py), so it prints anywhere and its text can be extracted.
 """
 
 from dataclasses import dataclass
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 from flask_babel import format_date, gettext
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import PageBreak, Paragraph, Spacer, TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..access import can_see_author, visible_filter
+from ..access import ADMIN_ROLES, can_see_author, visible_filter
 from ..branding import site_name
 from ..extensions import db
 from ..models import NUMBERED_STATES, CongressSession, Proposal, Reply, User
 from ..operations import clock
 from ..web.event_forms import CHOICE_LABELS
+from .pdf import FONT, Document, register_font, styles, text
 
-FONT = "STSong-Light"  # has no "·": separators are ideographic spaces
+INTERNAL = "internal"
 
 
 @dataclass(frozen=True)
 class Entry:
     proposal: Proposal
     reply: Reply | None  # the answer in force: the latest round's
-    author: str | None  # None: confidential to this reader
+    author: str | None  # None: masked in this edition
 
 
-def entries(session: CongressSession, user: User) -> list[Entry]:
-    """The session's accepted proposals (suggestions included) the reader may see, by number."""
+def may_have_internal(user: User) -> bool:
+    """Only union administrators may have the edition that names confidential authors."""
+    return user.has_role(*ADMIN_ROLES)
+
+
+def entries(session: CongressSession, user: User, *, internal: bool = False) -> list[Entry]:
+    """The session's accepted proposals (suggestions included) the reader may see, by number; confidential
+    authors masked unless this is the internal edition and the reader may know them."""
     stmt = (
         select(Proposal)
         .where(Proposal.session_id == session.id, Proposal.state.in_(NUMBERED_STATES), visible_filter(user))
@@ -49,54 +52,25 @@ def entries(session: CongressSession, user: User) -> list[Entry]:
             selectinload(Proposal.replies).selectinload(Reply.department),
         )
     )
-    return [
-        Entry(p, p.replies[-1] if p.replies else None, p.author.name if can_see_author(user, p) else None)
-        for p in db.session.scalars(stmt)
-    ]
+    shown = []
+    for p in db.session.scalars(stmt):
+        named = not p.confidential or (internal and may_have_internal(user) and can_see_author(user, p))
+        shown.append(Entry(p, p.replies[-1] if p.replies else None, p.author.name if named else None))
+    return shown
 
 
 def outcome_label(outcome: str) -> str:
     return gettext(CHOICE_LABELS[outcome])
 
 
+def internal_mark() -> str:
+    return gettext("Internal")
+
+
 # -- PDF -------------------------------------------------------------------------------------------
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    base = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=17, wordWrap="CJK", spaceAfter=4)
-    return {
-        "body": base,
-        "meta": ParagraphStyle("meta", parent=base, fontSize=9, textColor="#555555"),
-        "cover": ParagraphStyle("cover", parent=base, fontSize=24, leading=34, alignment=TA_CENTER),
-        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=14, leading=22, alignment=TA_CENTER),
-        "toc_title": ParagraphStyle("toc_title", parent=base, fontSize=16, leading=24, spaceAfter=12),
-        "heading": ParagraphStyle("heading", parent=base, fontSize=14, leading=21, spaceBefore=6, spaceAfter=8),
-        "section": ParagraphStyle("section", parent=base, fontSize=11, leading=18, spaceBefore=8, textColor="#a3201d"),
-        "toc": ParagraphStyle("toc", parent=base, fontSize=10.5, leading=16, leftIndent=0, firstLineIndent=0),
-    }
-
-
-def _text(value: str) -> str:
-    """Plain text as a ReportLab paragraph: markup escaped, line breaks kept."""
-    return escape(value or "").replace("\r\n", "\n").replace("\n", "<br/>")
-
-
-class _Compilation(BaseDocTemplate):
-    def __init__(self, out, footer: str, **kwargs):
-        super().__init__(out, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=20 * mm, **kwargs)
-        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
-        self.addPageTemplates([PageTemplate("page", [frame], onPage=self._footer)])
-        self.footer = footer
-
-    def _footer(self, canvas, doc):
-        canvas.saveState()
-        canvas.setFont(FONT, 8.5)
-        if doc.page > 1:  # not on the cover
-            canvas.drawCentredString(A4[0] / 2, 10 * mm, f"{self.footer}　{doc.page}")
-        canvas.restoreState()
-
+class _Compilation(Document):
     def afterFlowable(self, flowable):
         key = getattr(flowable, "toc_key", None)
         if key:
@@ -104,63 +78,72 @@ class _Compilation(BaseDocTemplate):
             self.notify("TOCEntry", (0, flowable.toc_text, self.page, key))
 
 
-def to_pdf(session: CongressSession, found: list[Entry]) -> bytes:
+def to_pdf(session: CongressSession, found: list[Entry], *, internal: bool = False) -> bytes:
     """The compilation as a PDF: a cover, a table of contents, then each proposal and its reply."""
-    styles = _styles()
+    register_font()
+    look = styles()
     title = gettext("Compilation of proposals and replies")
+    mark = internal_mark() if internal else None
     out = BytesIO()
-    union = site_name()
-    doc = _Compilation(out, f"{session.name} {title}", title=f"{session.name} {title}", author=union)
+    doc = _Compilation(
+        out, f"{session.name} {title}", mark=mark, cover=True, title=f"{session.name} {title}", author=site_name()
+    )
     story = [
-        Spacer(1, 60 * mm),
-        Paragraph(_text(union), styles["subtitle"]),
-        Paragraph(_text(session.name), styles["subtitle"]),
+        Spacer(1, 50 * mm),
+        Paragraph(text(site_name()), look["subtitle"]),
+        Spacer(1, 6 * mm),
+        Paragraph(text(session.name), look["subtitle"]),
         Spacer(1, 8 * mm),
-        Paragraph(_text(title), styles["cover"]),
+        Paragraph(text(title), look["cover"]),
         Spacer(1, 30 * mm),
-        Paragraph(_text(gettext("%(n)s proposals", n=len(found))), styles["subtitle"]),
-        Paragraph(format_date(clock.local_date(clock.utcnow()), "long"), styles["subtitle"]),
-        PageBreak(),
-        Paragraph(_text(gettext("Contents")), styles["toc_title"]),
+        Paragraph(text(gettext("%(n)s proposals", n=len(found))), look["subtitle"]),
+        Paragraph(format_date(clock.local_date(clock.utcnow()), "long"), look["subtitle"]),
     ]
+    if internal:
+        story += [
+            Spacer(1, 8 * mm),
+            Paragraph(text(gettext("Internal edition: for union staff only")), look["subtitle"]),
+        ]
+    story += [PageBreak(), Paragraph(text(gettext("Contents")), look["toc_title"])]
     toc = TableOfContents(dotsMinLevel=0)
-    toc.levelStyles = [styles["toc"]]
+    toc.levelStyles = [look["toc"]]
+    toc.tableStyle = TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5), *toc.tableStyle.getCommands()])
     story += [toc, PageBreak()]
     for index, entry in enumerate(found):
-        story += _entry(entry, styles, f"p{entry.proposal.id}")
+        story += _entry(entry, look, f"p{entry.proposal.id}")
         if index < len(found) - 1:
             story.append(PageBreak())
     if not found:
-        story.append(Paragraph(_text(gettext("No proposal of this session has been accepted yet.")), styles["body"]))
+        story.append(Paragraph(text(gettext("No proposal of this session has been accepted yet.")), look["body"]))
     doc.multiBuild(story)
     return out.getvalue()
 
 
-def _entry(entry: Entry, styles: dict, key: str) -> list:
+def _entry(entry: Entry, look: dict, key: str) -> list:
     p = entry.proposal
     heading_text = gettext("No. %(number)s", number=p.number) + "  " + p.title
-    heading = Paragraph(_text(heading_text), styles["heading"])
-    heading.toc_key, heading.toc_text = key, _text(heading_text)
+    heading = Paragraph(text(heading_text), look["heading"])
+    heading.toc_key, heading.toc_text = key, text(heading_text)
     kind = gettext("Suggestion") if p.kind == "suggestion" else gettext("Proposal")
     author = entry.author if entry.author is not None else gettext("(confidential)")
     meta = f"{gettext('Category')}: {p.category.name}　{gettext('Author')}: {author}　{kind}"
     flow = [
         heading,
-        Paragraph(_text(meta), styles["meta"]),
-        Paragraph(_text(gettext("Reasons")), styles["section"]),
-        Paragraph(_text(p.reason), styles["body"]),
-        Paragraph(_text(gettext("Proposed measures")), styles["section"]),
-        Paragraph(_text(p.measures), styles["body"]),
-        Paragraph(_text(gettext("Reply")), styles["section"]),
+        Paragraph(text(meta), look["meta"]),
+        Paragraph(text(gettext("Reasons")), look["section"]),
+        Paragraph(text(p.reason), look["body"]),
+        Paragraph(text(gettext("Proposed measures")), look["section"]),
+        Paragraph(text(p.measures), look["body"]),
+        Paragraph(text(gettext("Reply")), look["section"]),
     ]
     if entry.reply is None:
-        flow.append(Paragraph(_text(gettext("Not replied yet.")), styles["meta"]))
+        flow.append(Paragraph(text(gettext("Not replied yet.")), look["meta"]))
         return flow
     reply = entry.reply
     when = format_date(clock.local_date(reply.created_at), "long")
     flow += [
-        Paragraph(_text(f"{reply.department.name}　{when}"), styles["meta"]),
-        Paragraph(_text(reply.text), styles["body"]),
-        Paragraph(_text(f"{gettext('Reply class')}: {outcome_label(reply.outcome)}"), styles["meta"]),
+        Paragraph(text(f"{reply.department.name}　{when}"), look["meta"]),
+        Paragraph(text(reply.text), look["body"]),
+        Paragraph(text(f"{gettext('Reply class')}: {outcome_label(reply.outcome)}"), look["meta"]),
     ]
     return flow

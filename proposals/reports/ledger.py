@@ -26,9 +26,11 @@ from ..i18n import state_label
 from ..models import Assignment, Cosignature, Proposal, Reply, User
 from ..operations import clock
 from ..queries import Filters, select_proposals
-from ..stats import overdue_ids, reply_on_time
+from ..stats import first_reply_working_days, overdue_ids, reply_on_time
 from ..web.event_forms import CHOICE_LABELS
 from .columns import label
+from .decisions import opinions
+from .figures import Figures, breakdown_header, breakdown_row, summary_lines
 
 COLUMNS = (
     "id",
@@ -48,8 +50,10 @@ COLUMNS = (
     "state",
     "submitted_on",
     "decided_on",
+    "review_opinion",
     "lead_department",
     "cohandlers",
+    "countersigned_by",
     "assigned_on",
     "ack_deadline",
     "acknowledged_on",
@@ -58,6 +62,7 @@ COLUMNS = (
     "overdue",
     "replied_on",
     "on_time",
+    "reply_working_days",
     "outcome",
     "reply",
     "rounds",
@@ -67,7 +72,7 @@ COLUMNS = (
     "reason",
     "measures",
 )
-WIDE = {"title": 40, "reason": 60, "measures": 60, "reply": 60, "session": 28, "cosigners": 24}
+WIDE = {"title": 40, "reason": 60, "measures": 60, "reply": 60, "session": 28, "cosigners": 24, "review_opinion": 40}
 KIND_LABELS = {"proposal": N_("Proposal"), "suggestion": N_("Suggestion")}
 NO_RESPONSE = N_("No response")
 HIDDEN = N_("(confidential)")
@@ -87,7 +92,9 @@ def proposals(user: User, filters: Filters) -> list[Proposal]:
             selectinload(Proposal.delegation),
             selectinload(Proposal.desired_department),
             selectinload(Proposal.cosignatures).selectinload(Cosignature.user),
-            selectinload(Proposal.assignments).selectinload(Assignment.department),
+            selectinload(Proposal.assignments).options(
+                selectinload(Assignment.department), selectinload(Assignment.countersignatures)
+            ),
             selectinload(Proposal.replies),
             selectinload(Proposal.evaluations),
         )
@@ -124,10 +131,14 @@ def rows(user: User, filters: Filters | None = None) -> list[dict]:
     ids = [p.id for p in found]
     late = overdue_ids(ids)
     on_time = _first_reply_on_time(ids)
-    return [_row(p, user, p.id in late, on_time.get(p.id)) for p in found]
+    said = opinions(ids)
+    took = first_reply_working_days(proposal_ids=ids) if ids else {}
+    return [
+        _row(p, user, p.id in late, on_time.get(p.id), said.get(p.id), took.get(p.id, (None, None))[1]) for p in found
+    ]
 
 
-def _row(p: Proposal, user: User, overdue: bool, on_time: bool | None) -> dict:
+def _row(p: Proposal, user: User, overdue: bool, on_time: bool | None, opinion, working_days: int | None) -> dict:
     shows_author = can_see_author(user, p)
     lead = p.lead_assignment
     cohandlers = [a for a in p.active_assignments if a.role == "cohandler"]
@@ -151,8 +162,10 @@ def _row(p: Proposal, user: User, overdue: bool, on_time: bool | None) -> dict:
         "state": state_label(p.state),
         "submitted_on": _day(p.submitted_at),
         "decided_on": _day(p.decided_at),
+        "review_opinion": opinion.text() if opinion else None,
         "lead_department": lead.department.name if lead else None,
         "cohandlers": "、".join(a.department.name for a in cohandlers) or None,
+        "countersigned_by": "、".join(a.department.name for a in cohandlers if a.countersignatures) or None,
         "assigned_on": _day(lead.assigned_at) if lead else None,
         "ack_deadline": lead.ack_deadline if lead else None,
         "acknowledged_on": _day(lead.acknowledged_at) if lead else None,
@@ -161,6 +174,7 @@ def _row(p: Proposal, user: User, overdue: bool, on_time: bool | None) -> dict:
         "overdue": overdue,
         "replied_on": _day(latest.created_at) if latest else None,
         "on_time": on_time,
+        "reply_working_days": working_days,
         "outcome": latest.outcome if latest else None,
         "reply": latest.text if latest else None,
         "rounds": p.rehandle_round + 1 if p.replies else None,
@@ -198,8 +212,10 @@ def to_csv(records: list[dict]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(records: list[dict], title: str) -> bytes:
-    """An .xlsx workbook: a frozen, filterable header row, real dates, long texts wrapped."""
+def to_xlsx(records: list[dict], title: str, summary: Figures | None = None) -> bytes:
+    """An .xlsx workbook: a frozen, filterable header row, real dates, long texts wrapped; then, when
+    given, a summary sheet with the figures of stats.report() (they cover the session, or all sessions,
+    over what the reader may see: not the ledger's other filters)."""
     book = Workbook()
     book.properties.creator = site_name()
     book.properties.title = f"{site_name()} {title}"
@@ -224,6 +240,8 @@ def to_xlsx(records: list[dict], title: str) -> bytes:
                 cell.alignment = wrap
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+    if summary is not None:
+        _summary_sheet(book, summary)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -233,3 +251,24 @@ def _cell(value):
     if isinstance(value, bool):
         return _text(value)
     return value
+
+
+def _summary_sheet(book: Workbook, found: Figures) -> None:
+    sheet = book.create_sheet(gettext("Summary")[:31])
+    sheet.append([gettext("Summary"), gettext("As of %(day)s", day=found.report["today"])])
+    for line in summary_lines(found):
+        sheet.append(list(line))
+    sheet.append([])
+    sheet.append([gettext("By department"), *breakdown_header(), gettext("Average working days to reply")])
+    for group in found.report["by_department"]:
+        average = found.department_days(group["department_id"])
+        sheet.append([group["name"], *breakdown_row(group), round(average, 1) if average is not None else "—"])
+    sheet.append([])
+    sheet.append([gettext("By category"), *breakdown_header()])
+    for group in found.report["by_category"]:
+        sheet.append([group["name"], *breakdown_row(group)])
+    for cell in sheet["A"]:
+        cell.font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 36
+    for letter in "BCDEFGH":
+        sheet.column_dimensions[letter].width = 16

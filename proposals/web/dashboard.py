@@ -19,7 +19,7 @@ from ..i18n import state_label
 from ..models import CongressSession
 from ..reports import charts
 from . import NavItem
-from .exports import roles_required
+from .exports import HANDLING_REPORT_ROLES, roles_required
 
 DASHBOARD_ROLES = OVERSIGHT_ROLES  # union staff, leaders, the committee and supervisors
 OVERDUE_SHOWN = 50  # the longest overdue; the count links to the list of all of them
@@ -93,6 +93,7 @@ def index():
         trend_rows=[{**s, "filters": {"session": s["session_id"]}} for s in trend],
         trend_chart=_trend_chart(trend),
         rate_labels=RATE_LABELS,
+        handling_report=current_user.has_role(*HANDLING_REPORT_ROLES),
         rate_bases={key: list(states) for key, states in stats.RATE_BASES.items()},
         list_url=list_url,
         percent=percent,

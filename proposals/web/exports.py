@@ -1,4 +1,6 @@
-"""The reports pages: the ledger (台账) as .xlsx or CSV, and the session's compilation (提案汇编)."""
+"""The reports pages: the ledger (台账) as .xlsx or CSV, the session's compilation (提案汇编), the proposal
+form (提案表) and the reply letter (答复函) as PDF, one or a session's all, and the committee's handling
+report to the next session (提案办理情况报告) as .docx and PDF."""
 
 import re
 from functools import wraps
@@ -11,16 +13,20 @@ from werkzeug.exceptions import HTTPException
 
 from workflow.errors import N_
 
-from ..access import OVERSIGHT_ROLES
+from ..access import OVERSIGHT_ROLES, can_view
 from ..extensions import db
-from ..models import CongressSession
+from ..models import CongressSession, Proposal, Reply
 from ..operations import clock
-from ..reports import compilation, ledger
+from ..reports import compilation, handling_report, ledger, papers
+from ..reports.figures import figures
 from . import NavItem
 from .lists import ListFilterForm
 
 bp = Blueprint("exports", __name__, url_prefix="/reports")
 NAV = [NavItem("exports.index", N_("Reports"), roles=OVERSIGHT_ROLES, order=55)]
+# who prints a session's forms and letters all at once, and who has the handling report
+BULK_ROLES = ("committee", "union_admin")
+HANDLING_REPORT_ROLES = ("committee", "union_admin", "leader")
 
 REFUSALS = {
     400: N_("Some of the filters are wrong; see the messages next to them."),
@@ -72,7 +78,18 @@ def index():
 
 def _index(form: ListFilterForm, filters, status: int):
     query = request.query_string.decode() if filters is not None else ""
-    return render_template("reports/index.html", form=form, query=query, sessions=_sessions()), status
+    return (
+        render_template(
+            "reports/index.html",
+            form=form,
+            query=query,
+            sessions=_sessions(),
+            bulk=current_user.has_role(*BULK_ROLES),
+            handling_report=current_user.has_role(*HANDLING_REPORT_ROLES),
+            internal=compilation.may_have_internal(current_user),
+        ),
+        status,
+    )
 
 
 def _ledger(extension: str) -> Response:
@@ -86,7 +103,7 @@ def _ledger(extension: str) -> Response:
     if extension == "csv":
         body, mimetype = ledger.to_csv(records), "text/csv; charset=utf-8"
     else:
-        body = ledger.to_xlsx(records, title)
+        body = ledger.to_xlsx(records, title, figures(filters.session_id, current_user))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return _download(body, mimetype, f"{title}-{stamp}.{extension}", "ledger-" + stamp + "." + extension)
 
@@ -121,20 +138,117 @@ def _session(session_id: int) -> CongressSession:
     return session
 
 
+def _edition() -> bool:
+    """Whether the internal edition (names of confidential authors) is asked for; only union administrators
+    may have it."""
+    edition = request.args.get("edition", "")
+    if edition not in ("", compilation.INTERNAL):
+        abort(404)
+    if edition and not compilation.may_have_internal(current_user):
+        abort(403)
+    return bool(edition)
+
+
 @bp.get("/sessions/<int:session_id>/compilation")
 @login_required
 def compilation_page(session_id: int):
-    """The session's compilation as a printable page."""
+    """The session's compilation as a printable page (?edition=internal: with names, union staff only)."""
     session = _session(session_id)
-    found = compilation.entries(session, current_user)
-    return render_template("reports/compilation.html", session=session, entries=found)
+    internal = _edition()
+    found = compilation.entries(session, current_user, internal=internal)
+    return render_template(
+        "reports/compilation.html",
+        session=session,
+        entries=found,
+        internal=internal,
+        may_have_internal=compilation.may_have_internal(current_user),
+    )
 
 
 @bp.get("/sessions/<int:session_id>/compilation.pdf")
 @login_required
 def compilation_pdf(session_id: int):
-    """The session's compilation as a PDF."""
+    """The session's compilation as a PDF (?edition=internal: with names and 内部 on every page)."""
     session = _session(session_id)
-    body = compilation.to_pdf(session, compilation.entries(session, current_user))
-    name = f"{session.name} {gettext('Compilation of proposals and replies')}.pdf"
-    return _download(body, "application/pdf", name, f"compilation-{session.code}.pdf")
+    internal = _edition()
+    body = compilation.to_pdf(session, compilation.entries(session, current_user, internal=internal), internal=internal)
+    suffix = f" {compilation.internal_mark()}" if internal else ""
+    name = f"{session.name} {gettext('Compilation of proposals and replies')}{suffix}.pdf"
+    return _download(body, "application/pdf", name, f"compilation-{session.code}{'-internal' if internal else ''}.pdf")
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    """The proposal if the reader may know of it (access.can_view); 404 otherwise, never a hint."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not can_view(current_user, proposal):
+        abort(404)
+    return proposal
+
+
+@bp.get("/proposals/<int:proposal_id>/form.pdf")
+@login_required
+def proposal_form(proposal_id: int):
+    """The proposal form (提案表) to sign, as a PDF."""
+    proposal = _proposal(proposal_id)
+    body = papers.forms_pdf([proposal], current_user)
+    number = proposal.number or f"id{proposal.id}"
+    return _download(body, "application/pdf", f"{gettext('Proposal form')} {number}.pdf", f"form-{number}.pdf")
+
+
+@bp.get("/proposals/<int:proposal_id>/replies/<int:reply_id>/letter.pdf")
+@login_required
+def reply_letter(proposal_id: int, reply_id: int):
+    """The department's reply letter (答复函) of one reply, as a PDF."""
+    proposal = _proposal(proposal_id)
+    reply = db.session.get(Reply, reply_id)
+    if reply is None or reply.proposal_id != proposal.id:
+        abort(404)
+    body = papers.letters_pdf([reply], current_user)
+    name = f"{gettext('Reply letter')} {proposal.number} {reply.round + 1}.pdf"
+    return _download(body, "application/pdf", name, f"reply-{proposal.number}-{reply.round + 1}.pdf")
+
+
+@bp.get("/sessions/<int:session_id>/forms.pdf")
+@roles_required(*BULK_ROLES)
+def session_forms(session_id: int):
+    """Every proposal form of a session in one PDF."""
+    session = _session(session_id)
+    body = papers.forms_pdf(papers.session_proposals(session, current_user), current_user)
+    name = f"{session.name} {gettext('Proposal form')}.pdf"
+    return _download(body, "application/pdf", name, f"forms-{session.code}.pdf")
+
+
+@bp.get("/sessions/<int:session_id>/letters.pdf")
+@roles_required(*BULK_ROLES)
+def session_letters(session_id: int):
+    """Every reply letter of a session in one PDF."""
+    session = _session(session_id)
+    body = papers.letters_pdf(papers.session_replies(session, current_user), current_user)
+    name = f"{session.name} {gettext('Reply letter')}.pdf"
+    return _download(body, "application/pdf", name, f"letters-{session.code}.pdf")
+
+
+def _handling_report(session_id: int, extension: str) -> Response:
+    session = _session(session_id)
+    report = handling_report.build_report(session, current_user)
+    if extension == "docx":
+        body = handling_report.to_docx(report)
+        mimetype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    else:
+        body, mimetype = handling_report.to_pdf(report), "application/pdf"
+    name = f"{session.name} {report.title}.{extension}"
+    return _download(body, mimetype, name, f"handling-report-{session.code}.{extension}")
+
+
+@bp.get("/sessions/<int:session_id>/handling-report.docx")
+@roles_required(*HANDLING_REPORT_ROLES)
+def handling_report_docx(session_id: int):
+    """The draft handling report to the next session, as a Word document to edit."""
+    return _handling_report(session_id, "docx")
+
+
+@bp.get("/sessions/<int:session_id>/handling-report.pdf")
+@roles_required(*HANDLING_REPORT_ROLES)
+def handling_report_pdf(session_id: int):
+    """The draft handling report to the next session, as a PDF."""
+    return _handling_report(session_id, "pdf")

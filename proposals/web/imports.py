@@ -1,8 +1,10 @@
 """The import pages (union administrators): the roster and proposals collected on paper, from .xlsx or .csv.
 
 A file is checked whole; when anything is wrong the page lists every problem by row and column and
-nothing changes. Otherwise everything is written in one transaction and the result is shown once
-(with the passwords generated for new users, which are never stored in clear nor flashed).
+nothing changes. Otherwise everything is written in one transaction and the result is shown. The
+sign-in details generated for new users are never flashed nor kept in clear: they are sealed
+(reports/sign_in.py) for the administrator who imported them, who prints them as slips (PDF) or shows
+them on screen, once; either takes them off the server.
 """
 
 from flask import Blueprint, Response, abort, flash, render_template, request
@@ -11,16 +13,21 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from sqlalchemy import select
 
 from workflow.errors import N_
 
 from ..access import ADMIN_ROLES
+from ..branding import site_name
+from ..extensions import db
 from ..i18n import translate
-from ..reports import proposal_import, roster_import
+from ..models import User
+from ..reports import proposal_import, roster_import, sign_in
 from ..reports.columns import label
 from ..reports.tables import ImportRefused, template
+from ..reports.transaction import one_transaction
 from . import NavItem
-from .exports import refusal, roles_required
+from .exports import _download, refusal, roles_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 NAV = [NavItem("imports.index", N_("Imports"), roles=ADMIN_ROLES, order=85)]
@@ -38,6 +45,10 @@ class ImportForm(FlaskForm):
     file = FileField(_l("File (.xlsx or .csv)"), render_kw={"accept": ".xlsx,.csv"})
 
 
+class TakeSlipsForm(FlaskForm):
+    """Print or show sign-in slips: a form for its CSRF token alone."""
+
+
 def _columns(module) -> list[dict]:
     return [{"key": key, "label": label(key), "required": key in module.REQUIRED} for key in module.KEYS]
 
@@ -47,7 +58,18 @@ def _page(forms: dict | None = None, status: int = 200, **context):
     for kind in KINDS:
         forms.setdefault(kind, ImportForm(prefix=kind))
     columns = {kind: _columns(module) for kind, (module, _) in KINDS.items()}
-    return render_template("reports/imports.html", forms=forms, columns=columns, **context), status
+    return (
+        render_template(
+            "reports/imports.html",
+            forms=forms,
+            columns=columns,
+            slips=sign_in.pending(current_user),
+            take_form=TakeSlipsForm(),
+            slips_hours=sign_in.KEEP_HOURS,
+            **context,
+        ),
+        status,
+    )
 
 
 @bp.get("/")
@@ -77,7 +99,10 @@ def upload(kind: str):
         abort(413)
     try:
         table = module.read(upload.filename, data)
-        result = run(table, actor=current_user)
+        with one_transaction():  # the users and their sealed sign-in slips, or neither
+            result = run(table, actor=current_user)
+            if kind == "roster":
+                sign_in.seal(current_user, _slips(result.passwords))
     except ImportRefused as refused:
         problems = [_shown(p) for p in refused.problems]
         flash(gettext("Nothing was imported: %(n)d problems.", n=len(problems)), "error")
@@ -93,6 +118,51 @@ def upload(kind: str):
         text = gettext("%(n)d proposals imported.", n=len(result.created))
     flash(text, "success")
     return _page(open_kind=kind, result=result, ignored=table.ignored, filename=upload.filename)
+
+
+def _slips(generated: list[tuple[str, str]]) -> list[sign_in.Slip]:
+    """(name, user name, secret) of each (user name, secret) an import generated."""
+    usernames = [username for username, _ in generated]
+    rows = db.session.execute(select(User.username, User.name).where(User.username.in_(usernames))).all()
+    names = {username: name for username, name in rows}
+    return [(names.get(username, username), username, secret) for username, secret in generated]
+
+
+def _taken(slips_id: int, how: str) -> list[sign_in.Slip] | Response:
+    try:
+        slips = sign_in.take(slips_id, current_user, how)
+    except sign_in.SlipsGone:
+        db.session.commit()  # an expired one is deleted as it is refused
+        text = gettext("These sign-in slips were printed or shown already, or have expired: they are gone.")
+        return Response(render_template("reports/refusal.html", status=404, text=text), status=404)
+    db.session.commit()
+    return slips
+
+
+@bp.post("/slips/<int:slips_id>/pdf")
+@roles_required(*ADMIN_ROLES)
+def slips_pdf(slips_id: int):
+    """Print an import's sign-in slips, one per person, as a PDF: once; then they are gone."""
+    slips = _taken(slips_id, "pdf")
+    if isinstance(slips, Response):
+        return slips
+    body = sign_in.to_pdf(slips, request.url_root)
+    response = _download(body, "application/pdf", f"{gettext('Sign-in slips')}.pdf", "sign-in-slips.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/slips/<int:slips_id>/show")
+@roles_required(*ADMIN_ROLES)
+def slips_page(slips_id: int):
+    """Show an import's sign-in slips on screen, printable: once; then they are gone."""
+    slips = _taken(slips_id, "page")
+    if isinstance(slips, Response):
+        return slips
+    page = render_template("reports/slips.html", slips=slips, address=request.url_root, union=site_name())
+    response = Response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _shown(problem) -> dict:

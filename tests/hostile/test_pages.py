@@ -101,6 +101,15 @@ def retired_category(world):
     return update_category(category, {"retired": True}).id
 
 
+def fresh_slips(world):
+    """Sign-in slips of an import, kept for the administrator: a post takes them."""
+    from proposals.reports import sign_in
+
+    kept = sign_in.seal(world.cast.admin, [("王五", f"slip{next(_n)}", "initial-secret")])
+    db.session.commit()
+    return kept.id
+
+
 def author_notification(world):
     return db.session.scalar(
         select(Notification.id).where(Notification.user_id == world.cast.author.id).order_by(Notification.id)
@@ -204,6 +213,12 @@ FORMS = {
         "committee", lambda w, t: "/votes/results", lambda w: f"/votes/results/{w.cast.session.id}/publish"
     ),
     "imports.upload": Form("admin", lambda w, t: "/imports/", lambda w: "/imports/roster", stores=False),
+    "imports.slips_pdf": Form(
+        "admin", lambda w, t: "/imports/", lambda w: f"/imports/slips/{fresh_slips(w)}/pdf", stores=False
+    ),
+    "imports.slips_page": Form(
+        "admin", lambda w, t: "/imports/", lambda w: f"/imports/slips/{fresh_slips(w)}/show", stores=False
+    ),
     "admin.calendar_page": Form(
         "admin",
         lambda w, t: "/admin/calendar",

@@ -1,0 +1,129 @@
+"""Sign-in slips (登录凭条): the sign-in details an import produced, one slip per person, shown once.
+
+An import hands back each new person's (name, user name, initial secret). They are kept encrypted with
+a key derived from the application's SECRET_KEY, for the administrator who imported them alone, until
+that administrator prints them as PDF or shows them on screen: either takes them, and they are gone
+from the server. Left untaken they expire after KEEP_HOURS and are refused (and deleted). What the
+secret is (a password today) does not matter here: a slip prints what it is given.
+"""
+
+import base64
+import hashlib
+import json
+from datetime import timedelta
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
+from flask_babel import gettext
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+from sqlalchemy import delete, select
+
+from ..branding import site_name
+from ..extensions import db
+from ..models import SignInSlips, User
+from ..operations import audit, clock
+from .pdf import FONT, build, para, styles
+
+KEEP_HOURS = 72
+Slip = tuple[str, str, str]  # (name, user name, initial secret)
+
+
+class SlipsGone(Exception):
+    """There are no such slips for this user: taken already, expired, or never theirs."""
+
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(b"sign-in slips\0" + str(current_app.config["SECRET_KEY"]).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def _expired_before():
+    return clock.utcnow() - timedelta(hours=KEEP_HOURS)
+
+
+def seal(user: User, slips: list[Slip]) -> SignInSlips | None:
+    """Keep these slips for `user` (added, not committed); None when there are none. Expired slips of anyone
+    are deleted on the way."""
+    db.session.execute(delete(SignInSlips).where(SignInSlips.created_at < _expired_before()))
+    if not slips:
+        return None
+    token = _fernet().encrypt(json.dumps([list(s) for s in slips], ensure_ascii=False).encode()).decode()
+    kept = SignInSlips(created_by_id=user.id, count=len(slips), sealed=token, created_at=clock.utcnow())
+    db.session.add(kept)
+    db.session.flush()
+    audit.record("sign_in_slips.kept", kept, {"count": len(slips)}, actor=user)
+    return kept
+
+
+def pending(user: User) -> list[SignInSlips]:
+    """The slips kept for `user` and not expired, the newest first."""
+    stmt = (
+        select(SignInSlips)
+        .where(SignInSlips.created_by_id == user.id, SignInSlips.created_at >= _expired_before())
+        .order_by(SignInSlips.id.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def take(slips_id: int, user: User, how: str) -> list[Slip]:
+    """The slips, deleted from the server as they are handed over (`how`: "pdf" or "page"; not committed).
+    SlipsGone when they are not `user`'s, taken already or expired (expired ones are deleted)."""
+    kept = db.session.get(SignInSlips, slips_id, with_for_update=True)
+    if kept is None or kept.created_by_id != user.id:
+        raise SlipsGone()
+    expired = kept.created_at < _expired_before()
+    try:
+        slips = [] if expired else [tuple(s) for s in json.loads(_fernet().decrypt(kept.sealed.encode()))]
+    except InvalidToken:  # the SECRET_KEY changed since: they cannot be read by anyone any more
+        expired = True
+        slips = []
+    audit.record(
+        "sign_in_slips.expired" if expired else "sign_in_slips.taken",
+        kept,
+        {"count": kept.count, "as": how},
+        actor=user,
+    )
+    db.session.delete(kept)
+    db.session.flush()
+    if expired:
+        raise SlipsGone()
+    return slips
+
+
+def to_pdf(slips: list[Slip], address: str) -> bytes:
+    """One slip per person, four to an A4 page, with cut lines between them."""
+    look = styles()
+    union = site_name()
+    story = []
+    for name, username, secret in slips:
+        rows = [
+            [para(gettext("Full name"), look["cell"]), para(name, look["body"])],
+            [para(gettext("User name"), look["cell"]), para(username, look["body"])],
+            [para(gettext("Initial password"), look["cell"]), para(secret, look["body"])],
+            [para(gettext("Sign in at"), look["cell"]), para(address, look["body"])],
+        ]
+        table = Table(rows, colWidths=[34 * mm, 120 * mm])
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), FONT, 10),
+                    ("GRID", (0, 0), (-1, -1), 0.5, "#555555"),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ]
+            )
+        )
+        slip = [
+            para(f"{union}　{gettext('Sign-in slip')}", look["heading"]),
+            table,
+            Spacer(1, 2 * mm),
+            para(gettext("Change the password when you first sign in. Keep this slip to yourself."), look["meta"]),
+            Spacer(1, 6 * mm),
+            para("－" * 40, look["meta"]),
+            Spacer(1, 4 * mm),
+        ]
+        story.append(KeepTogether(slip))
+    if not slips:
+        story.append(para(gettext("There is nothing to print."), look["body"]))
+    title = gettext("Sign-in slips")
+    return build(story, f"{union} {title}", title=title, author=union)
