@@ -23,6 +23,7 @@ from .attachments import (
     edit_draft_with_attachments,
     remove_attachment,
 )
+from .calendar import load_year
 from .drafts import PROPOSAL_FIELDS, create_proposal, edit_draft
 from .errors import NotFound
 from .events import available_events, fire_event, lock_proposal
@@ -32,6 +33,7 @@ __all__ = [
     "PROPOSAL_FIELDS",
     "NotFound",
     "add_calendar_override",
+    "load_year",
     "deactivate_unit",
     "disable_user",
     "edit_session",

@@ -156,6 +156,8 @@ class Api:
             ("post", "/sessions"): ("admin", "/sessions", {"code": f"HS{n}", "name": f"会议{n}"}, ("code", "name")),
             ("patch", "/sessions/{session_id}"): ("admin", f"/sessions/{self.spare_session()}", {}, ("name",)),
             ("post", "/proposals"): ("author", "/proposals", draft, ("title", "reason", "measures")),
+            # a year far off: loading it moves no deadline of the battery's proposals
+            ("put", "/calendar/{year}"): ("admin", "/calendar/2090", {"holidays": [["2090-01-01", "2090-01-01"]]}, ()),
             ("patch", "/proposals/{proposal_id}"): (
                 "author",
                 f"/proposals/{self.supply.for_event('submit')}",
