@@ -42,6 +42,7 @@ STATUTORY_NAMES = {
 }
 
 
+@lru_cache(maxsize=1)
 def covered_years() -> range:
     """The years the installed chinese-calendar package knows."""
     years = sorted({d.year for d in _HOLIDAYS} | {d.year for d in _WORKDAYS})

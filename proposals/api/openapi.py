@@ -154,6 +154,7 @@ def document() -> dict:
                         "workdays": array(DATE_SCHEMA),
                     },
                     "required": ["holidays"],
+                    "additionalProperties": False,
                 }
             }
         },

@@ -8,10 +8,10 @@ load, with a history row on each proposal whose deadline moved. Reminders alread
 moved deadline is a new date, reminded of like an extended one.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from workflow import InvalidPayload, calendar
 from workflow.errors import N_
@@ -19,7 +19,7 @@ from workflow.payload import message
 
 from .. import facts
 from ..extensions import db
-from ..models import Assignment, CalendarYear, Proposal, User
+from ..models import Assignment, CalendarYear, Proposal, Reply, User
 from . import audit, clock
 from .events import write_history_row
 
@@ -44,7 +44,8 @@ def year_json(year: int, working: calendar.Calendar | None = None) -> dict:
 
 def national_spans(year: int) -> list[tuple[date, date, str]]:
     """The days off of `year` beyond its weekends as the national calendar (package or fallback) has them,
-    as stretches of consecutive days (weekends in between joined), each with its festival's name."""
+    as stretches of consecutive days with the weekend days next to them (as a notice says 6月8日至10日),
+    each with its festival's name."""
     import chinese_calendar
 
     if year in calendar.covered_years():
@@ -59,7 +60,18 @@ def national_spans(year: int) -> list[tuple[date, date, str]]:
             spans[-1] = (first, day, "、".join(dict.fromkeys([*names.split("、"), *name.split("、")])))
         else:
             spans.append((day, day, name))
-    return spans
+    workdays = set(national_workdays(year))
+    return [_with_weekends(first, last, workdays) + (name,) for first, last, name in spans]
+
+
+def _with_weekends(first: date, last: date, workdays: set[date]) -> tuple[date, date]:
+    """The span with the days off of the weekend just before and after it, within the year."""
+    one = timedelta(days=1)
+    while (first - one).year == first.year and (first - one).weekday() >= 5 and first - one not in workdays:
+        first -= one
+    while (last + one).year == last.year and (last + one).weekday() >= 5 and last + one not in workdays:
+        last += one
+    return first, last
 
 
 def _joins(span: tuple[date, date, str], day: date, name: str) -> bool:
@@ -99,7 +111,7 @@ def clean_arrangement(year: int, data) -> calendar.Year:
         raise InvalidPayload({"year": message(N_("No such year."))})
     if not isinstance(data, dict):
         raise InvalidPayload({"_": message(N_("The payload must be an object."))})
-    errors: dict = {}
+    errors: dict = {name: message(N_("Unknown field.")) for name in data if name not in ("holidays", "workdays")}
     spans = _spans(year, data.get("holidays"), errors)
     days_off = calendar.Year(year, tuple(spans), ()).days_off()
     workdays = _workdays(year, data.get("workdays", []), days_off, errors)
@@ -212,12 +224,28 @@ def _touches(year: int, start: date, *dues: date) -> bool:
 def recount(year: int, before: calendar.Calendar, after: calendar.Calendar, actor, now) -> list[int]:
     """Count again, on `after`, every open deadline that `before` counted across `year`; write a history
     row on each proposal whose deadline moved. The ids of those proposals."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    # a count that ends before the year or starts after it does not pass through it: it cannot move
+    handled = exists().where(
+        Assignment.proposal_id == Proposal.id,
+        Assignment.ended_at.is_(None),
+        or_(
+            and_(Assignment.ack_start <= last, Assignment.ack_deadline >= first),
+            and_(Assignment.reply_start <= last, Assignment.reply_deadline >= first),
+        ),
+    )
+    # the rating's count (a few weeks) from a reply sent in the year or the one before
+    rated = exists().where(
+        Reply.proposal_id == Proposal.id,
+        Reply.created_at >= datetime(year - 1, 1, 1),
+        Reply.created_at < datetime(year + 1, 1, 1),
+    )
     proposals = db.session.scalars(
         select(Proposal)
-        .where(Proposal.state.in_(HANDLING + RATING))
+        .where(or_(and_(Proposal.state.in_(HANDLING), handled), and_(Proposal.state.in_(RATING), rated)))
         .order_by(Proposal.id)
         .with_for_update(of=Proposal)
-        .options(joinedload(Proposal.session))
+        .options(joinedload(Proposal.session), selectinload(Proposal.assignments), selectinload(Proposal.replies))
     ).all()
     moved: list[int] = []
     for proposal in proposals:
