@@ -84,10 +84,11 @@ def load_calendar_command(file, year):
         raise click.ClickException(f"not JSON: {exc}") from None
     if not isinstance(body, dict):
         raise click.ClickException("the file must hold a JSON object")
-    year = year or body.pop("year", None) or _first_year(body)
+    # the GET body of /api/v1/calendar/{year} is taken too: its year and whether it was official
+    named, _ = body.pop("year", None), body.pop("official", None)
+    year = year or named or _first_year(body)
     if not isinstance(year, int):
         raise click.ClickException("which year? Give --year")
-    body.pop("official", None)
     try:
         loaded = load_year(year, body)
     except InvalidPayload as exc:

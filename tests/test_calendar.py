@@ -468,6 +468,9 @@ def test_the_command_loads_a_file(app, runner, tmp_path, cast):
     path.write_text(json.dumps({"holidays": [["2027-02-05", "2027-02-30"]]}))
     result = runner.invoke(args=["calendar", "load", str(path)])
     assert result.exit_code != 0 and "holidays" in result.output
+    path.write_text(json.dumps({"year": 2027, "official": False, **NOTICE_2027}))  # a GET body
+    result = runner.invoke(args=["calendar", "load", "--year", "2027", str(path)])
+    assert result.exit_code == 0, result.output
     path.write_text("not json")
     assert runner.invoke(args=["calendar", "load", str(path)]).exit_code != 0
 
