@@ -182,7 +182,7 @@ class Organisation:
         self.draft = {"session_id": self.session.id, **DRAFT}
         self.assign = {"lead_department_id": self.lead_dept.id, "cohandler_department_ids": [self.co_dept.id]}
         self.steps = [(e, who, self.assign if p == "ASSIGN" else p, task) for e, who, p, task in STEPS]
-        today = clock.local_date(clock.utcnow())
+        today = self.today = clock.local_date(clock.utcnow())
         self.ack_deadline = clock.add_working_days(today, self.session.ack_days)
         self.reply_deadline = clock.add_working_days(today, self.session.reply_days)
         self.recipients = self._recipients()
@@ -343,8 +343,20 @@ class RawWriter:
                 for dept_id, role in ((o.lead_dept.id, "lead"), (o.co_dept.id, "cohandler")):
                     assignment_ids[role] = self.sql(
                         "INSERT INTO assignments (proposal_id, department_id, role, assigned_at, ack_deadline, "
-                        "reply_deadline, extended_days) VALUES (?, ?, ?, ?, ?, ?, 0) RETURNING id",
-                        (proposal_id, dept_id, role, self.ts(now), self.ts(o.ack_deadline), self.ts(o.reply_deadline)),
+                        "reply_deadline, extended_days, ack_start, ack_working_days, reply_start, reply_working_days)"
+                        " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
+                        (
+                            proposal_id,
+                            dept_id,
+                            role,
+                            self.ts(now),
+                            self.ts(o.ack_deadline),
+                            self.ts(o.reply_deadline),
+                            self.ts(o.today),
+                            o.session.ack_days,
+                            self.ts(o.today),
+                            o.session.reply_days,
+                        ),
                     ).fetchone()[0]
                 record["ack_deadline"] = o.ack_deadline.isoformat()
                 record["reply_deadline"] = o.reply_deadline.isoformat()

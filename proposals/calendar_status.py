@@ -1,14 +1,11 @@
-"""Whether a year's working-day calendar is official: known for certain, not guessed Monday to Friday.
-
-The State Council publishes next year's holidays around November; until the chinese-calendar package
-knows a year, or the union has loaded it, deadlines in that year are counted on plain weekdays.
-"""
+"""Whether the working-day calendar of a year is the official one (the State Council's notice)."""
 
 from datetime import date
 
-from workflow import calendar
+from .operations import clock
 
 
 def next_year_official(today: date) -> bool:
-    """Whether the calendar of the year after `today`'s is official."""
-    return today.year + 1 in calendar.covered_years()
+    """Whether next year's official holiday arrangement is known (the package's or loaded by the union);
+    until it is, deadlines that reach next year are counted on the statutory holidays alone."""
+    return clock.working_calendar().is_official(today.year + 1)

@@ -1,4 +1,6 @@
-"""Command-line tools: `flask --app proposals create-user|seed-demo|workflow diagram`."""
+"""Command-line tools: `flask --app proposals create-user|seed-demo|workflow diagram|calendar load`."""
+
+import json
 
 import click
 from flask import Flask
@@ -13,7 +15,7 @@ from .extensions import db
 from .i18n import translate
 from .maintenance import cli as maintenance_cli
 from .models import OrgUnit
-from .operations import create_user
+from .operations import create_user, load_year
 from .reports import cli as reports_cli
 from .scale import generate_command
 
@@ -23,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(workflow_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(generate_command)
+    app.cli.add_command(calendar_group)
     closure_cli.init_app(app)  # tick, send-mail
     reports_cli.init_app(app)  # import-roster, import-proposals, export-ledger
     maintenance_cli.init_app(app)  # backup, restore
@@ -63,3 +66,43 @@ def workflow_group():
 def diagram_command():
     """Print the lifecycle as a Mermaid state diagram."""
     click.echo(mermaid(LIFECYCLE), nl=False)
+
+
+@click.group("calendar")
+def calendar_group():
+    """The working-day calendar."""
+
+
+@calendar_group.command("load")
+@click.argument("file", type=click.File("rb"))
+@click.option("--year", type=int, help="The year; else the file's `year`, else the year of its first date.")
+def load_calendar_command(file, year):
+    """Load a year's official holiday arrangement from FILE (the JSON body of PUT /api/v1/calendar/{year})."""
+    try:
+        body = json.loads(file.read())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise click.ClickException("the file must hold a JSON object")
+    # the GET body of /api/v1/calendar/{year} is taken too: its year and whether it was official
+    named, _ = body.pop("year", None), body.pop("official", None)
+    year = year or named or _first_year(body)
+    if not isinstance(year, int):
+        raise click.ClickException("which year? Give --year")
+    try:
+        loaded = load_year(year, body)
+    except InvalidPayload as exc:
+        problems = "; ".join(f"{field}: {translate(msg)}" for field, msg in exc.fields.items())
+        raise click.ClickException(problems) from None
+    spans, weekends = len(loaded["holidays"]), len(loaded["workdays"])
+    click.echo(f"loaded {loaded['year']}: {spans} spans of holidays, {weekends} working weekend days")
+
+
+def _first_year(body: dict) -> int | None:
+    """The year of the first date in the body."""
+    spans = body.get("holidays") if isinstance(body.get("holidays"), list) else []
+    days = body.get("workdays") if isinstance(body.get("workdays"), list) else []
+    for value in [*(s[0] for s in spans if isinstance(s, list) and s), *days]:
+        if isinstance(value, str) and value[:4].isdigit():
+            return int(value[:4])
+    return None

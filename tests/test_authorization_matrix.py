@@ -185,12 +185,15 @@ GET_API = {
     ("api.report", "GET"): (ALL, "/api/v1/stats"),
     ("api.workflow", "GET"): (ALL, "/api/v1/workflow"),
     ("api.list_proposals", "GET"): (ALL, "/api/v1/proposals?limit=100"),
+    ("api.calendar_year", "GET"): (ADMINS, "/api/v1/calendar/2027"),
 }
 # writes of role-gated areas: only the refusals are sent (others' tests do the writes)
 GATED_WRITES = {
     ("admin.calendar_page", "POST"): (ADMINS, "/admin/calendar"),
     ("admin.remove_override", "POST"): (ADMINS, "/admin/calendar/1/remove"),
     ("admin.retry_message", "POST"): (ADMINS, "/admin/outbox/1/retry"),
+    ("admin.load_calendar_year", "POST"): (ADMINS, "/admin/calendar/2027/load"),
+    ("api.load_calendar_year", "PUT"): (ADMINS, "/api/v1/calendar/2027"),
     ("admin.new_session", "POST"): (ADMINS, "/admin/sessions/new"),
     ("admin.edit_session_page", "POST"): (ADMINS, f"/admin/sessions/{S}"),
     ("admin.units", "POST"): (ADMINS, "/admin/units/department"),

@@ -72,7 +72,7 @@ def scene(cast):
     proposal = cast.proposal_in("review")
     admin = cast.make.user("union_admin", "committee", "delegate", username="admin2")
     ids = {"proposal_id": proposal.id, "session_id": cast.session.id, "user_id": cast.worker.id}
-    ids |= {"unit_id": cast.lead_dept.id}
+    ids |= {"unit_id": cast.lead_dept.id, "year": 2027}
     return admin, ids
 
 

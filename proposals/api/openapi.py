@@ -7,11 +7,13 @@ from workflow import LIFECYCLE
 from ..operations import PROPOSAL_FIELDS
 from ..operations.accounts import PASSWORD_CHANGE
 from ..operations.admin import SESSION_FIELDS, SESSION_SETTINGS, UNIT_FIELDS, USER_FIELDS
+from ..operations.calendar import FIRST_YEAR, LAST_YEAR
 from ..operations.categories import CATEGORY_CHANGES, CATEGORY_FIELDS
 from ..operations.drafts import EDITABLE
 from . import bp
 from .auth import CREDENTIALS
 from .proposals import LIST_ARGS
+from .schemas import DATE as DATE_SCHEMA
 from .schemas import array, components, ref
 from .stats import payload_schema
 
@@ -139,6 +141,29 @@ def document() -> dict:
     proposal_id = _id("proposal_id", "The proposal.")
     session_id = _id("session_id", "The congress session.")
     admin = {"tags": ["administration"], "description": "Union administrators only."}
+    year = {
+        "name": "year",
+        "in": "path",
+        "required": True,
+        "description": "The calendar year.",
+        "schema": {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
+    }
+    calendar_body = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "holidays": array(array(DATE_SCHEMA)),
+                        "workdays": array(DATE_SCHEMA),
+                    },
+                    "required": ["holidays"],
+                    "additionalProperties": False,
+                }
+            }
+        },
+    }
     paths = {
         "/auth/token": {
             "post": _op(
@@ -228,6 +253,27 @@ def document() -> dict:
                 body=_body(SESSION_SETTINGS, partial=True),
                 params=[session_id],
                 **admin,
+            ),
+        },
+        "/calendar/{year}": {
+            "get": _op(
+                "A year's working-day calendar",
+                {**_ok(ref("CalendarYear")), **_errors(401, 403, 404)},
+                params=[year],
+                **admin,
+            ),
+            "put": _op(
+                "Load a year's official holiday arrangement",
+                {**_ok(ref("CalendarYear")), **_errors(400, 401, 403, 404, 422)},
+                body=calendar_body,
+                params=[year],
+                **{
+                    **admin,
+                    "description": "Union administrators only. Replaces the year's arrangement; every open deadline "
+                    "that counts days of the year is counted again from its start, with a history row on each "
+                    "proposal whose deadline moved. A date outside the year, overlapping spans, or a working day "
+                    "that is not a Saturday or Sunday or lies inside a holiday is refused (422) and changes nothing.",
+                },
             ),
         },
         "/categories": {

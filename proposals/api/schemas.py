@@ -70,6 +70,11 @@ def _summary() -> dict:
             "lead_department_id": nullable(ID),
             "ack_deadline": described(nullable(DATE), "The lead department's acknowledgement deadline (China)."),
             "reply_deadline": described(nullable(DATE), "The reply deadline in force (China)."),
+            "calendar_provisional": described(
+                BOOL,
+                "A deadline still open counts days of a year whose official holiday arrangement is not yet "
+                "known (the statutory holidays stand in for it); it may move when the year is loaded.",
+            ),
             "overdue": described(
                 BOOL,
                 "Assigned and past the acknowledgement deadline, or assigned or in progress and past the reply "
@@ -272,6 +277,14 @@ def components() -> dict:
                 "deadline": DATE,
                 "on_time": BOOL,
                 "at": MOMENT,
+            }
+        ),
+        "CalendarYear": obj(
+            {
+                "year": INT,
+                "official": described(BOOL, "The State Council's arrangement (the package's or loaded)."),
+                "holidays": described(array(array(DATE)), "Spans [first, last] of days off, weekends included."),
+                "workdays": described(array(DATE), "Saturdays and Sundays that are working days (调休)."),
             }
         ),
         "Stats": _stats(),

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from ..access import PROGRESS, can_see_author, can_see_handling, can_view
 from ..extensions import db
 from ..models import SETTING_DATES, CongressSession, OrgUnit, Proposal, User
-from ..operations import available_events
+from ..operations import available_events, clock
 from ..operations.admin import SESSION_SETTINGS
 from ..stats import local_today, on_time_replies, overdue_ids
 from ..timeline import timeline
@@ -91,6 +91,7 @@ def proposal_summary(proposal: Proposal, user: User, overdue: bool) -> dict:
         "lead_department_id": lead.department_id if lead else None,
         "ack_deadline": day(lead.ack_deadline) if lead else None,
         "reply_deadline": day(lead.reply_deadline) if lead else None,
+        "calendar_provisional": clock.calendar_provisional(proposal),
         "overdue": overdue,
         "final_rating": proposal.final_rating,
         "created_at": iso(proposal.created_at),

@@ -10,22 +10,20 @@ from ..operations import clock
 
 @dataclass(frozen=True)
 class WorkingDays:
-    """The working-day calendar with the union's overrides, read once per run."""
+    """The working-day calendar with the loaded years and the union's overrides, read once per run."""
 
-    off: frozenset[date]
-    on: frozenset[date]
+    calendar: calendar.Calendar
 
     @classmethod
     def load(cls) -> "WorkingDays":
-        off, on = clock.overrides()
-        return cls(off, on)
+        return cls(clock.working_calendar())
 
     def add(self, start: date, days: int) -> date:
-        return calendar.add_working_days(start, days, self.off, self.on)
+        return self.calendar.add(start, days)
 
     def left(self, today: date, due: date) -> int:
         """Working days after today up to the deadline; negative once it has passed."""
-        return calendar.working_days_between(today, due, self.off, self.on)
+        return self.calendar.between(today, due)
 
     def remind_now(self, today: date, due: date, days_before: int) -> bool:
         """Whether a reminder of `due` belongs to today: no more than `days_before` working days ahead,

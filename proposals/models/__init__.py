@@ -2,7 +2,7 @@
 
 from .attachment import ATTACHMENT_TYPES, Attachment
 from .audit import AuditEntry
-from .congress import SETTING_DATES, SETTING_DEFAULTS, CalendarOverride, CongressSession
+from .congress import SETTING_DATES, SETTING_DEFAULTS, CalendarOverride, CalendarYear, CongressSession
 from .handling import Assignment, Countersignature, Evaluation, ProgressNote, Reply
 from .history import HistoryEntry, Notification
 from .login_attempt import LoginAttempt
@@ -21,6 +21,7 @@ __all__ = [
     "SETTING_DEFAULTS",
     "CongressSession",
     "CalendarOverride",
+    "CalendarYear",
     "Assignment",
     "Countersignature",
     "Evaluation",

@@ -2,10 +2,11 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow import Settings
+from workflow.calendar import Year
 
 from ..extensions import db
 from .base import utcnow
@@ -82,3 +83,24 @@ class CalendarOverride(db.Model):
     day: Mapped[date] = mapped_column(unique=True)
     working: Mapped[bool]
     note: Mapped[str | None] = mapped_column(String(200))
+
+
+class CalendarYear(db.Model):
+    """A year's official arrangement (the State Council's notice) as the union loaded it: it replaces the
+    statutory fallback, or the package's own table, for that year."""
+
+    __tablename__ = "calendar_years"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)
+    holidays: Mapped[list] = mapped_column(JSON, default=list)  # [[first, last], ...] as ISO dates
+    workdays: Mapped[list] = mapped_column(JSON, default=list)  # [day, ...] as ISO dates
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    def arrangement(self) -> Year:
+        return Year(
+            self.year,
+            tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in self.holidays),
+            tuple(date.fromisoformat(d) for d in self.workdays),
+        )

@@ -24,6 +24,12 @@ class Assignment(db.Model):
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     ack_deadline: Mapped[date]
     reply_deadline: Mapped[date]
+    # what each deadline is counted from, so that it can be counted again when a year's calendar changes:
+    # the deadline is `..._working_days` working days after `..._start` (extensions included)
+    ack_start: Mapped[date]
+    ack_working_days: Mapped[int]
+    reply_start: Mapped[date]
+    reply_working_days: Mapped[int]
     acknowledged_at: Mapped[datetime | None]
     extended_days: Mapped[int] = mapped_column(default=0)
     ended_at: Mapped[datetime | None]

@@ -25,6 +25,7 @@ from .attachments import (
     edit_draft_with_attachments,
     remove_attachment,
 )
+from .calendar import load_year
 from .categories import create_category, offered_categories, seed_default_categories, update_category
 from .drafts import PROPOSAL_FIELDS, create_proposal, edit_draft
 from .errors import NotFound, Taken
@@ -40,6 +41,7 @@ __all__ = [
     "seed_default_categories",
     "update_category",
     "add_calendar_override",
+    "load_year",
     "deactivate_unit",
     "disable_user",
     "edit_session",

@@ -3,12 +3,13 @@
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from workflow import calendar
 
 from ..extensions import db
-from ..models import CalendarOverride
+from ..models import CalendarOverride, CalendarYear
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -28,6 +29,54 @@ def overrides() -> tuple[frozenset[date], frozenset[date]]:
     return frozenset(d for d, w in rows if not w), frozenset(d for d, w in rows if w)
 
 
+_MEMO = "working_calendar"
+
+
+def working_calendar() -> calendar.Calendar:
+    """The calendar deadlines are counted on: the national one, the years the union loaded and its own
+    days. Read once per database session and kept in it until the session writes, commits or rolls back,
+    so a page that counts hundreds of deadlines reads it once."""
+    info = db.session.info
+    found = info.get(_MEMO)
+    if found is None:
+        years = [row.arrangement() for row in db.session.scalars(select(CalendarYear))]
+        off, on = overrides()
+        found = info[_MEMO] = calendar.Calendar.build(years, off, on)
+    return found
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_calendar(session, *_):
+    session.info.pop(_MEMO, None)
+
+
 def add_working_days(start: date, days: int) -> date:
-    off, on = overrides()
-    return calendar.add_working_days(start, days, off, on)
+    return working_calendar().add(start, days)
+
+
+def open_deadlines(proposal) -> list[tuple[str, date, date]]:
+    """The deadlines of a proposal still to be met, as (kind, counted from, due): the lead department's
+    acknowledgement and reply while it is handled, the author's rating once it is replied."""
+    if proposal.state in ("assigned", "in_progress"):
+        lead = proposal.lead_assignment
+        if lead is None:
+            return []
+        found = [("reply", lead.reply_start, lead.reply_deadline)]
+        if lead.acknowledged_at is None:
+            found.insert(0, ("ack", lead.ack_start, lead.ack_deadline))
+        return found
+    if proposal.state == "replied":
+        reply = proposal.current_reply
+        if reply is not None:
+            start = local_date(reply.created_at)
+            return [("feedback", start, working_calendar().add(start, proposal.session.feedback_days))]
+    return []
+
+
+def calendar_provisional(proposal) -> bool:
+    """Whether a deadline of the proposal still to be met counts days of a year whose official arrangement
+    is not known yet (the statutory holidays stand in for it, so the deadline may move)."""
+    working = working_calendar()
+    return any(working.is_provisional(start, due) for _, start, due in open_deadlines(proposal))

@@ -319,7 +319,17 @@ def _on_assign(d, proposal, user, now):
     reply = clock.add_working_days(today, congress.reply_days)
     for dept_id, role in [(lead_id, "lead"), *((c, "cohandler") for c in co_ids)]:
         proposal.assignments.append(
-            Assignment(department_id=dept_id, role=role, assigned_at=now, ack_deadline=ack, reply_deadline=reply)
+            Assignment(
+                department_id=dept_id,
+                role=role,
+                assigned_at=now,
+                ack_deadline=ack,
+                ack_start=today,
+                ack_working_days=congress.ack_days,
+                reply_deadline=reply,
+                reply_start=today,
+                reply_working_days=congress.reply_days,
+            )
         )
     return {"ack_deadline": ack.isoformat(), "reply_deadline": reply.isoformat()}
 
@@ -385,9 +395,10 @@ def _on_evaluate(d, proposal, user, now):
     )
     if d.to_state == "in_progress":  # unsatisfied: handled again, with a fresh reply deadline
         proposal.rehandle_round += 1
-        deadline = clock.add_working_days(clock.local_date(now), proposal.session.reply_days)
+        start, days = clock.local_date(now), proposal.session.reply_days
+        deadline = clock.add_working_days(start, days)
         for a in proposal.active_assignments:
-            a.reply_deadline = deadline
+            a.reply_deadline, a.reply_start, a.reply_working_days = deadline, start, days
         return {"rehandle_round": proposal.rehandle_round, "reply_deadline": deadline.isoformat()}
     if d.to_state == "closed":
         proposal.final_rating = d.payload["rating"]
@@ -403,7 +414,9 @@ def _on_close_unrated(d, proposal, user, now):
 def _on_extend(d, proposal, user, now):
     deadline = None
     for a in proposal.active_assignments:
-        a.reply_deadline = clock.add_working_days(a.reply_deadline, d.payload["days"])
+        # counted on from the deadline's own start: the same day as counting on from the deadline
+        a.reply_working_days += d.payload["days"]
+        a.reply_deadline = clock.add_working_days(a.reply_start, a.reply_working_days)
         a.extended_days = d.payload["days"]
         deadline = a.reply_deadline
     return {"reply_deadline": deadline.isoformat() if deadline else None}

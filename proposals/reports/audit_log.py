@@ -25,7 +25,17 @@ from workflow.payload import message, whole_number
 from ..access import visible_filter
 from ..extensions import db
 from ..i18n import event_label, state_label, translate
-from ..models import AuditEntry, CalendarOverride, Category, CongressSession, HistoryEntry, OrgUnit, Proposal, User
+from ..models import (
+    AuditEntry,
+    CalendarOverride,
+    CalendarYear,
+    Category,
+    CongressSession,
+    HistoryEntry,
+    OrgUnit,
+    Proposal,
+    User,
+)
 from ..models.login_attempt import LoginAttempt
 from ..operations.clock import LOCAL
 
@@ -37,6 +47,7 @@ HISTORY_ACTIONS = {  # history rows that are not lifecycle events
     "edit": N_("Draft edited"),
     "attach": N_("Attachments added"),
     "detach": N_("Attachment removed"),
+    "calendar": N_("Deadlines counted again on the year's official calendar"),
 }
 ADMIN_ACTIONS = {
     "user.create": N_("Account created"),
@@ -58,6 +69,7 @@ ADMIN_ACTIONS = {
     "session.update": N_("Session changed"),
     "calendar.add": N_("Calendar day added"),
     "calendar.remove": N_("Calendar day removed"),
+    "calendar.load": N_("Year's official calendar loaded"),
     "import.roster": N_("Roster imported"),
     "import.proposals": N_("Proposals imported"),
     "login.succeeded": N_("Logged in"),
@@ -75,6 +87,7 @@ TARGETS = {
     "congress_sessions": N_("Session"),
     "calendar_overrides": N_("Calendar day"),
     "notifications": N_("Message"),
+    "calendar_years": N_("Calendar year"),
 }
 COLUMNS = ("at", "actor", "action", "target", "details", "address")
 COLUMN_LABELS = {
@@ -329,6 +342,7 @@ def describe(rows) -> list[dict]:
         "org_units": _by_id(OrgUnit, targets["org_units"]),
         "calendar_overrides": _by_id(CalendarOverride, targets["calendar_overrides"]),
         "categories": _by_id(Category, targets["categories"]),
+        "calendar_years": _by_id(CalendarYear, targets["calendar_years"]),
     }
     history = _by_id(HistoryEntry, [r.id for r in rows if r.source == "history"])
     admin = _by_id(AuditEntry, [r.id for r in rows if r.source == "audit"])
@@ -375,6 +389,8 @@ def _target(row, proposals, sessions, loaded) -> str:
         return f"{kind} {found.name}"
     if isinstance(found, CalendarOverride):
         return f"{kind} {found.day.isoformat()}"
+    if isinstance(found, CalendarYear):
+        return f"{kind} {found.year}"
     return f"{kind} #{row.target_id}"
 
 

@@ -18,8 +18,6 @@ from flask import current_app
 from sqlalchemy import func, insert, select, text, update
 from werkzeug.security import generate_password_hash
 
-from workflow import calendar
-
 from .. import facts
 from ..extensions import db
 from ..models import (
@@ -181,11 +179,11 @@ def _after_copy() -> None:
 
 
 def _working_days():
-    off, on = clock.overrides()
+    working = clock.working_calendar()
 
     @functools.cache
     def add(start: date, days: int) -> date:
-        return calendar.add_working_days(start, days, off, on)
+        return working.add(start, days)
 
     return add
 

@@ -331,6 +331,10 @@ class Walker:
                     "assigned_at": self.t,
                     "ack_deadline": ack,
                     "reply_deadline": reply,
+                    "ack_start": today,
+                    "ack_working_days": session.settings["ack_days"],
+                    "reply_start": today,
+                    "reply_working_days": session.settings["reply_days"],
                     "acknowledged_at": None,
                     "extended_days": 0,
                     "ended_at": None,
@@ -382,6 +386,7 @@ class Walker:
                 deadline = self.add_working_days(lead["reply_deadline"], days)
                 for a in (lead, *cohandlers):
                     a["reply_deadline"], a["extended_days"] = deadline, days
+                    a["reply_working_days"] += days
                 payload = {"days": days, "reason": texts.EXTEND_REASON, "reply_deadline": deadline.isoformat()}
                 self.step("extend", rng.choice(self.org.supervisors), "in_progress", "in_progress", 2, payload)
             if target == "in_progress" and round_ == last_round:
@@ -412,9 +417,14 @@ class Walker:
             if round_ < last_round:
                 self._evaluate(p["author_id"], session, round_, "unsatisfied", "in_progress", by_author=True)
                 p["rehandle_round"] = round_ + 1
-                deadline = self.add_working_days((self.t + timedelta(hours=8)).date(), settings["reply_days"])
+                start = (self.t + timedelta(hours=8)).date()
+                deadline = self.add_working_days(start, settings["reply_days"])
                 for a in (lead, *cohandlers):
-                    a["reply_deadline"] = deadline
+                    a |= {
+                        "reply_deadline": deadline,
+                        "reply_start": start,
+                        "reply_working_days": settings["reply_days"],
+                    }
                 history = self.rows.history[-1]
                 history["payload"] |= {"rehandle_round": round_ + 1, "reply_deadline": deadline.isoformat()}
                 continue

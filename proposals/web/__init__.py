@@ -24,6 +24,7 @@ HISTORY_LABELS = {  # history rows that are not lifecycle events
     "edit": N_("Draft edited"),
     "attach": N_("Attachments added"),
     "detach": N_("Attachment removed"),
+    "calendar": N_("Deadlines counted again on the year's official calendar"),
 }
 
 

@@ -4,19 +4,23 @@ Every figure comes from proposals.stats (the same numbers as GET /api/v1/stats) 
 list of the proposals behind it.
 """
 
+from datetime import date
+
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import format_percent, gettext
 from flask_login import current_user
+from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound as PageNotFound
 
 from workflow import OUTCOMES
 from workflow.errors import N_
 
 from .. import stats
-from ..access import OVERSIGHT_ROLES
+from ..access import OVERSIGHT_ROLES, visible_filter
 from ..extensions import db
 from ..i18n import state_label
-from ..models import CongressSession
+from ..models import CongressSession, Proposal
+from ..operations import clock
 from ..reports import charts
 from . import NavItem
 from .exports import HANDLING_REPORT_ROLES, roles_required
@@ -87,6 +91,7 @@ def index():
         states=_states(numbers, session_id),
         outcomes=_outcomes(numbers, session_id),
         overdue=stats.overdue_proposals(session_id, user=current_user, limit=OVERDUE_SHOWN),
+        provisional=provisional_deadlines(session_id),
         on_time_ranking=_ranking(numbers, "on_time_rate", session_id),
         satisfaction_ranking=_ranking(numbers, "satisfaction_rate", session_id),
         breakdowns=_breakdowns(numbers, session_id),
@@ -169,3 +174,26 @@ def _trend_chart(trend: list[dict]) -> dict:
         for key, label in RATE_LABELS.items()
     ]
     return charts.lines(columns, series)
+
+
+def provisional_deadlines(session_id: int | None, today: date | None = None) -> dict | None:
+    """How many proposals being handled have a deadline in a year whose official holiday arrangement is
+    not loaded yet (so counted on its statutory holidays alone, and liable to move), and the year."""
+    today = today or stats.local_today()
+    working = clock.working_calendar()
+    year = next((y for y in range(today.year, today.year + 3) if not working.is_official(y)), None)
+    if year is None:
+        return None
+    stmt = (
+        select(func.count())
+        .select_from(Proposal)
+        .where(
+            Proposal.state.in_(stats.HANDLING),
+            Proposal.lead_reply_deadline >= date(year, 1, 1),
+            visible_filter(current_user),
+        )
+    )
+    if session_id is not None:
+        stmt = stmt.where(Proposal.session_id == session_id)
+    count = db.session.scalar(stmt)
+    return {"year": year, "count": count} if count else None

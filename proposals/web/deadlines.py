@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from workflow import calendar
-
+from ..calendar_status import next_year_official
 from ..models import Proposal
 from ..operations import clock
 
@@ -16,6 +15,8 @@ class Deadline:
     days_left: int  # working days from today; negative once working days have passed since
     met: bool  # already done (acknowledged / replied)
     overdue: bool = False  # as stats.overdue_condition: not done and today is after the due date
+    # counted across a year whose official arrangement is not known yet: it may move when it is loaded
+    provisional: bool = False
 
 
 def of(proposal: Proposal, today: date | None = None) -> list[Deadline]:
@@ -23,27 +24,25 @@ def of(proposal: Proposal, today: date | None = None) -> list[Deadline]:
     if lead is None:
         return []
     today = today or clock.local_date(clock.utcnow())
-    off, on = clock.overrides()
-
-    def left(due: date) -> int:
-        return calendar.working_days_between(today, due, off, on)
-
+    working = clock.working_calendar()
     replied = proposal.state in ("replied", "closed", "archived")
     acknowledged = lead.acknowledged_at is not None
     return [
         Deadline(
             "ack",
             lead.ack_deadline,
-            left(lead.ack_deadline),
+            working.between(today, lead.ack_deadline),
             acknowledged,
             _passed(acknowledged, lead.ack_deadline, today),
+            not acknowledged and working.is_provisional(lead.ack_start, lead.ack_deadline),
         ),
         Deadline(
             "reply",
             lead.reply_deadline,
-            left(lead.reply_deadline),
+            working.between(today, lead.reply_deadline),
             replied,
             _passed(replied, lead.reply_deadline, today),
+            not replied and working.is_provisional(lead.reply_start, lead.reply_deadline),
         ),
     ]
 
@@ -56,7 +55,18 @@ def if_assigned_now(proposal: Proposal, today: date | None = None) -> list[Deadl
     """The deadlines an assignment made today would get (shown on the assign form)."""
     today = today or clock.local_date(clock.utcnow())
     session = proposal.session
-    return [
-        Deadline("ack", clock.add_working_days(today, session.ack_days), session.ack_days, False),
-        Deadline("reply", clock.add_working_days(today, session.reply_days), session.reply_days, False),
-    ]
+    working = clock.working_calendar()
+    found = []
+    for kind, days in (("ack", session.ack_days), ("reply", session.reply_days)):
+        due = working.add(today, days)
+        found.append(Deadline(kind, due, days, False, provisional=working.is_provisional(today, due)))
+    return found
+
+
+def next_year_warning(today: date | None = None) -> int | None:
+    """From 1 November, next year while its official arrangement is not known: deadlines set from then on
+    reach it, counted on the statutory holidays alone."""
+    today = today or clock.local_date(clock.utcnow())
+    if today.month < 11 or next_year_official(today):
+        return None
+    return today.year + 1

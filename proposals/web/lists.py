@@ -16,7 +16,7 @@ from sqlalchemy import String, cast, func, literal, select, union_all
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields import Label
 
-from workflow import LIFECYCLE, OUTCOMES, calendar
+from workflow import LIFECYCLE, OUTCOMES
 from workflow.errors import N_
 
 from ..access import can_see_author
@@ -256,20 +256,24 @@ class Mark:
     due: date
     days_left: int  # working days; negative when past
     overdue: bool  # stats' definition, nothing else
+    provisional: bool = False  # counted across a year whose official arrangement is not known yet
 
 
 def marks(page: Page, today: date | None = None) -> dict[int, Mark]:
     """For each item being handled, the deadline that runs now; the calendar is read once per page."""
     today = today or local_today()
-    off, on = clock.overrides()
+    working = clock.working_calendar()
     found = {}
     for proposal in page.items:
         lead = proposal.lead_assignment
         if lead is None or proposal.state not in HANDLING:
             continue
-        kind, due = ("ack", lead.ack_deadline) if proposal.state == "assigned" else ("reply", lead.reply_deadline)
-        left = calendar.working_days_between(today, due, off, on)
-        found[proposal.id] = Mark(kind, due, left, proposal.id in page.overdue)
+        if proposal.state == "assigned":
+            kind, start, due = "ack", lead.ack_start, lead.ack_deadline
+        else:
+            kind, start, due = "reply", lead.reply_start, lead.reply_deadline
+        provisional = working.is_provisional(start, due)
+        found[proposal.id] = Mark(kind, due, working.between(today, due), proposal.id in page.overdue, provisional)
     return found
 
 

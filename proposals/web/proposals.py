@@ -89,6 +89,7 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
                 merge_candidates(proposal, user=current_user, query=merge_query) if "merge" in events else []
             ),
             assign_preview=deadlines.if_assigned_now(proposal) if "assign" in events else None,
+            next_year_unofficial=deadlines.next_year_warning() if "assign" in events else None,
         ),
         status,
     )

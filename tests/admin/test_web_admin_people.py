@@ -155,11 +155,14 @@ def test_the_calendar_page_shows_the_covered_years_and_the_holidays(admin, zh):
 
 def test_a_year_the_calendar_does_not_cover_is_warned_of(app):
     last = calendar.covered_years().stop - 1
-    assert uncovered_years(date(last, 6, 1)) == [last + 1]
-    assert uncovered_years(date(last - 1, 6, 1)) == []
+    # next year from 1 November on (deadlines set then reach it), this year always
+    assert uncovered_years(date(last, 10, 31)) == []
+    assert uncovered_years(date(last, 11, 1)) == [last + 1]
+    assert uncovered_years(date(last + 1, 3, 1)) == [last + 1]
+    assert uncovered_years(date(last - 1, 12, 1)) == []
     with request_context(app, "/admin/"):
         page = render_template("admin/_calendar_warning.html", uncovered=[last + 1])
-        assert 'class="alert alert-warning"' in page and str(last + 1) in page and "not known yet" not in page
+        assert 'class="alert alert-warning"' in page and str(last + 1) in page and "not loaded yet" not in page
         assert render_template("admin/_calendar_warning.html", uncovered=[]).strip() == ""
 
 

@@ -53,14 +53,15 @@ def fresh_unit(world, active=True):
 
 
 def fresh_override(world):
-    """A calendar override to remove: a weekday of 2030 made a day off."""
+    """A calendar override to remove: a working day of 2030 made a day off."""
     from datetime import date, timedelta
 
     from proposals.operations import add_calendar_override
+    from workflow import calendar
 
     day = date(2030, 1, 1)
     taken = set(db.session.scalars(select(CalendarOverride.day)))
-    while day.weekday() >= 5 or day in taken:
+    while not calendar.is_working_day(day) or day in taken:
         day += timedelta(days=1)
     return add_calendar_override({"day": day.isoformat(), "working": False, "note": "停工"}).id
 
@@ -224,6 +225,14 @@ FORMS = {
         lambda w, t: "/admin/calendar",
         lambda w: "/admin/calendar",
         lambda w: {"day": f"2031-{(next(_n) % 12) + 1:02d}-{(next(_n) % 28) + 1:02d}", "working": "y"},
+    ),
+    # a year far off: loading it moves no deadline of the battery's proposals
+    "admin.load_calendar_year": Form(
+        "admin",
+        lambda w, t: "/admin/calendar?year=2091",
+        lambda w: "/admin/calendar/2091/load",
+        lambda w: {"holidays": "2091-01-01", "workdays": ""},
+        stores=False,
     ),
     "admin.remove_override": Form(
         "admin", lambda w, t: "/admin/calendar", lambda w: f"/admin/calendar/{fresh_override(w)}/remove"
