@@ -75,8 +75,20 @@ def form_refused(exc: CSRFError):
     return page, 400
 
 
+SERVER_NAME = "proposals"  # what the Server header says: no server software, no version
+
+
+def name_no_server_software() -> None:
+    """Werkzeug's development server (`flask run`) names itself and Python, with their versions, in the
+    Server header of every answer; gunicorn's is set in gunicorn.conf.py."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.version_string = lambda self: SERVER_NAME
+
+
 def init_app(app: Flask) -> None:
     """Install the headers, the cookie rule and the CSRF page (after every blueprint is registered)."""
+    name_no_server_software()
     app.response_class = Response
     app.after_request(add_security_headers)
     app.register_error_handler(CSRFError, form_refused)

@@ -121,3 +121,20 @@ def test_errors_and_the_api_have_them_too(client):
 def test_a_header_a_view_sets_itself_is_kept(app, client):
     app.add_url_rule("/own-policy", "own_policy", lambda: ("x", 200, {"Content-Security-Policy": "sandbox"}))
     assert client.get("/own-policy").headers["Content-Security-Policy"] == "sandbox"
+
+
+def test_the_development_server_names_no_software_or_version(app):
+    import threading
+    from urllib.request import urlopen
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urlopen(f"http://127.0.0.1:{server.server_port}/login", timeout=30) as response:
+            assert response.headers.get_all("Server") == ["proposals"]
+    finally:
+        server.shutdown()
+        thread.join()
