@@ -117,7 +117,7 @@ def test_installed_from_the_wheel_it_migrates_creates_a_user_and_serves_chinese(
         "--name",
         "王主席",
         "--password",
-        "chair-secret-1",
+        "Gonghui#2026",
         "--role",
         "union_admin",
         cwd=folder,
@@ -136,7 +136,7 @@ https = {"base_url": "https://localhost"}  # (the session cookie is Secure outsi
 login = client.get("/login", **https)
 assert login.status_code == 200 and '<html lang="zh-Hans-CN">' in login.text and "登录" in login.text, login.text
 token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login.text).group(1)
-data = {"username": "chair", "password": "chair-secret-1", "csrf_token": token}
+data = {"username": "chair", "password": "Gonghui#2026", "csrf_token": token}
 referer = {"Referer": "https://localhost/login"}  # (Flask-WTF checks it on https)
 assert client.post("/login", data=data, headers=referer, **https).location == "/"
 home = client.get("/admin/", **https)

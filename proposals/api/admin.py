@@ -124,7 +124,7 @@ def categories():
 @admin_only
 def add_category():
     """Add a category; a code already taken is refused (409)."""
-    return created(category_json(create_category(json_body())))
+    return created(category_json(create_category(json_body(), actor=current_user())))
 
 
 @bp.patch(f"/categories/<{ID}:category_id>")
@@ -134,4 +134,4 @@ def change_category(category_id: int):
     category = db.session.get(Category, category_id)
     if category is None:
         raise NotFound(N_("No such category."))
-    return jsonify(category_json(update_category(category, json_body())))
+    return jsonify(category_json(update_category(category, json_body(), actor=current_user())))

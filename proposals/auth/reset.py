@@ -15,13 +15,15 @@ is composed; the row keeps only the secret's SHA-256 (proposals/models/password_
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, parseaddr
 
 from flask import current_app, render_template
-from flask_babel import force_locale, pgettext
+from flask_babel import force_locale
 from flask_babel import format_datetime as format_moment
 from sqlalchemy import func, or_, select, update
 
@@ -183,7 +185,9 @@ def purge(now: datetime | None = None) -> int:
 
 def compose(notification: Notification, config: MailConfig, now: datetime) -> EmailMessage:
     """The email carrying the link of this outbox row, in the user's language."""
-    from ..closure.compose import absolute_url  # the outbox imports this module's caller, not the reverse
+    # the outbox imports this module's caller, not the reverse
+    from ..branding import site_name
+    from ..closure.compose import absolute_url, header_text, mail_address
 
     user = notification.user
     link = db.session.scalar(select(PasswordReset).where(PasswordReset.notification_id == notification.id))
@@ -192,7 +196,7 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
         raise DeliveryError("The password reset link expired or was replaced before it could be sent.", permanent=True)
     locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
-        product = pgettext("product name", "Proposals")
+        product = site_name()
         body = render_template(
             "mail/password_reset.txt",
             user=user,
@@ -201,13 +205,14 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
             expires=format_moment(link.expires_at.replace(tzinfo=UTC), "short"),
             product=product,
         )
-        subject = f"[{product}] {sentence(EVENT, None)}"
+        subject = f"[{product}] {sentence(EVENT, None, reader=user)}"
     mail = EmailMessage()
-    mail["Subject"] = subject
-    mail["From"] = config.sender
-    mail["To"] = formataddr((user.name, user.email))
+    mail["Subject"] = header_text(subject)
+    sender_name, sender = parseaddr(header_text(config.sender))
+    mail["From"] = Address(display_name=header_text(sender_name), addr_spec=sender)
+    mail["To"] = Address(display_name=header_text(user.name), addr_spec=mail_address(user.email))
     mail["Date"] = format_datetime(now.replace(tzinfo=UTC))
-    domain = parseaddr(config.sender)[1].rpartition("@")[2] or "localhost"
+    domain = re.sub(r"[\s<>]", "", sender.rpartition("@")[2]) or "localhost"
     mail["Message-ID"] = f"<password-reset-{link.id}-{link.created_at:%Y%m%d%H%M%S}@{domain}>"
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(body)

@@ -40,8 +40,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..models import Notification
+from ..models import Notification, User
 from ..operations import NotFound, audit, clock
+from ..operations.admin import authorize
 from ..operations.notify import wants_mail
 from .compose import compose
 from .mail import ConnectError, DeliveryError, MailConfig, Transport
@@ -286,8 +287,9 @@ class NotFailed(Exception):
     """The message is not (any longer) parked: sent, waiting, or retried by someone else meanwhile."""
 
 
-def retry_failed(notification_id: int, now: datetime | None = None) -> Notification:
+def retry_failed(notification_id: int, *, actor: User | None, now: datetime | None = None) -> Notification:
     """Put a parked message back in the outbox, due at once, with its attempts afresh; log who did it."""
+    authorize(actor)
     now = now or clock.utcnow()
     row = db.session.get(Notification, notification_id)
     if row is None:
@@ -303,7 +305,7 @@ def retry_failed(notification_id: int, now: datetime | None = None) -> Notificat
     if not done.rowcount:
         db.session.rollback()
         raise NotFailed()
-    audit.record("outbox.retry", row, details, now=now)
+    audit.record("outbox.retry", row, details, actor=actor, now=now)
     db.session.commit()
     db.session.refresh(row)
     return row

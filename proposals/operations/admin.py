@@ -397,9 +397,10 @@ def reactivate_unit(unit: OrgUnit, *, actor: User | None = None) -> OrgUnit:
 UNION_FIELDS = {"name": Line(required=True, max_length=200)}
 
 
-def rename_union(data) -> OrgUnit:
+def rename_union(data, *, actor: User | None = None) -> OrgUnit:
     """Give the union (the root `union` unit) its name; on a bare install, where there is none yet,
     the unit is created with the code `union`."""
+    authorize(actor)
     clean = validate(UNION_FIELDS, data)
     unit = root_union()
     if unit is None:
@@ -409,10 +410,10 @@ def rename_union(data) -> OrgUnit:
             code = f"union-{n}"
         unit = OrgUnit(kind="union", code=code, name=clean["name"])
         db.session.add(unit)
-        audit.record("unit.create", unit, {"code": code, "name": clean["name"], "kind": "union"})
+        audit.record("unit.create", unit, {"code": code, "name": clean["name"], "kind": "union"}, actor=actor)
     else:
         unit.name = clean["name"]
-        audit.record("union.rename", unit, clean)
+        audit.record("union.rename", unit, clean, actor=actor)
     db.session.commit()
     return unit
 

@@ -5,28 +5,30 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from workflow.errors import N_
-from workflow.payload import Boolean, Integer, Text, message, validate
+from workflow.payload import Boolean, Integer, Line, message, validate
 
 from ..extensions import db
-from ..models import DEFAULT_CATEGORIES, Category
+from ..models import DEFAULT_CATEGORIES, Category, User
 from . import audit
+from .admin import authorize
 from .errors import Taken
 
 CODE_TAKEN = N_("This code is taken.")
 CATEGORY_FIELDS = {
-    "code": Text(required=True, max_length=40),
-    "name": Text(required=True, max_length=100),
+    "code": Line(required=True, max_length=40),
+    "name": Line(required=True, max_length=100),
     "position": Integer(minimum=0, maximum=10_000),
 }
 CATEGORY_CHANGES = {
-    "name": Text(required=True, max_length=100),
+    "name": Line(required=True, max_length=100),
     "position": Integer(minimum=0, maximum=10_000),
     "retired": Boolean(),
 }
 
 
-def create_category(data) -> Category:
+def create_category(data, *, actor: User | None = None) -> Category:
     """Add a category, after the others unless a position is given."""
+    authorize(actor)
     clean = validate(CATEGORY_FIELDS, data)
     if db.session.scalar(select(Category.id).where(Category.code == clean["code"])):
         raise Taken({"code": message(CODE_TAKEN)}, message=CODE_TAKEN)
@@ -35,7 +37,8 @@ def create_category(data) -> Category:
     category = Category(**clean)
     db.session.add(category)
     try:
-        audit.record("category.create", category, clean)  # flushes: a code taken at the same moment fails here
+        # the record flushes: a code taken at the same moment fails here
+        audit.record("category.create", category, clean, actor=actor)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -43,15 +46,16 @@ def create_category(data) -> Category:
     return category
 
 
-def update_category(category: Category, data) -> Category:
+def update_category(category: Category, data, *, actor: User | None = None) -> Category:
     """Rename a category, move it in the list, retire it or bring it back; its code never changes."""
+    authorize(actor)
     given = {n: f for n, f in CATEGORY_CHANGES.items() if isinstance(data, dict) and n in data}
     clean = validate(given, data)  # (a field not in CATEGORY_CHANGES is refused as unknown: the code among them)
     if not clean:
         return category
     for name, value in clean.items():
         setattr(category, name, value)
-    audit.record("category.update", category, clean)
+    audit.record("category.update", category, clean, actor=actor)
     db.session.commit()
     return category
 

@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from workflow import InvalidPayload
@@ -32,7 +33,7 @@ def categories():
     form = CategoryForm()
     if request.method == "POST":
         try:
-            category = create_category(form.payload(with_code=True))
+            category = create_category(form.payload(with_code=True), actor=current_user)
         except InvalidPayload as exc:
             show_errors(form, exc)
             return render_list(form, 422)
@@ -49,7 +50,7 @@ def edit_category(category_id: int):
     del form.code  # a category's code never changes
     if request.method == "POST":
         try:
-            update_category(category, form.payload(with_code=False))
+            update_category(category, form.payload(with_code=False), actor=current_user)
         except InvalidPayload as exc:
             show_errors(form, exc)
             return render_template("admin/category_form.html", form=form, category=category), 422
@@ -61,7 +62,7 @@ def edit_category(category_id: int):
 @bp.post("/categories/<int:category_id>/retire")
 def retire_category(category_id: int):
     """Stop offering a category for new proposals; those that have it keep it."""
-    category = update_category(load(category_id), {"retired": True})
+    category = update_category(load(category_id), {"retired": True}, actor=current_user)
     flash(gettext("%(name)s retired. It is no longer offered for new proposals.", name=category.name), "success")
     return redirect(url_for("admin.categories"))
 
@@ -69,6 +70,6 @@ def retire_category(category_id: int):
 @bp.post("/categories/<int:category_id>/restore")
 def restore_category(category_id: int):
     """Offer a retired category again."""
-    category = update_category(load(category_id), {"retired": False})
+    category = update_category(load(category_id), {"retired": False}, actor=current_user)
     flash(gettext("%(name)s is in use again.", name=category.name), "success")
     return redirect(url_for("admin.categories"))

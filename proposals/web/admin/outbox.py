@@ -7,6 +7,7 @@ due at once, and writes a row of the audit log.
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
+from flask_login import current_user
 
 from ...closure import outbox
 from ...closure.compose import reminder_due
@@ -25,7 +26,7 @@ def _page(status: int = 200):
             failed=failed,
             counts=outbox.state_counts(),
             shown=SHOWN,
-            about={n.id: sentence(n.event, n.proposal, reminder_due(n)) for n in failed},
+            about={n.id: sentence(n.event, n.proposal, reminder_due(n), reader=current_user) for n in failed},
         ),
         status,
     )
@@ -41,7 +42,7 @@ def outbox_page():
 def retry_message(notification_id: int):
     """Put an undelivered message back in the outbox, to be sent at the next run."""
     try:
-        row = outbox.retry_failed(notification_id)
+        row = outbox.retry_failed(notification_id, actor=current_user)
     except NotFound:
         abort(404)
     except outbox.NotFailed:

@@ -3,6 +3,7 @@ documents are known by."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 
 from workflow import InvalidPayload
 
@@ -19,7 +20,7 @@ def union():
     form = UnionForm(obj=unit if request.method == "GET" else None)
     if request.method == "POST":
         try:
-            unit = rename_union({"name": form.name.data or ""})
+            unit = rename_union({"name": form.name.data or ""}, actor=current_user)
         except InvalidPayload as exc:
             show_errors(form, exc)
             return render_template("admin/union.html", form=form, unit=unit), 422
