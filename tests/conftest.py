@@ -24,6 +24,7 @@ from proposals.operations import (
 )
 
 from . import databases
+from .mailbox import smtp  # noqa: F401  (the fixture: a real SMTP server the app sends through)
 
 PASSWORD = "Tiaoli#2026"
 _counter = itertools.count(1)

@@ -2,13 +2,9 @@
 30 minutes, used once, throttled like logins, and the same answer whether or not the account exists."""
 
 import re
-import socket
-import threading
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from proposals.auth import reset
@@ -22,38 +18,6 @@ from .conftest import PASSWORD
 
 NOW = datetime(2026, 3, 2, 1, 0)
 NEW = "Xin-Mima-2026!"
-
-
-class Mailbox:
-    def __init__(self):
-        self.received: list = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.received.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 2.0.0 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app):
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=controller.port,
-        MAIL_SENDER="提案系统 <tian@union.example.cn>",
-        BASE_URL="http://tian.example.cn/",
-    )
-    yield mailbox
-    controller.stop()
 
 
 @pytest.fixture

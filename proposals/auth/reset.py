@@ -15,12 +15,9 @@ is composed; the row keeps only the secret's SHA-256 (proposals/models/password_
 
 import hashlib
 import hmac
-import re
 import secrets
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -187,7 +184,7 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
     """The email carrying the link of this outbox row, in the user's language."""
     # the outbox imports this module's caller, not the reverse
     from ..branding import site_name
-    from ..closure.compose import absolute_url, header_text, mail_address
+    from ..closure.compose import absolute_url, message_to
 
     user = notification.user
     link = db.session.scalar(select(PasswordReset).where(PasswordReset.notification_id == notification.id))
@@ -206,14 +203,4 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
             product=product,
         )
         subject = f"[{product}] {sentence(EVENT, None, reader=user)}"
-    mail = EmailMessage()
-    mail["Subject"] = header_text(subject)
-    sender_name, sender = parseaddr(header_text(config.sender))
-    mail["From"] = Address(display_name=header_text(sender_name), addr_spec=sender)
-    mail["To"] = Address(display_name=header_text(user.name), addr_spec=mail_address(user.email))
-    mail["Date"] = format_datetime(now.replace(tzinfo=UTC))
-    domain = re.sub(r"[\s<>]", "", sender.rpartition("@")[2]) or "localhost"
-    mail["Message-ID"] = f"<password-reset-{link.id}-{link.created_at:%Y%m%d%H%M%S}@{domain}>"
-    mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(body)
-    return mail
+    return message_to(user, subject, body, config, now, f"password-reset-{link.id}-{link.created_at:%Y%m%d%H%M%S}")

@@ -121,6 +121,14 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
             settings_link=absolute_url(config, "notifications.settings"),
             product=site_name(),
         )
+    # the same id on every attempt, so a mail system that sees a message twice can tell
+    stamp = f"notification-{notification.id}-{notification.created_at:%Y%m%d%H%M%S}"
+    return message_to(user, subject, body, config, now, stamp)
+
+
+def message_to(user, subject: str, body: str, config: MailConfig, now: datetime, stamp: str) -> EmailMessage:
+    """The email to `user`, its headers one line each whatever the database holds; `stamp` makes its
+    Message-ID, the same on every attempt."""
     message = EmailMessage()
     message["Subject"] = header_text(subject)
     sender_name, sender = parseaddr(header_text(config.sender))
@@ -129,9 +137,8 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
     message["From"] = Address(display_name=header_text(sender_name), addr_spec=sender)
     message["To"] = Address(display_name=header_text(user.name), addr_spec=mail_address(user.email))
     message["Date"] = format_datetime(now.replace(tzinfo=UTC))
-    # the same id on every attempt, so a mail system that sees a message twice can tell
     domain = re.sub(r"[\s<>]", "", sender.rpartition("@")[2]) or "localhost"
-    message["Message-ID"] = f"<notification-{notification.id}-{notification.created_at:%Y%m%d%H%M%S}@{domain}>"
+    message["Message-ID"] = f"<{stamp}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
     return message
