@@ -18,6 +18,8 @@ def race(app, calls):
     def run(i, proposal_id, event, user_id, payload):
         with app.app_context():
             user = db.session.get(User, user_id)
+            # the state this call left, not the one a later call may have made since: kept past the commit
+            db.session().expire_on_commit = False
             barrier.wait()
             try:
                 results[i] = fire_event(proposal_id, event, user, payload).state

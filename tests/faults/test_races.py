@@ -15,7 +15,10 @@ from .conftest import PATIENCE, connection_budget
 
 def race(app, calls: list[tuple[int, str, dict | None, int]]) -> list:
     """Fire each (proposal_id, event, payload, user_id) from its own thread and connection, released
-    together; return each call's resulting state, or the exception it raised."""
+    together; return the state each call moved the proposal to, or the exception it raised.
+
+    The state is read from the call's own history row: the returned proposal reloads on first use
+    after the commit, and by then a later call may have moved it on."""
     barrier = threading.Barrier(len(calls))
     results: list = [None] * len(calls)
 
@@ -23,7 +26,17 @@ def race(app, calls: list[tuple[int, str, dict | None, int]]) -> list:
         barrier.wait()
         with app.app_context():
             try:
-                results[i] = fire_event(proposal_id, event, db.session.get(User, user_id), payload).state
+                fire_event(proposal_id, event, db.session.get(User, user_id), payload)
+                results[i] = db.session.scalar(
+                    select(HistoryEntry.to_state)
+                    .where(
+                        HistoryEntry.proposal_id == proposal_id,
+                        HistoryEntry.actor_id == user_id,
+                        HistoryEntry.event == event,
+                    )
+                    .order_by(HistoryEntry.seq.desc())
+                    .limit(1)
+                )
             except Exception as exc:  # every outcome is reported to the assertions, none swallowed
                 results[i] = exc
             finally:
