@@ -102,10 +102,13 @@ def _describe(db) -> _Schema:
     with db.engine.connect() as conn:
         sequences = conn.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"))
         restarts = [f"ALTER SEQUENCE {quote(name)} RESTART" for name in sequences]
+    drop_alembic = "DROP TABLE IF EXISTS alembic_version"
     return _Schema(
         tables=frozenset(db.metadata.tables),
-        empty_sql="; ".join([*(f"DELETE FROM {t}" for t in tables), *restarts]),
-        truncate_sql=f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE",
+        # a migration test may have left Alembic's table: the models' schema has none, so a restore into it would
+        # take the database for one at that revision
+        empty_sql="; ".join([*(f"DELETE FROM {t}" for t in tables), *restarts, drop_alembic]),
+        truncate_sql=f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE; {drop_alembic}",
     )
 
 

@@ -537,7 +537,7 @@ BEFORE = _before_this_change()
 def _rebuilt_afterwards(app):
     """A test here that migrates the database leaves it to be built afresh for the next test."""
     yield
-    if db.session.bind is not None and "alembic_version" in inspect(db.engine).get_table_names():
+    if "alembic_version" in inspect(db.engine).get_table_names():
         db.session.remove()
         databases.wipe(db)
 
