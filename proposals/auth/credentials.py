@@ -35,8 +35,8 @@ def authenticate(username: str, password: str, address: str | None = None) -> Us
     username = (username or "").strip()
     attempt = throttle.admit(username, address)
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        # answer as slowly as for a real user, so the timing tells no user names
+    if user is None or not user.has_password:
+        # answer as slowly as for a real user, so the timing tells no user names (nor who has no local password)
         check_password_hash(_decoy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
         raise LoginRefused(N_("Wrong user name or password."))
     if not user.check_password(password):

@@ -5,6 +5,7 @@ from .audit import AuditEntry
 from .congress import SETTING_DATES, SETTING_DEFAULTS, CalendarOverride, CalendarYear, CongressSession
 from .handling import Assignment, Countersignature, Evaluation, ProgressNote, Reply
 from .history import HistoryEntry, Notification
+from .identity import ExternalIdentity
 from .login_attempt import LoginAttempt
 from .login_session import LoginSession
 from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole, root_union
@@ -42,6 +43,7 @@ __all__ = [
     "Cosignature",
     "Proposal",
     "ApiToken",
+    "ExternalIdentity",
     "LoginAttempt",
     "LoginSession",
     "RecoveryCode",

@@ -47,8 +47,11 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    password_hash: Mapped[str] = mapped_column(String(256))
+    # None: the person signs in through the directory or a sign-in provider only (no local password)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
     email: Mapped[str | None] = mapped_column(String(200))
+    mobile: Mapped[str | None] = mapped_column(String(32))  # for SMS, and matched at directory sign-in
+    employee_no: Mapped[str | None] = mapped_column(String(64), unique=True)  # 工号
     email_notifications: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
@@ -80,8 +83,12 @@ class User(UserMixin, db.Model):
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
         self.password_hash = generate_password_hash(password, method=method)
 
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot log in
