@@ -28,7 +28,22 @@ class IdConverter(BaseConverter):
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import admin, auth, calendar, errors, openapi, proposals, stats  # noqa: E402, F401  (register the routes on bp)
+from . import (  # noqa: E402, F401  (register the routes on bp)
+    account,
+    admin,
+    administration,
+    attachments,
+    auth,
+    calendar,
+    errors,
+    exports,
+    imports,
+    notifications,
+    openapi,
+    proposals,
+    stats,
+    votes,
+)
 
 errors.register(bp)
 

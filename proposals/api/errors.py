@@ -6,7 +6,7 @@ Refusals of the engine and the operations map to status codes here and only here
 
 from flask import jsonify, request
 from flask_babel import gettext
-from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.exceptions import NotFound as RouteNotFound
 
 from workflow import InvalidPayload, PermissionDenied, StateConflict, UnknownEvent, WorkflowError
@@ -97,6 +97,8 @@ def register(bp) -> None:
     bp.register_error_handler(ApiError, handle_api_error)
     bp.register_error_handler(WorkflowError, handle_workflow_error)
     bp.register_error_handler(HTTPException, handle_http_error)
+    # (by its code too: the application's own 413 page, found by code, would come before a handler by class)
+    bp.register_error_handler(RequestEntityTooLarge, handle_http_error)
     bp.register_error_handler(500, handle_server_error)
     bp.before_app_request(unmatched_route)
 

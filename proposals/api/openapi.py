@@ -1,5 +1,7 @@
 """The OpenAPI 3.1 description of the API, built from the same field specs the operations validate with."""
 
+import sys
+
 from flask import jsonify
 
 from workflow import LIFECYCLE
@@ -10,7 +12,7 @@ from ..operations.admin import SESSION_FIELDS, SESSION_SETTINGS, UNIT_FIELDS, US
 from ..operations.calendar import FIRST_YEAR, LAST_YEAR
 from ..operations.categories import CATEGORY_CHANGES, CATEGORY_FIELDS
 from ..operations.drafts import EDITABLE
-from . import bp
+from . import bp, openapi_pages
 from .auth import CREDENTIALS
 from .proposals import LIST_ARGS
 from .schemas import DATE as DATE_SCHEMA
@@ -43,6 +45,7 @@ ERRORS = {
         "The present state does not allow this, or a concurrent change won; `state` and `available_events` say"
         " more. Creating a user, unit or session: the user name or code is taken (`fields` names it)."
     ),
+    413: "The request body is too large.",
     422: "Invalid fields; `fields` has a message for each.",
     429: "Too many failed password checks for this user name or from this address; wait `Retry-After` seconds.",
 }
@@ -346,6 +349,7 @@ def document() -> dict:
         "/openapi.json": {
             "get": _op("This description", _ok({"type": "object"}), public=True, tags=["reference"]),
         },
+        **openapi_pages.paths(sys.modules[__name__]),
     }
     return {
         "openapi": "3.1.0",
@@ -359,7 +363,7 @@ def document() -> dict:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": components(),
+            "schemas": {**components(), **openapi_pages.components()},
         },
     }
 

@@ -33,14 +33,20 @@ def unread_count(user: User) -> int:
     )
 
 
-def page_of(user: User, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[Item], int]:
-    """One page of the user's notifications, newest first, and how many there are in all."""
-    total = db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user.id))
+def page_of(
+    user: User, page: int = 1, per_page: int = PER_PAGE, *, unread_only: bool = False
+) -> tuple[list[Item], int]:
+    """One page of the user's notifications (only the unread ones if asked), newest first, and how many
+    there are in all."""
+    mine = [Notification.user_id == user.id]
+    if unread_only:
+        mine.append(Notification.read_at.is_(None))
+    total = db.session.scalar(select(func.count(Notification.id)).where(*mine))
     page = max(1, page)
     rows = db.session.execute(
         select(Notification, Reminder.due)
         .outerjoin(Reminder, Reminder.notification_id == Notification.id)
-        .where(Notification.user_id == user.id)
+        .where(*mine)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -84,3 +90,9 @@ def set_email_preference(user: User, data) -> User:
     user.email_notifications = clean["email_notifications"]
     db.session.commit()
     return user
+
+
+def item(user: User, row: Notification) -> Item:
+    """One of the user's notifications as the list shows it."""
+    due = db.session.scalar(select(Reminder.due).where(Reminder.notification_id == row.id))
+    return Item(notification=row, due=due, can_open=row.proposal is not None and can_view(user, row.proposal))

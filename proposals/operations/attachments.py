@@ -231,6 +231,20 @@ def _own_draft(proposal: Proposal, user: User) -> None:
         raise StateConflict(N_("Attachments can be changed only while the proposal is a draft."), state=proposal.state)
 
 
+def visible_attachment(user: User, proposal_id: int, attachment_id: int) -> Attachment:
+    """The attachment of this proposal if `user` may view the proposal now (access.can_view, as its page);
+    NotFound otherwise, never a hint whether it exists."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.proposal_id != proposal_id or not can_view(user, attachment.proposal):
+        raise NotFound()
+    return attachment
+
+
+def may_change(proposal: Proposal, user: User) -> bool:
+    """Whether `user` may add or remove attachments of the proposal now: the author, while it is a draft."""
+    return proposal.author_id == user.id and proposal.state == "draft"
+
+
 def count_of(proposal_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Attachment).where(Attachment.proposal_id == proposal_id))
 

@@ -132,6 +132,27 @@ def published_ranking(published: VotePublication, user: User) -> list[Ranked]:
     ]
 
 
+@dataclass(frozen=True)
+class Results:
+    window: str
+    published: VotePublication | None
+    rows: list[Ranked] | None  # None while voting is not over: the counts stay hidden
+
+
+def results(session: CongressSession, user: User, today: date | None = None) -> Results:
+    """The result as `user` may read it now: as published, else provisional once voting has closed."""
+    today = today or clock.local_date(clock.utcnow())  # (one date for the whole answer, even at midnight)
+    status = window(session, today)
+    published = publication(session)
+    if published is not None:
+        rows = published_ranking(published, user)
+    elif status == CLOSED:
+        rows = ranking(session, user, today)
+    else:
+        rows = None
+    return Results(status, published, rows)
+
+
 # -- voting ----------------------------------------------------------------------------------------
 
 

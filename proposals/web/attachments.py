@@ -5,22 +5,18 @@ attachment (never shown inline), typed by its checked content, with nosniff, so 
 run as a page of this site.
 """
 
-import unicodedata
-from urllib.parse import quote
-
-from flask import Blueprint, abort, flash, redirect, render_template_string, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template_string, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from workflow import PermissionDenied, StateConflict
 
-from ..access import can_view
-from ..extensions import db
+from ..downloads import send_attachment
 from ..i18n import translate_error
 from ..models import Attachment, Proposal
 from ..operations import NotFound, remove_attachment
-from ..operations.attachments import MAX_ATTACHMENTS, MAX_SIZE, count_of, path_of
+from ..operations.attachments import MAX_ATTACHMENTS, MAX_SIZE, count_of, visible_attachment
 from .proposals import load as load_proposal
 from .proposals import render_detail
 
@@ -95,38 +91,17 @@ def attachments_hint(proposal: Proposal | None) -> str:
 
 def load(proposal_id: int, attachment_id: int) -> Attachment:
     """The attachment if the current user may see its proposal; 404 otherwise, never a hint."""
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.proposal_id != proposal_id or not can_view(current_user, attachment.proposal):
+    try:
+        return visible_attachment(current_user, proposal_id, attachment_id)
+    except NotFound:
         abort(404)
-    return attachment
-
-
-def content_disposition(attachment: Attachment) -> str:
-    """`attachment` with the name in UTF-8 (RFC 5987, e.g. Chinese names) and a plain ASCII fallback."""
-    stem, _, extension = attachment.filename.rpartition(".")
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
-    ascii_stem = "".join(c if c.isalnum() or c in "._-()" else "_" for c in ascii_stem).strip("._")
-    if not ascii_stem.strip("_"):
-        ascii_stem = f"attachment-{attachment.id}"
-    ascii_name = f"{ascii_stem}.{extension}"
-    quoted = quote(attachment.filename, safe="!#$&+-.^_`|~")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}"
 
 
 @bp.get("/<int:proposal_id>/attachments/<int:attachment_id>")
 @login_required
 def download(proposal_id: int, attachment_id: int):
     """Send one attachment to someone who may see its proposal."""
-    attachment = load(proposal_id, attachment_id)
-    path = path_of(attachment)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=attachment.content_type, conditional=True, etag=attachment.sha256)
-    response.headers["Content-Disposition"] = content_disposition(attachment)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.cache_control.private = True
-    return response
+    return send_attachment(load(proposal_id, attachment_id))
 
 
 @bp.post("/<int:proposal_id>/attachments/<int:attachment_id>/remove")

@@ -2,9 +2,7 @@
 form (提案表) and the reply letter (答复函) as PDF, one or a session's all, and the committee's handling
 report to the next session (提案办理情况报告) as .docx and PDF."""
 
-import re
 from functools import wraps
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext
@@ -13,20 +11,17 @@ from werkzeug.exceptions import HTTPException
 
 from workflow.errors import N_
 
-from ..access import OVERSIGHT_ROLES, can_view
+from ..access import can_view
+from ..downloads import send
 from ..extensions import db
 from ..models import CongressSession, Proposal, Reply
-from ..operations import clock
-from ..reports import compilation, handling_report, ledger, papers
-from ..reports.figures import figures
+from ..reports import compilation, files
 from . import NavItem
 from .lists import ListFilterForm
 
 bp = Blueprint("exports", __name__, url_prefix="/reports")
-NAV = [NavItem("exports.index", N_("Reports"), roles=OVERSIGHT_ROLES, order=55)]
-# who prints a session's forms and letters all at once, and who has the handling report
-BULK_ROLES = ("committee", "union_admin")
-HANDLING_REPORT_ROLES = ("committee", "union_admin", "leader")
+NAV = [NavItem("exports.index", N_("Reports"), roles=files.LEDGER_ROLES, order=55)]
+BULK_ROLES, HANDLING_REPORT_ROLES = files.BULK_ROLES, files.HANDLING_REPORT_ROLES
 
 REFUSALS = {
     400: N_("Some of the filters are wrong; see the messages next to them."),
@@ -68,7 +63,7 @@ def _sessions() -> list[CongressSession]:
 
 
 @bp.get("/")
-@roles_required(*OVERSIGHT_ROLES)
+@roles_required(*files.LEDGER_ROLES)
 def index():
     """Choose what the ledger covers, and download it or a session's compilation."""
     form = ListFilterForm()
@@ -97,35 +92,18 @@ def _ledger(extension: str) -> Response:
     filters = form.to_filters()
     if filters is None:
         return _index(form, filters, 400)
-    records = ledger.rows(current_user, filters)
-    title = gettext("Ledger")
-    stamp = clock.local_date(clock.utcnow()).isoformat()
-    if extension == "csv":
-        body, mimetype = ledger.to_csv(records), "text/csv; charset=utf-8"
-    else:
-        body = ledger.to_xlsx(records, title, figures(filters.session_id, current_user))
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(body, mimetype, f"{title}-{stamp}.{extension}", "ledger-" + stamp + "." + extension)
-
-
-def _download(body: bytes, mimetype: str, filename: str, ascii_name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", ascii_name)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
+    return send(files.ledger_file(current_user, filters, extension))
 
 
 @bp.get("/ledger.xlsx")
-@roles_required(*OVERSIGHT_ROLES)
+@roles_required(*files.LEDGER_ROLES)
 def ledger_xlsx():
     """The ledger as an Excel workbook, filtered like the list."""
     return _ledger("xlsx")
 
 
 @bp.get("/ledger.csv")
-@roles_required(*OVERSIGHT_ROLES)
+@roles_required(*files.LEDGER_ROLES)
 def ledger_csv():
     """The ledger as CSV (UTF-8 with BOM), filtered like the list."""
     return _ledger("csv")
@@ -170,11 +148,7 @@ def compilation_page(session_id: int):
 def compilation_pdf(session_id: int):
     """The session's compilation as a PDF (?edition=internal: with names and 内部 on every page)."""
     session = _session(session_id)
-    internal = _edition()
-    body = compilation.to_pdf(session, compilation.entries(session, current_user, internal=internal), internal=internal)
-    suffix = f" {compilation.internal_mark()}" if internal else ""
-    name = f"{session.name} {gettext('Compilation of proposals and replies')}{suffix}.pdf"
-    return _download(body, "application/pdf", name, f"compilation-{session.code}{'-internal' if internal else ''}.pdf")
+    return send(files.compilation_file(session, current_user, internal=_edition()))
 
 
 def _proposal(proposal_id: int) -> Proposal:
@@ -189,10 +163,7 @@ def _proposal(proposal_id: int) -> Proposal:
 @login_required
 def proposal_form(proposal_id: int):
     """The proposal form (提案表) to sign, as a PDF."""
-    proposal = _proposal(proposal_id)
-    body = papers.forms_pdf([proposal], current_user)
-    number = proposal.number or f"id{proposal.id}"
-    return _download(body, "application/pdf", f"{gettext('Proposal form')} {number}.pdf", f"form-{number}.pdf")
+    return send(files.proposal_form_file(_proposal(proposal_id), current_user))
 
 
 @bp.get("/proposals/<int:proposal_id>/replies/<int:reply_id>/letter.pdf")
@@ -203,41 +174,25 @@ def reply_letter(proposal_id: int, reply_id: int):
     reply = db.session.get(Reply, reply_id)
     if reply is None or reply.proposal_id != proposal.id:
         abort(404)
-    body = papers.letters_pdf([reply], current_user)
-    name = f"{gettext('Reply letter')} {proposal.number} {reply.round + 1}.pdf"
-    return _download(body, "application/pdf", name, f"reply-{proposal.number}-{reply.round + 1}.pdf")
+    return send(files.reply_letter_file(proposal, reply, current_user))
 
 
 @bp.get("/sessions/<int:session_id>/forms.pdf")
 @roles_required(*BULK_ROLES)
 def session_forms(session_id: int):
     """Every proposal form of a session in one PDF."""
-    session = _session(session_id)
-    body = papers.forms_pdf(papers.session_proposals(session, current_user), current_user)
-    name = f"{session.name} {gettext('Proposal form')}.pdf"
-    return _download(body, "application/pdf", name, f"forms-{session.code}.pdf")
+    return send(files.session_forms_file(_session(session_id), current_user))
 
 
 @bp.get("/sessions/<int:session_id>/letters.pdf")
 @roles_required(*BULK_ROLES)
 def session_letters(session_id: int):
     """Every reply letter of a session in one PDF."""
-    session = _session(session_id)
-    body = papers.letters_pdf(papers.session_replies(session, current_user), current_user)
-    name = f"{session.name} {gettext('Reply letter')}.pdf"
-    return _download(body, "application/pdf", name, f"letters-{session.code}.pdf")
+    return send(files.session_letters_file(_session(session_id), current_user))
 
 
 def _handling_report(session_id: int, extension: str) -> Response:
-    session = _session(session_id)
-    report = handling_report.build_report(session, current_user)
-    if extension == "docx":
-        body = handling_report.to_docx(report)
-        mimetype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    else:
-        body, mimetype = handling_report.to_pdf(report), "application/pdf"
-    name = f"{session.name} {report.title}.{extension}"
-    return _download(body, mimetype, name, f"handling-report-{session.code}.{extension}")
+    return send(files.handling_report_file(_session(session_id), current_user, extension))
 
 
 @bp.get("/sessions/<int:session_id>/handling-report.docx")

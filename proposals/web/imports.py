@@ -13,32 +13,26 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import select
 
 from workflow.errors import N_
 
 from ..access import ADMIN_ROLES
 from ..branding import site_name
+from ..downloads import send
 from ..extensions import db
 from ..i18n import translate
-from ..models import User
-from ..reports import proposal_import, roster_import, sign_in
+from ..reports import files, imports, sign_in
 from ..reports.columns import label
 from ..reports.tables import ImportRefused, template
-from ..reports.transaction import one_transaction
 from . import NavItem
-from .exports import _download, refusal, roles_required
+from .exports import refusal, roles_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 NAV = [NavItem("imports.index", N_("Imports"), roles=ADMIN_ROLES, order=85)]
 for _status in (400, 403, 404, 413):
     bp.register_error_handler(_status, refusal)
 
-MAX_BYTES = 16 * 1024 * 1024
-KINDS = {
-    "roster": (roster_import, roster_import.import_roster),
-    "proposals": (proposal_import, proposal_import.import_proposals),
-}
+MAX_BYTES, KINDS = imports.MAX_BYTES, imports.KINDS
 
 
 class ImportForm(FlaskForm):
@@ -87,7 +81,6 @@ def upload(kind: str):
         abort(404)
     if request.content_length is not None and request.content_length > MAX_BYTES:
         abort(413)
-    module, run = KINDS[kind]
     form = ImportForm(prefix=kind)
     upload = form.file.data
     if not upload or not getattr(upload, "filename", ""):
@@ -98,15 +91,12 @@ def upload(kind: str):
     if len(data) > MAX_BYTES:
         abort(413)
     try:
-        table = module.read(upload.filename, data)
-        with one_transaction():  # the users and their sealed sign-in slips, or neither
-            result = run(table, actor=current_user)
-            if kind == "roster":
-                sign_in.seal(current_user, _slips(result.passwords))
+        imported = imports.run_import(kind, upload.filename, data, current_user)
     except ImportRefused as refused:
         problems = [_shown(p) for p in refused.problems]
         flash(gettext("Nothing was imported: %(n)d problems.", n=len(problems)), "error")
         return _page({kind: form}, 422, open_kind=kind, problems=problems, filename=upload.filename)
+    result, table = imported.result, imported.table
     if kind == "roster":
         text = gettext(
             "Roster imported: %(created)d users created, %(updated)d updated; %(units)d units created.",
@@ -118,14 +108,6 @@ def upload(kind: str):
         text = gettext("%(n)d proposals imported.", n=len(result.created))
     flash(text, "success")
     return _page(open_kind=kind, result=result, ignored=table.ignored, filename=upload.filename)
-
-
-def _slips(generated: list[tuple[str, str]]) -> list[sign_in.Slip]:
-    """(name, user name, secret) of each (user name, secret) an import generated."""
-    usernames = [username for username, _ in generated]
-    rows = db.session.execute(select(User.username, User.name).where(User.username.in_(usernames))).all()
-    names = {username: name for username, name in rows}
-    return [(names.get(username, username), username, secret) for username, secret in generated]
 
 
 def _taken(slips_id: int, how: str) -> list[sign_in.Slip] | Response:
@@ -146,10 +128,7 @@ def slips_pdf(slips_id: int):
     slips = _taken(slips_id, "pdf")
     if isinstance(slips, Response):
         return slips
-    body = sign_in.to_pdf(slips, request.url_root)
-    response = _download(body, "application/pdf", f"{gettext('Sign-in slips')}.pdf", "sign-in-slips.pdf")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send(files.sign_in_slips_file(slips, request.url_root), no_store=True)
 
 
 @bp.post("/slips/<int:slips_id>/show")

@@ -17,7 +17,6 @@ from ..inputs import number_arg
 from ..models import CongressSession, Proposal
 from ..operations import NotFound, cast_vote, publish_results, withdraw_vote
 from ..operations import votes as voting
-from ..operations.clock import local_date, utcnow
 from . import NavItem
 
 bp = Blueprint("votes", __name__, url_prefix="/votes")
@@ -92,20 +91,12 @@ def withdraw(proposal_id: int):
 def render_results(session: CongressSession | None, status: int = 200):
     context: dict = {"session": session, "sessions": voting.vote_sessions(), "rows": None}
     if session is not None:
-        today = local_date(utcnow())  # (one date for the whole page, even at midnight)
-        window = voting.window(session, today)
-        published = voting.publication(session)
-        if published is not None:
-            rows = voting.published_ranking(published, current_user)
-        elif window == voting.CLOSED:
-            rows = voting.ranking(session, current_user, today)
-        else:
-            rows = None
+        found = voting.results(session, current_user)
         context.update(
-            window=window,
-            published=published,
-            rows=rows,
-            authors=authors_shown([r.proposal for r in rows or []]),
+            window=found.window,
+            published=found.published,
+            rows=found.rows,
+            authors=authors_shown([r.proposal for r in found.rows or []]),
             may_publish=voting.may_publish(current_user, session),
         )
     return render_template("votes/results.html", **context), status

@@ -10,14 +10,11 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from ...downloads import send
 from ...extensions import db
 from ...models import CongressSession
-from ...operations import clock
-from ...reports import audit_log
-from ..exports import _download
+from ...reports import audit_log, files
 from . import bp
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page(parsed: audit_log.Parsed, found: audit_log.Page | None, status: int = 200):
@@ -49,14 +46,7 @@ def _export(extension: str):
     parsed = audit_log.parse(request.args)
     if parsed.errors:
         return _page(parsed, None, 400)
-    entries = audit_log.everything(parsed.filters, current_user)
-    title = gettext("Audit log")
-    stamp = clock.local_date(clock.utcnow()).isoformat()
-    if extension == "csv":
-        body, mimetype = audit_log.to_csv(entries), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = audit_log.to_xlsx(entries, title), XLSX
-    return _download(body, mimetype, f"{title}-{stamp}.{extension}", f"audit-{stamp}.{extension}")
+    return send(files.audit_log_file(parsed.filters, current_user, extension))
 
 
 @bp.get("/audit.csv")

@@ -1,0 +1,112 @@
+"""Imports over HTTP (union administrators), as the import page: a roster or proposals collected on paper,
+checked whole and written in one transaction or not at all (reports/imports.py); and the sign-in slips a
+roster import sealed for the administrator who ran it, handed over once, as PDF or as data."""
+
+from flask import jsonify, request
+
+from workflow import InvalidPayload
+from workflow.errors import N_
+from workflow.payload import message
+
+from ..downloads import send
+from ..extensions import db
+from ..i18n import translate
+from ..operations import NotFound
+from ..reports import files, imports, sign_in
+from ..reports.tables import ImportRefused
+from . import bp
+from .admin import admin_only
+from .auth import current_user
+from .errors import ApiError, error_response
+from .proposals import ID
+from .serializers import iso
+
+FIELD = "file"
+
+
+def _file() -> tuple[str, bytes]:
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(400, N_("Send the file as multipart/form-data in the field “file”."), "unsupported_media_type")
+    upload = request.files.get(FIELD)
+    if upload is None or not upload.filename:
+        raise InvalidPayload({FIELD: message(N_("Choose a file to upload."))})
+    data = upload.read(imports.MAX_BYTES + 1)
+    if len(data) > imports.MAX_BYTES:
+        raise ApiError(413, N_("The file is too large."), "request_entity_too_large")
+    return upload.filename, data
+
+
+def _result_json(imported: imports.Imported) -> dict:
+    result = imported.result
+    if imported.kind == "roster":
+        counts = {
+            "users_created": result.users_created,
+            "users_updated": result.users_updated,
+            "units_created": result.units_created,
+            "units_renamed": result.units_renamed,
+        }
+    else:
+        counts = {"proposals_created": result.created, "states": result.states}
+    return {"kind": imported.kind, **counts, "ignored_columns": imported.table.ignored, "slips_id": imported.slips_id}
+
+
+@bp.post("/imports/<kind>")
+@admin_only
+def run_import(kind: str):
+    """Import a roster (`roster`) or proposals collected on paper (`proposals`) from an .xlsx or .csv file:
+    all of it, or nothing with every problem by row and column (422)."""
+    if kind not in imports.KINDS:
+        raise NotFound()
+    if request.content_length is not None and request.content_length > imports.MAX_BYTES:
+        raise ApiError(413, N_("The file is too large."), "request_entity_too_large")
+    filename, data = _file()
+    try:
+        imported = imports.run_import(kind, filename, data, current_user())
+    except ImportRefused as refused:
+        problems = [{"row": p.row, "column": p.column, "message": translate(p.message)} for p in refused.problems]
+        return error_response(
+            422,
+            translate((N_("Nothing was imported: %(n)d problems."), {"n": len(problems)})),
+            "import_refused",
+            problems=problems,
+        )
+    response = jsonify(_result_json(imported))
+    response.status_code = 201
+    return response
+
+
+@bp.get("/sign-in-slips")
+@admin_only
+def pending_slips():
+    """The sign-in slips kept for the caller (from the caller's roster imports), not yet taken nor expired."""
+    kept = sign_in.pending(current_user())
+    return jsonify([{"id": s.id, "count": s.count, "created_at": iso(s.created_at)} for s in kept])
+
+
+def _taken(slips_id: int, how: str) -> list[sign_in.Slip]:
+    try:
+        slips = sign_in.take(slips_id, current_user(), how)
+    except sign_in.SlipsGone:
+        db.session.commit()  # an expired one is deleted as it is refused
+        raise NotFound(
+            N_("These sign-in slips were printed or shown already, or have expired: they are gone.")
+        ) from None
+    db.session.commit()
+    return slips
+
+
+@bp.post(f"/sign-in-slips/<{ID}:slips_id>/pdf")
+@admin_only
+def slips_pdf(slips_id: int):
+    """Take the slips as a PDF, one per person: once; then they are gone from the server."""
+    return send(files.sign_in_slips_file(_taken(slips_id, "pdf"), request.url_root), no_store=True)
+
+
+@bp.post(f"/sign-in-slips/<{ID}:slips_id>/show")
+@admin_only
+def slips_data(slips_id: int):
+    """Take the slips as data (name, user name, initial password): once; then they are gone from the server."""
+    slips = _taken(slips_id, "page")
+    response = jsonify([{"name": n, "username": u, "initial_password": p} for n, u, p in slips])
+    response.headers["Cache-Control"] = "no-store"
+    return response

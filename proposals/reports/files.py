@@ -1,0 +1,136 @@
+"""Every file the reports pages and the API hand out, made once: who may have it, its content, its name.
+
+The pages (web/exports.py, web/own_data.py, web/admin/audit.py, web/imports.py) and the API
+(api/exports.py) call these and only send what they return, so that neither holds a rule of its own.
+A refusal is the engine's PermissionDenied; what a reader may read inside a file is the report
+module's (access.can_view, access.can_see_author at the moment of the export).
+"""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext
+
+from workflow import PermissionDenied
+from workflow.errors import N_
+
+from ..access import ADMIN_ROLES, OVERSIGHT_ROLES
+from ..models import CongressSession, Proposal, Reply, User
+from ..operations import clock
+from ..queries import Filters
+from . import audit_log, compilation, handling_report, ledger, own_data, papers, sign_in
+from .figures import figures
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
+
+# who has the ledger, who prints a session's forms and letters all at once, and who has the handling report
+LEDGER_ROLES = OVERSIGHT_ROLES
+BULK_ROLES = ("committee", "union_admin")
+HANDLING_REPORT_ROLES = ("committee", "union_admin", "leader")
+AUDIT_ROLES = ADMIN_ROLES
+
+
+@dataclass(frozen=True)
+class File:
+    body: bytes
+    mimetype: str
+    filename: str  # as the reader sees it (UTF-8)
+    ascii_name: str  # the fallback for clients that read no RFC 5987 name
+
+
+def require(user: User, roles: tuple[str, ...]) -> None:
+    if not user.has_role(*roles):
+        raise PermissionDenied(N_("Your roles do not allow this."))
+
+
+def _stamp() -> str:
+    return clock.local_date(clock.utcnow()).isoformat()
+
+
+def ledger_file(user: User, filters: Filters, extension: str) -> File:
+    """The ledger (台账) of the proposals `user` may see, filtered like the list: .xlsx or .csv."""
+    require(user, LEDGER_ROLES)
+    records = ledger.rows(user, filters)
+    title, stamp = gettext("Ledger"), _stamp()
+    if extension == "csv":
+        body, mimetype = ledger.to_csv(records), CSV
+    else:
+        body, mimetype = ledger.to_xlsx(records, title, figures(filters.session_id, user)), XLSX
+    return File(body, mimetype, f"{title}-{stamp}.{extension}", f"ledger-{stamp}.{extension}")
+
+
+def compilation_file(session: CongressSession, user: User, *, internal: bool = False) -> File:
+    """The session's compilation (提案汇编) as a PDF; the internal edition names confidential authors."""
+    if internal and not compilation.may_have_internal(user):
+        raise PermissionDenied(N_("Only union administrators may have the internal edition."))
+    body = compilation.to_pdf(session, compilation.entries(session, user, internal=internal), internal=internal)
+    suffix = f" {compilation.internal_mark()}" if internal else ""
+    name = f"{session.name} {gettext('Compilation of proposals and replies')}{suffix}.pdf"
+    return File(body, PDF, name, f"compilation-{session.code}{'-internal' if internal else ''}.pdf")
+
+
+def proposal_form_file(proposal: Proposal, user: User) -> File:
+    """The proposal form (提案表) of one proposal the reader may view (the caller has checked access.can_view)."""
+    number = proposal.number or f"id{proposal.id}"
+    body = papers.forms_pdf([proposal], user)
+    return File(body, PDF, f"{gettext('Proposal form')} {number}.pdf", f"form-{number}.pdf")
+
+
+def reply_letter_file(proposal: Proposal, reply: Reply, user: User) -> File:
+    """The department's reply letter (答复函) of one reply of a proposal the reader may view."""
+    body = papers.letters_pdf([reply], user)
+    name = f"{gettext('Reply letter')} {proposal.number} {reply.round + 1}.pdf"
+    return File(body, PDF, name, f"reply-{proposal.number}-{reply.round + 1}.pdf")
+
+
+def session_forms_file(session: CongressSession, user: User) -> File:
+    """Every proposal form of a session in one PDF (the committee and union administrators)."""
+    require(user, BULK_ROLES)
+    body = papers.forms_pdf(papers.session_proposals(session, user), user)
+    return File(body, PDF, f"{session.name} {gettext('Proposal form')}.pdf", f"forms-{session.code}.pdf")
+
+
+def session_letters_file(session: CongressSession, user: User) -> File:
+    """Every reply letter of a session in one PDF (the committee and union administrators)."""
+    require(user, BULK_ROLES)
+    body = papers.letters_pdf(papers.session_replies(session, user), user)
+    return File(body, PDF, f"{session.name} {gettext('Reply letter')}.pdf", f"letters-{session.code}.pdf")
+
+
+def handling_report_file(session: CongressSession, user: User, extension: str) -> File:
+    """The draft handling report to the next session (提案办理情况报告): .docx to edit, or PDF."""
+    require(user, HANDLING_REPORT_ROLES)
+    report = handling_report.build_report(session, user)
+    if extension == "docx":
+        body, mimetype = handling_report.to_docx(report), DOCX
+    else:
+        body, mimetype = handling_report.to_pdf(report), PDF
+    return File(
+        body, mimetype, f"{session.name} {report.title}.{extension}", f"handling-report-{session.code}.{extension}"
+    )
+
+
+def own_data_file(user: User) -> File:
+    """Everything of the user's own (下载我的数据), for them alone."""
+    stamp = _stamp()
+    name = f"{gettext('My data')}-{user.username}-{stamp}.zip"
+    return File(own_data.to_zip(user), "application/zip", name, f"my-data-{user.username}-{stamp}.zip")
+
+
+def audit_log_file(filters: audit_log.Filters, user: User, extension: str) -> File:
+    """The filtered audit log (审计日志) as CSV or .xlsx (union administrators)."""
+    require(user, AUDIT_ROLES)
+    entries = audit_log.everything(filters, user)
+    title, stamp = gettext("Audit log"), _stamp()
+    if extension == "csv":
+        body, mimetype = audit_log.to_csv(entries), CSV
+    else:
+        body, mimetype = audit_log.to_xlsx(entries, title), XLSX
+    return File(body, mimetype, f"{title}-{stamp}.{extension}", f"audit-{stamp}.{extension}")
+
+
+def sign_in_slips_file(slips: list[sign_in.Slip], address: str) -> File:
+    """Sign-in slips as a PDF, from slips already taken (sign_in.take) by the administrator who imported them."""
+    return File(sign_in.to_pdf(slips, address), PDF, f"{gettext('Sign-in slips')}.pdf", "sign-in-slips.pdf")
