@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from proposals.extensions import db
 from proposals.models import Attachment, HistoryEntry
-from proposals.operations import fire_event
-from proposals.operations import attachments
+from proposals.operations import attachments, fire_event
 from proposals.operations.attachments import MAX_ATTACHMENTS, attachments_dir
 
 from .test_api import api_client
@@ -27,7 +26,9 @@ def api(client, app, tmp_path):
 
 def upload(caller, proposal_id: int, *files: tuple[bytes, str]):
     data = {"attachments": [(io.BytesIO(body), name) for body, name in files]}
-    return caller.request("POST", f"/proposals/{proposal_id}/attachments", data=data, content_type="multipart/form-data")
+    return caller.request(
+        "POST", f"/proposals/{proposal_id}/attachments", data=data, content_type="multipart/form-data"
+    )
 
 
 def stored() -> tuple[int, int]:
