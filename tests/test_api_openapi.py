@@ -115,3 +115,26 @@ def fuzz(cases, callers) -> None:
         case.call_and_validate(headers={"Authorization": f"Bearer {token_for(caller)}"}, checks=CHECKS)
 
     check()
+
+
+def test_files_and_uploads_are_documented_as_such(document):
+    """A file is answered as its type (never JSON), and an upload is sent as multipart/form-data."""
+    files = {
+        "/proposals/{proposal_id}/attachments/{attachment_id}": "application/pdf",
+        "/reports/ledger.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "/reports/ledger.csv": "text/csv",
+        "/sessions/{session_id}/compilation.pdf": "application/pdf",
+        "/sessions/{session_id}/handling-report.docx": (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ),
+        "/proposals/{proposal_id}/form.pdf": "application/pdf",
+        "/audit.csv": "text/csv",
+        "/me/data": "application/zip",
+    }
+    for path, mimetype in files.items():
+        content = document["paths"][path]["get"]["responses"]["200"]["content"]
+        assert mimetype in content and "application/json" not in content, path
+    for path in ("/proposals/{proposal_id}/attachments", "/imports/{kind}"):
+        body = document["paths"][path]["post"]["requestBody"]["content"]
+        assert list(body) == ["multipart/form-data"], path
+    assert "/sign-in-slips/{slips_id}/pdf" in document["paths"]

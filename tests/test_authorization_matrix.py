@@ -32,7 +32,7 @@ from proposals.models import ApiToken, Notification, Reply
 from proposals.operations import seed_default_categories
 
 from . import databases
-from .authz_world import SECRET_NAME, SECRET_USERNAME, build, missing_id, snapshot
+from .authz_world import PDF, SECRET_NAME, SECRET_USERNAME, build, missing_id, snapshot
 from .conftest import FreshContextClient, app_config
 
 # -- who is who (DOMAIN.md "Who uses it") ----------------------------------------------------------
@@ -186,6 +186,31 @@ GET_API = {
     ("api.workflow", "GET"): (ALL, "/api/v1/workflow"),
     ("api.list_proposals", "GET"): (ALL, "/api/v1/proposals?limit=100"),
     ("api.calendar_year", "GET"): (ADMINS, "/api/v1/calendar/2027"),
+    ("api.list_notifications", "GET"): (ALL, "/api/v1/notifications"),  # the caller's own
+    ("api.unread_count", "GET"): (ALL, "/api/v1/notifications/unread-count"),
+    ("api.ballot", "GET"): (ALL, "/api/v1/votes"),
+    ("api.vote_results", "GET"): (ALL, "/api/v1/votes/results"),
+    ("api.compilation_pdf", "GET"): (ALL, f"/api/v1/sessions/{S}/compilation.pdf"),
+    ("api.session_forms", "GET"): ({"committee", "admin"}, f"/api/v1/sessions/{S}/forms.pdf"),
+    ("api.session_letters", "GET"): ({"committee", "admin"}, f"/api/v1/sessions/{S}/letters.pdf"),
+    ("api.handling_report_docx", "GET"): (
+        {"committee", "admin", "leader"},
+        f"/api/v1/sessions/{S}/handling-report.docx",
+    ),
+    ("api.handling_report_pdf", "GET"): (
+        {"committee", "admin", "leader"},
+        f"/api/v1/sessions/{S}/handling-report.pdf",
+    ),
+    ("api.ledger_csv", "GET"): (OVERSIGHT, "/api/v1/reports/ledger.csv"),
+    ("api.ledger_xlsx", "GET"): (OVERSIGHT, "/api/v1/reports/ledger.xlsx"),
+    ("api.audit", "GET"): (ADMINS, "/api/v1/audit"),
+    ("api.audit_csv", "GET"): (ADMINS, "/api/v1/audit.csv"),
+    ("api.audit_xlsx", "GET"): (ADMINS, "/api/v1/audit.xlsx"),
+    ("api.own_data", "GET"): (ALL, "/api/v1/me/data"),  # the caller's own
+    ("api.my_tokens", "GET"): (ALL, "/api/v1/me/tokens"),  # the caller's own
+    ("api.pending_slips", "GET"): (ADMINS, "/api/v1/sign-in-slips"),
+    ("api.get_user", "GET"): (ADMINS, f"/api/v1/users/{U}"),
+    ("api.union", "GET"): (ADMINS, "/api/v1/union"),
 }
 # writes of role-gated areas: only the refusals are sent (others' tests do the writes)
 GATED_WRITES = {
@@ -221,6 +246,20 @@ GATED_WRITES = {
     ("api.change_session", "PATCH"): (ADMINS, f"/api/v1/sessions/{S}"),
     ("api.add_category", "POST"): (ADMINS, "/api/v1/categories"),
     ("api.change_category", "PATCH"): (ADMINS, "/api/v1/categories/1"),
+    ("api.change_user", "PATCH"): (ADMINS, f"/api/v1/users/{U}"),
+    ("api.new_password", "POST"): (ADMINS, f"/api/v1/users/{U}/password"),
+    ("api.disable_account", "POST"): (ADMINS, f"/api/v1/users/{U}/disable"),
+    ("api.enable_account", "POST"): (ADMINS, f"/api/v1/users/{U}/enable"),
+    ("api.change_unit", "PATCH"): (ADMINS, f"/api/v1/units/{D}"),
+    ("api.deactivate", "POST"): (ADMINS, f"/api/v1/units/{D}/deactivate"),
+    ("api.reactivate", "POST"): (ADMINS, f"/api/v1/units/{D}/reactivate"),
+    ("api.name_union", "PUT"): (ADMINS, "/api/v1/union"),
+    ("api.add_override", "POST"): (ADMINS, "/api/v1/calendar/overrides"),
+    ("api.remove_override", "DELETE"): (ADMINS, "/api/v1/calendar/overrides/1"),
+    ("api.retry_message", "POST"): (ADMINS, "/api/v1/outbox/1/retry"),
+    ("api.run_import", "POST"): (ADMINS, "/api/v1/imports/roster"),
+    ("api.slips_pdf", "POST"): (ADMINS, "/api/v1/sign-in-slips/1/pdf"),
+    ("api.slips_data", "POST"): (ADMINS, "/api/v1/sign-in-slips/1/show"),
 }
 # walked by the tests named
 ELSEWHERE = {
@@ -230,6 +269,19 @@ ELSEWHERE = {
     ("proposals.edit", "GET"): "test_proposal_pages",
     ("exports.proposal_form", "GET"): "test_proposal_pages",
     ("exports.reply_letter", "GET"): "test_proposal_pages",
+    ("api.list_attachments", "GET"): "test_proposal_pages",
+    ("api.download_attachment", "GET"): "test_proposal_pages",
+    ("api.proposal_form", "GET"): "test_proposal_pages",
+    ("api.reply_letter", "GET"): "test_proposal_pages",
+    ("api.upload_attachments", "POST"): "test_refused_writes_on_proposals",
+    ("api.delete_attachment", "DELETE"): "test_refused_writes_on_proposals",
+    ("api.vote", "POST"): "test_refused_writes_on_proposals",
+    ("api.withdraw", "DELETE"): "test_refused_writes_on_proposals",
+    ("api.publish_vote", "POST"): "test_refused_own_and_anonymous_writes",
+    ("api.read_notification", "POST"): "test_refused_own_and_anonymous_writes",
+    ("api.read_all_notifications", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
+    ("api.revoke_my_token", "DELETE"): "test_refused_own_and_anonymous_writes",
+    ("api.end_my_sessions", "DELETE"): "test_refused_own_and_anonymous_writes",  # the caller's own
     ("proposals.edit", "POST"): "test_refused_writes_on_proposals",
     ("api.edit", "PATCH"): "test_refused_writes_on_proposals",
     ("attachments.remove", "POST"): "test_refused_writes_on_proposals",
@@ -407,6 +459,10 @@ def test_proposal_pages(world, person, subtests):
         "edit": request(world, person, "GET", f"/proposals/{gone}/edit"),
         "form": request(world, person, "GET", f"/reports/proposals/{gone}/form.pdf"),
         "letter": request(world, person, "GET", f"/reports/proposals/{gone}/replies/{gone}/letter.pdf"),
+        "api_attachments": request(world, person, "GET", f"/api/v1/proposals/{gone}/attachments"),
+        "api_download": request(world, person, "GET", f"/api/v1/proposals/{gone}/attachments/{gone}"),
+        "api_form": request(world, person, "GET", f"/api/v1/proposals/{gone}/form.pdf"),
+        "api_letter": request(world, person, "GET", f"/api/v1/proposals/{gone}/replies/{gone}/letter.pdf"),
     }
     if person != "anonymous":
         assert {name: r.status_code for name, r in nowhere.items()} == dict.fromkeys(nowhere, 404)
@@ -418,10 +474,14 @@ def test_proposal_pages(world, person, subtests):
             "download": f"/proposals/{item.id}/attachments/{item.attachment_id}",
             "edit": f"/proposals/{item.id}/edit",
             "form": f"/reports/proposals/{item.id}/form.pdf",
+            "api_attachments": f"/api/v1/proposals/{item.id}/attachments",
+            "api_download": f"/api/v1/proposals/{item.id}/attachments/{item.attachment_id}",
+            "api_form": f"/api/v1/proposals/{item.id}/form.pdf",
         }
         reply_id = db.session.scalar(select(Reply.id).where(Reply.proposal_id == item.id).limit(1))
         if reply_id is not None:
             paths["letter"] = f"/reports/proposals/{item.id}/replies/{reply_id}/letter.pdf"
+            paths["api_letter"] = f"/api/v1/proposals/{item.id}/replies/{reply_id}/letter.pdf"
         for name, path in paths.items():
             with subtests.test(proposal=item.key, page=name, person=person):
                 response = request(world, person, "GET", path)
@@ -439,7 +499,7 @@ def test_proposal_pages(world, person, subtests):
                         assert follow(world, person, response) == f"/proposals/{item.id}"
                     continue
                 assert response.status_code == 200
-                if name == "download":
+                if name in ("download", "api_download"):
                     continue
                 body = text_of(response)
                 assert leaks(world, person, body) == []
@@ -447,9 +507,12 @@ def test_proposal_pages(world, person, subtests):
                 if name == "api":
                     shown = response.json["author"] is not None, response.json["delegation_id"] is not None
                     assert shown == (knows, knows)
+                elif name == "api_attachments":
+                    assert [a["id"] for a in response.json["items"]] == [item.attachment_id]
+                    assert response.json["may_change"] == (person == item.owner and item.state == "draft")
                 elif item.confidential:
                     assert (SECRET_NAME in body) == knows
-                    if name != "letter":  # (a letter names no delegation at all)
+                    if name not in ("letter", "api_letter"):  # (a letter names no delegation at all)
                         assert (delegation_name in body) == knows, "the delegation narrows down a hidden author"
 
 
@@ -506,6 +569,10 @@ def test_refused_writes_on_proposals(world, subtests):
             "remove": request(world, person, "POST", f"/proposals/{gone}/attachments/{gone}/remove"),
             "vote": request(world, person, "POST", f"/votes/{gone}"),
             "unvote": request(world, person, "POST", f"/votes/{gone}/withdraw"),
+            "api_upload": request(world, person, "POST", f"/api/v1/proposals/{gone}/attachments", **pdf_upload()),
+            "api_remove": request(world, person, "DELETE", f"/api/v1/proposals/{gone}/attachments/{gone}"),
+            "api_vote": request(world, person, "POST", f"/api/v1/votes/{gone}"),
+            "api_unvote": request(world, person, "DELETE", f"/api/v1/votes/{gone}"),
         }
         for item in (world.items[key] for key in WRITTEN):
             if person == item.owner and item.state == "draft":
@@ -516,6 +583,10 @@ def test_refused_writes_on_proposals(world, subtests):
                 "remove": ("POST", f"/proposals/{item.id}/attachments/{item.attachment_id}/remove", {}),
                 "vote": ("POST", f"/votes/{item.id}", {}),
                 "unvote": ("POST", f"/votes/{item.id}/withdraw", {}),
+                "api_upload": ("POST", f"/api/v1/proposals/{item.id}/attachments", pdf_upload()),
+                "api_remove": ("DELETE", f"/api/v1/proposals/{item.id}/attachments/{item.attachment_id}", {}),
+                "api_vote": ("POST", f"/api/v1/votes/{item.id}", {}),
+                "api_unvote": ("DELETE", f"/api/v1/votes/{item.id}", {}),
             }
             for name, (method, path, kwargs) in sent.items():
                 with subtests.test(proposal=item.key, write=name, person=person):
@@ -523,7 +594,7 @@ def test_refused_writes_on_proposals(world, subtests):
                     if not may_see(person, item) or (name == "edit" and person != item.owner):
                         assert response.status_code == 404
                         assert same_answer(response, nowhere[name])
-                    elif person == item.owner and name in ("edit", "api_edit", "remove"):
+                    elif person == item.owner and name in ("edit", "api_edit", "remove", "api_upload", "api_remove"):
                         assert response.status_code in (302, 409)  # not a draft any more
                         if response.status_code == 302:
                             assert follow(world, person, response) == f"/proposals/{item.id}"
@@ -531,6 +602,11 @@ def test_refused_writes_on_proposals(world, subtests):
                         assert response.status_code in (403, 409)
                     if response.status_code != 404 and response.mimetype == "text/html":
                         assert leaks(world, person, response.get_data(as_text=True)) == []
+
+
+def pdf_upload() -> dict:
+    """A valid one-file upload (the request's arguments)."""
+    return {"data": {"attachments": [(io.BytesIO(PDF), "材料.pdf")]}, "content_type": "multipart/form-data"}
 
 
 def test_role_gated_writes_are_refused(world, subtests):
@@ -556,6 +632,7 @@ def test_refused_own_and_anonymous_writes(world, subtests):
     token_of_lead = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == world.people["lead"].id))
     assert someone_elses is not None and token_of_lead is not None
     nowhere = request(world, "worker", "POST", f"/notifications/{missing_id() * 1000}/read")
+    api_nowhere = request(world, "worker", "POST", f"/api/v1/notifications/{missing_id() * 1000}/read")
     for person in PEOPLE:
         if person == "lead":
             continue
@@ -565,8 +642,13 @@ def test_refused_own_and_anonymous_writes(world, subtests):
                 assert response.status_code == 404
                 assert (action == "open" or person != "worker") or same_answer(response, nowhere)
             assert request(world, person, "POST", f"/account/tokens/{token_of_lead}/revoke").status_code == 404
+            assert request(world, person, "DELETE", f"/api/v1/me/tokens/{token_of_lead}").status_code == 404
+            api_read = request(world, person, "POST", f"/api/v1/notifications/{someone_elses}/read")
+            assert api_read.status_code == 404 and same_answer(api_read, api_nowhere)
             publish = request(world, person, "POST", f"/votes/results/{world.cast.session.id}/publish")
             assert publish.status_code == (409 if person == "committee" else 403)  # the vote is not over
+            api_publish = request(world, person, "POST", f"/api/v1/votes/results/{world.cast.session.id}/publish")
+            assert api_publish.status_code == publish.status_code
     for path in (
         "/notifications/read-all",
         "/notifications/settings",
@@ -583,6 +665,9 @@ def test_refused_own_and_anonymous_writes(world, subtests):
         "/account/second-factor/setup",
         "/account/second-factor/confirm",
         "/account/second-factor/disable",
+        "/api/v1/notifications/read-all",
+        f"/api/v1/notifications/{someone_elses}/read",
+        f"/api/v1/votes/results/{world.cast.session.id}/publish",
     ):
         with subtests.test(path=path, person="anonymous"):
             kwargs = {"json": {}} if path.startswith("/api/") else {}

@@ -34,8 +34,17 @@ LEDGER_ARGS = {
     "q": Line(max_length=200),
 }
 EDITION_ARG = {"edition": Choice(choices=(compilation.INTERNAL,))}
-# the audit log's filters, named as on its page (reports/audit_log.parse reads them)
-AUDIT_ARGS = ("actor", "action", "start", "end", "target", "target_id", "session", "number")
+# the audit log's filters, named as on its page (reports/audit_log.parse reads them, cutting long texts
+# short): here a text too long or with control characters is refused first, as everywhere in the API
+AUDIT_ARGS = {
+    "actor": Line(max_length=80),
+    "action": Line(max_length=40),
+    "start": Line(max_length=20),
+    "end": Line(max_length=20),
+    "target": Line(max_length=40),
+    **{name: Integer(minimum=0, maximum=2**31 - 1) for name in ("target_id", "session", "number")},
+    "after": Line(max_length=100),
+}
 
 
 def _session(session_id: int) -> CongressSession:
@@ -147,6 +156,7 @@ def own_data():
 
 
 def audit_filters() -> audit_log.Filters:
+    query(AUDIT_ARGS)
     parsed = audit_log.parse(request.args)
     if parsed.errors:
         raise InvalidPayload(parsed.errors)
@@ -173,7 +183,7 @@ def audit():
     administrators)."""
     files.require(current_user(), files.AUDIT_ROLES)
     filters = audit_filters()
-    after = query({"after": Line(max_length=100)}).get("after")
+    after = query(AUDIT_ARGS).get("after")
     found = audit_log.page(filters, current_user(), after=after)
     return jsonify({"items": [entry_json(e) for e in found.entries], "next_cursor": found.next_after})
 

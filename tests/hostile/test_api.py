@@ -5,15 +5,18 @@ The API's contract (proposals/api/openapi.py): request bodies are closed objects
 not JSON, or not sent as JSON, is a 400.
 """
 
+import io
 import itertools
 import json
 import re
+from datetime import date, timedelta
 
 import pytest
 
 from proposals.extensions import db
 from proposals.models import ApiToken
 from proposals.operations import create_category
+from workflow.calendar import is_working_day
 
 from ..conftest import PASSWORD
 from .conftest import EVENT_SETUP, MEGABYTE, PATH_IDS, TEXTS
@@ -76,6 +79,12 @@ def body_text(body: dict) -> str:
     return re.sub(f'"{RAW}([^"]*)"', lambda m: m.group(1), text)
 
 
+def far_day(n: int) -> dict:
+    """A day of the union's calendar to change, one for each call: a far-off year's, made the opposite."""
+    day = date(2090, 1, 2) + timedelta(days=n)
+    return {"day": day.isoformat(), "working": not is_working_day(day)}
+
+
 # -- who calls what, with which valid body ----------------------------------------------------------
 
 
@@ -86,6 +95,7 @@ class Api:
         self._tokens: dict[str, str] = {}
         self._session_id = None
         self._category_id = None
+        self._spares: dict[str, int] = {}
 
     def token(self, who: str) -> str:
         if who not in self._tokens:
@@ -109,6 +119,14 @@ class Api:
             self._session_id = self.world.make.new_session().id
             db.session.commit()
         return self._session_id
+
+    def spare(self, what: str) -> int:
+        """A user or unit of the battery's own, which it changes."""
+        if what not in self._spares:
+            made = self.world.make.unit("department") if what == "unit" else self.world.make.user("worker")
+            db.session.commit()
+            self._spares[what] = made.id
+        return self._spares[what]
 
     def spare_category(self) -> int:
         if self._category_id is None:
@@ -176,6 +194,27 @@ class Api:
             ("post", "/proposals"): ("author", "/proposals", draft, ("title", "reason", "measures")),
             # a year far off: loading it moves no deadline of the battery's proposals
             ("put", "/calendar/{year}"): ("admin", "/calendar/2090", {"holidays": [["2090-01-01", "2090-01-01"]]}, ()),
+            ("patch", "/users/{user_id}"): (
+                "admin",
+                f"/users/{self.spare('changed user')}",
+                {},
+                ("name", "email"),
+            ),
+            ("post", "/users/{user_id}/password"): (
+                "admin",
+                f"/users/{self.spare('new password')}/password",
+                {},
+                (),
+            ),
+            ("patch", "/units/{unit_id}"): ("admin", f"/units/{self.spare('unit')}", {}, ("name",)),
+            ("put", "/union"): ("admin", "/union", {"name": f"工会{n}"}, ("name",)),
+            # far-off days: adding them moves no deadline of the battery's proposals
+            ("post", "/calendar/overrides"): (
+                "admin",
+                "/calendar/overrides",
+                far_day(n),
+                ("note",),
+            ),
             ("patch", "/proposals/{proposal_id}"): (
                 "author",
                 f"/proposals/{self.supply.for_event('submit')}",
@@ -228,7 +267,11 @@ def test_every_api_route_is_described(world, document):
 def write_operations():
     from proposals.api.openapi import document  # built from the field specs alone
 
-    return [(m, p) for m, p, op in operations(document()) if "requestBody" in op]
+    return [
+        (m, p)
+        for m, p, op in operations(document())
+        if "application/json" in op.get("requestBody", {}).get("content", {})  # (uploads: test_hostile_uploads)
+    ]
 
 
 WRITES = write_operations()
@@ -350,7 +393,9 @@ QUERY_VALUES = {
 }
 
 
-@pytest.mark.parametrize("path", ["/proposals", "/stats"])
+@pytest.mark.parametrize(
+    "path", ["/proposals", "/stats", "/notifications", "/votes", "/votes/results", "/reports/ledger.csv", "/audit"]
+)
 def test_hostile_query_strings(path, world, api, document, probe):
     client = world.app.test_client()
     params = {p["name"]: p["schema"] for p in document["paths"][path]["get"]["parameters"] if p["in"] == "query"}
@@ -372,3 +417,86 @@ def test_hostile_query_strings(path, world, api, document, probe):
                 if raw in ("%FF%FE", "%ED%A0%80"):  # not UTF-8 (a lone surrogate is not either)
                     assert response.status_code == 400, response.status_code
                     assert response.get_json()["code"] == "bad_request", response.get_json()
+
+
+# -- uploads ---------------------------------------------------------------------------------------
+
+HOSTILE_NAMES = {
+    "script": "<script>alert(1)</script>.pdf",
+    "traversal": "../../../etc/passwd.pdf",
+    "nul": "a\x00b.pdf",
+    "bidi": "gpj\u202eexe.pdf",
+    "long": "长" * 5000 + ".pdf",
+    "no_name": "\u200b",
+    "reserved": 'con<>:"|?*.pdf',
+}
+BROKEN_MULTIPART = b'--x\r\nContent-Disposition: form-data; name="attachments"\r\n'
+PDF_BODY = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def test_hostile_uploads(world, api, supply, probe):
+    """Files for an attachment and for an import: hostile names, kinds and shapes of request."""
+    client = world.app.test_client()
+    draft = supply.for_event("submit")  # the author's draft
+    cases = {
+        **{f"name {label}": {"attachments": (io.BytesIO(PDF_BODY), name)} for label, name in HOSTILE_NAMES.items()},
+        "an executable": {"attachments": (io.BytesIO(b"MZ\x90\x00" + b"\0" * 64), "a.pdf")},
+        "html as pdf": {"attachments": (io.BytesIO(b"<html><script>alert(1)</script>"), "a.pdf")},
+        "a zip bomb's head": {"attachments": (io.BytesIO(b"PK\x03\x04" + b"\xff" * 64), "a.docx")},
+        "another field": {"files": (io.BytesIO(PDF_BODY), "a.pdf")},
+        "no file": {},
+        "text, not a file": {"attachments": "<script>alert(1)</script>"},
+    }
+    for label, data in cases.items():
+        with probe.subtests.test(upload=label):
+            response = probe.send(
+                client,
+                "POST",
+                f"{PREFIX}/proposals/{draft}/attachments",
+                data=data,
+                content_type="multipart/form-data",
+                headers=api.headers("author"),
+            )
+            if label.startswith("name "):
+                assert response.status_code in (201, 422), response.status_code
+                if response.status_code == 201:
+                    (shown,) = response.get_json()
+                    assert not set(shown["filename"]) & set('<>:"/\\|?*\x00\u202e'), shown["filename"]
+                    assert len(shown["filename"]) <= 200
+                    db.session.commit()
+                    remove = client.delete(
+                        f"{PREFIX}/proposals/{draft}/attachments/{shown['id']}", headers=api.headers("author")
+                    )
+                    assert remove.status_code == 204  # (so that the count of five is never reached)
+            else:
+                assert response.status_code == 422, (label, response.status_code)
+    for label, (data, content_type) in {
+        "json": (json.dumps({"attachments": []}), "application/json"),
+        "form": ("attachments=x", "application/x-www-form-urlencoded"),
+        "broken multipart": (
+            b'--x\r\nContent-Disposition: form-data; name="attachments"\r\n',
+            "multipart/form-data; boundary=x",
+        ),
+        "no boundary": (b"garbage", "multipart/form-data"),
+    }.items():
+        with probe.subtests.test(body=label):
+            response = probe.send(
+                client,
+                "POST",
+                f"{PREFIX}/proposals/{draft}/attachments",
+                data=data,
+                content_type=content_type,
+                headers=api.headers("author"),
+            )
+            assert 400 <= response.status_code < 500, response.status_code
+    for label, name in HOSTILE_NAMES.items():
+        with probe.subtests.test(import_name=label):
+            response = probe.send(
+                client,
+                "POST",
+                f"{PREFIX}/imports/roster",
+                data={"file": (io.BytesIO(b"<script>alert(1)</script>\x00"), name)},
+                content_type="multipart/form-data",
+                headers=api.headers("admin"),
+            )
+            assert response.status_code == 422, response.status_code
