@@ -80,9 +80,11 @@ def body_text(body: dict) -> str:
 
 
 def far_day(n: int) -> dict:
-    """A day of the union's calendar to change, one for each call: a far-off year's, made the opposite."""
-    day = date(2090, 1, 2) + timedelta(days=n)
-    return {"day": day.isoformat(), "working": not is_working_day(day)}
+    """A day of the union's calendar to change, one for each call: a far-off Saturday made a working day
+    (`true` is the one valid boolean among the hostile values, so it must be the valid one here)."""
+    day = date(2090, 1, 7) + timedelta(weeks=n)
+    assert day.weekday() == 5 and not is_working_day(day)
+    return {"day": day.isoformat(), "working": True}
 
 
 # -- who calls what, with which valid body ----------------------------------------------------------
