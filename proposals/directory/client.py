@@ -299,4 +299,4 @@ def departments(conn: Connection) -> list[tuple[str, str]]:
         code, name = _first(result, code_attr), _first(result, name_attr)
         if code:
             found.append((str(code).strip(), str(name or code).strip()))
-    return found
+    return sorted(found)

@@ -130,7 +130,8 @@ def _people(entries: list[client.Entry], report: Report) -> set[int]:
             report.created.append(user.username)
             continue
         if outcome.linked:
-            report.linked.append(user.username)
+            renamed = outcome.changes.get("username")
+            report.linked.append(f"{renamed[0]} (now {renamed[1]})" if renamed else user.username)
         if outcome.changes:
             report.updated[user.username] = outcome.changes
         if entry.disabled and user.active:
