@@ -41,6 +41,8 @@ dn: cn=config
 objectClass: olcGlobal
 cn: config
 olcPidFile: {root}/slapd.pid
+olcTLSCertificateFile: {root}/server.pem
+olcTLSCertificateKeyFile: {root}/server.key
 
 dn: cn=module{{0}},cn=config
 objectClass: olcModuleList
@@ -129,15 +131,36 @@ class Slapd:
     def __init__(self):
         self.root = Path(tempfile.mkdtemp(prefix="slapd-"))
         self.process: subprocess.Popen | None = None
-        self.port = 0
+        self.port = self.tls_port = 0
 
     @property
     def url(self) -> str:
         return f"ldap://127.0.0.1:{self.port}"
 
+    @property
+    def ldaps_url(self) -> str:
+        return f"ldaps://127.0.0.1:{self.tls_port}"
+
+    @property
+    def certificate(self) -> Path:
+        """The server's self-signed certificate: the CA file to trust it by."""
+        return self.root / "server.pem"
+
+    def _make_certificate(self) -> None:
+        subprocess.run(
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-keyout", self.root / "server.key", "-out", self.certificate,
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+
     def start(self) -> "Slapd":
         (self.root / "conf").mkdir()
         (self.root / "data").mkdir()
+        self._make_certificate()
         ldif = self.root / "config.ldif"
         ldif.write_text(
             CONFIG.format(root=self.root, schemas=SCHEMAS, suffix=SUFFIX, admin=ADMIN_DN, password=ADMIN_PASSWORD)
@@ -146,10 +169,11 @@ class Slapd:
             [SLAPADD, "-n", "0", "-F", self.root / "conf", "-l", ldif], check=True, capture_output=True, text=True
         )
         for _ in range(5):  # another process may take the free port first: try another
-            self.port = free_port()
+            self.port, self.tls_port = free_port(), free_port()
             log = open(self.root / "slapd.log", "w")  # noqa: SIM115  (the server's, closed at stop)
+            listen = f"{self.url}/ {self.ldaps_url}/"
             self.process = subprocess.Popen(
-                [SLAPD, "-F", self.root / "conf", "-h", self.url + "/", "-d", "0"], stdout=log, stderr=log
+                [SLAPD, "-F", self.root / "conf", "-h", listen, "-d", "0"], stdout=log, stderr=log
             )
             log.close()
             if self._wait_ready():
@@ -166,6 +190,8 @@ class Slapd:
                 return False
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                    pass
+                with socket.create_connection(("127.0.0.1", self.tls_port), timeout=2):
                     return True
             except OSError:
                 time.sleep(0.05)

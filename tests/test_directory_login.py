@@ -200,3 +200,34 @@ def test_login_page_says_the_company_account_works(client, app, directory):
     assert "公司账号" in text(client.get("/login"))
     app.config["LDAP_URL"] = ""
     assert "公司账号" not in text(client.get("/login"))
+
+
+def test_settings_from_the_environment(monkeypatch, tmp_path):
+    from proposals import create_app
+    from proposals.config import ConfigurationError
+
+    from .conftest import app_config
+
+    roles = '{"cn=union-office,ou=groups,dc=example,dc=cn": "union_admin"}'
+    monkeypatch.setenv("LDAP_URL", "ldaps://dc1.corp.example.cn")
+    monkeypatch.setenv("LDAP_GROUP_ROLES", roles)
+    monkeypatch.setenv("LDAP_CREATE_USERS", "false")
+    monkeypatch.setenv("LDAP_TIMEOUT", "2.5")
+    app = create_app(app_config(f"sqlite:///{tmp_path / 'env.sqlite'}"))
+    assert app.config["LDAP_URL"] == "ldaps://dc1.corp.example.cn"
+    assert app.config["LDAP_GROUP_ROLES"] == {"cn=union-office,ou=groups,dc=example,dc=cn": "union_admin"}
+    assert app.config["LDAP_CREATE_USERS"] is False and app.config["LDAP_TIMEOUT"] == 2.5
+    monkeypatch.setenv("LDAP_GROUP_ROLES", "union_admin")
+    with pytest.raises(ConfigurationError, match="must be JSON"):
+        create_app(app_config(f"sqlite:///{tmp_path / 'env.sqlite'}"))
+
+
+@pytest.mark.parametrize("how", ["ldaps", "starttls"])
+def test_tls_with_the_servers_certificate(client, app, directory, slapd, how):
+    url = slapd.ldaps_url if how == "ldaps" else slapd.url
+    app.config.update(LDAP_URL=url, LDAP_START_TLS=how == "starttls", LDAP_CA_FILE=str(slapd.certificate))
+    assert login(client, "lisi").status_code == 302
+    client.post("/logout")
+    app.config["LDAP_CA_FILE"] = "/etc/ssl/certs/ca-certificates.crt"  # the system's CAs do not know it
+    response = login(client, "lisi")
+    assert DIRECTORY_DOWN in text(response)

@@ -41,7 +41,9 @@ def _decoy_hash(method: str) -> str:
 
 def authenticate(username: str, password: str, address: str | None = None) -> User:
     """Return the active user with these credentials, or raise LoginRefused; raise LoginThrottled,
-    without looking at the password, after too many failures for this user name or from this address."""
+    without looking at the password, after too many failures for this user name or from this address.
+    With a company directory configured, a user name linked to it, or unknown here, is checked there
+    (proposals/directory/login.py); local accounts only ever by their local password."""
     address = address or throttle.client_address()
     username = (username or "").strip()
     attempt = throttle.admit(username, address)

@@ -65,10 +65,13 @@ def init_app(app) -> None:
 
 def _from_environment(key: str, text: str):
     if key in JSON_SETTINGS:
+        from ..config import ConfigurationError
+
         try:
             return json.loads(text)
         except ValueError:
-            raise ValueError(f"{key} must be JSON, e.g. {json.dumps(DEFAULTS[key], ensure_ascii=False)}") from None
+            example = json.dumps(DEFAULTS[key], ensure_ascii=False)
+            raise ConfigurationError(f"{key} in the environment must be JSON, e.g. {example}") from None
     if key in BOOLEAN_SETTINGS:
         return text.strip().lower() in ("1", "true", "yes", "on")
     if key in ("LDAP_TIMEOUT", "LDAP_PAGE_SIZE"):
