@@ -231,3 +231,14 @@ def test_tls_with_the_servers_certificate(client, app, directory, slapd, how):
     app.config["LDAP_CA_FILE"] = "/etc/ssl/certs/ca-certificates.crt"  # the system's CAs do not know it
     response = login(client, "lisi")
     assert DIRECTORY_DOWN in text(response)
+
+
+def test_active_directorys_object_guid_is_the_subject(app):
+    import uuid
+
+    guid = uuid.UUID("2f1b4a5c-3d6e-4f70-8192-a3b4c5d6e7f8")
+    app.config["LDAP_ID_ATTRIBUTE"] = "objectGUID"
+    result = {"dn": "CN=张三,OU=员工,DC=corp,DC=example,DC=cn", "raw_attributes": {"objectGUID": [guid.bytes_le]}}
+    assert directory_client._subject(result) == str(guid)  # as AD shows it, from its little-endian bytes
+    app.config["LDAP_ID_ATTRIBUTE"] = ""
+    assert directory_client._subject(result) == "cn=张三,ou=员工,dc=corp,dc=example,dc=cn"  # else the DN

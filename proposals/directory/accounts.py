@@ -112,7 +112,7 @@ def _wanted(entry: Entry, user: User | None, outcome: Outcome) -> dict:
             continue
         value = entry.values.get(name)
         if name == "username" and (not value or len(value) > 80 or _taken(User.username, value, user)):
-            if value and user is None:
+            if value and (user is None or value != user.username):
                 outcome.warnings.append(f"{label}: the user name {value!r} is taken here by another account")
             continue
         if name == "name" and not value:

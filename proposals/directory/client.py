@@ -87,11 +87,14 @@ def _connection(user: str | None, password: str | None) -> Connection:
     )
     try:
         conn.open()
-        if _config("LDAP_START_TLS"):
-            conn.start_tls()
+        if _config("LDAP_START_TLS") and not conn.start_tls():  # never go on in the clear
+            raise DirectoryUnavailable(f"StartTLS refused: {conn.result.get('description')}")
     except (LDAPException, OSError) as exc:
         close(conn)
         raise DirectoryUnavailable(str(exc)) from exc
+    except DirectoryUnavailable:
+        close(conn)
+        raise
     return conn
 
 
