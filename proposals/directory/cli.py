@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from ..extensions import db
 from . import enabled
 from .client import DirectoryUnavailable
 from .sync import Report, SyncRefused, run
@@ -27,10 +28,14 @@ def sync_command(dry_run: bool, quiet: bool):
     if not enabled():
         raise click.ClickException("no company directory is configured (set LDAP_URL)")
     try:
-        report = run(dry_run=dry_run)
+        report = run()
     except (DirectoryUnavailable, SyncRefused) as exc:
         click.echo(f"directory sync failed, nothing changed: {exc}", err=True)
         sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not quiet:

@@ -5,7 +5,7 @@ linked (to an existing account by LDAP_LINK_BY), made, or brought in line with t
 disabled in the directory, or gone from it, deactivated (their sessions and API tokens ended), never
 deleted; an account the directory had deactivated is active again once its entry is enabled (one an
 administrator disabled here stays so). One audit row names what changed. A dry run does the same and
-rolls it all back.
+rolls it all back (proposals/directory/cli.py).
 """
 
 from dataclasses import dataclass, field
@@ -63,9 +63,9 @@ class Report:
         }
 
 
-def run(*, dry_run: bool = False) -> Report:
-    """Synchronise; commit (one audit row), or with `dry_run` roll everything back. Raise
-    client.DirectoryUnavailable or SyncRefused, having changed nothing."""
+def run() -> Report:
+    """Synchronise (flushed, not committed: the command commits, or for a dry run rolls back), with one
+    audit row. Raise client.DirectoryUnavailable or SyncRefused, having changed nothing."""
     conn = client.service_connection()
     try:
         departments = client.departments(conn)
@@ -90,10 +90,6 @@ def run(*, dry_run: bool = False) -> Report:
     except BaseException:
         db.session.rollback()
         raise
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
     return report
 
 
