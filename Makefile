@@ -19,11 +19,14 @@ PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # System packages (Debian's) the tests need, each with the check that tells it is there.
-TEST_PACKAGES := postgresql chromium openssl
+TEST_PACKAGES := postgresql chromium openssl slapd ldap-utils
 have_postgresql := compgen -G '/usr/lib/postgresql/*/bin/initdb'
 # the browser tests (tests/browser/) drive it through Playwright, which needs no chromedriver
 have_chromium := test -x /usr/bin/chromium
 have_openssl := command -v openssl
+# tests/ldap_server.py starts its own OpenLDAP server (slapd, slapadd); ldap-utils: ldapsearch, to look by hand
+have_slapd := test -x /usr/sbin/slapd -a -x /usr/sbin/slapadd
+have_ldap-utils := command -v ldapsearch
 
 .PHONY: run test test-sqlite test-postgres lint migration install catalogs test-packages
 

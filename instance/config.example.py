@@ -19,3 +19,8 @@
 # SESSION_IDLE_MINUTES = 480          # a login unused this long ends ...
 # SESSION_IDLE_MINUTES_UNION_ADMIN = 30   # ... for union administrators
 # SECURE_COOKIES = True               # cookies always Secure (they are anyway on requests that came over HTTPS)
+# Company directory (LDAP / Active Directory): see the README for every LDAP_ setting and an AD example
+# LDAP_URL = "ldaps://dc1.corp.example.cn"
+# LDAP_BIND_DN = "CN=svc-proposals,OU=Service Accounts,DC=corp,DC=example,DC=cn"
+# LDAP_BIND_PASSWORD = "..."
+# LDAP_USER_BASE = "OU=员工,DC=corp,DC=example,DC=cn"

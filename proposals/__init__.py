@@ -33,10 +33,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     csrf.init_app(app)
-    from . import auth, cli
+    from . import auth, cli, directory
 
     auth.init_app(app)
     cli.init_app(app)
+    directory.init_app(app)
     from . import api, web
 
     api.init_app(app)

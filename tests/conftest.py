@@ -24,6 +24,7 @@ from proposals.operations import (
 )
 
 from . import databases
+from .ldap_server import directory, slapd  # noqa: F401  (a real OpenLDAP server and the app signing in through it)
 from .mailbox import smtp  # noqa: F401  (the fixture: a real SMTP server the app sends through)
 
 PASSWORD = "Tiaoli#2026"

@@ -6,7 +6,7 @@ from workflow.errors import N_
 from workflow.payload import Line, validate
 
 from ..auth import credentials, first_login, totp
-from ..auth.credentials import LoginRefused, LoginThrottled
+from ..auth.credentials import DirectoryDown, LoginRefused, LoginThrottled
 from ..auth.throttle import client_address
 from ..extensions import db
 from ..models import ApiToken, User
@@ -47,8 +47,10 @@ def issue_token():
         user = credentials.authenticate(clean["username"], clean["password"])
     except LoginThrottled as exc:
         raise too_many_attempts(exc) from None
-    except LoginRefused:
-        raise ApiError(401, N_("Wrong user name or password."), "unauthorized") from None
+    except DirectoryDown as exc:
+        raise ApiError(503, exc.message, exc.code) from None
+    except LoginRefused as exc:  # wrong credentials, or (with the right password) a disabled account
+        raise ApiError(401, exc.message, "unauthorized", **exc.params) from None
     if totp.needed(user):
         raise ApiError(
             403,

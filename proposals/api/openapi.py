@@ -174,6 +174,11 @@ def document() -> dict:
                 {
                     **_ok(ref("Token")),
                     **_errors(400, 401, 422, 429),
+                    "503": {
+                        "description": "The company directory (LDAP / Active Directory) cannot be reached, and "
+                        "the account has no local password (code `directory_unavailable`).",
+                        "content": {"application/json": {"schema": ref("Error")}},
+                    },
                     "403": {
                         "description": "The account has an initial password: log in on the web page and change "
                         "it first (code `password_change_required`); or it logs in with a second factor and makes "

@@ -147,6 +147,12 @@ def settle(attempt_id: int) -> None:
     db.session.commit()
 
 
+def withdraw(attempt_id: int) -> None:
+    """Forget the admitted attempt (committed): nothing was checked, e.g. the company directory was down."""
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+    db.session.commit()
+
+
 LOCK_NAMESPACE = 73501  # the first key of the advisory locks taken here
 
 

@@ -74,6 +74,8 @@ ADMIN_ACTIONS = {
     "import.proposals": N_("Proposals imported"),
     "login.succeeded": N_("Logged in"),
     "login.failed": N_("Failed login"),
+    "login.directory_unavailable": N_("Company directory unreachable at login"),
+    "directory.sync": N_("Synchronised with the company directory"),
     "outbox.retry": N_("Undelivered message sent again"),
     "second_factor.enrol": N_("Second factor set up"),
     "second_factor.disable": N_("Second factor turned off"),
