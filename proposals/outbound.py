@@ -61,7 +61,7 @@ class OutboundMixin:
 
     def configure_outbound(self) -> None:
         self.trust_env = False
-        self.headers["User-Agent"] = "proposals (职代会提案)"
+        self.headers["User-Agent"] = "proposals"  # HTTP headers are latin-1: no Chinese here
 
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("timeout", settings()[2])

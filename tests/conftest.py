@@ -26,6 +26,7 @@ from proposals.operations import (
 from . import databases
 from .mailbox import smtp  # noqa: F401  (the fixture: a real SMTP server the app sends through)
 from .oidc_provider import oidc_provider  # noqa: F401  (the fixture: a real OpenID Connect provider)
+from .service_double import service  # noqa: F401  (the fixture: a messenger platform's double, tests/service_double.py)
 
 PASSWORD = "Tiaoli#2026"
 _counter = itertools.count(1)
