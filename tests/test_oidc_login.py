@@ -235,6 +235,7 @@ def test_an_id_token_with_another_nonce_is_refused(app, client, make, oidc_provi
         session[key] = data
     response = client.get(app_path(oidc_provider.sign_in(start, "zhangsan")))
     assert response.status_code == 400
+    assert "登录应答与本浏览器发起的登录不符，请重新登录。" in text(response)
     assert not whoami(client) and links() == []
 
 

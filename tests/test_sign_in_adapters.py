@@ -4,11 +4,15 @@ documents (tests/service_double.py), through the whole sign-in: the login page's
 authorize address, its answer at our callback, the account found and logged in, or the refusal said.
 """
 
+import json
+
 import pytest
 
-from proposals.auth import providers
+from proposals import create_app
+from proposals.auth import provider_pages, providers
 from proposals.extensions import db
 
+from .conftest import app_config
 from .messenger_services import (
     AGENT,
     CORP,
@@ -277,3 +281,12 @@ def test_an_unreachable_service_is_said(app, client):
 def test_settings_that_cannot_work_stop_the_start(settings, complaint):
     with pytest.raises(providers.ProviderConfigError, match=complaint):
         providers.build("x", settings)
+
+
+def test_the_providers_may_come_from_the_environment_as_json(monkeypatch):
+    wecom = {"kind": "wecom", "corp_id": CORP, "agent_id": AGENT, "secret": SECRET, "label": "企业微信"}
+    monkeypatch.setenv("OIDC_PROVIDERS", json.dumps({"wecom": wecom}))
+    app = create_app(app_config("sqlite://"))
+    assert list(app.extensions["sign_in_providers"]) == ["wecom"]
+    with app.test_request_context():
+        assert provider_pages.sign_in_choices() == [("/login/with/wecom", "企业微信")]

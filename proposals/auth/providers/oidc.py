@@ -16,6 +16,7 @@ from authlib.integrations.flask_client import OAuth
 from authlib.integrations.flask_client.apps import FlaskOAuth2App
 from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app
+from joserfc.errors import InvalidClaimError, MissingClaimError
 
 from workflow.errors import N_
 
@@ -70,9 +71,11 @@ class OpenIDConnect(Provider):
     def finish(self, redirect_uri: str) -> Identity:
         try:
             token = self.client.authorize_access_token()
-        except OAuthError as exc:  # a refusal at the provider, a state not ours, a bad ID token
+        except (OAuthError, InvalidClaimError, MissingClaimError) as exc:
+            # a refusal at the provider; a state not this browser's; an ID token of another sign-in (its
+            # nonce), for another client, from another issuer, or expired
             current_app.logger.warning("sign-in provider %s: %s %s", self.name, exc.error, exc.description)
-            if exc.error in ("mismatching_state", "invalid_claim", "missing_claim", "invalid_token"):
+            if exc.error in ("mismatching_state", "invalid_claim", "missing_claim"):
                 raise ProviderError(
                     N_("The sign-in answer does not belong to this browser's sign-in. Please try again.")
                 ) from None
