@@ -9,6 +9,8 @@ Written to Feishu's published documentation (open.feishu.cn):
   → {"code": 0, "access_token": "u-…", "expires_in", "token_type": "Bearer", …}; a refusal is
   {"code": 20003, "error": "invalid_grant", "error_description": "…"}
       https://open.feishu.cn/document/authentication-management/access-token/get-user-access-token
+  (Feishu now also documents a v3 endpoint, https://accounts.feishu.cn/oauth/v3/token, with the same
+  parameters and answer and a stricter PKCE check; `token_url` may name it)
 - who signed in: GET https://open.feishu.cn/open-apis/authen/v1/user_info with
   Authorization: Bearer u-… → {"code": 0, "msg": "success", "data": {"name", "open_id", "union_id",
   "user_id", "email", "enterprise_email", "mobile", "employee_no", "tenant_key", …}}
@@ -59,7 +61,8 @@ class Feishu(OAuth2Adapter):
             "code": code,
             "redirect_uri": redirect_uri,
         }
-        body = self.call("POST", f"{self.api}/open-apis/authen/v2/oauth/token", json=payload)
+        url = self.settings.get("token_url") or f"{self.api}/open-apis/authen/v2/oauth/token"
+        body = self.call("POST", url, json=payload)
         if body.get("code") != 0 or not body.get("access_token"):
             self.refuse("oauth/token", body)
         return body
