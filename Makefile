@@ -19,7 +19,7 @@ PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # System packages (Debian's) the tests need, each with the check that tells it is there.
-TEST_PACKAGES := postgresql chromium openssl slapd ldap-utils
+TEST_PACKAGES := postgresql chromium openssl slapd ldap-utils nodejs npm
 have_postgresql := compgen -G '/usr/lib/postgresql/*/bin/initdb'
 # the browser tests (tests/browser/) drive it through Playwright, which needs no chromedriver
 have_chromium := test -x /usr/bin/chromium
@@ -27,8 +27,12 @@ have_openssl := command -v openssl
 # tests/ldap_server.py starts its own OpenLDAP server (slapd, slapadd); ldap-utils: ldapsearch, to look by hand
 have_slapd := test -x /usr/sbin/slapd -a -x /usr/sbin/slapadd
 have_ldap-utils := command -v ldapsearch
+# the OpenID Connect provider the sign-in tests start (tests/oidc/provider.mjs, node's oidc-provider)
+have_nodejs := command -v node
+have_npm := command -v npm
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
 
-.PHONY: run test test-sqlite test-postgres lint migration install catalogs test-packages
+.PHONY: run test test-sqlite test-postgres lint migration install catalogs test-packages test-oidc-provider
 
 run: install catalogs
 	$(FLASK) db upgrade
@@ -48,11 +52,11 @@ test: install catalogs test-packages
 	$(MAKE) --no-print-directory test-postgres || status=1; \
 	exit $$status
 
-test-sqlite: install catalogs test-packages
+test-sqlite: install catalogs test-packages test-oidc-provider
 	env -u TEST_DATABASE_URL $(PYTEST) $(ARGS)
 
 # tests/pg_server.py starts a server unless TEST_DATABASE_URL names one already
-test-postgres: install catalogs test-packages
+test-postgres: install catalogs test-packages test-oidc-provider
 	$(BIN)/python -m tests.pg_server -- $(PYTEST) $(ARGS)
 
 lint: install
@@ -80,6 +84,13 @@ $(BIN)/python:
 # messages.po merged with each area's parts/*.po (see proposals.i18n.compile_translations)
 catalogs: install
 	@$(BIN)/python -c 'from proposals.i18n import compile_translations; compile_translations(force=True)'
+
+# node_modules is not committed: installed from the lockfile when missing or when the lockfile changed
+test-oidc-provider: test-packages $(OIDC_PROVIDER)
+
+$(OIDC_PROVIDER): tests/oidc/package-lock.json tests/oidc/package.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 test-packages:
 	@missing=""; \

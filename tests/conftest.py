@@ -26,6 +26,8 @@ from proposals.operations import (
 from . import databases
 from .ldap_server import directory, slapd  # noqa: F401  (a real OpenLDAP server and the app signing in through it)
 from .mailbox import smtp  # noqa: F401  (the fixture: a real SMTP server the app sends through)
+from .oidc_provider import oidc_provider  # noqa: F401  (the fixture: a real OpenID Connect provider)
+from .service_double import service  # noqa: F401  (the fixture: a messenger platform's double, tests/service_double.py)
 
 PASSWORD = "Tiaoli#2026"
 _counter = itertools.count(1)
@@ -65,9 +67,15 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture
-def app(tmp_path):
+def app_overrides() -> dict:
+    """Settings a test module gives its app (override this fixture): none by default."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_overrides):
     url = databases.fresh_url(tmp_path)
-    app = create_app(app_config(url))
+    app = create_app(app_config(url, **app_overrides))
     app.test_client_class = FreshContextClient
     with app.app_context():
         databases.reset(db)

@@ -312,6 +312,8 @@ ELSEWHERE = {
     ("auth.index", "GET"): "test_login_and_logout",
     ("auth.second_factor", "GET"): "test_login_and_logout",  # the step after the caller's own password
     ("auth.second_factor", "POST"): "test_login_and_logout",
+    ("auth.provider_login", "GET"): "tests/test_oidc_login.py (public: the start of a provider sign-in)",
+    ("auth.provider_callback", "GET"): "tests/test_oidc_login.py (public: the provider's answer)",
     ("password_reset.forgot", "GET"): "test_login_and_logout",  # public: asking for a link
     ("password_reset.forgot", "POST"): "test_login_and_logout",
     ("password_reset.reset", "GET"): "tests/test_password_reset.py (public: whoever holds the mailed link)",

@@ -31,8 +31,11 @@ def init_app(app) -> None:
     login_manager.login_message = N_("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
+    from .. import outbound
     from . import (
         first_login,
+        provider_pages,
+        providers,
         second_factor,  # noqa: F401  (its views, on the two blueprints)
     )
     from .account import bp as account_bp
@@ -46,6 +49,9 @@ def init_app(app) -> None:
     retention.init_app(app)
     app.register_blueprint(reset_bp)
     first_login.init_app(app)
+    outbound.init_app(app)
+    providers.init_app(app)  # the configured sign-in providers (OIDC_PROVIDERS)
+    provider_pages.init_app(app)
     i18n.init_app(app)  # the layout (templates/base.html) needs the language helpers
 
 

@@ -70,10 +70,13 @@ def logout():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     if request.method == "POST":
+        from .provider_pages import logout_target
+
+        at_provider = logout_target()  # a provider's login: log out there too, where it offers that
         sessions.end_current()
         logout_user()
         flash(gettext("You have logged out."), "success")
-        return redirect(url_for("auth.login"))
+        return redirect(at_provider or url_for("auth.login"))
     return render_template("auth/logout.html")
 
 

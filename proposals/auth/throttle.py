@@ -153,6 +153,32 @@ def withdraw(attempt_id: int) -> None:
     db.session.commit()
 
 
+def admit_address(label: str, address: str, now: datetime | None = None) -> int:
+    """For a sign-in that names nobody until it is done (a sign-in provider's answer): check the limit of
+    this address alone and record the attempt under `label` as a failure, in one locked step (committed).
+    Raise LoginThrottled (nothing recorded) when the address has failed too often lately."""
+    now = now or clock.utcnow()
+    limits = Limits.from_config()
+    _lock(f"address:{address}")
+    by_address = (LoginAttempt.address == address, ~LoginAttempt.succeeded, LoginAttempt.at > now - limits.window)
+    wait = _wait(by_address, limits.per_address, limits.window, now)
+    if wait > 0:
+        db.session.rollback()
+        raise LoginThrottled(wait)
+    attempt = LoginAttempt(username=_normalised(label), address=address, succeeded=False, at=now)
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt.id
+
+
+def name_attempt(attempt_id: int, username: str, succeeded: bool = False) -> None:
+    """Give an attempt admitted by `admit_address` the name it turned out to be for (committed): the user
+    name of the account it logged in (succeeded), or the provider's name of the person it refused."""
+    values = {"username": _normalised(username), "succeeded": succeeded}
+    db.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(**values))
+    db.session.commit()
+
+
 LOCK_NAMESPACE = 73501  # the first key of the advisory locks taken here
 
 
