@@ -28,7 +28,7 @@ class IdConverter(BaseConverter):
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import admin, auth, calendar, errors, openapi, proposals, stats  # noqa: E402, F401  (register the routes on bp)
+from . import admin, auth, calendar, channels, errors, openapi, proposals, stats  # noqa: E402, F401  (register the routes on bp)
 
 errors.register(bp)
 

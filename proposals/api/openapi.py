@@ -347,6 +347,9 @@ def document() -> dict:
             "get": _op("This description", _ok({"type": "object"}), public=True, tags=["reference"]),
         },
     }
+    from .channels import openapi_paths
+
+    paths.update(openapi_paths(ref, _errors, _ok))
     return {
         "openapi": "3.1.0",
         "info": {

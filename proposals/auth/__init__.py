@@ -33,6 +33,7 @@ def init_app(app) -> None:
     login_manager.localize_callback = gettext
     from . import (
         first_login,
+        notification_settings,  # noqa: F401  (its view, on the account blueprint)
         second_factor,  # noqa: F401  (its views, on the two blueprints)
     )
     from .account import bp as account_bp
