@@ -128,8 +128,18 @@ def rfc3986(value: str) -> str:
 class AliyunSms(Service):
     """dysmsapi SendSms, RPC style (https://www.alibabacloud.com/help/en/sms/signature-method)."""
 
-    COMMON = {"Action", "Version", "Format", "AccessKeyId", "SignatureMethod", "SignatureVersion", "SignatureNonce",
-              "Timestamp", "Signature", "RegionId"}  # fmt: skip
+    COMMON = {
+        "Action",
+        "Version",
+        "Format",
+        "AccessKeyId",
+        "SignatureMethod",
+        "SignatureVersion",
+        "SignatureNonce",
+        "Timestamp",
+        "Signature",
+        "RegionId",
+    }
 
     def __init__(self):
         super().__init__()
@@ -170,7 +180,10 @@ class AliyunSms(Service):
 class TencentSms(Service):
     """SendSms 2021-01-11 with TC3-HMAC-SHA256 (https://www.tencentcloud.com/document/product/382/40467)."""
 
-    AUTH = re.compile(r"TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d\d-\d\d)/sms/tc3_request, SignedHeaders=([a-z;-]+), Signature=([0-9a-f]{64})")  # fmt: skip
+    AUTH = re.compile(
+        r"TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d\d-\d\d)/sms/tc3_request, "
+        r"SignedHeaders=([a-z;-]+), Signature=([0-9a-f]{64})"
+    )
 
     def handle(self, method, path, headers, body):
         _check(method == "POST" and path == "/", f"{method} {path}")
@@ -182,25 +195,53 @@ class TencentSms(Service):
         timestamp = headers.get("X-TC-Timestamp", "")
         _check(datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%d") == date, "the date is the timestamp's")
         if secret_id != TENCENT_ID or self.mode == "bad_credentials":
-            return 200, {"Response": {"Error": {"Code": "AuthFailure.SecretIdNotFound", "Message": "SecretId不存在"}, "RequestId": "r"}}  # fmt: skip
+            return 200, {
+                "Response": {
+                    "Error": {"Code": "AuthFailure.SecretIdNotFound", "Message": "SecretId不存在"},
+                    "RequestId": "r",
+                }
+            }
         names = signed.split(";")
         canonical_headers = "".join(f"{n}:{headers.get(n, '').strip().lower()}\n" for n in names)
         canonical = "\n".join(["POST", "/", "", canonical_headers, signed, hashlib.sha256(body).hexdigest()])
-        to_sign = "\n".join(["TC3-HMAC-SHA256", timestamp, f"{date}/sms/tc3_request", hashlib.sha256(canonical.encode()).hexdigest()])  # fmt: skip
+        to_sign = "\n".join(
+            ["TC3-HMAC-SHA256", timestamp, f"{date}/sms/tc3_request", hashlib.sha256(canonical.encode()).hexdigest()]
+        )
         key = f"TC3{TENCENT_KEY}".encode()
         for part in (date, "sms", "tc3_request"):
             key = hmac.new(key, part.encode(), hashlib.sha256).digest()
         if "host" not in names or hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest() != signature:
-            return 200, {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "签名错误"}, "RequestId": "r"}}  # fmt: skip
+            return 200, {
+                "Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "签名错误"}, "RequestId": "r"}
+            }
         payload = json.loads(body)
-        _check({"PhoneNumberSet", "SmsSdkAppId", "SignName", "TemplateId", "TemplateParamSet", "SessionContext"} <= set(payload), "fields")  # fmt: skip
+        _check(
+            {"PhoneNumberSet", "SmsSdkAppId", "SignName", "TemplateId", "TemplateParamSet", "SessionContext"}
+            <= set(payload),
+            "fields",
+        )
         _check(all(re.fullmatch(r"\+86\d{11}", n) for n in payload["PhoneNumberSet"]), "E.164 numbers")
         if self.throttled():
-            return 200, {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "请求的次数超过了频率限制"}, "RequestId": "r"}}  # fmt: skip
+            return 200, {
+                "Response": {
+                    "Error": {"Code": "RequestLimitExceeded", "Message": "请求的次数超过了频率限制"},
+                    "RequestId": "r",
+                }
+            }
         content, link = payload["TemplateParamSet"]
-        self.arrived(payload["SessionContext"], {"to": payload["PhoneNumberSet"][0], "sign": payload["SignName"], "content": content, "link": link})  # fmt: skip
-        status = {"SerialNo": f"2028:{len(self.received)}", "PhoneNumber": payload["PhoneNumberSet"][0], "Fee": 1,
-                  "SessionContext": payload["SessionContext"], "Code": "Ok", "Message": "send success", "IsoCode": "CN"}  # fmt: skip
+        self.arrived(
+            payload["SessionContext"],
+            {"to": payload["PhoneNumberSet"][0], "sign": payload["SignName"], "content": content, "link": link},
+        )
+        status = {
+            "SerialNo": f"2028:{len(self.received)}",
+            "PhoneNumber": payload["PhoneNumberSet"][0],
+            "Fee": 1,
+            "SessionContext": payload["SessionContext"],
+            "Code": "Ok",
+            "Message": "send success",
+            "IsoCode": "CN",
+        }
         return 200, {"Response": {"SendStatusSet": [status], "RequestId": "r"}}
 
 
@@ -241,7 +282,10 @@ class WeCom(Messenger):
         query = dict(parse_qsl(url.query))
         if url.path == "/cgi-bin/gettoken":
             _check(method == "GET", "gettoken is a GET")
-            if (query.get("corpid"), query.get("corpsecret")) != (CORP_ID, CORP_SECRET) or self.mode == "bad_credentials":
+            if (query.get("corpid"), query.get("corpsecret")) != (
+                CORP_ID,
+                CORP_SECRET,
+            ) or self.mode == "bad_credentials":
                 return 200, {"errcode": 40001, "errmsg": "invalid credential"}
             return 200, {"errcode": 0, "errmsg": "ok", "access_token": self.issue(), "expires_in": 7200}
         payload = json.loads(body)
@@ -272,7 +316,10 @@ class DingTalk(Messenger):
         url = urlsplit(path)
         query = dict(parse_qsl(url.query))
         if url.path == "/gettoken":
-            if (query.get("appkey"), query.get("appsecret")) != (DING_KEY, DING_SECRET) or self.mode == "bad_credentials":
+            if (query.get("appkey"), query.get("appsecret")) != (
+                DING_KEY,
+                DING_SECRET,
+            ) or self.mode == "bad_credentials":
                 return 200, {"errcode": 40089, "errmsg": "不合法的corpid或corpsecret"}
             return 200, {"errcode": 0, "errmsg": "ok", "access_token": self.issue(), "expires_in": 7200}
         payload = json.loads(body)
@@ -286,7 +333,9 @@ class DingTalk(Messenger):
                     return 200, {"errcode": 310000, "errmsg": "sign not match"}
             if self.throttled():
                 return 200, {"errcode": 410100, "errmsg": "send too fast"}
-            self.arrived(ref_of(payload["text"]["content"].split()[-1]), {"robot": query["access_token"], **payload["text"]})
+            self.arrived(
+                ref_of(payload["text"]["content"].split()[-1]), {"robot": query["access_token"], **payload["text"]}
+            )
             return 200, {"errcode": 0, "errmsg": "ok"}
         _check(url.path == "/topapi/message/corpconversation/asyncsend_v2", path)
         if query.get("access_token") not in self.tokens:
@@ -307,7 +356,10 @@ class Feishu(Messenger):
         url = urlsplit(path)
         payload = json.loads(body)
         if url.path == "/open-apis/auth/v3/tenant_access_token/internal":
-            if (payload.get("app_id"), payload.get("app_secret")) != (FEISHU_ID, FEISHU_SECRET) or self.mode == "bad_credentials":
+            if (payload.get("app_id"), payload.get("app_secret")) != (
+                FEISHU_ID,
+                FEISHU_SECRET,
+            ) or self.mode == "bad_credentials":
                 return 200, {"code": 10014, "msg": "app secret invalid"}
             return 200, {"code": 0, "msg": "ok", "tenant_access_token": self.issue(), "expire": 7200}
         if url.path.startswith("/open-apis/bot/v2/hook/"):
@@ -317,7 +369,10 @@ class Feishu(Messenger):
             if secret:
                 to_sign = f"{payload.get('timestamp')}\n{secret}".encode()
                 if payload.get("sign") != base64.b64encode(hmac.new(to_sign, b"", hashlib.sha256).digest()).decode():
-                    return 200, {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}  # fmt: skip
+                    return 200, {
+                        "code": 19021,
+                        "msg": "sign match fail or timestamp is not within one hour from current time",
+                    }
             if self.throttled():
                 return 429, {"code": 9499, "msg": "too many request"}
             self.arrived(ref_of(payload["content"]["text"].split()[-1]), {"robot": token, **payload["content"]})
@@ -338,17 +393,33 @@ def settings(sms: Service | None = None, wecom=None, dingtalk=None, feishu=None)
     """The application's settings for the given stand-ins."""
     found: dict = {"BASE_URL": "https://tian.example.cn/"}
     if isinstance(sms, AliyunSms):
-        found.update(SMS_PROVIDER="aliyun", SMS_ACCESS_KEY_ID=ACCESS_KEY_ID, SMS_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET,
-                     SMS_SIGN_NAME="天工工会", SMS_TEMPLATE="SMS_123456789", SMS_ENDPOINT=sms.url + "/")  # fmt: skip
+        found.update(
+            SMS_PROVIDER="aliyun",
+            SMS_ACCESS_KEY_ID=ACCESS_KEY_ID,
+            SMS_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET,
+            SMS_SIGN_NAME="天工工会",
+            SMS_TEMPLATE="SMS_123456789",
+            SMS_ENDPOINT=sms.url + "/",
+        )
     elif isinstance(sms, TencentSms):
-        found.update(SMS_PROVIDER="tencent", SMS_ACCESS_KEY_ID=TENCENT_ID, SMS_ACCESS_KEY_SECRET=TENCENT_KEY,
-                     SMS_SIGN_NAME="天工工会", SMS_TEMPLATE="1234567", SMS_SDK_APP_ID="1400006666",
-                     SMS_ENDPOINT=sms.url + "/")  # fmt: skip
+        found.update(
+            SMS_PROVIDER="tencent",
+            SMS_ACCESS_KEY_ID=TENCENT_ID,
+            SMS_ACCESS_KEY_SECRET=TENCENT_KEY,
+            SMS_SIGN_NAME="天工工会",
+            SMS_TEMPLATE="1234567",
+            SMS_SDK_APP_ID="1400006666",
+            SMS_ENDPOINT=sms.url + "/",
+        )
     if wecom:
         found.update(WECOM_CORP_ID=CORP_ID, WECOM_SECRET=CORP_SECRET, WECOM_AGENT_ID=AGENT_ID, WECOM_API_BASE=wecom.url)
     if dingtalk:
-        found.update(DINGTALK_APP_KEY=DING_KEY, DINGTALK_APP_SECRET=DING_SECRET, DINGTALK_AGENT_ID=DING_AGENT,
-                     DINGTALK_API_BASE=dingtalk.url)  # fmt: skip
+        found.update(
+            DINGTALK_APP_KEY=DING_KEY,
+            DINGTALK_APP_SECRET=DING_SECRET,
+            DINGTALK_AGENT_ID=DING_AGENT,
+            DINGTALK_API_BASE=dingtalk.url,
+        )
     if feishu:
         found.update(FEISHU_APP_ID=FEISHU_ID, FEISHU_APP_SECRET=FEISHU_SECRET, FEISHU_API_BASE=feishu.url)
     return found

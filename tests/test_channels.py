@@ -185,7 +185,10 @@ def test_dingtalk_feishu_and_the_group_robots(app, cast, stand_ins):
         ("dingtalk", f"{ding.url}/robot/send?access_token=dt", "SECdingsecret"),
         ("feishu", f"{feishu.url}/open-apis/bot/v2/hook/fs", "feishusecret"),
     ):
-        add_robot({"department_id": cast.lead_dept.id, "provider": provider, "webhook": webhook, "secret": secret}, actor=cast.admin)
+        add_robot(
+            {"department_id": cast.lead_dept.id, "provider": provider, "webhook": webhook, "secret": secret},
+            actor=cast.admin,
+        )
     db.session.commit()
     proposal = assigned(cast)
     tick(at("2025-03-05"))
@@ -195,7 +198,9 @@ def test_dingtalk_feishu_and_the_group_robots(app, cast, stand_ins):
     assert not (ding.problems or feishu.problems or wecom.problems)
     assert sorted(ding.keys.values()) == [1, 1, 1] and sorted(feishu.keys.values()) == [1, 1, 1]
     assert sum(wecom.keys.values()) == 1  # the lead department's group, once for the notice
-    group_texts = [r["content"] if "content" in r else r["text"] for s in (ding, feishu, wecom) for r in s.received if "robot" in r]
+    group_texts = [
+        r["content"] if "content" in r else r["text"] for s in (ding, feishu, wecom) for r in s.received if "robot" in r
+    ]
     assert len(group_texts) == 3
     for text in group_texts:  # a group reads what nobody in particular may read: never the title, never the author
         assert proposal.title not in text and cast.author.name not in text

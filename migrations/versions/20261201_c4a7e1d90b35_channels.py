@@ -24,10 +24,32 @@ CHANNELS = ("sms", "wecom", "dingtalk", "feishu", "wecom_robot", "dingtalk_robot
 STATES = ("pending", "sending", "sent", "failed", "skipped")
 MESSENGERS = ("wecom", "dingtalk", "feishu")
 KINDS = (
-    "submit", "withdraw", "cosign", "close_cosigning", "forward", "send_back", "accept", "convert", "reject",
-    "merge", "assign", "decline", "progress", "countersign", "reply", "evaluate", "close_unrated", "urge",
-    "extend", "remind_ack", "remind_reply", "remind_feedback", "remind_cosign", "overdue_ack", "overdue_reply",
-)  # fmt: skip
+    "submit",
+    "withdraw",
+    "cosign",
+    "close_cosigning",
+    "forward",
+    "send_back",
+    "accept",
+    "convert",
+    "reject",
+    "merge",
+    "assign",
+    "decline",
+    "progress",
+    "countersign",
+    "reply",
+    "evaluate",
+    "close_unrated",
+    "urge",
+    "extend",
+    "remind_ack",
+    "remind_reply",
+    "remind_feedback",
+    "remind_cosign",
+    "overdue_ack",
+    "overdue_reply",
+)
 
 
 def _in(column, values):

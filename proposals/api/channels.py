@@ -113,7 +113,10 @@ def openapi_paths(ref, errors, ok) -> dict:
         "properties": {
             "kinds": {
                 "type": "object",
-                "additionalProperties": {"type": "array", "items": {"type": "string", "enum": [*channel["enum"], "group"]}},
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": [*channel["enum"], "group"]},
+                },
             }
         },
         "additionalProperties": False,
@@ -124,7 +127,11 @@ def openapi_paths(ref, errors, ok) -> dict:
 
     return {
         "/me/notification-settings": {
-            "get": {"summary": "The caller's notification settings", "responses": {**ok(settings), **errors(401)}, "tags": ["notifications"]},  # fmt: skip
+            "get": {
+                "summary": "The caller's notification settings",
+                "responses": {**ok(settings), **errors(401)},
+                "tags": ["notifications"],
+            },
             "put": {
                 "summary": "Change the caller's notification settings",
                 "requestBody": body(change),
@@ -133,12 +140,18 @@ def openapi_paths(ref, errors, ok) -> dict:
             },
         },
         "/notification-defaults": {
-            "get": {"summary": "The union's default channels per kind of notice", "responses": {**ok(defaults), **errors(401, 403)}, "tags": ["administration"], "description": "Union administrators only."},  # fmt: skip
+            "get": {
+                "summary": "The union's default channels per kind of notice",
+                "responses": {**ok(defaults), **errors(401, 403)},
+                "tags": ["administration"],
+                "description": "Union administrators only.",
+            },
             "put": {
                 "summary": "Set the union's default channels of some kinds of notice",
                 "requestBody": body(defaults_change),
                 "responses": {**ok(defaults), **errors(400, 401, 403, 422)},
-                "tags": ["administration"], "description": "Union administrators only.",
+                "tags": ["administration"],
+                "description": "Union administrators only.",
             },
         },
     }

@@ -21,8 +21,8 @@ from ..extensions import db
 from ..models import CongressSession, Proposal
 from ..operations import clock, fire_event
 from . import retention
-from .deadlines import WorkingDays, feedback_due
 from .channels.outbox import send_pending as send_channels
+from .deadlines import WorkingDays, feedback_due
 from .outbox import SendReport, send_pending
 from .reminders import send_reminders
 from .retention import Purged

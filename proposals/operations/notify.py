@@ -19,6 +19,7 @@ def queue_deliveries(rows) -> int:
 
     return plan(rows)
 
+
 # what deciding whom to tell and whether to mail them needs of a user: plain rows from the tables, not
 # User entities (an entity load would also load its roles and fill the identity map, per recipient)
 _USERS, _ROLES = User.__table__, UserRole.__table__

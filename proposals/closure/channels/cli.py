@@ -24,7 +24,8 @@ def init_app(app) -> None:
 
 def echo_reports(reports: list[ChannelReport]) -> None:
     for r in reports:
-        line = f"{r.channel}: sent {r.sent}, to retry {r.retry}, failed {r.failed}, skipped {r.skipped}, waiting {r.waiting}"
+        line = f"{r.channel}: sent {r.sent}, to retry {r.retry}, failed {r.failed}, skipped {r.skipped}"
+        line += f", waiting {r.waiting}"
         if r.abandoned:
             line += f"; {r.abandoned} left half-sent by a stopped sender, put back to be sent again"
         click.echo(line)
@@ -69,7 +70,9 @@ def test_command(username, mobile, wecom, dingtalk, feishu, robots):
     for channel in ready:
         address = addresses.get(channel)
         if not address:
-            click.echo(f"{channel}: not tried (no address: give --user or --{'mobile' if channel == 'sms' else channel})")
+            click.echo(
+                f"{channel}: not tried (no address: give --user or --{'mobile' if channel == 'sms' else channel})"
+            )
             continue
         try:
             if channel == "sms":

@@ -103,7 +103,9 @@ def request(method: str, url: str, *, body: bytes | None = None, headers: dict |
 
 def post_json(url: str, payload: dict, headers: dict | None = None) -> Response:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return request("POST", url, body=body, headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+    return request(
+        "POST", url, body=body, headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    )
 
 
 def throttled(response: Response) -> bool:

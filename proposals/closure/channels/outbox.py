@@ -231,7 +231,11 @@ def _release(row_ids: list[int], now: datetime, due: datetime, error: str | None
 
 
 def _retry_abandoned(channel: str, now: datetime) -> int:
-    abandoned = (Delivery.channel == channel, Delivery.state == "sending", Delivery.next_attempt_at < now - CLAIM_TIMEOUT)
+    abandoned = (
+        Delivery.channel == channel,
+        Delivery.state == "sending",
+        Delivery.next_attempt_at < now - CLAIM_TIMEOUT,
+    )
     exhausted = Delivery.attempts >= max_attempts()
     retried = db.session.execute(
         update(Delivery)
@@ -254,7 +258,9 @@ def _retry_abandoned(channel: str, now: datetime) -> int:
 
 
 def _count(channel: str, state: str) -> int:
-    return db.session.scalar(select(func.count(Delivery.id)).where(Delivery.channel == channel, Delivery.state == state))
+    return db.session.scalar(
+        select(func.count(Delivery.id)).where(Delivery.channel == channel, Delivery.state == state)
+    )
 
 
 # -- the union administrators' outbox page ------------------------------------------------------------

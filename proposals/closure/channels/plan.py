@@ -69,7 +69,11 @@ def _group_deliveries(rows) -> list[dict]:
         db.session.execute(
             select(User.id, User.department_id)
             .join(UserRole, UserRole.user_id == User.id)
-            .where(User.id.in_({r[1] for r in rows}), UserRole.role == "department_handler", User.department_id.is_not(None))
+            .where(
+                User.id.in_({r[1] for r in rows}),
+                UserRole.role == "department_handler",
+                User.department_id.is_not(None),
+            )
         ).all()
     )
     if not handlers:

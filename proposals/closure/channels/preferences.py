@@ -233,7 +233,9 @@ def update_settings(user: User, data: dict, *, actor: User, now: datetime | None
 
 def _taken(provider: str, subject: str, user: User) -> bool:
     owner = db.session.scalar(
-        select(ExternalIdentity.user_id).where(ExternalIdentity.provider == provider, ExternalIdentity.subject == subject)
+        select(ExternalIdentity.user_id).where(
+            ExternalIdentity.provider == provider, ExternalIdentity.subject == subject
+        )
     )
     return owner is not None and owner != user.id
 
@@ -242,7 +244,9 @@ def _set_identity(user: User, provider: str, subject: str, now: datetime) -> Non
     """One messenger id per person and messenger: the new one replaces theirs, "" removes it."""
     db.session.execute(
         delete(ExternalIdentity).where(
-            ExternalIdentity.user_id == user.id, ExternalIdentity.provider == provider, ExternalIdentity.subject != subject
+            ExternalIdentity.user_id == user.id,
+            ExternalIdentity.provider == provider,
+            ExternalIdentity.subject != subject,
         )
     )
     if subject and not db.session.scalar(
@@ -272,10 +276,16 @@ def _changes(before: dict, after: dict) -> dict:
             changes[name] = {"from": before[name], "to": after[name]}
     for provider in MESSENGERS:
         if before["identities"][provider] != after["identities"][provider]:
-            changes[f"identities.{provider}"] = {"from": before["identities"][provider], "to": after["identities"][provider]}
+            changes[f"identities.{provider}"] = {
+                "from": before["identities"][provider],
+                "to": after["identities"][provider],
+            }
     for old, new in zip(before["kinds"], after["kinds"], strict=True):
         if (old["channels"], old["own"]) != (new["channels"], new["own"]):
-            changes[f"kinds.{new['kind']}"] = {"from": old["channels"] if old["own"] else None, "to": new["channels"] if new["own"] else None}
+            changes[f"kinds.{new['kind']}"] = {
+                "from": old["channels"] if old["own"] else None,
+                "to": new["channels"] if new["own"] else None,
+            }
     return changes
 
 

@@ -56,7 +56,13 @@ def add_robot(data: dict, *, actor: User | None, now: datetime | None = None) ->
     robot.webhook, robot.secret = webhook, secret.strip() or None
     db.session.flush()
     host = parts.netloc  # the token is part of the address: the log names only the host
-    audit.record("channels.robot_set", robot, {"department": department.name, "provider": provider, "host": host}, actor=actor, now=now)
+    audit.record(
+        "channels.robot_set",
+        robot,
+        {"department": department.name, "provider": provider, "host": host},
+        actor=actor,
+        now=now,
+    )
     return robot
 
 

@@ -27,7 +27,9 @@ LOCALE = "zh_Hans_CN"
 
 
 def link(notification: Notification, key: str | None = None) -> str:
-    url = absolute_url(MailConfig.from_app(current_app.config), "proposals.detail", proposal_id=notification.proposal_id)
+    url = absolute_url(
+        MailConfig.from_app(current_app.config), "proposals.detail", proposal_id=notification.proposal_id
+    )
     return f"{url}?ref={key}" if key else url
 
 
