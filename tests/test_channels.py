@@ -22,6 +22,7 @@ from proposals.models import AuditEntry, Delivery, ExternalIdentity, Notificatio
 from proposals.operations import clock, fire_event
 
 from . import channel_servers as services
+from .conftest import get_user
 
 MONDAY = "2025-03-03"
 
@@ -242,3 +243,48 @@ def test_a_channel_without_settings_gets_no_deliveries(app, cast):
     assigned(cast)
     tick(at("2025-03-05"))
     assert deliveries() == [] and preferences.configured() == ("email",)
+
+
+# -- where the addresses come from: the roster ----------------------------------------------------------
+
+
+def roster_csv(rows) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def test_the_roster_gives_mobile_numbers_and_messenger_ids(runner, make, tmp_path):
+    make.user("worker", username="qian")
+    rows = [
+        ["用户名", "姓名", "角色", "手机号码", "企业微信账号", "钉钉账号", "飞书账号"],
+        ["qian", "", "", "+86 138-0013-8000", "QianQi", "", "ou_qian"],
+        ["sun", "孙八", "worker", "13900139000", "", "ding-sun", ""],
+    ]
+    path = tmp_path / "roster.csv"
+    path.write_bytes(roster_csv(rows))
+    result = runner.invoke(args=["import-roster", str(path)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    qian, sun = get_user("qian"), get_user("sun")
+    ids = {(i.provider, i.subject): i.user_id for i in db.session.scalars(select(ExternalIdentity))}
+    assert ids == {("wecom", "QianQi"): qian.id, ("feishu", "ou_qian"): qian.id, ("dingtalk", "ding-sun"): sun.id}
+    assert (get_user("qian").mobile, get_user("sun").mobile) == ("13800138000", "13900139000")
+
+
+def test_a_roster_with_a_bad_number_or_someone_elses_id_changes_nothing(runner, make, tmp_path):
+    owner = make.user("worker", username="owner")
+    db.session.add(ExternalIdentity(user_id=owner.id, provider="wecom", subject="Taken"))
+    make.user("worker", username="qian")
+    db.session.commit()
+    rows = [["username", "mobile", "wecom_id"], ["qian", "12345", "Taken"]]
+    path = tmp_path / "roster.csv"
+    path.write_bytes(roster_csv(rows))
+    result = runner.invoke(args=["import-roster", str(path)])
+    assert result.exit_code == 1
+    assert "13800138000" in result.output  # the mobile number's problem, with an example
+    assert get_user("qian").mobile is None
+    assert db.session.scalar(select(ExternalIdentity).where(ExternalIdentity.subject == "Taken")).user_id == owner.id

@@ -220,7 +220,7 @@ def update_settings(user: User, data: dict, *, actor: User, now: datetime | None
     user.mobile = mobile
     user.email_notifications = email
     for provider, subject in identities.items():
-        _set_identity(user, provider, subject.strip(), now)
+        set_identity(user, provider, subject.strip(), now)
     for kind, channels in wanted.items():
         _set_preference(user.id, kind, channels, now)
     db.session.flush()
@@ -240,7 +240,7 @@ def _taken(provider: str, subject: str, user: User) -> bool:
     return owner is not None and owner != user.id
 
 
-def _set_identity(user: User, provider: str, subject: str, now: datetime) -> None:
+def set_identity(user: User, provider: str, subject: str, now: datetime) -> None:
     """One messenger id per person and messenger: the new one replaces theirs, "" removes it."""
     db.session.execute(
         delete(ExternalIdentity).where(
