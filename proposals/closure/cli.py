@@ -48,7 +48,7 @@ NOW_OPTION = click.option(
 
 @click.command("tick")
 @NOW_OPTION
-@click.option("--no-mail", is_flag=True, help="Do not send the waiting email this time.")
+@click.option("--no-mail", is_flag=True, help="Do not send the waiting email (nor SMS and messages) this time.")
 def tick_command(now, no_mail):
     """Close co-signing and unrated replies past their deadlines, send reminders and overdue notices,
     then send the waiting email. Safe to run every few minutes."""
@@ -71,7 +71,7 @@ def tick_command(now, no_mail):
     if report.channels is not None:
         from .channels.cli import echo_reports
 
-        echo_reports(report.channels)
+        echo_reports(report.channels, quiet=True)
 
 
 @click.command("send-mail")

@@ -22,8 +22,11 @@ def init_app(app) -> None:
     app.cli.add_command(channels_cli)
 
 
-def echo_reports(reports: list[ChannelReport]) -> None:
+def echo_reports(reports: list[ChannelReport], *, quiet: bool = False) -> None:
+    """A line per channel; `quiet`: only the channels that had something to do (tick)."""
     for r in reports:
+        if quiet and not (r.sent or r.retry or r.failed or r.skipped or r.abandoned or r.waiting or r.stopped):
+            continue
         line = f"{r.channel}: sent {r.sent}, to retry {r.retry}, failed {r.failed}, skipped {r.skipped}"
         line += f", waiting {r.waiting}"
         if r.abandoned:
