@@ -89,6 +89,7 @@ def openapi_paths(ref, errors, ok) -> dict:
                 "additionalProperties": {"type": ["array", "null"], "items": channel},
             },
         },
+        "required": [],
         "additionalProperties": False,
     }
     defaults = {
@@ -119,6 +120,7 @@ def openapi_paths(ref, errors, ok) -> dict:
                 },
             }
         },
+        "required": ["kinds"],
         "additionalProperties": False,
     }
 

@@ -297,8 +297,11 @@ def defaults_view() -> list[dict]:
 def update_defaults(data: dict, *, actor: User | None, now: datetime | None = None) -> list[dict]:
     """Set the union's default channels of some kinds of notice ({kind: [channels]}); flush, with its audit row."""
     authorize(actor)
-    if not isinstance(data, dict) or not isinstance(data.get("kinds", {}), dict):
+    if not isinstance(data, dict) or not isinstance(data.get("kinds"), dict):
         raise InvalidPayload({"kinds": N_("An object of kinds of notice is expected.")})
+    unknown = sorted(set(data) - {"kinds"})
+    if unknown:
+        raise InvalidPayload({unknown[0]: N_("Not a setting.")})
     now = now or clock.utcnow()
     errors: dict = {}
     wanted = {}
