@@ -16,7 +16,7 @@ from flask_babel import force_locale, format_date, gettext
 
 from ...branding import site_name
 from ...models import Notification
-from ...references import neutral_reference, title_for
+from ...references import title_for
 from ..compose import absolute_url, reminder_due
 from ..mail import MailConfig
 from ..messages import OTHER, SENTENCES
@@ -68,6 +68,3 @@ def sms(notification: Notification, reader, sign_name: str) -> tuple[str, str]:
         if len(content) > room:
             content = content[: max(room - 1, 0)] + "…"
         return content, url
-
-
-__all__ = ["notice", "sms", "link", "neutral_reference"]
