@@ -137,6 +137,7 @@ GET_PAGES = {
     ("account.password", "GET"): (ALL, "/account/password"),
     ("account.tokens", "GET"): (ALL, "/account/tokens"),
     ("account.second_factor_page", "GET"): (ALL, "/account/second-factor"),
+    ("account.notification_settings", "GET"): (ALL, "/account/notifications"),
     ("exports.compilation_page", "GET"): (ALL, f"/reports/sessions/{S}/compilation"),
     ("exports.compilation_pdf", "GET"): (ALL, f"/reports/sessions/{S}/compilation.pdf"),
     ("exports.session_forms", "GET"): ({"committee", "admin"}, f"/reports/sessions/{S}/forms.pdf"),
@@ -166,6 +167,7 @@ GET_PAGES = {
     ("admin.audit_csv", "GET"): (ADMINS, "/admin/audit.csv"),
     ("admin.audit_xlsx", "GET"): (ADMINS, "/admin/audit.xlsx"),
     ("admin.outbox_page", "GET"): (ADMINS, "/admin/outbox"),
+    ("admin.channels_page", "GET"): (ADMINS, "/admin/channels"),
     ("own_data.download", "GET"): (ALL, "/me/data.zip"),  # the caller's own
     ("admin.units", "GET"): (ADMINS, "/admin/units/department"),
     ("admin.edit_unit", "GET"): (ADMINS, f"/admin/units/{D}/edit"),
@@ -212,12 +214,19 @@ GET_API = {
     ("api.pending_slips", "GET"): (ADMINS, "/api/v1/sign-in-slips"),
     ("api.get_user", "GET"): (ADMINS, f"/api/v1/users/{U}"),
     ("api.union", "GET"): (ADMINS, "/api/v1/union"),
+    ("api.my_notification_settings", "GET"): (ALL, "/api/v1/me/notification-settings"),
+    ("api.notification_defaults", "GET"): (ADMINS, "/api/v1/notification-defaults"),
 }
 # writes of role-gated areas: only the refusals are sent (others' tests do the writes)
 GATED_WRITES = {
     ("admin.calendar_page", "POST"): (ADMINS, "/admin/calendar"),
     ("admin.remove_override", "POST"): (ADMINS, "/admin/calendar/1/remove"),
     ("admin.retry_message", "POST"): (ADMINS, "/admin/outbox/1/retry"),
+    ("admin.retry_delivery", "POST"): (ADMINS, "/admin/outbox/deliveries/1/retry"),
+    ("admin.save_channel_defaults", "POST"): (ADMINS, "/admin/channels/defaults"),
+    ("admin.add_group_robot", "POST"): (ADMINS, "/admin/channels/robots"),
+    ("admin.remove_group_robot", "POST"): (ADMINS, "/admin/channels/robots/1/remove"),
+    ("api.update_notification_defaults", "PUT"): (ADMINS, "/api/v1/notification-defaults"),
     ("admin.load_calendar_year", "POST"): (ADMINS, "/admin/calendar/2027/load"),
     ("api.load_calendar_year", "PUT"): (ADMINS, "/api/v1/calendar/2027"),
     ("admin.new_session", "POST"): (ADMINS, "/admin/sessions/new"),
@@ -295,6 +304,8 @@ ELSEWHERE = {
     ("notifications.read", "POST"): "test_refused_own_and_anonymous_writes",
     ("notifications.read_all", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
     ("notifications.settings", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
+    ("account.notification_settings", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
+    ("api.update_my_notification_settings", "PUT"): "test_refused_own_and_anonymous_writes",  # the caller's own
     ("proposals.new", "POST"): "test_refused_own_and_anonymous_writes",  # anyone writes their own draft
     ("account.revoke", "POST"): "test_refused_own_and_anonymous_writes",
     ("api.change_own_password", "POST"): "test_refused_own_and_anonymous_writes",  # the caller's own
@@ -673,10 +684,13 @@ def test_refused_own_and_anonymous_writes(world, subtests):
         "/api/v1/notifications/read-all",
         f"/api/v1/notifications/{someone_elses}/read",
         f"/api/v1/votes/results/{world.cast.session.id}/publish",
+        "/account/notifications",
     ):
         with subtests.test(path=path, person="anonymous"):
             kwargs = {"json": {}} if path.startswith("/api/") else {}
             assert anonymous_refused(request(world, "anonymous", "POST", path, **kwargs), path)
+    path = "/api/v1/me/notification-settings"
+    assert anonymous_refused(request(world, "anonymous", "PUT", path, json={"mobile": ""}), path)
 
 
 def test_login_and_logout(world):

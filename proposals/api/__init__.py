@@ -35,6 +35,7 @@ from . import (  # noqa: E402, F401  (register the routes on bp)
     attachments,
     auth,
     calendar,
+    channels,
     errors,
     exports,
     imports,

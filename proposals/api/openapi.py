@@ -356,6 +356,9 @@ def document() -> dict:
         },
         **openapi_pages.paths(sys.modules[__name__]),
     }
+    from .channels import openapi_paths
+
+    paths.update(openapi_paths(ref, _errors, _ok))
     return {
         "openapi": "3.1.0",
         "info": {

@@ -36,6 +36,7 @@ def init_app(app) -> None:
         first_login,
         provider_pages,
         providers,
+        notification_settings,  # noqa: F401  (its view, on the account blueprint)
         second_factor,  # noqa: F401  (its views, on the two blueprints)
     )
     from .account import bp as account_bp

@@ -14,8 +14,11 @@ from .tick import tick
 
 
 def init_app(app: Flask) -> None:
+    from .channels import cli as channels_cli  # (it imports NOW_OPTION from here)
+
     app.cli.add_command(tick_command)
     app.cli.add_command(send_mail_command)
+    channels_cli.init_app(app)
 
 
 class Moment(click.ParamType):
@@ -45,7 +48,7 @@ NOW_OPTION = click.option(
 
 @click.command("tick")
 @NOW_OPTION
-@click.option("--no-mail", is_flag=True, help="Do not send the waiting email this time.")
+@click.option("--no-mail", is_flag=True, help="Do not send the waiting email (nor SMS and messages) this time.")
 def tick_command(now, no_mail):
     """Close co-signing and unrated replies past their deadlines, send reminders and overdue notices,
     then send the waiting email. Safe to run every few minutes."""
@@ -65,6 +68,10 @@ def tick_command(now, no_mail):
         click.echo(f"left as it is: proposal {proposal_id}, {event}: {why}")
     if report.mail is not None:
         _echo_mail(report.mail)
+    if report.channels is not None:
+        from .channels.cli import echo_reports
+
+        echo_reports(report.channels, quiet=True)
 
 
 @click.command("send-mail")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Assignment, CongressSession, Proposal, Reminder
-from ..operations.notify import notify_users, recipients
+from ..operations.notify import notify_users, queue_deliveries, recipients
 from ..stats import HANDLING, overdue_ids
 from .deadlines import WorkingDays, feedback_due
 from .messages import reminder_event
@@ -121,6 +121,7 @@ def _give(proposal: Proposal, dues: list[Due], now: datetime) -> list[tuple[Due,
             users = [u for u in recipients(due.audiences, proposal, proposal.state) if u.id not in told]
             rows = notify_users(users, proposal, reminder_event(due.kind, due.stage), now)
             db.session.flush()
+            queue_deliveries([(row.id, row.user_id, row.event) for row in rows])
             for row in rows:
                 db.session.add(
                     Reminder(

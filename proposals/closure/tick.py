@@ -2,7 +2,8 @@
 
 Closes co-signing at the session's deadline, closes replies nobody rated within `feedback_days`,
 gives the deadline reminders and overdue notices due, purges the records older than kept, dead
-API tokens and ended forgotten-password links (closure/retention.py), then sends the waiting email.
+API tokens and ended forgotten-password links (closure/retention.py), then sends the waiting email and
+the messages waiting for SMS and the messengers (closure/channels/outbox.py).
 Each step looks at the present state of things and records what it did, so it is safe to run every
 few minutes:
 a second run at the same moment changes and sends nothing. `now` may be any moment, to replay a day.
@@ -20,6 +21,7 @@ from ..extensions import db
 from ..models import CongressSession, Proposal
 from ..operations import clock, fire_event
 from . import retention
+from .channels.outbox import send_pending as send_channels
 from .deadlines import WorkingDays, feedback_due
 from .outbox import SendReport, send_pending
 from .reminders import send_reminders
@@ -36,6 +38,7 @@ class TickReport:
     overdue_notices: int = 0
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # (proposal id, event, why)
     mail: SendReport | None = None
+    channels: list | None = None  # a ChannelReport per channel sent by (closure/channels/outbox.py)
     purged: Purged = field(default_factory=Purged)
 
     @property
@@ -60,6 +63,7 @@ def tick(now: datetime | None = None, *, mail: bool = True) -> TickReport:
     report.purged = retention.purge(now)
     if mail:
         report.mail = send_pending(now)
+        report.channels = send_channels(now)
     return report
 
 

@@ -2,6 +2,7 @@
 
 from .attachment import ATTACHMENT_TYPES, Attachment
 from .audit import AuditEntry
+from .channels import ChannelDefault, ChannelPreference, Delivery, GroupRobot
 from .congress import SETTING_DATES, SETTING_DEFAULTS, CalendarOverride, CalendarYear, CongressSession
 from .handling import Assignment, Countersignature, Evaluation, ProgressNote, Reply
 from .history import HistoryEntry, Notification
@@ -56,6 +57,10 @@ __all__ = [
     "ATTACHMENT_TYPES",
     "Attachment",
     "AuditEntry",
+    "ChannelDefault",
+    "ChannelPreference",
+    "Delivery",
+    "GroupRobot",
     "Vote",
     "VotePublication",
 ]

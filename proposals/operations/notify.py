@@ -5,6 +5,21 @@ from sqlalchemy import insert, select
 from ..extensions import db
 from ..models import Notification, Proposal, User, UserRole
 
+
+def choices(user_ids, kind):
+    """Each user's channels for this kind of notice (closure/channels/preferences.py)."""
+    from ..closure.channels.preferences import choices as channel_choices
+
+    return channel_choices(user_ids, kind)
+
+
+def queue_deliveries(rows) -> int:
+    """The SMS and messenger deliveries of notifications just written (closure/channels/plan.py)."""
+    from ..closure.channels.plan import queue_deliveries as plan
+
+    return plan(rows)
+
+
 # what deciding whom to tell and whether to mail them needs of a user: plain rows from the tables, not
 # User entities (an entity load would also load its roles and fill the identity map, per recipient)
 _USERS, _ROLES = User.__table__, UserRole.__table__
@@ -83,6 +98,7 @@ def queue(audiences, proposal: Proposal, entry, actor_id: int | None) -> int:
     `entry` is the event's history row (anything with its id, event, to_state and at). One multi-row
     INSERT, not an entity per row: nothing in the event's transaction reads them back."""
     users = [u for u in recipients(audiences, proposal, entry.to_state) if u.id != actor_id]
+    chosen = choices([u.id for u in users], entry.event)
     rows = [
         {
             "user_id": user.id,
@@ -90,13 +106,17 @@ def queue(audiences, proposal: Proposal, entry, actor_id: int | None) -> int:
             "event": entry.event,
             "history_id": entry.id,
             "created_at": entry.at,
-            "email_state": "pending" if wants_mail(user) else "skipped",
+            "email_state": "pending" if wants_mail(user) and "email" in chosen[user.id] else "skipped",
             "attempts": 0,
         }
         for user in _distinct(users)
     ]
     if rows:
         db.session.execute(insert(Notification.__table__), rows)
+        written = select(Notification.id, Notification.user_id, Notification.event).where(
+            Notification.history_id == entry.id
+        )
+        queue_deliveries(db.session.execute(written.order_by(Notification.id)).all())
     return len(rows)
 
 
@@ -112,16 +132,19 @@ def _distinct(users) -> list:
 
 
 def notify_users(users, proposal: Proposal, event: str, at, history_id: int | None = None) -> list[Notification]:
-    """One notification per distinct user, mailed later by the outbox if the user wants email."""
+    """One notification per distinct user, mailed later by the outbox if the user wants email for this
+    kind of notice. The caller flushes and then queues the other channels' deliveries (queue_deliveries)."""
     rows = []
-    for user in _distinct(users):
+    users = _distinct(users)
+    chosen = choices([u.id for u in users], event)
+    for user in users:
         row = Notification(
             user_id=user.id,
             proposal_id=proposal.id,
             event=event,
             history_id=history_id,
             created_at=at,
-            email_state="pending" if wants_mail(user) else "skipped",
+            email_state="pending" if wants_mail(user) and "email" in chosen[user.id] else "skipped",
         )
         db.session.add(row)
         rows.append(row)

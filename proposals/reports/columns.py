@@ -60,6 +60,10 @@ LABELS = {
     "email": N_("Email"),
     "password": N_("Password"),
     "active": N_("Active"),
+    "mobile": N_("Mobile number"),
+    "wecom_id": N_("WeCom user id"),
+    "dingtalk_id": N_("DingTalk user id"),
+    "feishu_id": N_("Feishu user id"),
 }
 LANGUAGES = ("zh_Hans_CN",)
 

@@ -11,7 +11,10 @@ stays, a deactivated unit takes nobody new, a new password ends the user's API t
   a row without a user name only declares units;
 - `password`, when given, sets the password (the password policy of proposals/auth/passwords.py
   applies); a new user without one gets a generated initial password, reported once in the result and
-  nowhere stored in clear, which the user must change at the first login.
+  nowhere stored in clear, which the user must change at the first login;
+- `mobile` (an 11-digit mainland number, for SMS) and `wecom_id`, `dingtalk_id`, `feishu_id` (the
+  person's id in 企业微信, 钉钉, 飞书) say where the channels reach them; a messenger id belongs to one
+  person only.
 """
 
 from collections.abc import Callable
@@ -24,11 +27,14 @@ from workflow.errors import N_
 from workflow.payload import Line, message
 
 from ..auth import passwords
+from ..closure.channels.preferences import set_identity
+from ..closure.channels.sms import MAINLAND
 from ..extensions import db
 from ..i18n import ROLE_LABELS, role_label
-from ..models import OrgUnit, User
+from ..models import ExternalIdentity, OrgUnit, User
 from ..operations import (
     audit,
+    clock,
     create_unit,
     create_user,
     disable_user,
@@ -51,9 +57,24 @@ KEYS = (
     "email",
     "password",
     "active",
+    "mobile",
+    "wecom_id",
+    "dingtalk_id",
+    "feishu_id",
 )
 REQUIRED = ("username",)
-LIMITS = {"username": 80, "name": 100, "email": 200, "password": 200, "department_name": 200, "delegation_name": 200}
+LIMITS = {
+    "username": 80,
+    "name": 100,
+    "email": 200,
+    "password": 200,
+    "department_name": 200,
+    "delegation_name": 200,
+    "mobile": 32,
+    **{column: 255 for column in ("wecom_id", "dingtalk_id", "feishu_id")},
+}
+# the messenger ids (ExternalIdentity rows) the SMS and messenger channels reach people by
+MESSENGER_COLUMNS = {"wecom_id": "wecom", "dingtalk_id": "dingtalk", "feishu_id": "feishu"}
 UNIT_COLUMNS = {"department": "department_name", "delegation": "delegation_name"}
 # where the operations' fields are in the file
 FIELD_COLUMNS = {"department_id": "department", "delegation_id": "delegation", "code": None}
@@ -93,6 +114,13 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
     existing = {u.username: u for u in db.session.scalars(select(User))}
     roles = _role_names()
     seen: dict[str, int] = {}
+    identities = {
+        (i.provider, i.subject): i.user_id
+        for i in db.session.scalars(
+            select(ExternalIdentity).where(ExternalIdentity.provider.in_(MESSENGER_COLUMNS.values()))
+        )
+    }
+    given: dict[tuple[str, str], int] = {}  # (provider, id) -> the first row giving it
 
     for number, row in table.rows:
 
@@ -153,6 +181,21 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
                 problems.append(Problem(number, "password", weak[0]))
         if row.get("email") and ("@" not in row["email"] or " " in row["email"]):
             problem("email", N_("Not an email address."))
+        if row.get("mobile"):
+            digits = "".join(row["mobile"].split()).replace("-", "").removeprefix("+86")
+            if not MAINLAND.fullmatch(digits):
+                problem("mobile", N_("Enter an 11-digit mainland mobile number, such as 13800138000."))
+            row["mobile"] = digits
+        for column, provider in MESSENGER_COLUMNS.items():
+            subject = row.get(column)
+            if not subject:
+                continue
+            owner = identities.get((provider, subject))
+            if owner is not None and owner != (user.id if user else None):
+                problem(column, N_("This messenger id belongs to another person."))
+            elif (provider, subject) in given:
+                problem(column, N_("This user is already on row %(row)d."), {"row": given[(provider, subject)]})
+            given.setdefault((provider, subject), number)
         active = flag(row["active"]) if row.get("active") else None  # empty: unchanged (new users are active)
         if row.get("active") and active is None:
             problem("active", N_("Write yes or no."))
@@ -220,6 +263,11 @@ def _write_user(user: User | None, row: dict, units: dict, result: RosterResult,
         if row.get("password"):
             reset_password(user, {"password": row["password"]}, actor=actor)
         result.users_updated += 1
+    if row.get("mobile"):
+        user.mobile = row["mobile"]
+    for column, provider in MESSENGER_COLUMNS.items():
+        if row.get(column):
+            set_identity(user, provider, row[column], clock.utcnow())
     if row["active"] is True and not user.active:
         enable_user(user, actor=actor)
     elif row["active"] is False and user.active:

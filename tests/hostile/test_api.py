@@ -194,6 +194,13 @@ class Api:
             ("post", "/categories"): ("admin", "/categories", {"code": f"hc{n}", "name": f"类别{n}"}, ("code", "name")),
             ("patch", "/categories/{category_id}"): ("admin", f"/categories/{self.spare_category()}", {}, ("name",)),
             ("post", "/proposals"): ("author", "/proposals", draft, ("title", "reason", "measures")),
+            ("put", "/me/notification-settings"): (
+                "worker",
+                "/me/notification-settings",
+                {"mobile": "13800138000", "kinds": {"remind_reply": ["email"]}},
+                (),
+            ),
+            ("put", "/notification-defaults"): ("admin", "/notification-defaults", {"kinds": {"reply": ["email"]}}, ()),
             # a year far off: loading it moves no deadline of the battery's proposals
             ("put", "/calendar/{year}"): ("admin", "/calendar/2090", {"holidays": [["2090-01-01", "2090-01-01"]]}, ()),
             ("patch", "/users/{user_id}"): (

@@ -78,6 +78,34 @@ def parked_message(world):
     return row_id
 
 
+def parked_delivery(world):
+    """An SMS of the author's notification parked as undelivered, to send again."""
+    from proposals.models import Delivery
+
+    row = Delivery(
+        notification_id=author_notification(world),
+        channel="sms",
+        address="13800138000",
+        key=f"hostile-{next(_n)}",
+        state="failed",
+        attempts=8,
+        last_error="isv.MOBILE_NUMBER_ILLEGAL",
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def fresh_robot(world):
+    """A department group's robot, to remove."""
+    from proposals.closure.channels.robots import add_robot
+
+    data = {"department_id": world.make.unit("department").id, "provider": "wecom", "webhook": "https://q.example.cn/h"}
+    robot = add_robot(data, actor=None)
+    db.session.commit()
+    return robot.id
+
+
 def reset_link(world):
     """The address of a fresh forgotten-password link of a fresh user."""
     from proposals.auth.reset import new_link
@@ -274,6 +302,25 @@ FORMS = {
     ),
     "admin.disable": Form("admin", lambda w, t: "/admin/users", lambda w: f"/admin/users/{fresh_user(w).id}/disable"),
     "admin.enable": Form("admin", lambda w, t: "/admin/users", lambda w: f"/admin/users/{fresh_user(w).id}/enable"),
+    "account.notification_settings": Form(
+        None, lambda w, t: "/account/notifications", lambda w: "/account/notifications", stores=False
+    ),
+    "admin.save_channel_defaults": Form(
+        "admin", lambda w, t: "/admin/channels", lambda w: "/admin/channels/defaults", stores=False
+    ),
+    "admin.add_group_robot": Form(
+        "admin",
+        lambda w, t: "/admin/channels",
+        lambda w: "/admin/channels/robots",
+        lambda w: {"webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"},
+        stores=False,
+    ),
+    "admin.remove_group_robot": Form(
+        "admin", lambda w, t: "/admin/channels", lambda w: f"/admin/channels/robots/{fresh_robot(w)}/remove"
+    ),
+    "admin.retry_delivery": Form(
+        "admin", lambda w, t: "/admin/outbox", lambda w: f"/admin/outbox/deliveries/{parked_delivery(w)}/retry"
+    ),
     "admin.retry_message": Form(
         "admin", lambda w, t: "/admin/outbox", lambda w: f"/admin/outbox/{parked_message(w)}/retry"
     ),
@@ -616,6 +663,7 @@ def test_every_query_page_is_covered(world):
         "/admin/units", "/admin/users/new", "/home", "/imports/", "/logout", "/me/data.zip",
         "/notifications/settings", "/proposals/new", "/account/second-factor", "/login/second-factor",
         "/password/forgot", "/admin/categories", "/admin/outbox", "/admin/union",
+        "/account/notifications", "/admin/channels",
     }  # fmt: skip
     for rule in world.app.url_map.iter_rules():
         if rule.rule.startswith("/api/") or rule.endpoint == "static" or "GET" not in rule.methods or "<" in rule.rule:

@@ -58,6 +58,7 @@ from . import (  # noqa: E402, F401  (the pages, on this blueprint)
     audit,
     calendar,
     categories,
+    channels,
     checklist,
     outbox,
     sessions,

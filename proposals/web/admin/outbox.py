@@ -10,6 +10,8 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ...closure import outbox
+from ...closure.channels import outbox as channel_outbox
+from ...closure.channels.texts import notice
 from ...closure.compose import reminder_due
 from ...closure.messages import sentence
 from ...operations import NotFound
@@ -20,6 +22,7 @@ SHOWN = 200
 
 def _page(status: int = 200):
     failed = outbox.failed_messages(SHOWN)
+    deliveries = channel_outbox.failed_deliveries(SHOWN)
     return (
         render_template(
             "admin/outbox.html",
@@ -27,6 +30,9 @@ def _page(status: int = 200):
             counts=outbox.state_counts(),
             shown=SHOWN,
             about={n.id: sentence(n.event, n.proposal, reminder_due(n), reader=current_user) for n in failed},
+            deliveries=deliveries,
+            channel_counts=channel_outbox.state_counts(),
+            delivery_about={d.id: notice(d.notification, current_user, d.key).text for d in deliveries},
         ),
         status,
     )
