@@ -34,9 +34,9 @@ def init_app(app) -> None:
     from .. import outbound
     from . import (
         first_login,
+        notification_settings,  # noqa: F401  (its view, on the account blueprint)
         provider_pages,
         providers,
-        notification_settings,  # noqa: F401  (its view, on the account blueprint)
         second_factor,  # noqa: F401  (its views, on the two blueprints)
     )
     from .account import bp as account_bp
