@@ -82,8 +82,11 @@ def parked_delivery(world):
     """An SMS of the author's notification parked as undelivered, to send again."""
     from proposals.models import Delivery
 
+    notification = Notification(user_id=world.cast.author.id, event="remind_reply", email_state="skipped")
+    db.session.add(notification)
+    db.session.flush()
     row = Delivery(
-        notification_id=author_notification(world),
+        notification_id=notification.id,
         channel="sms",
         address="13800138000",
         key=f"hostile-{next(_n)}",

@@ -27,9 +27,12 @@ LOCALE = "zh_Hans_CN"
 
 
 def link(notification: Notification, key: str | None = None) -> str:
-    url = absolute_url(
-        MailConfig.from_app(current_app.config), "proposals.detail", proposal_id=notification.proposal_id
-    )
+    """The proposal's page (the home page for a notice of no proposal), with the key when given."""
+    config = MailConfig.from_app(current_app.config)
+    if notification.proposal_id is None:
+        url = absolute_url(config, "tasks.index")
+    else:
+        url = absolute_url(config, "proposals.detail", proposal_id=notification.proposal_id)
     return f"{url}?ref={key}" if key else url
 
 
