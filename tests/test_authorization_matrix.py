@@ -216,6 +216,7 @@ GET_API = {
     ("api.union", "GET"): (ADMINS, "/api/v1/union"),
     ("api.my_notification_settings", "GET"): (ALL, "/api/v1/me/notification-settings"),
     ("api.notification_defaults", "GET"): (ADMINS, "/api/v1/notification-defaults"),
+    ("api.group_robots", "GET"): (ADMINS, "/api/v1/group-robots"),
 }
 # writes of role-gated areas: only the refusals are sent (others' tests do the writes)
 GATED_WRITES = {
@@ -267,6 +268,9 @@ GATED_WRITES = {
     ("api.add_override", "POST"): (ADMINS, "/api/v1/calendar/overrides"),
     ("api.remove_override", "DELETE"): (ADMINS, "/api/v1/calendar/overrides/1"),
     ("api.retry_message", "POST"): (ADMINS, "/api/v1/outbox/1/retry"),
+    ("api.retry_delivery", "POST"): (ADMINS, "/api/v1/outbox/deliveries/1/retry"),
+    ("api.add_group_robot", "POST"): (ADMINS, "/api/v1/group-robots"),
+    ("api.remove_group_robot", "DELETE"): (ADMINS, "/api/v1/group-robots/1"),
     ("api.run_import", "POST"): (ADMINS, "/api/v1/imports/roster"),
     ("api.slips_pdf", "POST"): (ADMINS, "/api/v1/sign-in-slips/1/pdf"),
     ("api.slips_data", "POST"): (ADMINS, "/api/v1/sign-in-slips/1/show"),

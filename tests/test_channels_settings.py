@@ -7,7 +7,15 @@ from sqlalchemy import func, select
 from proposals.closure.channels import preferences
 from proposals.closure.channels.messengers import _TOKENS
 from proposals.extensions import db
-from proposals.models import AuditEntry, ChannelDefault, ChannelPreference, ExternalIdentity, GroupRobot
+from proposals.models import (
+    AuditEntry,
+    ChannelDefault,
+    ChannelPreference,
+    Delivery,
+    ExternalIdentity,
+    GroupRobot,
+    Notification,
+)
 
 from . import channel_servers as services
 from .admin.conftest import login
@@ -161,6 +169,47 @@ def test_the_channels_administration_page(client, make):
     assert client.post(f"/admin/channels/robots/{saved.id}/remove").status_code == 302
     assert db.session.scalar(select(func.count()).select_from(GroupRobot)) == 0
     assert audit_rows("channels.robot_removed")
+
+
+def test_the_group_robots_and_a_parked_delivery_by_api(client, make):
+    """What the channels and outbox pages do for robots and parked messages, the API does (administrators)."""
+    admin, worker = make.user("union_admin"), make.user("worker")
+    dept = make.unit("department", name="后勤处")
+    robot = {
+        "department_id": dept.id,
+        "provider": "feishu",
+        "webhook": "https://open.feishu.cn/hook/abc",
+        "secret": "S",
+    }
+    assert client.post("/api/v1/group-robots", json=robot, headers=bearer(worker)).status_code == 403
+    answer = client.post("/api/v1/group-robots", json=robot, headers=bearer(admin))
+    assert answer.status_code == 201 and answer.json["signed"] is True
+    assert "abc" not in answer.text and "hook" not in answer.text  # the token in the address is never read back
+    [listed] = client.get("/api/v1/group-robots", headers=bearer(admin)).json["items"]
+    assert (listed["department_id"], listed["provider"]) == (dept.id, "feishu")
+    before = stored()
+    bad = client.post("/api/v1/group-robots", json={**robot, "webhook": "not a url"}, headers=bearer(admin))
+    assert bad.status_code == 422 and "webhook" in bad.json["fields"] and stored() == before
+    assert client.delete(f"/api/v1/group-robots/{listed['id']}", headers=bearer(admin)).status_code == 204
+    assert db.session.scalar(select(func.count()).select_from(GroupRobot)) == 0
+    assert client.delete(f"/api/v1/group-robots/{listed['id']}", headers=bearer(admin)).status_code == 404
+    assert [e.actor_id for e in audit_rows("channels.robot_removed")] == [admin.id]
+
+    notice = Notification(user_id=worker.id, event="assign")
+    db.session.add(notice)
+    db.session.flush()
+    parked = Delivery(notification_id=notice.id, channel="sms", address="13800138000", key="k-1", state="failed")
+    db.session.add(parked)
+    db.session.commit()
+    retry = f"/api/v1/outbox/deliveries/{parked.id}/retry"
+    assert client.post(retry, headers=bearer(worker)).status_code == 403
+    again = client.post(retry, headers=bearer(admin))
+    assert again.status_code == 200 and (again.json["channel"], again.json["state"]) == ("sms", "pending")
+    db.session.expire_all()
+    assert db.session.get(Delivery, parked.id).key == "k-1"  # the same idempotency key
+    twice = client.post(retry, headers=bearer(admin))
+    assert twice.status_code == 409 and twice.json["code"] == "conflict"
+    assert client.post("/api/v1/outbox/deliveries/999999/retry", headers=bearer(admin)).status_code == 404
 
 
 def test_channels_test_sends_through_each_configured_channel_and_says_how_it_went(app, runner, make):
