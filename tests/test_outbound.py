@@ -6,6 +6,7 @@ import pytest
 
 from proposals import create_app, outbound
 from proposals.auth.providers.oidc import OutboundOAuth2Session
+from proposals.closure.channels import http as channel_http
 
 from .conftest import app_config
 from .messenger_services import AGENT, CORP, SECRET, come_back, linked, logged_in, start, wecom_routes
@@ -75,3 +76,15 @@ def test_the_environment_sets_it_too(monkeypatch):
     monkeypatch.setenv("OUTBOUND_PROXY", "http://gateway.corp.test:8080")
     app = create_app(app_config("sqlite://"))
     assert app.config["OUTBOUND_PROXY"] == "http://gateway.corp.test:8080"
+
+
+def test_a_channels_messages_go_through_the_proxy_too(app, service):
+    """企业微信, 钉钉, 飞书 and the SMS gateways are reached the same way (closure/channels/http.py)."""
+
+    @service.route("POST", "/cgi-bin/message/send")
+    def send(call):
+        return 200, {"errcode": 0, "errmsg": "ok"}
+
+    answer = channel_http.post_json("http://qyapi.wecom.test/cgi-bin/message/send", {"touser": "zhangsan"})
+    assert answer.json() == {"errcode": 0, "errmsg": "ok"}
+    assert [call.host for call in service.calls] == ["qyapi.wecom.test"]

@@ -1,9 +1,8 @@
 """Outbound HTTP(S) for the channels: one request, the `OUTBOUND_PROXY` setting, and what a failure means.
 
 Intranets reach the providers through a proxy: `OUTBOUND_PROXY = "http://proxy.example.cn:3128"` sends
-every channel's requests through it (HTTP and HTTPS alike, CONNECT for HTTPS). Without the setting no
-proxy is used, whatever the environment says, so that what the settings say is what happens.
-(The sign-in providers read the same setting; the two helpers are to become one.)
+every channel's requests through it (HTTP and HTTPS alike, CONNECT for HTTPS), as it does the sign-in
+providers' (proposals/outbound.py decides, for both, which proxy a call to an address takes).
 """
 
 import json
@@ -14,6 +13,8 @@ from urllib.error import HTTPError, URLError
 from urllib.request import ProxyHandler, Request, build_opener
 
 from flask import current_app
+
+from ... import outbound
 
 
 class ChannelError(Exception):
@@ -74,18 +75,13 @@ class Response:
         return data
 
 
-def proxy() -> str | None:
-    return current_app.config.get("OUTBOUND_PROXY") or None
-
-
 def timeout() -> float:
     return float(current_app.config.get("CHANNEL_TIMEOUT") or 15)
 
 
 def request(method: str, url: str, *, body: bytes | None = None, headers: dict | None = None) -> Response:
     """Send one request; the answer whatever its status, or Unreachable / ChannelError when none came."""
-    address = proxy()
-    opener = build_opener(ProxyHandler({"http": address, "https": address} if address else {}))
+    opener = build_opener(ProxyHandler(outbound.proxies_for(url)))
     req = Request(url, data=body, method=method, headers=headers or {})
     try:
         with opener.open(req, timeout=timeout()) as answer:
