@@ -32,12 +32,14 @@ from .facts import reply_on_time
 from .models import NUMBERED_STATES, Assignment, Category, CongressSession, OrgUnit, Proposal, Reply, User
 from .operations import clock
 
-ACCEPTED_OR_LATER = NUMBERED_STATES  # accepted, assigned, in_progress, replied, closed, archived
-REVIEWED = (*ACCEPTED_OR_LATER, "rejected", "merged")
-ASSIGNED_OR_LATER = ("assigned", "in_progress", "replied", "closed", "archived")
-REPLIED_OR_LATER = ("replied", "closed", "archived")
-CLOSED = ("closed", "archived")
-HANDLING = ("assigned", "in_progress")
+# the states of workflow/definition.py by their tags, and "or later" along its main way
+ACCEPTED_OR_LATER = LIFECYCLE.or_later("accepted")  # accepted, assigned, in_progress, replied, closed, archived
+assert set(ACCEPTED_OR_LATER) == set(NUMBERED_STATES)
+REVIEWED = LIFECYCLE.tagged("decided")  # accepted or later, rejected and merged
+ASSIGNED_OR_LATER = LIFECYCLE.or_later("assigned")
+REPLIED_OR_LATER = LIFECYCLE.or_later("replied")
+CLOSED = LIFECYCLE.or_later("closed")
+HANDLING = LIFECYCLE.tagged("handling")
 SATISFIED = ("satisfied", "basically_satisfied")
 EVALUATED = RATINGS
 COUNTED_STATES = tuple(s for s in LIFECYCLE.states if s != "draft")

@@ -1,5 +1,8 @@
 """Who hears of an event: audiences resolved to users, written to the outbox with the event."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from sqlalchemy import insert, select
 
 from ..extensions import db
@@ -35,43 +38,85 @@ def _people(user_ids: list[int]) -> list:
     return [rows[i] for i in user_ids if i in rows]
 
 
+@dataclass(frozen=True)
+class Audience:
+    """How an audience named in the lifecycle (an event's `notify`) or by a reminder becomes people.
+
+    `resolve(proposal, to_state)` gives recipient rows, or user ids when `by_id`: the audiences of
+    named people (the author, the co-signers) are looked up together, in one query."""
+
+    resolve: Callable[[Proposal, str], list]
+    by_id: bool = False
+
+
+def _author(proposal: Proposal, to_state: str) -> list[int]:
+    return [proposal.author_id]
+
+
+def _cosigners(proposal: Proposal, to_state: str) -> list[int]:
+    return [c.user_id for c in proposal.cosignatures]
+
+
+def _cosign_invitees(proposal: Proposal, to_state: str) -> list:
+    # invitations go to the author's delegation, which narrows a confidential author down: such a
+    # proposal invites nobody (any delegate who finds it in the list may still co-sign it)
+    if to_state == "cosigning" and proposal.delegation_id and not proposal.confidential:
+        return _with_role("delegate", _USERS.c.delegation_id == proposal.delegation_id)
+    return []
+
+
+def _lead_department(proposal: Proposal, to_state: str) -> list:
+    lead = proposal.lead_assignment
+    return _handlers([lead.department_id] if lead else [])
+
+
+def _assigned_departments(proposal: Proposal, to_state: str) -> list:
+    return _handlers([a.department_id for a in proposal.active_assignments])
+
+
+def _unacknowledged_departments(proposal: Proposal, to_state: str) -> list:
+    return _handlers([a.department_id for a in proposal.active_assignments if not a.acknowledged_at])
+
+
+def _departments_to_reply(proposal: Proposal, to_state: str) -> list:
+    """The lead, and the co-handlers yet to countersign this round."""
+    return _handlers(
+        [
+            a.department_id
+            for a in proposal.active_assignments
+            if a.role == "lead" or not a.countersignature(proposal.rehandle_round)
+        ]
+    )
+
+
+# every audience there is: the lifecycle's (workflow.engine.KNOWN_AUDIENCES, checked by the register)
+# and the deadline reminders' (closure/reminders.py)
+AUDIENCES: dict[str, Audience] = {
+    "author": Audience(_author, by_id=True),
+    "cosigners": Audience(_cosigners, by_id=True),
+    "cosign_invitees": Audience(_cosign_invitees),
+    "committee": Audience(lambda proposal, to_state: _with_role("committee")),
+    "supervisors": Audience(lambda proposal, to_state: _with_role("supervisor")),
+    "lead_department": Audience(_lead_department),
+    "assigned_departments": Audience(_assigned_departments),
+    "unacknowledged_departments": Audience(_unacknowledged_departments),
+    "departments_to_reply": Audience(_departments_to_reply),
+}
+
+
 def recipients(audiences, proposal: Proposal, to_state: str) -> list:
     """The people each audience names, in audience order: rows with id, active, email, email_notifications."""
     users: list = []
     named: list[int] = []  # the author and co-signers, looked up together
     named_at = None  # where they go in `users`
-    for audience in audiences:
-        if audience in ("author", "cosigners"):
+    for name in audiences:
+        audience = AUDIENCES[name]
+        if audience.by_id:
             if named_at is None:
                 named_at = len(users)
-            if audience == "author":
-                named.append(proposal.author_id)
-            else:
-                named.extend(c.user_id for c in proposal.cosignatures)
-        elif audience == "cosign_invitees":
-            # invitations go to the author's delegation, which narrows a confidential author down: such a
-            # proposal invites nobody (any delegate who finds it in the list may still co-sign it)
-            if to_state == "cosigning" and proposal.delegation_id and not proposal.confidential:
-                users.extend(_with_role("delegate", _USERS.c.delegation_id == proposal.delegation_id))
-        elif audience in ("committee", "supervisors"):
-            users.extend(_with_role({"committee": "committee", "supervisors": "supervisor"}[audience]))
-        elif audience == "lead_department":
-            lead = proposal.lead_assignment
-            users.extend(_handlers([lead.department_id] if lead else []))
-        elif audience == "assigned_departments":
-            users.extend(_handlers([a.department_id for a in proposal.active_assignments]))
-        elif audience == "unacknowledged_departments":  # deadline reminders (tick)
-            users.extend(_handlers([a.department_id for a in proposal.active_assignments if not a.acknowledged_at]))
-        elif audience == "departments_to_reply":  # the lead, and co-handlers yet to countersign this round
-            users.extend(
-                _handlers(
-                    [
-                        a.department_id
-                        for a in proposal.active_assignments
-                        if a.role == "lead" or not a.countersignature(proposal.rehandle_round)
-                    ]
-                )
-            )
+            named.extend(audience.resolve(proposal, to_state))
+        else:
+            users.extend(audience.resolve(proposal, to_state))
     if named:
         users[named_at:named_at] = _people(named)
     return users

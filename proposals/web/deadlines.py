@@ -6,6 +6,7 @@ from datetime import date
 from ..calendar_status import next_year_official
 from ..models import Proposal
 from ..operations import clock
+from ..stats import REPLIED_OR_LATER
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ def of(proposal: Proposal, today: date | None = None) -> list[Deadline]:
         return []
     today = today or clock.local_date(clock.utcnow())
     working = clock.working_calendar()
-    replied = proposal.state in ("replied", "closed", "archived")
+    replied = proposal.state in REPLIED_OR_LATER
     acknowledged = lead.acknowledged_at is not None
     return [
         Deadline(
