@@ -106,8 +106,8 @@ def on_assign(d, proposal, user, now):
         raise InvalidPayload({"cohandler_department_ids": message(N_("The lead department cannot also co-handle."))})
     today = clock.local_date(now)
     congress = proposal.session
-    ack = clock.add_working_days(today, congress.ack_days)
-    reply = clock.add_working_days(today, congress.reply_days)
+    working = clock.working_calendar()
+    ack, reply = working.add(today, congress.ack_days), working.add(today, congress.reply_days)
     for dept_id, role in [(lead_id, "lead"), *((c, "cohandler") for c in co_ids)]:
         proposal.assignments.append(
             Assignment(
@@ -187,7 +187,7 @@ def on_evaluate(d, proposal, user, now):
     if d.to_state == "in_progress":  # unsatisfied: handled again, with a fresh reply deadline
         proposal.rehandle_round += 1
         start, days = clock.local_date(now), proposal.session.reply_days
-        deadline = clock.add_working_days(start, days)
+        deadline = clock.working_calendar().add(start, days)
         for a in proposal.active_assignments:
             a.reply_deadline, a.reply_start, a.reply_working_days = deadline, start, days
         return {"rehandle_round": proposal.rehandle_round, "reply_deadline": deadline.isoformat()}
@@ -203,11 +203,11 @@ def on_close_unrated(d, proposal, user, now):
 
 
 def on_extend(d, proposal, user, now):
-    deadline = None
+    deadline, working = None, clock.working_calendar()
     for a in proposal.active_assignments:
         # counted on from the deadline's own start: the same day as counting on from the deadline
         a.reply_working_days += d.payload["days"]
-        a.reply_deadline = clock.add_working_days(a.reply_start, a.reply_working_days)
+        a.reply_deadline = working.add(a.reply_start, a.reply_working_days)
         a.extended_days = d.payload["days"]
         deadline = a.reply_deadline
     return {"reply_deadline": deadline.isoformat() if deadline else None}
