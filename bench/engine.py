@@ -240,11 +240,11 @@ def ours_statements(org: Organisation) -> list[tuple[str, int]]:
     sa_event.listen(db.engine, "before_cursor_execute", count)
     try:
         counts = []
-        proposal = create_proposal(org.users["author"], org.draft)
+        proposal_id = create_proposal(org.users["author"], org.draft).id
         counts.append(("create", sent[0]))
         for name, who, payload, _task in org.steps:
             sent[0] = 0
-            fire_event(proposal.id, name, org.users[who], payload)
+            fire_event(proposal_id, name, org.users[who], payload)
             counts.append((name, sent[0]))
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", count)

@@ -12,7 +12,7 @@ So the report is one GROUP BY over `proposals` alone, with no join, whatever the
 - latest_outcome: the LATEST reply's outcome (the answer in force), null when no reply.
 """
 
-from sqlalchemy import Date, and_, case, select, update
+from sqlalchemy import Date, and_, bindparam, case, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -91,9 +91,13 @@ def refresh_facts(proposal_ids) -> None:
             db.session.expire(proposal, COLUMNS)
 
 
+_REFRESH_ONE = facts_update(Proposal.__table__.c.id == bindparam("pid"))  # built once: every such event runs it
+
+
 def refresh_one(proposal: Proposal) -> None:
     """Recompute one proposal's facts once an event's rows are written; it reads them afresh when asked."""
-    refresh(Proposal.id == proposal.id)
+    db.session.flush()
+    db.session.connection().execute(_REFRESH_ONE, {"pid": proposal.id})
     db.session.expire(proposal, COLUMNS)
 
 

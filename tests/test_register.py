@@ -6,11 +6,14 @@ that every list of states the application uses is the one the definition's tags 
 """
 
 import dataclasses
+from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import CheckConstraint
 
 from proposals.access import PUBLIC_STATES
+from proposals.extensions import db
 from proposals.models import NUMBERED_STATES, Proposal
 from proposals.operations import fire_event, handlers
 from proposals.operations.notify import AUDIENCES
@@ -123,3 +126,18 @@ def test_a_proposal_under_review_or_being_handled_may_be_merged_into(cast, state
     target = cast.proposal_in(state)
     p = fire_event(cast.proposal_in("review").id, "merge", cast.committee, {"into_id": target.id})
     assert (p.state, p.merged_into_id) == ("merged", target.id)
+
+
+# -- handlers that write plain statements ----------------------------------------------------------
+
+
+def test_handlers_writing_plain_statements_leave_nothing_stale_in_the_session(cast):
+    """What a page or the API reads after the event, in the same transaction, is what was written."""
+    p = db.session.get(Proposal, cast.proposal_in("in_progress").id)
+    now = datetime(2026, 12, 2, 1, 0)
+    co = next(a for a in p.active_assignments if a.role == "cohandler")  # loaded before the writes
+    assert co.countersignatures == []
+    handlers.on_countersign(SimpleNamespace(payload={"comment": "同意"}), p, cast.cohandler, now)
+    co = next(a for a in p.active_assignments if a.role == "cohandler")
+    assert [(c.user_id, c.comment, c.round) for c in co.countersignatures] == [(cast.cohandler.id, "同意", 0)]
+    db.session.rollback()

@@ -40,6 +40,25 @@ from .notify import queue
 from .register import REGISTER
 
 
+def _sqlite_lock():
+    """SQLite has no row locks: a no-op write takes the database write lock, before any read."""
+    table = Proposal.__table__
+    unchanged = {"version": table.c.version, "updated_at": table.c.updated_at}
+    return update(table).where(table.c.id == bindparam("pid")).values(unchanged)
+
+
+# built once (each event runs them; building a statement costs more than running it here): the
+# session's settings come in the same query; only the proposal's row is locked ("OF")
+_SQLITE_LOCK = _sqlite_lock()
+_LOCKED = (
+    select(Proposal)
+    .where(Proposal.id == bindparam("pid"))
+    .with_for_update(of=Proposal)
+    .execution_options(populate_existing=True)
+    .options(joinedload(Proposal.session, innerjoin=True))
+)
+
+
 def lock_proposal(proposal_id: int) -> Proposal:
     """Take the proposal's write lock and load it fresh, with its session; its collections load when asked."""
     session = db.session
@@ -47,19 +66,8 @@ def lock_proposal(proposal_id: int) -> Proposal:
     if held is not None:
         session.expire(held)  # read before the lock: nothing of it, collections included, may be trusted now
     if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now, before any read
-        table = Proposal.__table__
-        unchanged = {"version": table.c.version, "updated_at": table.c.updated_at}
-        session.connection().execute(update(table).where(table.c.id == proposal_id).values(unchanged))
-    # the session's settings come in the same query; only the proposal's row is locked ("OF")
-    stmt = (
-        select(Proposal)
-        .where(Proposal.id == proposal_id)
-        .with_for_update(of=Proposal)
-        .execution_options(populate_existing=True)
-        .options(joinedload(Proposal.session, innerjoin=True))
-    )
-    proposal = session.scalar(stmt)
+        session.connection().execute(_SQLITE_LOCK, {"pid": proposal_id})
+    proposal = session.scalar(_LOCKED, {"pid": proposal_id})
     if proposal is None:
         raise NotFound()
     return proposal
@@ -236,15 +244,18 @@ def apply(decision: Decision, proposal: Proposal, user: User | None, now: dateti
     return record
 
 
+_NEXT_NUMBER = (
+    update(CongressSession.__table__)
+    .where(CongressSession.__table__.c.id == bindparam("sid"))
+    .values(last_number=CongressSession.__table__.c.last_number + 1)
+    .returning(CongressSession.__table__.c.last_number)
+)
+
+
 def _next_number(session_id: int) -> int:
     """The session's next acceptance number: gapless, because it rolls back with the event."""
     with db.session.no_autoflush:  # the proposal's changes go out in one UPDATE, at the history row's flush
-        return db.session.execute(
-            update(CongressSession)
-            .where(CongressSession.id == session_id)
-            .values(last_number=CongressSession.last_number + 1)
-            .returning(CongressSession.last_number)
-        ).scalar_one()
+        return db.session.execute(_NEXT_NUMBER, {"sid": session_id}).scalar_one()
 
 
 def available_events(proposal: Proposal, user: User) -> list[str]:

@@ -8,7 +8,7 @@ register (operations/register.py) says which handler belongs to which event.
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from workflow import LIFECYCLE, Decision, InvalidPayload
 from workflow.errors import N_
@@ -36,15 +36,19 @@ CLOSED_STATES = LIFECYCLE.or_later("closed")
 Handler = Callable[[Decision, Proposal, User | None, datetime], dict | None]
 
 
-def _department(dept_id: int, field: str) -> OrgUnit:
-    unit = db.session.get(OrgUnit, dept_id)
-    if unit is None or unit.kind != "department" or not unit.active:
-        raise InvalidPayload({field: message(N_("No such department."))})
-    return unit
+_UNITS = OrgUnit.__table__
+_DEPARTMENTS = select(_UNITS.c.id).where(
+    _UNITS.c.id.in_(bindparam("ids", expanding=True)), _UNITS.c.kind == "department", _UNITS.c.active
+)
 
 
-def _own_assignment(proposal: Proposal, user: User) -> Assignment:
-    return next(a for a in proposal.active_assignments if a.department_id == user.department_id)
+def _forget_assignments(proposal: Proposal) -> None:
+    """A plain statement wrote the proposal's assignments: what the session holds of them is stale now."""
+    loaded = proposal.__dict__.get("assignments")
+    if loaded is not None:
+        for a in loaded:
+            db.session.expire(a)
+        db.session.expire(proposal, ["assignments"])
 
 
 def on_submit(d, proposal, user, now):
@@ -99,34 +103,54 @@ def on_merge(d, proposal, user, now):
 def on_assign(d, proposal, user, now):
     lead_id = d.payload["lead_department_id"]
     co_ids = d.payload.get("cohandler_department_ids", [])
-    _department(lead_id, "lead_department_id")
-    for dept_id in co_ids:
-        _department(dept_id, "cohandler_department_ids")
+    # the active departments among those named, in one statement
+    found = set(db.session.scalars(_DEPARTMENTS, {"ids": sorted({lead_id, *co_ids})}))
+    for field_name, ids in (("lead_department_id", [lead_id]), ("cohandler_department_ids", co_ids)):
+        if any(dept_id not in found for dept_id in ids):
+            raise InvalidPayload({field_name: message(N_("No such department."))})
     if lead_id in co_ids:
         raise InvalidPayload({"cohandler_department_ids": message(N_("The lead department cannot also co-handle."))})
     today = clock.local_date(now)
     congress = proposal.session
     working = clock.working_calendar()
     ack, reply = working.add(today, congress.ack_days), working.add(today, congress.reply_days)
-    for dept_id, role in [(lead_id, "lead"), *((c, "cohandler") for c in co_ids)]:
-        proposal.assignments.append(
-            Assignment(
-                department_id=dept_id,
-                role=role,
-                assigned_at=now,
-                ack_deadline=ack,
-                ack_start=today,
-                ack_working_days=congress.ack_days,
-                reply_deadline=reply,
-                reply_start=today,
-                reply_working_days=congress.reply_days,
-            )
-        )
+    deadlines = {
+        "assigned_at": now,
+        "ack_deadline": ack,
+        "ack_start": today,
+        "ack_working_days": congress.ack_days,
+        "reply_deadline": reply,
+        "reply_start": today,
+        "reply_working_days": congress.reply_days,
+    }
+    rows = [
+        {"proposal_id": proposal.id, "department_id": dept_id, "role": role, **deadlines}
+        for dept_id, role in [(lead_id, "lead"), *((c, "cohandler") for c in co_ids)]
+    ]
+    db.session.execute(insert(_ASSIGNMENTS), rows)  # one statement however many departments
+    _forget_assignments(proposal)
     return {"ack_deadline": ack.isoformat(), "reply_deadline": reply.isoformat()}
 
 
+# the actor's department's active assignment, in SQL: a handler writing it need not load the collection
+_ASSIGNMENTS = Assignment.__table__
+_OWN = (
+    _ASSIGNMENTS.c.proposal_id == bindparam("pid"),
+    _ASSIGNMENTS.c.department_id == bindparam("dept"),
+    _ASSIGNMENTS.c.ended_at.is_(None),
+)
+_ACKNOWLEDGE = update(_ASSIGNMENTS).where(*_OWN).values(acknowledged_at=bindparam("now"))
+_COUNTERSIGN = insert(Countersignature.__table__).from_select(
+    ["assignment_id", "round", "user_id", "comment", "created_at"],
+    select(_ASSIGNMENTS.c.id, bindparam("round"), bindparam("uid"), bindparam("comment"), bindparam("now")).where(
+        *_OWN
+    ),
+)
+
+
 def on_acknowledge(d, proposal, user, now):
-    _own_assignment(proposal, user).acknowledged_at = now
+    db.session.execute(_ACKNOWLEDGE, {"pid": proposal.id, "dept": user.department_id, "now": now})
+    _forget_assignments(proposal)
 
 
 def on_decline(d, proposal, user, now):
@@ -135,39 +159,37 @@ def on_decline(d, proposal, user, now):
 
 
 def on_progress(d, proposal, user, now):
-    proposal.progress_notes.append(
-        ProgressNote(department_id=user.department_id, user_id=user.id, note=d.payload["note"], created_at=now)
+    note = d.payload["note"]
+    db.session.add(
+        ProgressNote(
+            proposal_id=proposal.id, department_id=user.department_id, user_id=user.id, note=note, created_at=now
+        )
     )
 
 
 def on_countersign(d, proposal, user, now):
-    db.session.add(
-        Countersignature(
-            assignment_id=_own_assignment(proposal, user).id,
-            round=proposal.rehandle_round,
-            user_id=user.id,
-            comment=d.payload.get("comment"),
-            created_at=now,
-        )
-    )
+    params = {"pid": proposal.id, "dept": user.department_id, "round": proposal.rehandle_round, "uid": user.id}
+    db.session.execute(_COUNTERSIGN, {**params, "comment": d.payload.get("comment"), "now": now})
+    _forget_assignments(proposal)
 
 
 def on_reply(d, proposal, user, now):
-    lead = proposal.lead_assignment
+    # the active lead assignment's department and deadline, as kept on the row (facts.py)
+    deadline = proposal.lead_reply_deadline
     db.session.add(
         Reply(
             proposal_id=proposal.id,
             round=proposal.rehandle_round,
-            department_id=lead.department_id,
+            department_id=proposal.lead_department_id,
             user_id=user.id,
             text=d.payload["text"],
             outcome=d.payload["outcome"],
             contact=d.payload.get("contact"),
-            deadline=lead.reply_deadline,
+            deadline=deadline,
             created_at=now,
         )
     )
-    return {"on_time": clock.local_date(now) <= lead.reply_deadline}
+    return {"on_time": clock.local_date(now) <= deadline}
 
 
 def on_evaluate(d, proposal, user, now):
