@@ -20,7 +20,9 @@ each step one committed transaction with its history row:
 The organisation is set up once, outside the timing. The variants run the same number of lifecycles
 on the same database, interleaved in rounds, and the script prints lifecycles/s, this process's CPU
 time per lifecycle (the steadier figure on a shared machine) and the ratios with PASS/MISS against
-the targets (ours >= 0.5 x sql, ours >= 3 x spiff). SQLite is a file in a temporary directory with
+the targets (ours >= 0.5 x sql, ours >= 3 x spiff), then the SQL statements each step of ours sends,
+counted once more after adding MORE_RECIPIENTS people to every audience: no step may send a statement
+per recipient (tests/test_bench_engine.py holds it to that). SQLite is a file in a temporary directory with
 the app's settings; PostgreSQL is TEST_DATABASE_URL or a throw-away server from
 tests/pg_server.py. Run by hand only: timings on a shared machine are noisy.
 """
