@@ -20,7 +20,9 @@ each step one committed transaction with its history row:
 The organisation is set up once, outside the timing. The variants run the same number of lifecycles
 on the same database, interleaved in rounds, and the script prints lifecycles/s, this process's CPU
 time per lifecycle (the steadier figure on a shared machine) and the ratios with PASS/MISS against
-the targets (ours >= 0.5 x sql, ours >= 3 x spiff). SQLite is a file in a temporary directory with
+the targets (ours >= 0.5 x sql, ours >= 3 x spiff), then the SQL statements each step of ours sends,
+counted once more after adding MORE_RECIPIENTS people to every audience: no step may send a statement
+per recipient (tests/test_bench_engine.py holds it to that). SQLite is a file in a temporary directory with
 the app's settings; PostgreSQL is TEST_DATABASE_URL or a throw-away server from
 tests/pg_server.py. Run by hand only: timings on a shared machine are noisy.
 """
@@ -41,6 +43,7 @@ from SpiffWorkflow.bpmn.parser import BpmnParser  # noqa: E402
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
+from sqlalchemy import event as sa_event  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from proposals import create_app  # noqa: E402
@@ -59,6 +62,7 @@ BPMN = Path(__file__).with_name("proposal.bpmn")
 SQL_TARGET = 0.5  # ours >= 0.5 x hand-written SQL
 SPIFF_TARGET = 3.0  # ours >= 3 x SpiffWorkflow
 SPIFF_TABLE = "bench_spiff_workflows"
+MORE_RECIPIENTS = 20  # added to each audience for the second count of statements
 
 DRAFT = {
     "title": "关于改善职工食堂就餐环境的提案",
@@ -183,8 +187,9 @@ class Organisation:
         self.assign = {"lead_department_id": self.lead_dept.id, "cohandler_department_ids": [self.co_dept.id]}
         self.steps = [(e, who, self.assign if p == "ASSIGN" else p, task) for e, who, p, task in STEPS]
         today = self.today = clock.local_date(clock.utcnow())
-        self.ack_deadline = clock.add_working_days(today, self.session.ack_days)
-        self.reply_deadline = clock.add_working_days(today, self.session.reply_days)
+        working = clock.working_calendar()
+        self.ack_deadline = working.add(today, self.session.ack_days)
+        self.reply_deadline = working.add(today, self.session.reply_days)
         self.recipients = self._recipients()
 
     def _recipients(self) -> dict[str, list[tuple[int, str]]]:
@@ -223,6 +228,53 @@ def ours_lifecycle(org: Organisation) -> int:
     for event, who, payload, _task in org.steps:
         fire_event(proposal_id, event, org.users[who], payload)
     return proposal_id
+
+
+def ours_statements(org: Organisation) -> list[tuple[str, int]]:
+    """One lifecycle through the operations, with the SQL statements each step sends (an executemany, a
+    multi-row INSERT, counts once): (step, statements) for the create and each event."""
+    sent = [0]
+
+    def count(*_args):
+        sent[0] += 1
+
+    db.session.expire_all()  # as after any commit: the create loads its author as every step loads its actor
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        counts = []
+        proposal_id = create_proposal(org.users["author"], org.draft).id
+        counts.append(("create", sent[0]))
+        for name, who, payload, _task in org.steps:
+            sent[0] = 0
+            fire_event(proposal_id, name, org.users[who], payload)
+            counts.append((name, sent[0]))
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    return counts
+
+
+def more_recipients(org: Organisation, n: int) -> None:
+    """`n` more delegates invited to co-sign and `n` more handlers in each department: every step with an
+    audience tells more people; none of its statements should be added per person."""
+    for i in range(n):
+        for key, roles, where in (
+            ("delegate", ["delegate"], {"delegation_id": org.delegation.id}),
+            ("lead", ["department_handler"], {"department_id": org.lead_dept.id}),
+            ("co", ["department_handler"], {"department_id": org.co_dept.id}),
+        ):
+            name = f"more-{key}-{i}-{org.delegation.id}"
+            create_user(
+                {"username": name, "name": name, "password": "Bench-Password-26", "roles": roles, **where}
+                | {"email": f"{name}@example.com"}
+            )
+
+
+def statements_report(before: list[tuple[str, int]], after: list[tuple[str, int]], n: int) -> list[str]:
+    steps = " ".join(f"{name} {count}" for name, count in before)
+    lines = [f"  statements per step (ours): {steps}"]
+    grown = [f"{name} {a} -> {b}" for (name, a), (_, b) in zip(before, after, strict=True) if a != b]
+    lines.append(f"  with {n} more recipients per audience: {', '.join(grown) if grown else 'the same'}")
+    return lines
 
 
 # -- the limit: hand-written SQL ----------------------------------------------------------------------
@@ -550,6 +602,9 @@ def bench(url: str, label: str, lifecycles: int, rounds: int) -> None:
         org = Organisation()
         measured = run_variants(org, lifecycles, rounds)
         print("\n".join(report(label, measured, lifecycles)), flush=True)
+        before = ours_statements(org)
+        more_recipients(org, MORE_RECIPIENTS)
+        print("\n".join(statements_report(before, ours_statements(org), MORE_RECIPIENTS)), flush=True)
         db.session.remove()
         db.engine.dispose()
 

@@ -9,9 +9,11 @@ A proposal never submitted (a draft, or a draft withdrawn before submission) is 
 
 from sqlalchemy import and_, exists, false, or_, select, true
 
+from workflow import LIFECYCLE
+
 from .models import Assignment, Cosignature, Proposal, User
 
-PUBLIC_STATES = ("accepted", "assigned", "in_progress", "replied", "closed", "archived")
+PUBLIC_STATES = LIFECYCLE.tagged("public")
 
 # who may open each area that is not about one proposal (pages and API alike; anyone else gets 403)
 OVERSIGHT_ROLES = ("committee", "union_admin", "supervisor", "leader")  # dashboard, reports, ledger
@@ -78,8 +80,7 @@ def visible_filter(user: User):
 # who follows handling from the inside (besides the assigned departments): the committee that assigned
 # it, the supervisors who urge it and the union administrators
 HANDLING_ROLES = ("committee", "supervisor", "union_admin")
-# the events departments record while handling; their history rows are handling records
-HANDLING_EVENTS = ("acknowledge", "decline", "progress", "countersign", "reply")
+# the kinds of handling record a history row may be (each event's is in operations/register.py)
 PROGRESS, INTERNAL = "progress", "internal"
 
 
@@ -104,14 +105,6 @@ def can_see_handling(user: User | None, proposal: Proposal, record: str = INTERN
     if record == PROGRESS:
         return user.id == proposal.author_id or any(c.user_id == user.id for c in proposal.cosignatures)
     return False
-
-
-def handling_record(event: str) -> str | None:
-    """What kind of handling record the comment of a history row of `event` is (None: not one). Who acted
-    in any of HANDLING_EVENTS is INTERNAL; the reply's own text is released with it, so it is none."""
-    if event == "progress":
-        return PROGRESS
-    return INTERNAL if event in HANDLING_EVENTS and event != "reply" else None
 
 
 def can_see_author(user: User | None, proposal: Proposal) -> bool:
@@ -149,9 +142,7 @@ __all__ = [
     "can_see_author",
     "author_visible_filter",
     "HANDLING_ROLES",
-    "HANDLING_EVENTS",
     "PROGRESS",
     "INTERNAL",
     "can_see_handling",
-    "handling_record",
 ]

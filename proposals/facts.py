@@ -2,7 +2,8 @@
 
 They are derived from the truth rows (assignments and replies) and never written by hand: `refresh()`
 recomputes them in one set-based UPDATE, in the same transaction as the change to those rows
-(fire_event for the events of FACT_EVENTS, generate in bulk, the migration for what was there before).
+(fire_event for the events whose register entry says so, generate in bulk, the migration for what was
+there before).
 So the report is one GROUP BY over `proposals` alone, with no join, whatever the size.
 
 - lead_department_id, lead_ack_deadline, lead_reply_deadline: of the active lead assignment (role lead,
@@ -11,15 +12,13 @@ So the report is one GROUP BY over `proposals` alone, with no join, whatever the
 - latest_outcome: the LATEST reply's outcome (the answer in force), null when no reply.
 """
 
-from sqlalchemy import Date, and_, case, select, update
+from sqlalchemy import Date, and_, bindparam, case, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from .extensions import db
 from .models import Assignment, Proposal, Reply
 
-# the lifecycle events whose handlers (operations/events.py) write assignments or replies
-FACT_EVENTS = frozenset({"assign", "decline", "reply", "evaluate", "extend"})
 COLUMNS = ("lead_department_id", "lead_ack_deadline", "lead_reply_deadline", "first_reply_on_time", "latest_outcome")
 
 
@@ -92,11 +91,14 @@ def refresh_facts(proposal_ids) -> None:
             db.session.expire(proposal, COLUMNS)
 
 
-def after_event(event: str, proposal: Proposal) -> None:
-    """What fire_event calls once the event's rows are written: the facts, if the event changed them."""
-    if event in FACT_EVENTS:
-        refresh(Proposal.id == proposal.id)
-        db.session.expire(proposal, COLUMNS)
+_REFRESH_ONE = facts_update(Proposal.__table__.c.id == bindparam("pid"))  # built once: every such event runs it
+
+
+def refresh_one(proposal: Proposal) -> None:
+    """Recompute one proposal's facts once an event's rows are written; it reads them afresh when asked."""
+    db.session.flush()
+    db.session.connection().execute(_REFRESH_ONE, {"pid": proposal.id})
+    db.session.expire(proposal, COLUMNS)
 
 
 def stored(condition=None) -> dict[int, tuple]:

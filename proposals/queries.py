@@ -3,8 +3,9 @@
 `Filters` say which proposals; `list_page()` returns one page of those a user may see, sorted, with
 keyset cursors (the sort key and id of the row at the page's edge, never an OFFSET) and what a list
 shows loaded in a fixed number of queries, however long the page; `count()` and `count_each()`
-count the same selections. The groups of "my tasks" are filters too (`TASKS`): each is the SQL form
-of an engine event being available to the user, so a task's count and the list it links to agree.
+count the same selections. The groups of "my tasks" are filters too (`TASKS`, one line each with its
+name, order and hint): each is the SQL form of an engine event being available to the user, so a
+task's count and the list it links to agree.
 """
 
 import base64
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, exists, false, func, or_, select, true
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from workflow import LIFECYCLE
+from workflow.errors import N_
 
 from .access import author_visible_filter, visible_filter
 from .extensions import db
@@ -29,7 +31,6 @@ from .models import (
     Countersignature,
     Evaluation,
     Proposal,
-    Reply,
     User,
 )
 from .stats import local_today, overdue_condition, overdue_ids
@@ -75,18 +76,6 @@ def _cosigned_by(user: User):
     return exists(select(Cosignature.id).where(Cosignature.proposal_id == Proposal.id, Cosignature.user_id == user.id))
 
 
-def _latest_reply_is(outcome: str):
-    """The reply in force is the latest round's (as stats counts outcomes)."""
-    later = aliased(Reply)
-    return exists(
-        select(Reply.id).where(
-            Reply.proposal_id == Proposal.id,
-            Reply.outcome == outcome,
-            ~exists(select(later.id).where(later.proposal_id == Reply.proposal_id, later.round > Reply.round)),
-        )
-    )
-
-
 def _text(q: str):
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     clauses = [column.ilike(pattern, escape="\\") for column in (Proposal.title, Proposal.reason, Proposal.measures)]
@@ -120,7 +109,7 @@ def filter_conditions(user: User, filters: Filters, today: date) -> list:
         late = overdue_condition(today)
         where.append(late if filters.overdue else ~late)
     if filters.outcome is not None:
-        where.append(_latest_reply_is(filters.outcome))
+        where.append(Proposal.latest_outcome == filters.outcome)  # the reply in force (facts.py), as stats counts
     if filters.q:
         where.append(_text(filters.q))
     if filters.task is not None:
@@ -215,20 +204,48 @@ def _urge(user: User, today: date):
 class Task:
     event: str  # the engine event whose availability this group is
     condition: Callable[[User, date], object]
+    label: str  # msgid: what the group and the list it links to are called
     roles: tuple[str, ...] = ()  # who has this kind of task at all; empty: everyone
+    sort: str = "oldest"  # the order of its items (a SORTS name): deadlines first where there is one
+    hint: str | None = None  # msgid: a line under the group on the home page
 
 
+HANDLER = ("department_handler",)
+# each group of "my tasks" in one line: its event, its SQL, its name, who has it, its order and its hint
 TASKS: dict[str, Task] = {
-    "drafts": Task("submit", _drafts),
-    "cosign": Task("cosign", _cosign, ("delegate",)),
-    "forward": Task("forward", _forward, ("delegation_head",)),
-    "review": Task("accept", _committee("accept"), ("committee",)),
-    "assign": Task("assign", _committee("assign"), ("committee",)),
-    "acknowledge": Task("acknowledge", _acknowledge, ("department_handler",)),
-    "reply": Task("reply", _reply, ("department_handler",)),
-    "countersign": Task("countersign", _countersign, ("department_handler",)),
-    "evaluate": Task("evaluate", _evaluate),
-    "urge": Task("urge", _urge, ("supervisor",)),
+    "drafts": Task(
+        "submit",
+        _drafts,
+        N_("Drafts to finish"),
+        sort="changed",
+        hint=N_("Only you can see a draft until you submit it."),
+    ),
+    "cosign": Task(
+        "cosign",
+        _cosign,
+        N_("Awaiting your co-signature"),
+        ("delegate",),
+        hint=N_("A proposal needs the co-signatures of other delegates before it is reviewed."),
+    ),
+    "forward": Task("forward", _forward, N_("Awaiting your delegation's review"), ("delegation_head",)),
+    "review": Task("accept", _committee("accept"), N_("Awaiting review"), ("committee",)),
+    "assign": Task("assign", _committee("assign"), N_("To assign to departments"), ("committee",)),
+    "acknowledge": Task("acknowledge", _acknowledge, N_("Assignments to acknowledge"), HANDLER, "deadline"),
+    "reply": Task(
+        "reply",
+        _reply,
+        N_("Replies due from your department"),
+        HANDLER,
+        "deadline",
+        N_("A reply can be sent once every co-handling department has countersigned."),
+    ),
+    "countersign": Task(
+        "countersign", _countersign, N_("Awaiting your department's countersignature"), HANDLER, "deadline"
+    ),
+    "evaluate": Task(
+        "evaluate", _evaluate, N_("Replies awaiting your rating"), hint=N_("Rate how your proposal was handled.")
+    ),
+    "urge": Task("urge", _urge, N_("Overdue: to follow up"), ("supervisor",), "deadline"),
 }
 
 
@@ -262,16 +279,6 @@ def count_each(user: User, selections: Mapping[str, Filters], today: date | None
 # -- sorting and keyset pages ----------------------------------------------------------------------
 
 
-def _lead_reply_deadline():
-    return (
-        select(Assignment.reply_deadline)
-        .where(Assignment.proposal_id == Proposal.id, Assignment.role == "lead", Assignment.ended_at.is_(None))
-        .correlate(Proposal)
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
 @dataclass(frozen=True)
 class Key:
     column: Callable[[], object]
@@ -295,8 +302,12 @@ SORTS: dict[str, Sort] = {
     ),
     "title": Sort((Key(lambda: Proposal.title, True, str),), id_ascending=True),
     "changed": Sort((Key(lambda: Proposal.updated_at, False, datetime),), id_ascending=False),
-    "deadline": Sort((Key(_lead_reply_deadline, True, date, nullable=True),), id_ascending=True),
+    # the active lead assignment's reply deadline, as kept on the row (facts.py)
+    "deadline": Sort((Key(lambda: Proposal.lead_reply_deadline, True, date, nullable=True),), id_ascending=True),
 }
+
+
+assert all(t.event in LIFECYCLE.events and t.sort in SORTS for t in TASKS.values())
 
 
 def _columns(sort: Sort) -> list[Key]:

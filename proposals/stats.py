@@ -32,12 +32,14 @@ from .facts import reply_on_time
 from .models import NUMBERED_STATES, Assignment, Category, CongressSession, OrgUnit, Proposal, Reply, User
 from .operations import clock
 
-ACCEPTED_OR_LATER = NUMBERED_STATES  # accepted, assigned, in_progress, replied, closed, archived
-REVIEWED = (*ACCEPTED_OR_LATER, "rejected", "merged")
-ASSIGNED_OR_LATER = ("assigned", "in_progress", "replied", "closed", "archived")
-REPLIED_OR_LATER = ("replied", "closed", "archived")
-CLOSED = ("closed", "archived")
-HANDLING = ("assigned", "in_progress")
+# the states of workflow/definition.py by their tags, and "or later" along its main way
+ACCEPTED_OR_LATER = LIFECYCLE.or_later("accepted")  # accepted, assigned, in_progress, replied, closed, archived
+assert set(ACCEPTED_OR_LATER) == set(NUMBERED_STATES)
+REVIEWED = LIFECYCLE.tagged("decided")  # accepted or later, rejected and merged
+ASSIGNED_OR_LATER = LIFECYCLE.or_later("assigned")
+REPLIED_OR_LATER = LIFECYCLE.or_later("replied")
+CLOSED = LIFECYCLE.or_later("closed")
+HANDLING = LIFECYCLE.tagged("handling")
 SATISFIED = ("satisfied", "basically_satisfied")
 EVALUATED = RATINGS
 COUNTED_STATES = tuple(s for s in LIFECYCLE.states if s != "draft")
@@ -47,14 +49,27 @@ def local_today() -> date:
     return clock.local_date(clock.utcnow())
 
 
+# The one definition of overdue, on a proposal's row (its active lead assignment's deadlines are kept on
+# it, facts.py): per deadline, the states in which it runs and the column that holds it. Overdue is a
+# deadline running and China-local today after it: the acknowledgement while assigned, the reply while
+# assigned or in progress.
+OVERDUE = (("ack", ("assigned",), "lead_ack_deadline"), ("reply", HANDLING, "lead_reply_deadline"))
+
+
 def overdue_condition(today: date):
-    """The one definition of overdue, as a condition on a proposal row (its active lead assignment's
-    deadlines are kept on it, facts.py): assigned and the acknowledgement deadline has passed, or
-    assigned or in progress and the reply deadline has passed (China-local `today` after the deadline)."""
-    return or_(
-        and_(Proposal.state == "assigned", Proposal.lead_ack_deadline < today),
-        and_(Proposal.state.in_(HANDLING), Proposal.lead_reply_deadline < today),
-    )
+    """Overdue as a condition on a proposal row, for lists, counts and the report."""
+    return or_(*(and_(Proposal.state.in_(s), getattr(Proposal, c) < today) for _, s, c in OVERDUE))
+
+
+def overdue_deadlines(proposal: Proposal, today: date) -> set[str]:
+    """Which of a proposal's deadlines ("ack", "reply") are overdue: overdue_condition's twin, for one
+    proposal already loaded (its deadline columns as stored)."""
+    found = set()
+    for kind, states, column in OVERDUE:
+        due = getattr(proposal, column)
+        if proposal.state in states and due is not None and due < today:
+            found.add(kind)
+    return found
 
 
 def overdue_ids(proposal_ids, today: date | None = None) -> set[int]:

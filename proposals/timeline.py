@@ -8,8 +8,9 @@ may see that kind of handling record.
 
 from typing import NamedTuple
 
-from .access import HANDLING_EVENTS, INTERNAL, PROGRESS, can_see_author, can_see_handling, handling_record
+from .access import INTERNAL, PROGRESS, can_see_author, can_see_handling
 from .models import HistoryEntry, Proposal, User
+from .operations.register import by_department, handling_record
 
 
 class Step(NamedTuple):
@@ -27,7 +28,7 @@ def timeline(reader: User | None, proposal: Proposal) -> list[Step]:
         actor = entry.actor
         if entry.actor_id is not None and entry.actor_id == proposal.author_id and not shows_author:
             actor = None
-        if entry.event in HANDLING_EVENTS and not sees[INTERNAL]:
+        if by_department(entry.event) and not sees[INTERNAL]:
             actor = None
         record = handling_record(entry.event)
         steps.append(Step(entry, actor, entry.comment if record is None or sees[record] else None))

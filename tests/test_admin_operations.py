@@ -25,7 +25,7 @@ from proposals.operations import (
     update_unit,
     update_user,
 )
-from proposals.operations.clock import add_working_days
+from proposals.operations.clock import working_calendar
 from workflow import InvalidPayload, PermissionDenied
 
 from .conftest import PASSWORD
@@ -219,15 +219,15 @@ MONDAY = date(2026, 6, 1)  # a plain working week: Monday 1 June to Friday 5 Jun
 
 
 def test_calendar_overrides_move_deadlines(app):
-    assert add_working_days(MONDAY, 3) == date(2026, 6, 4)
+    assert working_calendar().add(MONDAY, 3) == date(2026, 6, 4)
     off = add_calendar_override({"day": "2026-06-02", "working": False, "note": "厂庆"})
-    assert add_working_days(MONDAY, 3) == date(2026, 6, 5)
+    assert working_calendar().add(MONDAY, 3) == date(2026, 6, 5)
     on = add_calendar_override({"day": "2026-06-06", "working": True})
-    assert add_working_days(MONDAY, 5) == date(2026, 6, 8)
+    assert working_calendar().add(MONDAY, 5) == date(2026, 6, 8)
     assert (off.note, on.note) == ("厂庆", None)
     removed = remove_calendar_override(off.id)
     assert removed.day == date(2026, 6, 2)
-    assert add_working_days(MONDAY, 3) == date(2026, 6, 4)
+    assert working_calendar().add(MONDAY, 3) == date(2026, 6, 4)
     assert db.session.scalar(select(func.count()).select_from(CalendarOverride)) == 1
 
 

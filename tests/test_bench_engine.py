@@ -156,3 +156,13 @@ def test_the_report_prints_rates_ratios_and_verdicts():
     assert ours.split() == "ours 10.0 lifecycles/s 110 steps/s 100.00 ms/lifecycle 50.00 ms CPU/lifecycle".split()
     assert "ours/sql   =  0.25  (target >= 0.5) MISS" in text_
     assert "ours/spiff =  5.00  (target >= 3.0) PASS" in text_
+
+
+def test_no_step_sends_a_statement_per_recipient(org):
+    before = bench.ours_statements(org)
+    bench.more_recipients(org, 3)
+    after = bench.ours_statements(org)
+    assert [name for name, _ in before] == ["create", *(step[0] for step in bench.STEPS)]
+    assert after == before
+    lines = bench.statements_report(before, after, 3)
+    assert lines[1] == "  with 3 more recipients per audience: the same"

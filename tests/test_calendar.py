@@ -435,7 +435,9 @@ def test_the_assign_form_and_the_lists_say_provisional(app, cast, client, zh):
         year=next_year.year,
     )
     assert (warned in page) == (today.month >= 11 and not next_year_official(today))
-    preview = clock.working_calendar().is_provisional(today, clock.add_working_days(today, cast.session.reply_days))
+    preview = clock.working_calendar().is_provisional(
+        today, clock.working_calendar().add(today, cast.session.reply_days)
+    )
     assert ('class="tag tag-provisional"' in page) == preview
 
     assigned = walk(cast, "assigned", at("2026-12-01"))

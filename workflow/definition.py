@@ -4,6 +4,9 @@ Each event lists who may fire it (names in predicates.WHO), its payload fields, 
 must hold (predicates.REQUIREMENTS), and its transitions: sources, destination (None: the state
 stays) and conditions (predicates.CONDITIONS; a name prefixed with "!" must be false). The first
 transition whose conditions hold is taken. `notify` names the audiences told of the event.
+
+States carry tags (what they mean to the application) and lie on the main way or off it; the
+application's lists of states are derived from these, never written out again.
 """
 
 from .errors import N_
@@ -12,21 +15,62 @@ from .payload import Choice, Integer, IntegerList, Line, Text
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 OUTCOMES = ("A", "B", "C")
 
+# Tags say what a state means to the application (workflow.engine.STATE_TAGS); every list of states
+# outside this file is derived from them (Lifecycle.tagged) or from the main way (Lifecycle.or_later):
+# - public: every worker of the organisation may read the proposal (disclosure, 企务公开);
+# - numbered: accepted by the committee, so it carries its session's number (a CHECK constraint);
+# - decided: the committee has reviewed it (accepted, converted, rejected or merged: the acceptance rate);
+# - handling: departments are handling it, with deadlines running (overdue, reminders);
+# - merge_target: a proposal under review may be merged into it (still under review or being handled).
 STATES = {
     "draft": {"label": N_("Draft"), "stamp": N_("Draft")},
     "cosigning": {"label": N_("Co-signing"), "stamp": N_("Awaiting co-signers")},
     "delegation_review": {"label": N_("Delegation review"), "stamp": N_("Awaiting delegation")},
-    "review": {"label": N_("Under review"), "stamp": N_("Awaiting review")},
-    "accepted": {"label": N_("Accepted"), "stamp": N_("Accepted")},
-    "rejected": {"label": N_("Not accepted"), "stamp": N_("Not accepted"), "final": True},
-    "merged": {"label": N_("Merged"), "stamp": N_("Merged"), "final": True},
+    "review": {"label": N_("Under review"), "stamp": N_("Awaiting review"), "tags": ["merge_target"]},
+    "accepted": {
+        "label": N_("Accepted"),
+        "stamp": N_("Accepted"),
+        "tags": ["public", "numbered", "decided", "merge_target"],
+    },
+    "rejected": {"label": N_("Not accepted"), "stamp": N_("Not accepted"), "final": True, "tags": ["decided"]},
+    "merged": {"label": N_("Merged"), "stamp": N_("Merged"), "final": True, "tags": ["decided"]},
     "withdrawn": {"label": N_("Withdrawn"), "stamp": N_("Withdrawn"), "final": True},
-    "assigned": {"label": N_("Assigned"), "stamp": N_("Assigned")},
-    "in_progress": {"label": N_("In progress"), "stamp": N_("Being handled")},
-    "replied": {"label": N_("Replied"), "stamp": N_("Awaiting rating")},
-    "closed": {"label": N_("Closed"), "stamp": N_("Closed")},
-    "archived": {"label": N_("Archived"), "stamp": N_("Archived"), "final": True},
+    "assigned": {
+        "label": N_("Assigned"),
+        "stamp": N_("Assigned"),
+        "tags": ["public", "numbered", "decided", "handling", "merge_target"],
+    },
+    "in_progress": {
+        "label": N_("In progress"),
+        "stamp": N_("Being handled"),
+        "tags": ["public", "numbered", "decided", "handling", "merge_target"],
+    },
+    "replied": {
+        "label": N_("Replied"),
+        "stamp": N_("Awaiting rating"),
+        "tags": ["public", "numbered", "decided", "merge_target"],
+    },
+    "closed": {"label": N_("Closed"), "stamp": N_("Closed"), "tags": ["public", "numbered", "decided"]},
+    "archived": {
+        "label": N_("Archived"),
+        "stamp": N_("Archived"),
+        "final": True,
+        "tags": ["public", "numbered", "decided"],
+    },
 }
+# the main way from the first state to the last: "replied or later" is every state after replied on it
+MAIN_WAY = [
+    "draft",
+    "cosigning",
+    "delegation_review",
+    "review",
+    "accepted",
+    "assigned",
+    "in_progress",
+    "replied",
+    "closed",
+    "archived",
+]
 
 _REASON = Text(required=True, max_length=2000)
 _COMMENT = Text(max_length=2000)
@@ -217,4 +261,4 @@ EVENTS = {
     },
 }
 
-DEFAULT_LIFECYCLE = {"initial": "draft", "states": STATES, "events": EVENTS}
+DEFAULT_LIFECYCLE = {"initial": "draft", "states": STATES, "main_way": MAIN_WAY, "events": EVENTS}

@@ -17,6 +17,8 @@ from .payload import Field, validate
 from .predicates import CONDITIONS, REQUIREMENTS, WHO
 
 KNOWN_EFFECTS = {"number", "to_suggestion"}
+# what a state may be tagged with (workflow/definition.py says what each means)
+STATE_TAGS = {"public", "numbered", "decided", "handling", "merge_target"}
 KNOWN_AUDIENCES = {
     "author",
     "cosigners",
@@ -100,6 +102,7 @@ class Lifecycle:
     def __init__(self, definition: dict):
         self.initial: str = definition["initial"]
         self.states: dict[str, dict] = dict(definition["states"])
+        self.main_way: tuple[str, ...] = tuple(definition.get("main_way") or ())
         self.events: dict[str, Event] = {}
         for name, spec in definition["events"].items():
             self.events[name] = self._event(name, spec)
@@ -176,6 +179,15 @@ class Lifecycle:
                 for c in t.conditions:
                     if c.lstrip("!") not in CONDITIONS:
                         problems.append(f"{where}: unknown condition {c!r}")
+        for state, spec in self.states.items():
+            for tag in spec.get("tags") or ():
+                if tag not in STATE_TAGS:
+                    problems.append(f"state {state!r}: unknown tag {tag!r}")
+        for state in self.main_way:
+            if state not in self.states:
+                problems.append(f"main way: unknown state {state!r}")
+        if len(set(self.main_way)) != len(self.main_way):
+            problems.append("main way: a state is named twice")
         reachable = {self.initial}
         frontier = [self.initial]
         while frontier:
@@ -202,6 +214,18 @@ class Lifecycle:
         return cls({"initial": initial, "states": states, "events": dict(events)})
 
     # -- asking ------------------------------------------------------------------------------
+
+    def tagged(self, tag: str) -> tuple[str, ...]:
+        """The states with this tag, in definition order."""
+        if tag not in STATE_TAGS:
+            raise DefinitionError(f"unknown state tag {tag!r}")
+        return tuple(s for s, spec in self.states.items() if tag in (spec.get("tags") or ()))
+
+    def or_later(self, state: str) -> tuple[str, ...]:
+        """`state` and every state after it on the main way ("replied or later")."""
+        if state not in self.main_way:
+            raise DefinitionError(f"state {state!r} is not on the main way")
+        return self.main_way[self.main_way.index(state) :]
 
     def event(self, name: str) -> Event:
         try:

@@ -19,20 +19,22 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from sqlalchemy import select
 
+from workflow import LIFECYCLE
 from workflow.errors import N_
+from workflow.payload import Choice
 
-from ..access import can_see_handling, can_view, handling_record
+from ..access import can_see_handling, can_view
 from ..branding import site_name
 from ..extensions import db
 from ..i18n import translate
 from ..models import HistoryEntry, Notification, Reminder
+from ..operations.register import REGISTER, handling_record
 from ..web import choice_label
-from ..web.event_forms import FIELD_LABELS
 from .mail import DeliveryError, MailConfig
 from .messages import sentence
 
-# what of an event's record the message repeats, in this order; the rest is on the proposal's page
-DETAIL_FIELDS = ("reason", "comment", "note", "outcome", "text", "contact", "rating", "attitude")
+# besides the payload fields each event's register entry has the message repeat (its `details`), the
+# deadlines its handler records; the rest is on the proposal's page
 DEADLINE_FIELDS = {"ack_deadline": N_("Acknowledge by"), "reply_deadline": N_("Reply by")}
 # C0 and C1 controls (CR, LF, tab, NUL, ESC...) and the Unicode line and paragraph separators
 CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -72,13 +74,15 @@ def details(entry: HistoryEntry | None) -> list[tuple[str, str]]:
         return []
     payload = entry.payload or {}
     shown = []
-    for name in DETAIL_FIELDS:
+    registered = REGISTER.get(entry.event)  # None: not a lifecycle event (an edit, a calendar recount)
+    fields = LIFECYCLE.event(entry.event).payload if registered else {}
+    for name in registered.details if registered else ():
         value = payload.get(name)
         if value in (None, ""):
             continue
-        if name in ("outcome", "rating", "attitude"):
+        if isinstance(fields[name], Choice):  # a reply class or a rating: as the page shows it
             value = choice_label(value)
-        shown.append((translate(FIELD_LABELS[name]), str(value)))
+        shown.append((translate(registered.labels[name]), str(value)))
     for name, label in DEADLINE_FIELDS.items():
         if payload.get(name):
             shown.append((translate(label), _long_date(date.fromisoformat(payload[name]))))

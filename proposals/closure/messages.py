@@ -1,5 +1,8 @@
 """What a notification says: one sentence per event, the same in the notification list and in the email.
 
+A lifecycle event's sentence is in its register entry, checked at import; a notification of a kind
+nobody defined a sentence for is an error, not a generic "there is news".
+
 Sentences never name the author or the person who acted: the author of a confidential proposal must
 stay hidden from departments, and a rating or withdrawal is the author's act. The title is the one
 the reader may read when the sentence is made (references.title_for): a proposal sent back for
@@ -12,31 +15,12 @@ from flask_babel import format_date, gettext
 
 from workflow.errors import N_
 
+from ..operations.register import REGISTER
 from ..references import title_for
 
-SENTENCES = {
-    # lifecycle events (workflow/definition.py `notify`)
-    "submit": N_("You are invited to co-sign the proposal “%(title)s”."),
-    "withdraw": N_("The proposal “%(title)s” you co-signed has been withdrawn."),
-    "cosign": N_("Your proposal “%(title)s” has a new co-signer."),
-    "close_cosigning": N_(
-        "Co-signing of “%(title)s” has closed with too few co-signers: it goes to review as a suggestion."
-    ),
-    "forward": N_("Your delegation has forwarded “%(title)s” to the proposal committee."),
-    "send_back": N_("“%(title)s” has been sent back for revision."),
-    "accept": N_("“%(title)s” has been accepted as proposal No. %(number)s."),
-    "convert": N_("“%(title)s” has been accepted as a suggestion (No. %(number)s)."),
-    "reject": N_("“%(title)s” has not been accepted."),
-    "merge": N_("“%(title)s” has been merged into another proposal."),
-    "assign": N_("“%(title)s” has been assigned to your department."),
-    "decline": N_("A department has asked to return “%(title)s” for re-assignment."),
-    "progress": N_("Progress has been recorded on “%(title)s”."),
-    "countersign": N_("A co-handling department has countersigned the reply to “%(title)s”."),
-    "reply": N_("“%(title)s” has been replied to: please read the reply and rate it."),
-    "evaluate": N_("The reply to “%(title)s” has been rated."),
-    "close_unrated": N_("“%(title)s” has been closed without a rating."),
-    "urge": N_("The supervisor urges your department to handle “%(title)s”."),
-    "extend": N_("The reply deadline of “%(title)s” has been extended."),
+# the lifecycle events' sentences are in their register entries (operations/register.py); these are
+# the notices that are not lifecycle events
+NOTICES = {
     # deadline reminders and overdue notices (closure/reminders.py)
     "remind_ack": N_("Please acknowledge “%(title)s” by %(due)s."),
     "remind_reply": N_("The reply to “%(title)s” is due on %(due)s."),
@@ -49,7 +33,17 @@ SENTENCES = {
         "A link to set a new password was sent to your email address. If you did not ask for it, tell the union office."
     ),
 }
-OTHER = N_("There is news about “%(title)s”.")
+
+
+def template(event: str) -> str:
+    """The msgid of the sentence of a notification of `event`: its register entry's, or a notice's."""
+    entry = REGISTER.get(event)
+    return entry.sentence if entry is not None and entry.sentence else NOTICES[event]
+
+
+def kinds() -> tuple[str, ...]:
+    """Every kind of notification there is: the lifecycle events that tell someone, then the notices."""
+    return (*(event for event, entry in REGISTER.items() if entry.sentence), *NOTICES)
 
 
 def reminder_event(kind: str, stage: str) -> str:
@@ -59,9 +53,8 @@ def reminder_event(kind: str, stage: str) -> str:
 
 def sentence(event: str, proposal, due: date | None = None, *, reader) -> str:
     """The notification's sentence in the present language, as `reader` may read it now."""
-    msgid = SENTENCES.get(event, OTHER)
     return gettext(
-        msgid,
+        template(event),
         title=title_for(reader, proposal),
         number=(proposal.number if proposal is not None else None) or "",
         due=format_date(due, "long") if due else "",

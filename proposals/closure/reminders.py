@@ -15,11 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from workflow.calendar import Calendar
+
 from ..extensions import db
 from ..models import Assignment, CongressSession, Proposal, Reminder
+from ..operations.clock import feedback_due
 from ..operations.notify import notify_users, queue_deliveries, recipients
-from ..stats import HANDLING, overdue_ids
-from .deadlines import WorkingDays, feedback_due
+from ..stats import HANDLING, overdue_deadlines
 from .messages import reminder_event
 
 
@@ -33,27 +35,25 @@ class Due:
     audiences: tuple[str, ...]
 
 
-def send_reminders(now: datetime, today: date, days: WorkingDays) -> dict[str, int]:
+def send_reminders(now: datetime, today: date, working: Calendar) -> dict[str, int]:
     """Queue the reminders and overdue notices due today that were not given yet; commit per proposal."""
     counts = {"reminders": 0, "overdue_notices": 0}
-    for proposal, dues in list(_dues(today, days)):  # decided on one reading, then given
+    for proposal, dues in list(_dues(today, working)):  # decided on one reading, then given
         given = _give(proposal, dues, now)
         for due, n in given:
             counts["reminders" if due.stage == "before" else "overdue_notices"] += n
     return counts
 
 
-def _dues(today: date, days: WorkingDays):
-    handling = _load(Proposal.state.in_(HANDLING))
-    overdue = overdue_ids([p.id for p in handling], today)
-    for proposal in handling:
-        yield proposal, _handling_dues(proposal, today, days, proposal.id in overdue)
+def _dues(today: date, working: Calendar):
+    for proposal in _load(Proposal.state.in_(HANDLING)):
+        yield proposal, _handling_dues(proposal, today, working)
     for proposal in _load(Proposal.state == "replied"):
         reply = proposal.current_reply
         if reply is None:
             continue
-        due = feedback_due(reply, proposal.session, days)
-        if days.remind_now(today, due, proposal.session.remind_days_before):
+        due = feedback_due(reply, proposal.session, working)
+        if remind_now(working, today, due, proposal.session.remind_days_before):
             yield proposal, [Due("feedback", "before", due, ("author",))]
     cosigning = _load(
         Proposal.state == "cosigning",
@@ -62,27 +62,33 @@ def _dues(today: date, days: WorkingDays):
     for proposal in cosigning:
         session = proposal.session
         short = len(proposal.cosignatures) < session.min_cosigners
-        if short and days.remind_now(today, session.cosign_deadline, session.remind_days_before):
+        if short and remind_now(working, today, session.cosign_deadline, session.remind_days_before):
             yield proposal, [Due("cosign", "before", session.cosign_deadline, ("author",))]
 
 
-def _handling_dues(proposal: Proposal, today: date, days: WorkingDays, overdue: bool) -> list[Due]:
+def _handling_dues(proposal: Proposal, today: date, working: Calendar) -> list[Due]:
     lead = proposal.lead_assignment
     if lead is None:
         return []
     ahead = proposal.session.remind_days_before
     found = []
     waiting = [a.ack_deadline for a in proposal.active_assignments if a.acknowledged_at is None]
-    if waiting and days.remind_now(today, min(waiting), ahead):
+    if waiting and remind_now(working, today, min(waiting), ahead):
         found.append(Due("ack", "before", min(waiting), ("unacknowledged_departments",)))
-    if days.remind_now(today, lead.reply_deadline, ahead):
+    if remind_now(working, today, lead.reply_deadline, ahead):
         found.append(Due("reply", "before", lead.reply_deadline, ("departments_to_reply",)))
-    if overdue:  # stats decides whether; which deadline passed is named here
-        if proposal.state == "assigned" and lead.ack_deadline < today:
-            found.append(Due("ack", "overdue", lead.ack_deadline, ("unacknowledged_departments", "supervisors")))
-        if lead.reply_deadline < today:
-            found.append(Due("reply", "overdue", lead.reply_deadline, ("departments_to_reply", "supervisors")))
+    late = overdue_deadlines(proposal, today)  # stats' one definition of overdue
+    if "ack" in late:
+        found.append(Due("ack", "overdue", lead.ack_deadline, ("unacknowledged_departments", "supervisors")))
+    if "reply" in late:
+        found.append(Due("reply", "overdue", lead.reply_deadline, ("departments_to_reply", "supervisors")))
     return found
+
+
+def remind_now(working: Calendar, today: date, due: date, days_before: int) -> bool:
+    """Whether a reminder of `due` belongs to today: no more than `days_before` working days ahead,
+    and the deadline not yet passed (then an overdue notice, not a reminder, is due)."""
+    return today <= due and working.between(today, due) <= days_before
 
 
 def _load(*where) -> list[Proposal]:

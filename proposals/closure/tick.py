@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from workflow import WorkflowError
+from workflow.calendar import Calendar
 
 from ..extensions import db
 from ..models import CongressSession, Proposal
 from ..operations import clock, fire_event
 from . import retention
 from .channels.outbox import send_pending as send_channels
-from .deadlines import WorkingDays, feedback_due
 from .outbox import SendReport, send_pending
 from .reminders import send_reminders
 from .retention import Purged
@@ -54,11 +54,11 @@ def tick(now: datetime | None = None, *, mail: bool = True) -> TickReport:
     """Do everything due at `now` (naive UTC), then send the waiting email unless `mail` is false."""
     now = now or clock.utcnow()
     today = clock.local_date(now)
-    days = WorkingDays.load()
+    working = clock.working_calendar()  # read once for the whole run: each step commits
     report = TickReport(now=now, today=today)
     report.cosigning_closed = _fire_each(report, "close_cosigning", _cosigning_past_deadline(today), now)
-    report.unrated_closed = _fire_each(report, "close_unrated", _unrated_past_deadline(today, days), now)
-    counts = send_reminders(now, today, days)
+    report.unrated_closed = _fire_each(report, "close_unrated", _unrated_past_deadline(today, working), now)
+    counts = send_reminders(now, today, working)
     report.reminders, report.overdue_notices = counts["reminders"], counts["overdue_notices"]
     report.purged = retention.purge(now)
     if mail:
@@ -79,7 +79,7 @@ def _cosigning_past_deadline(today: date) -> list[int]:
     return list(db.session.scalars(stmt))
 
 
-def _unrated_past_deadline(today: date, days: WorkingDays) -> list[int]:
+def _unrated_past_deadline(today: date, working: Calendar) -> list[int]:
     """Replied proposals whose author has not rated the reply within `feedback_days` working days."""
     stmt = (
         select(Proposal)
@@ -90,7 +90,7 @@ def _unrated_past_deadline(today: date, days: WorkingDays) -> list[int]:
     late = []
     for proposal in db.session.scalars(stmt):
         reply = proposal.current_reply
-        if reply is not None and today > feedback_due(reply, proposal.session, days):
+        if reply is not None and today > clock.feedback_due(reply, proposal.session, working):
             late.append(proposal.id)
     return late
 

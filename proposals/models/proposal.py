@@ -12,7 +12,7 @@ from .base import utcnow
 
 KINDS = ("proposal", "suggestion")
 FINAL_RATINGS = (*RATINGS, "no_response")
-NUMBERED_STATES = ("accepted", "assigned", "in_progress", "replied", "closed", "archived")
+NUMBERED_STATES = LIFECYCLE.tagged("numbered")  # accepted by the committee: each has its number (a CHECK)
 
 
 class Proposal(db.Model):

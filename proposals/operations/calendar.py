@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from workflow import InvalidPayload, calendar
+from workflow import LIFECYCLE, InvalidPayload, calendar
 from workflow.errors import N_
 from workflow.payload import message
 
@@ -24,7 +24,7 @@ from . import audit, clock
 from .events import write_history_row
 
 # the proposals whose deadlines are open: acknowledgement and reply while handled, the rating once replied
-HANDLING = ("assigned", "in_progress")
+HANDLING = LIFECYCLE.tagged("handling")
 RATING = ("replied",)
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a notice can be loaded for
 

@@ -1,4 +1,8 @@
-"""Time as the operations see it: UTC timestamps, local (China) dates, and working-day deadlines."""
+"""Time as the operations see it: UTC timestamps, local (China) dates, and working-day deadlines.
+
+`working_calendar()` is the one working-days service: every deadline is counted on the calendar it
+returns (`add`, `between`, `is_provisional`), by operations, pages, reminders and generated data alike.
+"""
 
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -52,8 +56,9 @@ def _forget_calendar(session, *_):
     session.info.pop(_MEMO, None)
 
 
-def add_working_days(start: date, days: int) -> date:
-    return working_calendar().add(start, days)
+def feedback_due(reply, session, working: calendar.Calendar | None = None) -> date:
+    """The last day to rate a reply: `feedback_days` working days after the (China-local) day it was sent."""
+    return (working or working_calendar()).add(local_date(reply.created_at), session.feedback_days)
 
 
 def open_deadlines(proposal) -> list[tuple[str, date, date]]:
@@ -70,8 +75,7 @@ def open_deadlines(proposal) -> list[tuple[str, date, date]]:
     if proposal.state == "replied":
         reply = proposal.current_reply
         if reply is not None:
-            start = local_date(reply.created_at)
-            return [("feedback", start, working_calendar().add(start, proposal.session.feedback_days))]
+            return [("feedback", local_date(reply.created_at), feedback_due(reply, proposal.session))]
     return []
 
 

@@ -2,8 +2,9 @@
 
 The proposal's row is write-locked first (SELECT ... FOR UPDATE on PostgreSQL, the database write
 lock on SQLite), so of two conflicting events the second sees the first's result and is refused
-with a conflict. The engine decides; this module applies the decision, its history row and its
-notifications in one transaction, or nothing at all.
+with a conflict. The engine decides; this module applies the decision (the event's handler in the
+register, operations/register.py), its history row and its notifications in one transaction, or
+nothing at all.
 """
 
 from datetime import datetime
@@ -16,13 +17,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
-from workflow import LIFECYCLE, Actor, Decision, Facts, InvalidPayload, StateConflict, WorkflowError
+from workflow import LIFECYCLE, Actor, Decision, Facts, StateConflict, WorkflowError
 from workflow.errors import N_
-from workflow.payload import message
 
+from .. import facts
 from ..access import can_view
 from ..extensions import db
-from ..facts import after_event
 from ..models import (
     Assignment,
     CongressSession,
@@ -30,18 +30,33 @@ from ..models import (
     Countersignature,
     Evaluation,
     HistoryEntry,
-    OrgUnit,
-    ProgressNote,
     Proposal,
-    Reply,
     User,
 )
 from ..models.proposal import facts_from
 from . import clock
 from .errors import NotFound
 from .notify import queue
+from .register import REGISTER
 
-MERGE_TARGET_STATES = ("review", "accepted", "assigned", "in_progress", "replied", "closed")
+
+def _sqlite_lock():
+    """SQLite has no row locks: a no-op write takes the database write lock, before any read."""
+    table = Proposal.__table__
+    unchanged = {"version": table.c.version, "updated_at": table.c.updated_at}
+    return update(table).where(table.c.id == bindparam("pid")).values(unchanged)
+
+
+# built once (each event runs them; building a statement costs more than running it here): the
+# session's settings come in the same query; only the proposal's row is locked ("OF")
+_SQLITE_LOCK = _sqlite_lock()
+_LOCKED = (
+    select(Proposal)
+    .where(Proposal.id == bindparam("pid"))
+    .with_for_update(of=Proposal)
+    .execution_options(populate_existing=True)
+    .options(joinedload(Proposal.session, innerjoin=True))
+)
 
 
 def lock_proposal(proposal_id: int) -> Proposal:
@@ -51,19 +66,8 @@ def lock_proposal(proposal_id: int) -> Proposal:
     if held is not None:
         session.expire(held)  # read before the lock: nothing of it, collections included, may be trusted now
     if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now, before any read
-        table = Proposal.__table__
-        unchanged = {"version": table.c.version, "updated_at": table.c.updated_at}
-        session.connection().execute(update(table).where(table.c.id == proposal_id).values(unchanged))
-    # the session's settings come in the same query; only the proposal's row is locked ("OF")
-    stmt = (
-        select(Proposal)
-        .where(Proposal.id == proposal_id)
-        .with_for_update(of=Proposal)
-        .execution_options(populate_existing=True)
-        .options(joinedload(Proposal.session, innerjoin=True))
-    )
-    proposal = session.scalar(stmt)
+        session.connection().execute(_SQLITE_LOCK, {"pid": proposal_id})
+    proposal = session.scalar(_LOCKED, {"pid": proposal_id})
     if proposal is None:
         raise NotFound()
     return proposal
@@ -121,7 +125,8 @@ def fire_event(
         record = apply(decision, proposal, user, now)
         update_row(proposal)
         entry = write_history(proposal, decision, user, now, record)
-        after_event(decision.event, proposal)  # the facts the statistics keep on the row (facts.py)
+        if REGISTER[decision.event].facts:  # it wrote assignments or replies: the facts kept on the row
+            facts.refresh_one(proposal)
         queue(decision.notify, proposal, entry, user.id if user else None)
         db.session.commit()
     except WorkflowError:
@@ -226,7 +231,7 @@ def update_row(proposal: Proposal) -> None:
 def apply(decision: Decision, proposal: Proposal, user: User | None, now: datetime) -> dict:
     """Record what the event does beyond the state change; return what the history row should keep."""
     record: dict = {}
-    handler = _HANDLERS.get(decision.event)
+    handler = REGISTER[decision.event].handler
     if handler is not None:
         record = handler(decision, proposal, user, now) or {}
     if "to_suggestion" in decision.effects:
@@ -239,207 +244,18 @@ def apply(decision: Decision, proposal: Proposal, user: User | None, now: dateti
     return record
 
 
+_NEXT_NUMBER = (
+    update(CongressSession.__table__)
+    .where(CongressSession.__table__.c.id == bindparam("sid"))
+    .values(last_number=CongressSession.__table__.c.last_number + 1)
+    .returning(CongressSession.__table__.c.last_number)
+)
+
+
 def _next_number(session_id: int) -> int:
     """The session's next acceptance number: gapless, because it rolls back with the event."""
     with db.session.no_autoflush:  # the proposal's changes go out in one UPDATE, at the history row's flush
-        return db.session.execute(
-            update(CongressSession)
-            .where(CongressSession.id == session_id)
-            .values(last_number=CongressSession.last_number + 1)
-            .returning(CongressSession.last_number)
-        ).scalar_one()
-
-
-def _department(dept_id: int, field: str) -> OrgUnit:
-    unit = db.session.get(OrgUnit, dept_id)
-    if unit is None or unit.kind != "department" or not unit.active:
-        raise InvalidPayload({field: message(N_("No such department."))})
-    return unit
-
-
-def _own_assignment(proposal: Proposal, user: User) -> Assignment:
-    return next(a for a in proposal.active_assignments if a.department_id == user.department_id)
-
-
-def _on_submit(d, proposal, user, now):
-    proposal.submitted_at = now
-    if proposal.delegation_id is None:
-        proposal.delegation_id = proposal.author.delegation_id
-
-
-def _on_withdraw(d, proposal, user, now):
-    # a draft withdrawn after being sent back holds text never submitted: like a draft withdrawn before
-    # its first submission it is its author's alone (access.can_view), not the committee's or co-signers'
-    if d.from_state == "draft":
-        proposal.submitted_at = None
-
-
-def _on_cosign(d, proposal, user, now):
-    # added by itself, as the rows of the handlers below: appending to the collection would load it first
-    db.session.add(
-        Cosignature(proposal_id=proposal.id, user_id=user.id, comment=d.payload.get("comment"), created_at=now)
-    )
-
-
-def _on_decision(d, proposal, user, now):
-    proposal.decided_at = now
-
-
-def _on_merge(d, proposal, user, now):
-    target_id = d.payload["into_id"]
-    # share-locked until the commit, so that it cannot be withdrawn or merged itself meanwhile; two
-    # proposals merged into each other at once lock each other, and the database refuses one (deadlock)
-    target = db.session.scalar(
-        select(Proposal)
-        .where(Proposal.id == target_id)
-        .with_for_update(read=True, of=Proposal)
-        .execution_options(populate_existing=True)
-    )
-    if target is None or not can_view(user, target) or target.id == proposal.id:
-        raise InvalidPayload({"into_id": message(N_("No such proposal to merge into."))})
-    if target.session_id != proposal.session_id or target.state not in MERGE_TARGET_STATES:
-        raise InvalidPayload(
-            {"into_id": message(N_("Only a proposal of the same session that is under review or accepted."))}
-        )
-    proposal.merged_into_id = target.id
-    proposal.decided_at = now
-
-
-def _on_assign(d, proposal, user, now):
-    lead_id = d.payload["lead_department_id"]
-    co_ids = d.payload.get("cohandler_department_ids", [])
-    _department(lead_id, "lead_department_id")
-    for dept_id in co_ids:
-        _department(dept_id, "cohandler_department_ids")
-    if lead_id in co_ids:
-        raise InvalidPayload({"cohandler_department_ids": message(N_("The lead department cannot also co-handle."))})
-    today = clock.local_date(now)
-    congress = proposal.session
-    ack = clock.add_working_days(today, congress.ack_days)
-    reply = clock.add_working_days(today, congress.reply_days)
-    for dept_id, role in [(lead_id, "lead"), *((c, "cohandler") for c in co_ids)]:
-        proposal.assignments.append(
-            Assignment(
-                department_id=dept_id,
-                role=role,
-                assigned_at=now,
-                ack_deadline=ack,
-                ack_start=today,
-                ack_working_days=congress.ack_days,
-                reply_deadline=reply,
-                reply_start=today,
-                reply_working_days=congress.reply_days,
-            )
-        )
-    return {"ack_deadline": ack.isoformat(), "reply_deadline": reply.isoformat()}
-
-
-def _on_acknowledge(d, proposal, user, now):
-    _own_assignment(proposal, user).acknowledged_at = now
-
-
-def _on_decline(d, proposal, user, now):
-    for a in proposal.active_assignments:
-        a.ended_at = now
-
-
-def _on_progress(d, proposal, user, now):
-    proposal.progress_notes.append(
-        ProgressNote(department_id=user.department_id, user_id=user.id, note=d.payload["note"], created_at=now)
-    )
-
-
-def _on_countersign(d, proposal, user, now):
-    db.session.add(
-        Countersignature(
-            assignment_id=_own_assignment(proposal, user).id,
-            round=proposal.rehandle_round,
-            user_id=user.id,
-            comment=d.payload.get("comment"),
-            created_at=now,
-        )
-    )
-
-
-def _on_reply(d, proposal, user, now):
-    lead = proposal.lead_assignment
-    db.session.add(
-        Reply(
-            proposal_id=proposal.id,
-            round=proposal.rehandle_round,
-            department_id=lead.department_id,
-            user_id=user.id,
-            text=d.payload["text"],
-            outcome=d.payload["outcome"],
-            contact=d.payload.get("contact"),
-            deadline=lead.reply_deadline,
-            created_at=now,
-        )
-    )
-    return {"on_time": clock.local_date(now) <= lead.reply_deadline}
-
-
-def _on_evaluate(d, proposal, user, now):
-    by_author = user.id == proposal.author_id
-    db.session.add(
-        Evaluation(
-            proposal_id=proposal.id,
-            round=proposal.rehandle_round,
-            user_id=user.id,
-            by_author=by_author,
-            rating=d.payload["rating"],
-            attitude=d.payload.get("attitude"),
-            comment=d.payload.get("comment"),
-            created_at=now,
-        )
-    )
-    if d.to_state == "in_progress":  # unsatisfied: handled again, with a fresh reply deadline
-        proposal.rehandle_round += 1
-        start, days = clock.local_date(now), proposal.session.reply_days
-        deadline = clock.add_working_days(start, days)
-        for a in proposal.active_assignments:
-            a.reply_deadline, a.reply_start, a.reply_working_days = deadline, start, days
-        return {"rehandle_round": proposal.rehandle_round, "reply_deadline": deadline.isoformat()}
-    if d.to_state == "closed":
-        proposal.final_rating = d.payload["rating"]
-        proposal.closed_at = now
-    return {}
-
-
-def _on_close_unrated(d, proposal, user, now):
-    proposal.final_rating = "no_response"
-    proposal.closed_at = now
-
-
-def _on_extend(d, proposal, user, now):
-    deadline = None
-    for a in proposal.active_assignments:
-        # counted on from the deadline's own start: the same day as counting on from the deadline
-        a.reply_working_days += d.payload["days"]
-        a.reply_deadline = clock.add_working_days(a.reply_start, a.reply_working_days)
-        a.extended_days = d.payload["days"]
-        deadline = a.reply_deadline
-    return {"reply_deadline": deadline.isoformat() if deadline else None}
-
-
-_HANDLERS = {
-    "submit": _on_submit,
-    "withdraw": _on_withdraw,
-    "cosign": _on_cosign,
-    "accept": _on_decision,
-    "convert": _on_decision,
-    "reject": _on_decision,
-    "merge": _on_merge,
-    "assign": _on_assign,
-    "acknowledge": _on_acknowledge,
-    "decline": _on_decline,
-    "progress": _on_progress,
-    "countersign": _on_countersign,
-    "reply": _on_reply,
-    "evaluate": _on_evaluate,
-    "close_unrated": _on_close_unrated,
-    "extend": _on_extend,
-}
+        return db.session.execute(_NEXT_NUMBER, {"sid": session_id}).scalar_one()
 
 
 def available_events(proposal: Proposal, user: User) -> list[str]:

@@ -1,9 +1,12 @@
 """Who hears of an event: audiences resolved to users, written to the outbox with the event."""
 
-from sqlalchemy import insert, select
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, insert, select
 
 from ..extensions import db
-from ..models import Notification, Proposal, User, UserRole
+from ..models import Assignment, Cosignature, Notification, Proposal, User, UserRole
 
 
 def choices(user_ids, kind):
@@ -26,28 +29,115 @@ _USERS, _ROLES = User.__table__, UserRole.__table__
 _RECIPIENT = (_USERS.c.id, _USERS.c.active, _USERS.c.email, _USERS.c.email_notifications)
 
 
-def _with_role(role: str, *where) -> list:
-    stmt = (
-        select(*_RECIPIENT)
-        .join(_ROLES, _ROLES.c.user_id == _USERS.c.id)
-        .where(_ROLES.c.role == role, _USERS.c.active, *where)
-        .order_by(_USERS.c.id)
+def _role_query(*where):
+    """The active users with the role `role` (bound), and `where`, by id: one statement, built once."""
+    stmt = select(*_RECIPIENT).join(_ROLES, _ROLES.c.user_id == _USERS.c.id)
+    return stmt.where(_ROLES.c.role == bindparam("role"), _USERS.c.active, *where).order_by(_USERS.c.id)
+
+
+_WITH_ROLE = _role_query()
+_IN_DELEGATION = _role_query(_USERS.c.delegation_id == bindparam("delegation"))
+_IN_DEPARTMENTS = _role_query(_USERS.c.department_id.in_(bindparam("departments", expanding=True)))
+_ACTIVE_ASSIGNMENTS = Assignment.__table__
+_ASSIGNED_HANDLERS = _role_query(
+    _USERS.c.department_id.in_(
+        select(_ACTIVE_ASSIGNMENTS.c.department_id).where(
+            _ACTIVE_ASSIGNMENTS.c.proposal_id == bindparam("pid"), _ACTIVE_ASSIGNMENTS.c.ended_at.is_(None)
+        )
     )
-    return list(db.session.execute(stmt))
+)
+_PEOPLE = select(*_RECIPIENT).where(_USERS.c.id.in_(bindparam("ids", expanding=True)))
+_COSIGNATURES = Cosignature.__table__
+_COSIGNERS = (
+    select(_COSIGNATURES.c.user_id).where(_COSIGNATURES.c.proposal_id == bindparam("pid")).order_by(_COSIGNATURES.c.id)
+)
+
+
+def _with_role(role: str) -> list:
+    return list(db.session.execute(_WITH_ROLE, {"role": role}))
 
 
 def _handlers(department_ids) -> list:
     if not department_ids:
         return []
-    return _with_role("department_handler", _USERS.c.department_id.in_(department_ids))
+    params = {"role": "department_handler", "departments": sorted(set(department_ids))}
+    return list(db.session.execute(_IN_DEPARTMENTS, params))
 
 
 def _people(user_ids: list[int]) -> list:
     """These users, in this order, with one query."""
     if not user_ids:
         return []
-    rows = {row.id: row for row in db.session.execute(select(*_RECIPIENT).where(_USERS.c.id.in_(set(user_ids))))}
+    rows = {row.id: row for row in db.session.execute(_PEOPLE, {"ids": sorted(set(user_ids))})}
     return [rows[i] for i in user_ids if i in rows]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """How an audience named in the lifecycle (an event's `notify`) or by a reminder becomes people.
+
+    `resolve(proposal, to_state)` gives recipient rows, or user ids when `by_id`: the audiences of
+    named people (the author, the co-signers) are looked up together, in one query."""
+
+    resolve: Callable[[Proposal, str], list]
+    by_id: bool = False
+
+
+def _author(proposal: Proposal, to_state: str) -> list[int]:
+    return [proposal.author_id]
+
+
+def _cosigners(proposal: Proposal, to_state: str) -> list[int]:
+    # their ids, not the collection: loading it would make an entity of each co-signature
+    return list(db.session.scalars(_COSIGNERS, {"pid": proposal.id}))
+
+
+def _cosign_invitees(proposal: Proposal, to_state: str) -> list:
+    # invitations go to the author's delegation, which narrows a confidential author down: such a
+    # proposal invites nobody (any delegate who finds it in the list may still co-sign it)
+    if to_state == "cosigning" and proposal.delegation_id and not proposal.confidential:
+        return list(db.session.execute(_IN_DELEGATION, {"role": "delegate", "delegation": proposal.delegation_id}))
+    return []
+
+
+def _lead_department(proposal: Proposal, to_state: str) -> list:
+    # the active lead assignment's department, as kept on the row (facts.py)
+    return _handlers([proposal.lead_department_id] if proposal.lead_department_id else [])
+
+
+def _assigned_departments(proposal: Proposal, to_state: str) -> list:
+    # in one statement with their departments, rather than loading the assignments first
+    return list(db.session.execute(_ASSIGNED_HANDLERS, {"role": "department_handler", "pid": proposal.id}))
+
+
+def _unacknowledged_departments(proposal: Proposal, to_state: str) -> list:
+    return _handlers([a.department_id for a in proposal.active_assignments if not a.acknowledged_at])
+
+
+def _departments_to_reply(proposal: Proposal, to_state: str) -> list:
+    """The lead, and the co-handlers yet to countersign this round."""
+    return _handlers(
+        [
+            a.department_id
+            for a in proposal.active_assignments
+            if a.role == "lead" or not a.countersignature(proposal.rehandle_round)
+        ]
+    )
+
+
+# every audience there is: the lifecycle's (workflow.engine.KNOWN_AUDIENCES, checked by the register)
+# and the deadline reminders' (closure/reminders.py)
+AUDIENCES: dict[str, Audience] = {
+    "author": Audience(_author, by_id=True),
+    "cosigners": Audience(_cosigners, by_id=True),
+    "cosign_invitees": Audience(_cosign_invitees),
+    "committee": Audience(lambda proposal, to_state: _with_role("committee")),
+    "supervisors": Audience(lambda proposal, to_state: _with_role("supervisor")),
+    "lead_department": Audience(_lead_department),
+    "assigned_departments": Audience(_assigned_departments),
+    "unacknowledged_departments": Audience(_unacknowledged_departments),
+    "departments_to_reply": Audience(_departments_to_reply),
+}
 
 
 def recipients(audiences, proposal: Proposal, to_state: str) -> list:
@@ -55,38 +145,14 @@ def recipients(audiences, proposal: Proposal, to_state: str) -> list:
     users: list = []
     named: list[int] = []  # the author and co-signers, looked up together
     named_at = None  # where they go in `users`
-    for audience in audiences:
-        if audience in ("author", "cosigners"):
+    for name in audiences:
+        audience = AUDIENCES[name]
+        if audience.by_id:
             if named_at is None:
                 named_at = len(users)
-            if audience == "author":
-                named.append(proposal.author_id)
-            else:
-                named.extend(c.user_id for c in proposal.cosignatures)
-        elif audience == "cosign_invitees":
-            # invitations go to the author's delegation, which narrows a confidential author down: such a
-            # proposal invites nobody (any delegate who finds it in the list may still co-sign it)
-            if to_state == "cosigning" and proposal.delegation_id and not proposal.confidential:
-                users.extend(_with_role("delegate", _USERS.c.delegation_id == proposal.delegation_id))
-        elif audience in ("committee", "supervisors"):
-            users.extend(_with_role({"committee": "committee", "supervisors": "supervisor"}[audience]))
-        elif audience == "lead_department":
-            lead = proposal.lead_assignment
-            users.extend(_handlers([lead.department_id] if lead else []))
-        elif audience == "assigned_departments":
-            users.extend(_handlers([a.department_id for a in proposal.active_assignments]))
-        elif audience == "unacknowledged_departments":  # deadline reminders (tick)
-            users.extend(_handlers([a.department_id for a in proposal.active_assignments if not a.acknowledged_at]))
-        elif audience == "departments_to_reply":  # the lead, and co-handlers yet to countersign this round
-            users.extend(
-                _handlers(
-                    [
-                        a.department_id
-                        for a in proposal.active_assignments
-                        if a.role == "lead" or not a.countersignature(proposal.rehandle_round)
-                    ]
-                )
-            )
+            named.extend(audience.resolve(proposal, to_state))
+        else:
+            users.extend(audience.resolve(proposal, to_state))
     if named:
         users[named_at:named_at] = _people(named)
     return users

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from workflow import PermissionDenied, StateConflict, WorkflowError
+from workflow import LIFECYCLE, PermissionDenied, StateConflict, WorkflowError
 from workflow.errors import N_
 
 from ..access import can_view, visible_filter
@@ -26,7 +26,7 @@ from . import clock
 from .errors import NotFound
 
 # handling finished (DOMAIN: "after handling"): closed, rated or not, and archived proposals
-ELIGIBLE_STATES = ("closed", "archived")
+ELIGIBLE_STATES = LIFECYCLE.or_later("closed")
 
 UNSET, BEFORE, OPEN, CLOSED = "unset", "before", "open", "closed"
 

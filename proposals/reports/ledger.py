@@ -14,7 +14,7 @@ from flask_babel import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import case, nulls_last, select
+from sqlalchemy import nulls_last
 from sqlalchemy.orm import selectinload
 
 from workflow.errors import N_
@@ -23,10 +23,10 @@ from ..access import can_see_author
 from ..branding import site_name
 from ..extensions import db
 from ..i18n import state_label
-from ..models import Assignment, Cosignature, Proposal, Reply, User
+from ..models import Assignment, Cosignature, Proposal, User
 from ..operations import clock
 from ..queries import Filters, select_proposals
-from ..stats import first_reply_working_days, overdue_ids, reply_on_time
+from ..stats import first_reply_working_days, overdue_ids
 from ..web.event_forms import CHOICE_LABELS
 from .columns import label
 from .decisions import opinions
@@ -102,17 +102,6 @@ def proposals(user: User, filters: Filters) -> list[Proposal]:
     return list(db.session.scalars(stmt))
 
 
-def _first_reply_on_time(ids: list[int]) -> dict[int, bool]:
-    if not ids:
-        return {}
-    stmt = (
-        select(Reply.proposal_id, Reply.round, case((reply_on_time(), True), else_=False))
-        .where(Reply.proposal_id.in_(ids))
-        .order_by(Reply.proposal_id, Reply.round.desc())
-    )
-    return {proposal_id: bool(flag) for proposal_id, _, flag in db.session.execute(stmt)}  # the first round wins
-
-
 def _day(moment: datetime | None) -> date | None:
     return clock.local_date(moment) if moment else None
 
@@ -130,11 +119,11 @@ def rows(user: User, filters: Filters | None = None) -> list[dict]:
     found = proposals(user, filters or Filters())
     ids = [p.id for p in found]
     late = overdue_ids(ids)
-    on_time = _first_reply_on_time(ids)
     said = opinions(ids)
     took = first_reply_working_days(proposal_ids=ids) if ids else {}
     return [
-        _row(p, user, p.id in late, on_time.get(p.id), said.get(p.id), took.get(p.id, (None, None))[1]) for p in found
+        _row(p, user, p.id in late, p.first_reply_on_time, said.get(p.id), took.get(p.id, (None, None))[1])
+        for p in found
     ]
 
 

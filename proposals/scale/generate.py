@@ -7,7 +7,6 @@ per batch. Running it again adds N more to the same organisation and sessions; a
 go on from each session's last one.
 """
 
-import functools
 import json
 import random
 import time
@@ -99,7 +98,7 @@ def generate(count: int, *, sessions: int = 5, seed: int = 1, progress: bool = F
     org = _organisation(rng)
     congress = _sessions(sessions, clock.local_date(now))
     ids = Ids({name: (db.session.scalar(select(func.max(model.id))) or 0) + 1 for name, model in MODELS.items()})
-    walker = Walker(rng, org, ids, now, _working_days())
+    walker = Walker(rng, org, ids, now, clock.working_calendar().add)
     postgres = db.session.get_bind().dialect.name == "postgresql"
     done, walking, writing = 0, 0.0, 0.0
     with click.progressbar(length=count, label="Generating proposals", hidden=not progress) as bar:
@@ -176,16 +175,6 @@ def _after_copy() -> None:
         # the visibility map too, so that the report's index-only scan reads no row (stats.report)
         conn.execute(text("VACUUM (ANALYZE) proposals"))
         conn.execute(text("ANALYZE"))
-
-
-def _working_days():
-    working = clock.working_calendar()
-
-    @functools.cache
-    def add(start: date, days: int) -> date:
-        return working.add(start, days)
-
-    return add
 
 
 # -- the organisation and the sessions -------------------------------------------------------------

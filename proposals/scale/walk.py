@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from workflow import LIFECYCLE
+
 from . import texts
 
 # where proposals of a finished session end, and of the open one: (state, weight)
@@ -41,8 +43,8 @@ OPEN_STATES = (
     ("closed", 22),
     ("archived", 8),
 )
-HANDLED = ("assigned", "in_progress", "replied", "closed", "archived")
-MERGE_TARGET_STATES = ("accepted", "assigned", "in_progress", "replied", "closed", "archived")
+HANDLED = LIFECYCLE.or_later("assigned")
+MERGE_TARGET_STATES = LIFECYCLE.tagged("merge_target")
 
 
 @dataclass

@@ -6,6 +6,7 @@ from datetime import date
 from ..calendar_status import next_year_official
 from ..models import Proposal
 from ..operations import clock
+from ..stats import REPLIED_OR_LATER, overdue_deadlines
 
 
 @dataclass(frozen=True)
@@ -25,15 +26,16 @@ def of(proposal: Proposal, today: date | None = None) -> list[Deadline]:
         return []
     today = today or clock.local_date(clock.utcnow())
     working = clock.working_calendar()
-    replied = proposal.state in ("replied", "closed", "archived")
+    replied = proposal.state in REPLIED_OR_LATER
     acknowledged = lead.acknowledged_at is not None
+    overdue = overdue_deadlines(proposal, today)  # stats' one definition, on the stored deadlines
     return [
         Deadline(
             "ack",
             lead.ack_deadline,
             working.between(today, lead.ack_deadline),
             acknowledged,
-            _passed(acknowledged, lead.ack_deadline, today),
+            "ack" in overdue,
             not acknowledged and working.is_provisional(lead.ack_start, lead.ack_deadline),
         ),
         Deadline(
@@ -41,14 +43,10 @@ def of(proposal: Proposal, today: date | None = None) -> list[Deadline]:
             lead.reply_deadline,
             working.between(today, lead.reply_deadline),
             replied,
-            _passed(replied, lead.reply_deadline, today),
+            "reply" in overdue,
             not replied and working.is_provisional(lead.reply_start, lead.reply_deadline),
         ),
     ]
-
-
-def _passed(met: bool, due: date, today: date) -> bool:
-    return not met and today > due
 
 
 def if_assigned_now(proposal: Proposal, today: date | None = None) -> list[Deadline]:

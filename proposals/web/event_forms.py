@@ -1,4 +1,5 @@
-"""A form for each lifecycle event, generated from the event's payload fields in the engine.
+"""A form for each lifecycle event, generated from the event's payload fields in the engine and their
+labels in the register (operations/register.py).
 
 The page holds no rules: these forms only parse what was typed; the engine validates it and its
 field errors are put back next to the fields.
@@ -17,21 +18,8 @@ from workflow.payload import Choice, Integer, IntegerList, Text
 from ..extensions import db
 from ..i18n import translate
 from ..models import OrgUnit
+from ..operations.register import REGISTER
 
-FIELD_LABELS = {
-    "reason": N_("Reason"),
-    "comment": N_("Comment"),
-    "note": N_("Progress note"),
-    "text": N_("Reply"),
-    "outcome": N_("Outcome"),
-    "contact": N_("Contact person and telephone"),
-    "rating": N_("Result of the handling"),
-    "attitude": N_("Attitude of the department"),
-    "days": N_("Working days to add"),
-    "into_id": N_("Merge into proposal (ID)"),
-    "lead_department_id": N_("Lead department"),
-    "cohandler_department_ids": N_("Co-handling departments"),
-}
 CHOICE_LABELS = {
     "A": N_("A: solved or adopted"),
     "B": N_("B: being solved, or planned with a date"),
@@ -59,12 +47,13 @@ def _departments() -> list[SelectChoice]:
 def event_form(event_name: str, formdata=None, prefix: str | None = None) -> FlaskForm:
     """The form for `event_name`: one input per payload field, required ones marked."""
     event = LIFECYCLE.event(event_name)
+    labels = REGISTER[event_name].labels  # one for each payload field (checked at import)
 
     class EventForm(FlaskForm):
         pass
 
     for name, spec in event.payload.items():
-        label = lazy_gettext(FIELD_LABELS.get(name, name))
+        label = lazy_gettext(labels[name])
         render_kw = {"required": True} if spec.required else {}
         if name in ("lead_department_id",):
             field = SelectField(label, coerce=int, choices=_departments(), render_kw=render_kw)

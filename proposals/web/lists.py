@@ -44,21 +44,6 @@ SORT_LABELS = {
 KIND_LABELS = {"proposal": N_("Proposal"), "suggestion": N_("Suggestion")}
 assert set(SORT_LABELS) == set(SORTS) and set(KIND_LABELS) == set(KINDS)
 
-# what a task link's list is, named on the list page (the groups of "my tasks")
-TASK_LABELS = {
-    "drafts": N_("Drafts to finish"),
-    "cosign": N_("Awaiting your co-signature"),
-    "forward": N_("Awaiting your delegation's review"),
-    "review": N_("Awaiting review"),
-    "assign": N_("To assign to departments"),
-    "acknowledge": N_("Assignments to acknowledge"),
-    "reply": N_("Replies due from your department"),
-    "countersign": N_("Awaiting your department's countersignature"),
-    "evaluate": N_("Replies awaiting your rating"),
-    "urge": N_("Overdue: to follow up"),
-}
-assert set(TASK_LABELS) == set(TASKS)
-
 
 # -- the filter form -------------------------------------------------------------------------------
 
@@ -326,7 +311,7 @@ def index():
     form = ListFilterForm()
     filters = form.to_filters()
     page, status = requested_page(form, filters, form.sort_name, limit=PAGE_SIZE)
-    task_label = TASK_LABELS.get(filters.task) if filters and filters.task else None
+    task_label = TASKS[filters.task].label if filters and filters.task else None
     return (
         render_template("lists/index.html", form=form, page=page, marks=marks(page), task_label=task_label),
         status,

@@ -44,7 +44,7 @@ def similar_titles(title: str | None, *, user: User, exclude: int | None = None)
 def merge_candidates(proposal: Proposal, *, user: User, query: str | None = None, shown: int = 10) -> list[Proposal]:
     """Proposals of the same session this one may be merged into: those matching `query` (words of the
     title, or the number), or else those with the most similar titles."""
-    from ..operations.events import MERGE_TARGET_STATES
+    from ..operations.handlers import MERGE_TARGET_STATES
 
     stmt = select(Proposal).where(
         visible_filter(user),

@@ -20,26 +20,12 @@ from ..operations.votes import is_voter
 from ..queries import TASKS, Filters, Page, count_each, list_page, sessions_voting
 from ..stats import local_today
 from . import NavItem
-from .lists import TASK_LABELS, marks
+from .lists import marks
 
 bp = Blueprint("tasks", __name__)
 NAV = [NavItem("tasks.index", N_("My tasks"), order=10)]
 
 SHOWN = 5  # items listed under each group; the link leads to the rest
-# the order of each group's items: deadlines first where there is one, else first come first served
-SORT = {
-    "drafts": "changed",
-    "acknowledge": "deadline",
-    "reply": "deadline",
-    "countersign": "deadline",
-    "urge": "deadline",
-}
-HINTS = {
-    "drafts": N_("Only you can see a draft until you submit it."),
-    "cosign": N_("A proposal needs the co-signatures of other delegates before it is reviewed."),
-    "reply": N_("A reply can be sent once every co-handling department has countersigned."),
-    "evaluate": N_("Rate how your proposal was handled."),
-}
 
 
 @dataclass(frozen=True)
@@ -50,16 +36,15 @@ class Group:
 
     @property
     def label(self) -> str:
-        return TASK_LABELS[self.name]
+        return TASKS[self.name].label
 
     @property
     def hint(self) -> str | None:
-        return HINTS.get(self.name)
+        return TASKS[self.name].hint
 
     @property
     def url(self) -> str:
-        sort = SORT.get(self.name, "oldest")
-        return url_for("lists.index", task=self.name, sort=sort)
+        return url_for("lists.index", task=self.name, sort=TASKS[self.name].sort)
 
 
 def relevant(name: str, user, delegation_review_on: bool) -> bool:
@@ -91,7 +76,7 @@ def index():
             continue
         page = Page([])
         if counts[name]:
-            page = list_page(current_user, Filters(task=name), SORT.get(name, "oldest"), limit=SHOWN, today=today)
+            page = list_page(current_user, Filters(task=name), TASKS[name].sort, limit=SHOWN, today=today)
         groups.append(Group(name, counts[name], page))
     shown = [item for g in groups for item in g.page.items]
     voting = sessions_voting(today) if is_voter(current_user) else []

@@ -1,7 +1,7 @@
 """Who is told by which channel: the union's defaults per kind of notice, and each person's own choice.
 
 A kind of notice is a notification's event: each lifecycle event's notice, the deadline reminders and
-the overdue notices (closure/messages.py SENTENCES). The in-app list always shows every notice; the
+the overdue notices (closure/messages.py kinds()). The in-app list always shows every notice; the
 channels are email (while the person has email notifications on), SMS to their mobile number, and the
 messengers to their id there. A person's choice for a kind replaces the union's default for it; a
 kind nobody chose follows the default, and a default nobody set is email, as before the channels.
@@ -23,11 +23,11 @@ from ...models import ChannelDefault, ChannelPreference, ExternalIdentity, User
 from ...models.channels import GROUP, MESSENGERS, PERSONAL_CHANNELS
 from ...operations import audit, clock
 from ...operations.admin import authorize
-from ..messages import SENTENCES
+from ..messages import kinds
 from .messengers import APPS
 from .sms import MAINLAND, SmsConfig
 
-KINDS = tuple(kind for kind in SENTENCES if kind != "password_reset")  # a reset link is mailed, always
+KINDS = tuple(kind for kind in kinds() if kind != "password_reset")  # a reset link is mailed, always
 KIND_LABELS = {
     "submit": N_("Invitation to co-sign"),
     "withdraw": N_("A proposal you co-signed is withdrawn"),

@@ -19,7 +19,7 @@ from ...models import Notification
 from ...references import title_for
 from ..compose import absolute_url, reminder_due
 from ..mail import MailConfig
-from ..messages import OTHER, SENTENCES
+from ..messages import template
 from .messengers import Message
 
 SMS_SEGMENT = 70  # characters of one SMS in Chinese (UCS-2), the signature included
@@ -38,7 +38,7 @@ def link(notification: Notification, key: str | None = None) -> str:
 
 def _sentence(event: str, proposal, due: date | None, title: str) -> str:
     return gettext(
-        SENTENCES.get(event, OTHER),
+        template(event),
         title=title,
         number=(proposal.number if proposal is not None else None) or "",
         due=format_date(due, "long") if due else "",

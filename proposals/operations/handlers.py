@@ -1,0 +1,235 @@
+"""What each lifecycle event writes beyond the proposal's state: its rows and columns.
+
+The engine has decided the event (workflow.Decision); a handler records it, in the transaction of
+operations.events.fire_event, and returns what the history row should keep besides the payload. The
+register (operations/register.py) says which handler belongs to which event.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+
+from workflow import LIFECYCLE, Decision, InvalidPayload
+from workflow.errors import N_
+from workflow.payload import message
+
+from ..access import can_view
+from ..extensions import db
+from ..models import (
+    Assignment,
+    Cosignature,
+    Countersignature,
+    Evaluation,
+    OrgUnit,
+    ProgressNote,
+    Proposal,
+    Reply,
+    User,
+)
+from . import clock
+
+MERGE_TARGET_STATES = LIFECYCLE.tagged("merge_target")  # under review or being handled
+CLOSED_STATES = LIFECYCLE.or_later("closed")
+
+# (the decision, the locked proposal, who acts or None for the system, now) -> what the history row keeps
+Handler = Callable[[Decision, Proposal, User | None, datetime], dict | None]
+
+
+_UNITS = OrgUnit.__table__
+_DEPARTMENTS = select(_UNITS.c.id).where(
+    _UNITS.c.id.in_(bindparam("ids", expanding=True)), _UNITS.c.kind == "department", _UNITS.c.active
+)
+
+
+def _forget_assignments(proposal: Proposal) -> None:
+    """A plain statement wrote the proposal's assignments: what the session holds of them is stale now."""
+    loaded = proposal.__dict__.get("assignments")
+    if loaded is not None:
+        for a in loaded:
+            db.session.expire(a)
+        db.session.expire(proposal, ["assignments"])
+
+
+def on_submit(d, proposal, user, now):
+    proposal.submitted_at = now
+    if proposal.delegation_id is None:
+        proposal.delegation_id = proposal.author.delegation_id
+
+
+def on_withdraw(d, proposal, user, now):
+    # a draft withdrawn after being sent back holds text never submitted: like a draft withdrawn before
+    # its first submission it is its author's alone (access.can_view), not the committee's or co-signers'
+    if d.from_state == "draft":
+        proposal.submitted_at = None
+
+
+def on_cosign(d, proposal, user, now):
+    # added by itself, as the rows of the handlers below: appending to the collection would load it first
+    db.session.add(
+        Cosignature(proposal_id=proposal.id, user_id=user.id, comment=d.payload.get("comment"), created_at=now)
+    )
+
+
+def on_decision(d, proposal, user, now):
+    proposal.decided_at = now
+
+
+def on_merge(d, proposal, user, now):
+    target_id = d.payload["into_id"]
+    # share-locked until the commit, so that it cannot be withdrawn or merged itself meanwhile; two
+    # proposals merged into each other at once lock each other, and the database refuses one (deadlock)
+    target = db.session.scalar(
+        select(Proposal)
+        .where(Proposal.id == target_id)
+        .with_for_update(read=True, of=Proposal)
+        .execution_options(populate_existing=True)
+    )
+    if target is None or not can_view(user, target) or target.id == proposal.id:
+        raise InvalidPayload({"into_id": message(N_("No such proposal to merge into."))})
+    if target.session_id == proposal.session_id and target.state in CLOSED_STATES:
+        # handled to its end: a proposal on the same matter now needs handling of its own
+        raise InvalidPayload(
+            {"into_id": message(N_("That proposal has already been closed: a proposal cannot be merged into it."))}
+        )
+    if target.session_id != proposal.session_id or target.state not in MERGE_TARGET_STATES:
+        raise InvalidPayload(
+            {"into_id": message(N_("Only a proposal of the same session that is under review or accepted."))}
+        )
+    proposal.merged_into_id = target.id
+    proposal.decided_at = now
+
+
+def on_assign(d, proposal, user, now):
+    lead_id = d.payload["lead_department_id"]
+    co_ids = d.payload.get("cohandler_department_ids", [])
+    # the active departments among those named, in one statement
+    found = set(db.session.scalars(_DEPARTMENTS, {"ids": sorted({lead_id, *co_ids})}))
+    for field_name, ids in (("lead_department_id", [lead_id]), ("cohandler_department_ids", co_ids)):
+        if any(dept_id not in found for dept_id in ids):
+            raise InvalidPayload({field_name: message(N_("No such department."))})
+    if lead_id in co_ids:
+        raise InvalidPayload({"cohandler_department_ids": message(N_("The lead department cannot also co-handle."))})
+    today = clock.local_date(now)
+    congress = proposal.session
+    working = clock.working_calendar()
+    ack, reply = working.add(today, congress.ack_days), working.add(today, congress.reply_days)
+    deadlines = {
+        "assigned_at": now,
+        "ack_deadline": ack,
+        "ack_start": today,
+        "ack_working_days": congress.ack_days,
+        "reply_deadline": reply,
+        "reply_start": today,
+        "reply_working_days": congress.reply_days,
+    }
+    rows = [
+        {"proposal_id": proposal.id, "department_id": dept_id, "role": role, **deadlines}
+        for dept_id, role in [(lead_id, "lead"), *((c, "cohandler") for c in co_ids)]
+    ]
+    db.session.execute(insert(_ASSIGNMENTS), rows)  # one statement however many departments
+    _forget_assignments(proposal)
+    return {"ack_deadline": ack.isoformat(), "reply_deadline": reply.isoformat()}
+
+
+# the actor's department's active assignment, in SQL: a handler writing it need not load the collection
+_ASSIGNMENTS = Assignment.__table__
+_OWN = (
+    _ASSIGNMENTS.c.proposal_id == bindparam("pid"),
+    _ASSIGNMENTS.c.department_id == bindparam("dept"),
+    _ASSIGNMENTS.c.ended_at.is_(None),
+)
+_ACKNOWLEDGE = update(_ASSIGNMENTS).where(*_OWN).values(acknowledged_at=bindparam("now"))
+_COUNTERSIGN = insert(Countersignature.__table__).from_select(
+    ["assignment_id", "round", "user_id", "comment", "created_at"],
+    select(_ASSIGNMENTS.c.id, bindparam("round"), bindparam("uid"), bindparam("comment"), bindparam("now")).where(
+        *_OWN
+    ),
+)
+
+
+def on_acknowledge(d, proposal, user, now):
+    db.session.execute(_ACKNOWLEDGE, {"pid": proposal.id, "dept": user.department_id, "now": now})
+    _forget_assignments(proposal)
+
+
+def on_decline(d, proposal, user, now):
+    for a in proposal.active_assignments:
+        a.ended_at = now
+
+
+def on_progress(d, proposal, user, now):
+    note = d.payload["note"]
+    db.session.add(
+        ProgressNote(
+            proposal_id=proposal.id, department_id=user.department_id, user_id=user.id, note=note, created_at=now
+        )
+    )
+
+
+def on_countersign(d, proposal, user, now):
+    params = {"pid": proposal.id, "dept": user.department_id, "round": proposal.rehandle_round, "uid": user.id}
+    db.session.execute(_COUNTERSIGN, {**params, "comment": d.payload.get("comment"), "now": now})
+    _forget_assignments(proposal)
+
+
+def on_reply(d, proposal, user, now):
+    # the active lead assignment's department and deadline, as kept on the row (facts.py)
+    deadline = proposal.lead_reply_deadline
+    db.session.add(
+        Reply(
+            proposal_id=proposal.id,
+            round=proposal.rehandle_round,
+            department_id=proposal.lead_department_id,
+            user_id=user.id,
+            text=d.payload["text"],
+            outcome=d.payload["outcome"],
+            contact=d.payload.get("contact"),
+            deadline=deadline,
+            created_at=now,
+        )
+    )
+    return {"on_time": clock.local_date(now) <= deadline}
+
+
+def on_evaluate(d, proposal, user, now):
+    by_author = user.id == proposal.author_id
+    db.session.add(
+        Evaluation(
+            proposal_id=proposal.id,
+            round=proposal.rehandle_round,
+            user_id=user.id,
+            by_author=by_author,
+            rating=d.payload["rating"],
+            attitude=d.payload.get("attitude"),
+            comment=d.payload.get("comment"),
+            created_at=now,
+        )
+    )
+    if d.to_state == "in_progress":  # unsatisfied: handled again, with a fresh reply deadline
+        proposal.rehandle_round += 1
+        start, days = clock.local_date(now), proposal.session.reply_days
+        deadline = clock.working_calendar().add(start, days)
+        for a in proposal.active_assignments:
+            a.reply_deadline, a.reply_start, a.reply_working_days = deadline, start, days
+        return {"rehandle_round": proposal.rehandle_round, "reply_deadline": deadline.isoformat()}
+    if d.to_state == "closed":
+        proposal.final_rating = d.payload["rating"]
+        proposal.closed_at = now
+    return {}
+
+
+def on_close_unrated(d, proposal, user, now):
+    proposal.final_rating = "no_response"
+    proposal.closed_at = now
+
+
+def on_extend(d, proposal, user, now):
+    deadline, working = None, clock.working_calendar()
+    for a in proposal.active_assignments:
+        # counted on from the deadline's own start: the same day as counting on from the deadline
+        a.reply_working_days += d.payload["days"]
+        a.reply_deadline = working.add(a.reply_start, a.reply_working_days)
+        a.extended_days = d.payload["days"]
+        deadline = a.reply_deadline
+    return {"reply_deadline": deadline.isoformat() if deadline else None}

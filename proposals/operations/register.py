@@ -1,0 +1,228 @@
+"""The register: what the application does for each lifecycle event, in one place.
+
+workflow/definition.py says when an event may happen and what it decides; this says what the
+application then does: the handler that writes its rows (handlers.py), whether it refreshes the facts
+the statistics keep on the proposal's row (facts.py), what its notification says, the labels of its
+payload fields (forms, messages), which of them a message repeats, and what kind of handling record
+its history row is. The audiences an event's `notify` names are resolved by notify.AUDIENCES.
+
+`check()` runs at import, as workflow.engine.Lifecycle._check does for the definition: the register
+covers the lifecycle's events exactly, every payload field has a label, every audience a resolver. So
+adding an event touches the definition, this file and the translations, and forgetting one of them
+stops the application from starting instead of showing a raw name or a generic sentence.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from workflow import LIFECYCLE, DefinitionError, Lifecycle
+from workflow.engine import KNOWN_AUDIENCES
+from workflow.errors import N_
+
+from ..access import INTERNAL, PROGRESS
+from . import handlers
+from .handlers import Handler
+from .notify import AUDIENCES, Audience
+
+
+@dataclass(frozen=True)
+class Entry:
+    sentence: str | None  # msgid of what its notification says (%(title)s; %(number)s once numbered), or
+    # None for an event that tells nobody
+    handler: Handler | None = None  # what it writes beyond the state change
+    facts: bool = False  # whether it writes assignments or replies, so facts.py's columns are refreshed
+    labels: Mapping[str, str] = field(default_factory=dict)  # payload field -> label msgid
+    details: tuple[str, ...] = ()  # the payload fields a message repeats, in this order
+    by_department: bool = False  # who acts is a department's staff: named only to those who see INTERNAL
+    record: str | None = None  # what kind of handling record its comment is (None: not one)
+
+
+REASON, COMMENT = N_("Reason"), N_("Comment")
+DEPARTMENT_LABELS = {
+    "lead_department_id": N_("Lead department"),
+    "cohandler_department_ids": N_("Co-handling departments"),
+}
+RATING_LABELS = {"rating": N_("Result of the handling"), "attitude": N_("Attitude of the department")}
+
+REGISTER: dict[str, Entry] = {
+    "submit": Entry(
+        N_("You are invited to co-sign the proposal “%(title)s”."),
+        handlers.on_submit,
+    ),
+    "withdraw": Entry(
+        N_("The proposal “%(title)s” you co-signed has been withdrawn."),
+        handlers.on_withdraw,
+        labels={"reason": REASON},
+        details=("reason",),
+    ),
+    "cosign": Entry(
+        N_("Your proposal “%(title)s” has a new co-signer."),
+        handlers.on_cosign,
+        labels={"comment": COMMENT},
+        details=("comment",),
+    ),
+    "close_cosigning": Entry(
+        N_("Co-signing of “%(title)s” has closed with too few co-signers: it goes to review as a suggestion."),
+    ),
+    "forward": Entry(
+        N_("Your delegation has forwarded “%(title)s” to the proposal committee."),
+        labels={"comment": COMMENT},
+        details=("comment",),
+    ),
+    "send_back": Entry(
+        N_("“%(title)s” has been sent back for revision."),
+        labels={"reason": REASON},
+        details=("reason",),
+    ),
+    "accept": Entry(
+        N_("“%(title)s” has been accepted as proposal No. %(number)s."),
+        handlers.on_decision,
+        labels={"comment": COMMENT},
+        details=("comment",),
+    ),
+    "convert": Entry(
+        N_("“%(title)s” has been accepted as a suggestion (No. %(number)s)."),
+        handlers.on_decision,
+        labels={"reason": REASON},
+        details=("reason",),
+    ),
+    "reject": Entry(
+        N_("“%(title)s” has not been accepted."),
+        handlers.on_decision,
+        labels={"reason": REASON},
+        details=("reason",),
+    ),
+    "merge": Entry(
+        N_("“%(title)s” has been merged into another proposal."),
+        handlers.on_merge,
+        labels={"into_id": N_("Merge into proposal (ID)"), "comment": COMMENT},
+        details=("comment",),
+    ),
+    "assign": Entry(
+        N_("“%(title)s” has been assigned to your department."),
+        handlers.on_assign,
+        facts=True,
+        labels={**DEPARTMENT_LABELS, "comment": COMMENT},
+        details=("comment",),
+    ),
+    "acknowledge": Entry(
+        None,
+        handlers.on_acknowledge,
+        by_department=True,
+        record=INTERNAL,
+    ),
+    "decline": Entry(
+        N_("A department has asked to return “%(title)s” for re-assignment."),
+        handlers.on_decline,
+        facts=True,
+        labels={"reason": REASON},
+        details=("reason",),
+        by_department=True,
+        record=INTERNAL,
+    ),
+    "progress": Entry(
+        N_("Progress has been recorded on “%(title)s”."),
+        handlers.on_progress,
+        labels={"note": N_("Progress note")},
+        details=("note",),
+        by_department=True,
+        record=PROGRESS,
+    ),
+    "countersign": Entry(
+        N_("A co-handling department has countersigned the reply to “%(title)s”."),
+        handlers.on_countersign,
+        labels={"comment": COMMENT},
+        details=("comment",),
+        by_department=True,
+        record=INTERNAL,
+    ),
+    "reply": Entry(
+        N_("“%(title)s” has been replied to: please read the reply and rate it."),
+        handlers.on_reply,
+        facts=True,
+        labels={"text": N_("Reply"), "outcome": N_("Outcome"), "contact": N_("Contact person and telephone")},
+        details=("outcome", "text", "contact"),
+        by_department=True,  # the reply's text is released with it: not a handling record
+    ),
+    "evaluate": Entry(
+        N_("The reply to “%(title)s” has been rated."),
+        handlers.on_evaluate,
+        facts=True,
+        labels={**RATING_LABELS, "comment": COMMENT},
+        details=("comment", "rating", "attitude"),
+    ),
+    "close_unrated": Entry(
+        N_("“%(title)s” has been closed without a rating."),
+        handlers.on_close_unrated,
+    ),
+    "urge": Entry(
+        N_("The supervisor urges your department to handle “%(title)s”."),
+        labels={"comment": COMMENT},
+        details=("comment",),
+    ),
+    "extend": Entry(
+        N_("The reply deadline of “%(title)s” has been extended."),
+        handlers.on_extend,
+        facts=True,
+        labels={"days": N_("Working days to add"), "reason": REASON},
+        details=("reason",),
+    ),
+    "archive": Entry(None),
+}
+
+
+def check(register: Mapping[str, Entry], lifecycle: Lifecycle, audiences: Mapping[str, Audience]) -> None:
+    """Raise DefinitionError naming every way `register` fails to match `lifecycle` and `audiences`."""
+    problems = []
+    for name in lifecycle.events:
+        if name not in register:
+            problems.append(f"event {name!r} is not in the register")
+    for name in register:
+        if name not in lifecycle.events:
+            problems.append(f"the register names {name!r}, which is not a lifecycle event")
+    for audience in sorted(KNOWN_AUDIENCES - set(audiences)):
+        problems.append(f"audience {audience!r} has no resolver")
+    for name, event in lifecycle.events.items():
+        entry = register.get(name)
+        if entry is None:
+            continue
+        where = f"event {name!r}"
+        if event.notify and not (isinstance(entry.sentence, str) and "%(title)s" in entry.sentence):
+            problems.append(f"{where} tells {', '.join(event.notify)} but has no sentence naming %(title)s")
+        for audience in event.notify:
+            if audience not in audiences:
+                problems.append(f"{where}: audience {audience!r} has no resolver")
+        for field_name in event.payload:
+            if not entry.labels.get(field_name):
+                problems.append(f"{where}: payload field {field_name!r} has no label")
+        for field_name in entry.labels:
+            if field_name not in event.payload:
+                problems.append(f"{where}: a label for {field_name!r}, which is not a payload field")
+        for field_name in entry.details:
+            if field_name not in event.payload:
+                problems.append(f"{where}: repeats {field_name!r}, which is not a payload field")
+        if entry.record not in (None, PROGRESS, INTERNAL):
+            problems.append(f"{where}: unknown kind of handling record {entry.record!r}")
+    if problems:
+        raise DefinitionError("the register does not match the lifecycle: " + "; ".join(problems))
+
+
+check(REGISTER, LIFECYCLE, AUDIENCES)
+
+
+def entry(event: str) -> Entry:
+    """The register's entry of a lifecycle event (KeyError for any other name)."""
+    return REGISTER[event]
+
+
+def handling_record(event: str) -> str | None:
+    """What kind of handling record the comment of a history row of `event` is (None: not one, or not
+    a lifecycle event: an edit, an attachment, a calendar recount)."""
+    found = REGISTER.get(event)
+    return found.record if found else None
+
+
+def by_department(event: str) -> bool:
+    """Whether who acted in a history row of `event` is a handling department's staff."""
+    found = REGISTER.get(event)
+    return bool(found and found.by_department)
