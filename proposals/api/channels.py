@@ -4,6 +4,7 @@ of notice) and the union's defaults per kind (union administrators), as on the p
 from flask import jsonify
 
 from workflow.errors import N_
+from workflow.payload import Choice, Integer, Line, validate
 
 from ..closure.channels import outbox as channel_outbox
 from ..closure.channels import preferences, robots
@@ -62,6 +63,14 @@ def _robot(robot) -> dict:
     }
 
 
+ROBOT = {
+    "department_id": Integer(required=True),
+    "provider": Choice(required=True, choices=robots.MESSENGERS),
+    "webhook": Line(required=True, max_length=500),
+    "secret": Line(max_length=255),
+}
+
+
 @bp.get("/group-robots")
 @admin_only
 def group_robots():
@@ -73,7 +82,7 @@ def group_robots():
 @admin_only
 def add_group_robot():
     """Give a department's group a robot of one messenger (replacing the one it had)."""
-    robot = robots.add_robot(json_body(), actor=current_user())
+    robot = robots.add_robot(validate(ROBOT, json_body()), actor=current_user())
     db.session.commit()
     return created(_robot(robot))
 

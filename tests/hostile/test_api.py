@@ -201,6 +201,12 @@ class Api:
                 (),
             ),
             ("put", "/notification-defaults"): ("admin", "/notification-defaults", {"kinds": {"reply": ["email"]}}, ()),
+            ("post", "/group-robots"): (
+                "admin",
+                "/group-robots",
+                {"department_id": cast.lead_dept.id, "provider": "wecom", "webhook": "https://qyapi.example.cn/hook"},
+                ("webhook", "secret"),
+            ),
             # a year far off: loading it moves no deadline of the battery's proposals
             ("put", "/calendar/{year}"): ("admin", "/calendar/2090", {"holidays": [["2090-01-01", "2090-01-01"]]}, ()),
             ("patch", "/users/{user_id}"): (
