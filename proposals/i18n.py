@@ -21,6 +21,7 @@ from workflow.errors import N_
 from . import catalogs
 from .catalogs import catalog_parts, merged_catalog  # noqa: F401  (where they were)
 from .paths import TRANSLATIONS
+from .routing import is_api_request
 
 SUPPORTED = {"zh": "zh_Hans_CN", "zh_hans_cn": "zh_Hans_CN", "zh_cn": "zh_Hans_CN", "en": "en"}
 
@@ -57,7 +58,7 @@ def select_locale() -> str:
         return session["lang"]
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
         return current_user.locale
-    if request.path.startswith("/api/"):
+    if is_api_request():
         best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
         if best and best.startswith("en"):
             return "en"

@@ -22,6 +22,7 @@ from workflow.errors import N_
 from workflow.payload import text_problem, whole_number
 
 from .i18n import translate
+from .routing import is_api_request
 
 MAX_ID = 2**31 - 1  # the largest id an integer column holds (PostgreSQL's integer)
 
@@ -34,7 +35,7 @@ REFUSED_TEXT = N_(
 
 def refuse_control_characters():
     """Refuse (400) a page request whose query string or form holds what no text here may hold."""
-    if request.path.startswith("/api/"):  # the API checks its own arguments and bodies, naming each field
+    if is_api_request():  # the API checks its own arguments and bodies, naming each field
         return None
     texts = [(value, False) for item in request.args.items(multi=True) for value in item]
     if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):

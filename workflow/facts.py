@@ -33,15 +33,12 @@ class Actor:
 
 @dataclass(frozen=True)
 class Settings:
-    """A congress session's settings that change the lifecycle (defaults as in DOMAIN.md)."""
+    """The settings of a congress session the lifecycle's conditions and requirements read (defaults as in
+    DOMAIN.md; the application's table of settings, proposals/settings.py, holds them all)."""
 
     min_cosigners: int = 2
     delegation_review: bool = False
     max_rehandle: int = 2
-    ack_days: int = 5
-    reply_days: int = 30
-    feedback_days: int = 15
-    remind_days_before: int = 3
     session_open: bool = True  # whether the session still takes proposals (is_open)
 
 

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..i18n import translate, translate_error
 from ..operations import NotFound
 from ..operations.errors import Taken
+from ..routing import is_api_request
 
 STATUS = {
     Taken: 409,
@@ -87,7 +88,7 @@ def handle_server_error(exc):
 def unmatched_route():
     """Answer unknown API paths and methods in JSON; other paths are left to the application."""
     exc = request.routing_exception
-    if isinstance(exc, RouteNotFound | MethodNotAllowed) and request.path.startswith("/api/"):
+    if isinstance(exc, RouteNotFound | MethodNotAllowed) and is_api_request():
         return handle_http_error(exc)
     return None
 

@@ -25,8 +25,8 @@ from ..access import can_see_handling, can_view, handling_record
 from ..branding import site_name
 from ..extensions import db
 from ..i18n import translate
+from ..labels import choice_label
 from ..models import HistoryEntry, Notification, Reminder
-from ..web import choice_label
 from ..web.event_forms import FIELD_LABELS
 from .mail import DeliveryError, MailConfig
 from .messages import sentence

@@ -23,11 +23,11 @@ from ..access import can_see_author
 from ..branding import site_name
 from ..extensions import db
 from ..i18n import state_label
+from ..labels import CHOICE_LABELS
 from ..models import Assignment, Cosignature, Proposal, Reply, User
 from ..operations import clock
 from ..queries import Filters, select_proposals
 from ..stats import first_reply_working_days, overdue_ids, reply_on_time
-from ..web.event_forms import CHOICE_LABELS
 from .columns import label
 from .decisions import opinions
 from .figures import Figures, breakdown_header, breakdown_row, summary_lines

@@ -16,8 +16,9 @@ from flask_login import current_user
 from workflow.errors import N_
 
 from ..i18n import event_label
+from ..labels import choice_label
+from ..routing import is_api_request
 from . import errors
-from .event_forms import CHOICE_LABELS
 
 HISTORY_LABELS = {  # history rows that are not lifecycle events
     "create": N_("Draft written"),
@@ -46,11 +47,6 @@ def nav_items() -> list[NavItem]:
     return [item for item in _NAV if not item.roles or current_user.has_role(*item.roles)]
 
 
-def choice_label(value: str) -> str:
-    """How a rating or reply class reads on a page."""
-    return gettext(CHOICE_LABELS[value]) if value in CHOICE_LABELS else value
-
-
 def history_label(event: str) -> str:
     return gettext(HISTORY_LABELS[event]) if event in HISTORY_LABELS else event_label(event)
 
@@ -62,7 +58,7 @@ FILE_INPUTS = re.compile(r"attachments|[a-z_]+-file")
 def refuse_stray_parts() -> None:
     """Pages take forms: a JSON body, or a file sent for a text field, is refused before any form reads
     it (Flask-WTF would hand it to the form's text fields as they are)."""
-    if request.method != "POST" or request.path.startswith("/api/"):
+    if request.method != "POST" or is_api_request():
         return
     if request.is_json or any(not FILE_INPUTS.fullmatch(name) for name in request.files):
         abort(400)
