@@ -33,7 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     csrf.init_app(app)
-    from . import auth, cli
+    from . import auth, cli, errors
+
+    errors.init_app(app)  # the one error handler: pages and API alike
 
     auth.init_app(app)
     cli.init_app(app)

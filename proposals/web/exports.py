@@ -9,7 +9,6 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from werkzeug.exceptions import HTTPException
 
 from workflow.errors import N_
 
@@ -27,24 +26,6 @@ NAV = [NavItem("exports.index", N_("Reports"), roles=OVERSIGHT_ROLES, order=55)]
 # who prints a session's forms and letters all at once, and who has the handling report
 BULK_ROLES = ("committee", "union_admin")
 HANDLING_REPORT_ROLES = ("committee", "union_admin", "leader")
-
-REFUSALS = {
-    400: N_("Some of the filters are wrong; see the messages next to them."),
-    403: N_("Your roles do not allow this page."),
-    404: N_("There is no such page, or you may not see it."),
-    413: N_("The file is too large."),
-}
-
-
-def refusal(exc: HTTPException):
-    """A refused request as a page in the reader's language."""
-    status = exc.code or 500
-    text = gettext(REFUSALS[status]) if status in REFUSALS else exc.description
-    return render_template("reports/refusal.html", status=status, text=text), status
-
-
-for _status in REFUSALS:
-    bp.register_error_handler(_status, refusal)
 
 
 def roles_required(*roles):

@@ -19,6 +19,7 @@ from workflow.errors import N_
 
 from ..access import ADMIN_ROLES
 from ..branding import site_name
+from ..errors import answer
 from ..extensions import db
 from ..i18n import translate
 from ..models import User
@@ -27,12 +28,10 @@ from ..reports.columns import label
 from ..reports.tables import ImportRefused, template
 from ..reports.transaction import one_transaction
 from . import NavItem
-from .exports import _download, refusal, roles_required
+from .exports import _download, roles_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 NAV = [NavItem("imports.index", N_("Imports"), roles=ADMIN_ROLES, order=85)]
-for _status in (400, 403, 404, 413):
-    bp.register_error_handler(_status, refusal)
 
 MAX_BYTES = 16 * 1024 * 1024
 KINDS = {
@@ -134,7 +133,7 @@ def _taken(slips_id: int, how: str) -> list[sign_in.Slip] | Response:
     except sign_in.SlipsGone:
         db.session.commit()  # an expired one is deleted as it is refused
         text = gettext("These sign-in slips were printed or shown already, or have expired: they are gone.")
-        return Response(render_template("reports/refusal.html", status=404, text=text), status=404)
+        return answer(404, text)
     db.session.commit()
     return slips
 
