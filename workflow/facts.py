@@ -3,7 +3,7 @@
 The application builds these from its records; the engine never touches a database.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ROLES = (
     "worker",
@@ -49,7 +49,6 @@ class Facts:
     state: str
     author_id: int
     delegation_id: int | None = None
-    kind: str = "proposal"
     cosigner_ids: frozenset[int] = frozenset()
     lead_department_id: int | None = None
     cohandler_department_ids: frozenset[int] = frozenset()
@@ -58,4 +57,3 @@ class Facts:
     evaluator_ids: frozenset[int] = frozenset()  # who rated the present reply
     rehandle_round: int = 0
     extended: bool = False
-    extra: dict = field(default_factory=dict, compare=False)

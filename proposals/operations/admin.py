@@ -7,7 +7,7 @@ the log shows as such. Whoever acts is what the audit row names; nothing is read
 
 from dataclasses import replace
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from workflow import ROLES, InvalidPayload, PermissionDenied, calendar
@@ -22,6 +22,7 @@ from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession,
 from ..settings import Date
 from . import audit
 from .errors import NotFound, Taken
+from .locks import sqlite_write_lock
 
 
 class Roles(Field):
@@ -313,10 +314,7 @@ def _last_admin(user: User, *, lock: bool = False) -> bool:
 def _lock_admins(user: User) -> None:
     session = db.session
     users = User.__table__
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now, before the count
-        session.connection().execute(update(users).where(users.c.id == user.id).values(active=users.c.active))
-    else:
+    if not sqlite_write_lock(users, user.id):  # (SQLite: the database's write lock, before the count)
         # every union administrator's row, in one order (so two of these never deadlock); the count that
         # follows is a new statement, so it sees what a transaction that held them committed
         admins = select(users.c.id).join(UserRole).where(UserRole.role == "union_admin").order_by(users.c.id)

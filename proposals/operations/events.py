@@ -39,6 +39,7 @@ from ..models import (
 from ..models.proposal import facts_from
 from . import clock
 from .errors import NotFound
+from .locks import sqlite_write_lock
 from .notify import queue
 
 MERGE_TARGET_STATES = ("review", "accepted", "assigned", "in_progress", "replied", "closed")
@@ -50,11 +51,7 @@ def lock_proposal(proposal_id: int) -> Proposal:
     held = session.identity_map.get(identity_key(Proposal, proposal_id))
     if held is not None:
         session.expire(held)  # read before the lock: nothing of it, collections included, may be trusted now
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now, before any read
-        table = Proposal.__table__
-        unchanged = {"version": table.c.version, "updated_at": table.c.updated_at}
-        session.connection().execute(update(table).where(table.c.id == proposal_id).values(unchanged))
+    sqlite_write_lock(Proposal.__table__, proposal_id)  # (SQLite has no row locks: before any read)
     # the session's settings come in the same query; only the proposal's row is locked ("OF")
     stmt = (
         select(Proposal)
