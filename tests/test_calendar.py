@@ -24,7 +24,7 @@ from workflow import InvalidPayload, calendar
 from . import databases
 from .admin.conftest import field_error, login
 from .conftest import Cast
-from .test_api import api_client
+from .helpers import api_client
 
 # -- the notices (国务院办公厅关于节假日安排的通知): days off as spans, and the working weekend days ---------
 
