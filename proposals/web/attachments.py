@@ -42,7 +42,7 @@ def _limit_request_size(state) -> None:
 @bp.app_errorhandler(RequestEntityTooLarge)
 def too_large(exc):
     """Say what the limits are (the form itself cannot be read back: the request was refused unread)."""
-    if is_api_request():
+    if is_api_request() or request.blueprint != "proposals":  # (only the proposal form takes attachments)
         return handle_http_error(exc)
     same_site = request.referrer and request.referrer.startswith(request.host_url)
     back = request.referrer if same_site else url_for("auth.index")

@@ -85,7 +85,7 @@ def upload(kind: str):
     if kind not in KINDS:
         abort(404)
     if request.content_length is not None and request.content_length > MAX_BYTES:
-        abort(413)
+        return answer(413, gettext("The file is too large."))
     module, run = KINDS[kind]
     form = ImportForm(prefix=kind)
     upload = form.file.data
@@ -95,7 +95,7 @@ def upload(kind: str):
         return _page({kind: form}, 400, open_kind=kind)
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        abort(413)
+        return answer(413, gettext("The file is too large."))
     try:
         table = module.read(upload.filename, data)
         with one_transaction():  # the users and their sealed sign-in slips, or neither
