@@ -46,9 +46,22 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        # SQLite: a batch migration rebuilds a table (drops it, renames a copy); with rows of other tables
+        # referring to it, the drop fails while foreign keys are enforced. SQLite's own recipe turns them
+        # off for the change, outside any transaction, and on again after.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.rollback()  # (nothing left open: the migrations committed)
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

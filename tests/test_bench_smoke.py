@@ -61,7 +61,7 @@ def test_the_engine_bench_runs():
 def test_the_web_bench_runs_every_page_and_its_bare_route():
     out = run("web.py")
     rows = [line.split("|") for line in out.splitlines() if line.startswith("| ") and "endpoint" not in line]
-    assert sorted(r[1].strip() for r in rows) == ["detail", "event", "list", "stats"]
+    assert sorted({r[1].strip() for r in rows}) == ["detail", "event", "list", "stats"]  # (live, then summed up)
     assert all(int(r[5]) == 0 for r in rows), out  # no errors on either side
 
 
