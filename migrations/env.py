@@ -63,6 +63,7 @@ def run_migrations_online():
                         raise RuntimeError(f"the migration leaves rows whose foreign keys point nowhere: {broken[:5]}")
         finally:
             if sqlite:
+                connection.rollback()  # (nothing left open: the migrations committed)
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
 

@@ -24,16 +24,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app, test_config)
     # never English pages by accident: compile what a checkout lacks, or refuse to start saying what to run
     ensure_compiled(TRANSLATIONS, [lang for lang in app.config["LANGUAGES"] if lang != "en"])
-    from .api import IdConverter
+    from . import routing
 
     # an id in any path, the pages' too: a number too large for the database names nothing (404)
-    app.url_map.converters["int"] = app.url_map.converters["id"] = IdConverter
+    routing.init_app(app)
     _init_database(app)
     from .i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     csrf.init_app(app)
-    from . import auth, cli, directory
+    from . import auth, cli, directory, errors
+
+    errors.init_app(app)  # the one error handler: pages and API alike
 
     auth.init_app(app)
     cli.init_app(app)

@@ -9,7 +9,7 @@ A proposal never submitted (a draft, or a draft withdrawn before submission) is 
 
 from sqlalchemy import and_, exists, false, or_, select, true
 
-from workflow import LIFECYCLE
+from workflow import LIFECYCLE, ROLES
 
 from .models import Assignment, Cosignature, Proposal, User
 
@@ -17,7 +17,9 @@ PUBLIC_STATES = LIFECYCLE.tagged("public")
 
 # who may open each area that is not about one proposal (pages and API alike; anyone else gets 403)
 OVERSIGHT_ROLES = ("committee", "union_admin", "supervisor", "leader")  # dashboard, reports, ledger
-REVIEW_ROLES = ("committee",)  # the review page; the engine still decides each event
+# the review page: the roles the engine lets decide a review (accept, convert, reject, merge, send back)
+REVIEW_EVENTS = ("accept", "convert", "reject", "merge", "send_back")
+REVIEW_ROLES = tuple(sorted({who for e in REVIEW_EVENTS for who in LIFECYCLE.event(e).who if who in ROLES}))
 ADMIN_ROLES = ("union_admin",)  # administration pages, imports, the API's reference-data writes
 
 

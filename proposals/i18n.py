@@ -10,9 +10,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from babel.support import NullTranslations
-from flask import current_app, g, has_request_context, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import Domain, get_domain, get_locale
-from flask_babel import _get_current_context as babel_context
 from flask_login import current_user
 
 from workflow import LIFECYCLE
@@ -20,7 +19,9 @@ from workflow.errors import N_
 
 from . import catalogs
 from .catalogs import catalog_parts, merged_catalog  # noqa: F401  (where they were)
+from .compat import babel_context, set_babel_domain
 from .paths import TRANSLATIONS
+from .routing import is_api_request
 
 SUPPORTED = {"zh": "zh_Hans_CN", "zh_hans_cn": "zh_Hans_CN", "zh_cn": "zh_Hans_CN", "en": "en"}
 
@@ -57,7 +58,7 @@ def select_locale() -> str:
         return session["lang"]
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
         return current_user.locale
-    if request.path.startswith("/api/"):
+    if is_api_request():
         best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
         if best and best.startswith("en"):
             return "en"
@@ -153,12 +154,9 @@ def catalog():
     keeping the catalog there again makes `_()` an attribute and a dict look-up, and follows a forced
     locale (mail in the recipient's language) exactly as before.
     """
-    try:
-        context = g._flask_babel
-    except (AttributeError, RuntimeError):  # not made yet, or no application context at all
-        context = babel_context()
-        if context is None:  # no application context: the msgids themselves
-            return NullTranslations()
+    context = babel_context()
+    if context is None:  # no application context: the msgids themselves
+        return NullTranslations()
     found = getattr(context, "babel_translations", None)
     if found is None:
         found = context.babel_translations = Domain.get_translations(get_domain())
@@ -181,7 +179,7 @@ class RequestDomain(Domain):
 def install_catalog(app) -> None:
     """Every gettext, in Python code and in templates, through catalog()."""
     babel = app.extensions["babel"]
-    babel.instance.domain_instance = RequestDomain(domain=babel.default_domain)  # (a cached_property)
+    set_babel_domain(app, RequestDomain(domain=babel.default_domain))
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: catalog().ugettext(s),
         ngettext=lambda s, p, n: catalog().ungettext(s, p, n),

@@ -14,14 +14,16 @@ A whole number in a query string or a form is read with `number_arg`, within the
 beyond any integer column names nothing.
 """
 
-from flask import abort, render_template, request
+from flask import abort, request
 from flask_babel import gettext
 from wtforms.validators import ValidationError
 
 from workflow.errors import N_
 from workflow.payload import text_problem, whole_number
 
+from .errors import answer
 from .i18n import translate
+from .routing import is_api_request
 
 MAX_ID = 2**31 - 1  # the largest id an integer column holds (PostgreSQL's integer)
 
@@ -34,15 +36,14 @@ REFUSED_TEXT = N_(
 
 def refuse_control_characters():
     """Refuse (400) a page request whose query string or form holds what no text here may hold."""
-    if request.path.startswith("/api/"):  # the API checks its own arguments and bodies, naming each field
+    if is_api_request():  # the API checks its own arguments and bodies, naming each field
         return None
     texts = [(value, False) for item in request.args.items(multi=True) for value in item]
     if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         texts += [text for name, value in request.form.items(multi=True) for text in ((name, False), (value, True))]
         texts += [(name, False) for name in request.files]
     if any(text_problem(value, multiline=multiline) for value, multiline in texts):
-        page = render_template("error.html", status=400, heading=gettext(REFUSED_HEADING), text=gettext(REFUSED_TEXT))
-        return page, 400
+        return answer(400, gettext(REFUSED_TEXT), heading=gettext(REFUSED_HEADING))
     return None
 
 

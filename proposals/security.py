@@ -7,11 +7,13 @@ SVG charts use presentation attributes (fill, stroke), which are not styles. A r
 header of its own keeps it (an attachment download sends a stricter policy with `sandbox`).
 """
 
-from flask import Flask, current_app, has_request_context, render_template, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 
 from workflow.errors import N_
+
+from .errors import answer
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -71,8 +73,7 @@ class Response(Flask.response_class):
 
 def form_refused(exc: CSRFError):
     """A form without a valid CSRF token (expired, or posted from another site): 400, saying so."""
-    page = render_template("error.html", status=400, heading=gettext(CSRF_HEADING), text=gettext(CSRF_TEXT))
-    return page, 400
+    return answer(400, gettext(CSRF_TEXT), heading=gettext(CSRF_HEADING))
 
 
 SERVER_NAME = "proposals"  # what the Server header says: no server software, no version

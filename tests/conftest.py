@@ -86,6 +86,13 @@ def app(tmp_path, app_overrides):
 
 
 @pytest.fixture
+def files(app, tmp_path):
+    """Attachments of this test go to a folder of its own."""
+    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "attachments")
+    return tmp_path / "attachments"
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -15,7 +15,7 @@ from proposals.access import INTERNAL, PROGRESS, can_see_handling
 from proposals.operations import fire_event, update_user
 
 from .conftest import PASSWORD, Cast
-from .test_api import api_client
+from .helpers import api_client
 
 NOTE = "已与供应商洽谈〔进展〕"
 COUNTERSIGN = "同意答复意见〔会签〕"

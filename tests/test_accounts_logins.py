@@ -15,15 +15,8 @@ from proposals.operations import clock
 from proposals.operations.accounts import log_out_everywhere
 
 from .conftest import PASSWORD, app_config
-from .test_api import api_client
-
-
-def login(client, username, password=PASSWORD, **extra):
-    return client.post("/login", data={"username": username, "password": password, **extra})
-
-
-def logged_in(client) -> bool:
-    return client.get("/").status_code == 200
+from .helpers import Clock, api_client, logged_in
+from .helpers import sign_in as login
 
 
 def cookies_of(client) -> dict[str, str]:
@@ -36,17 +29,6 @@ def replay(app, cookies: dict[str, str]):
     for name, value in cookies.items():
         thief.set_cookie(name, value)
     return thief
-
-
-class Clock:
-    """The operations' clock, moved by hand."""
-
-    def __init__(self, monkeypatch):
-        self.now = clock.utcnow()
-        monkeypatch.setattr(clock, "utcnow", lambda: self.now)
-
-    def pass_(self, **delta) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from proposals.extensions import db
 from proposals.models import ApiToken, AuditEntry, LoginSession, RecoveryCode, SecondFactor
 
 from .conftest import PASSWORD
-from .test_accounts_logins import Clock
-from .test_api import api_client
+from .helpers import Clock, api_client, logged_in
+from .helpers import sign_in as login
 
 
 @pytest.fixture
@@ -32,14 +32,6 @@ def code(user, time, offset: int = 0) -> str:
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def login(client, username, password=PASSWORD, **extra):
-    return client.post("/login", data={"username": username, "password": password, **extra})
-
-
-def logged_in(client) -> bool:
-    return client.get("/").status_code == 200
 
 
 def actions() -> list[str]:

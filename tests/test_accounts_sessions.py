@@ -14,15 +14,8 @@ from proposals.operations import disable_user, reset_password
 from proposals.operations.accounts import log_out_everywhere
 
 from .conftest import PASSWORD
-from .test_api import api_client, token_for
-
-
-def login(client, username, password=PASSWORD, **extra):
-    return client.post("/login", data={"username": username, "password": password, **extra})
-
-
-def logged_in(client) -> bool:
-    return client.get("/").status_code == 200
+from .helpers import api_client, logged_in, token_for
+from .helpers import sign_in as login
 
 
 def token_works(client, secret: str) -> bool:

@@ -13,7 +13,8 @@ from proposals.models import LoginAttempt, User
 from proposals.models.base import utcnow
 
 from .conftest import PASSWORD
-from .test_api import api_client
+from .helpers import api_client, logged_in
+from .helpers import sign_in as login
 
 LIMITS = {"LOGIN_FAILURES_PER_ACCOUNT": 3, "LOGIN_FAILURES_PER_ADDRESS": 5, "LOGIN_FAILURE_WINDOW_MINUTES": 15}
 
@@ -21,12 +22,6 @@ LIMITS = {"LOGIN_FAILURES_PER_ACCOUNT": 3, "LOGIN_FAILURES_PER_ADDRESS": 5, "LOG
 @pytest.fixture(autouse=True)
 def _limits(app):
     app.config.update(LIMITS)
-
-
-def login(client, username, password=PASSWORD, address="10.0.0.1"):
-    return client.post(
-        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
-    )
 
 
 def age(minutes: float = 0, *, days: float = 0, only=None) -> None:
@@ -44,10 +39,6 @@ def attempts() -> int:
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def logged_in(client) -> bool:
-    return client.get("/").status_code == 200
 
 
 @pytest.fixture

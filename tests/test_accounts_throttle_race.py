@@ -12,6 +12,7 @@ from proposals.extensions import db
 from proposals.models import LoginAttempt, User
 
 from .conftest import PASSWORD
+from .helpers import sign_in as login
 
 PARALLEL = 12
 
@@ -30,12 +31,6 @@ def checked(monkeypatch):
 
     monkeypatch.setattr(User, "check_password", counting)
     return counted
-
-
-def login(client, username, password, address="10.0.0.1"):
-    return client.post(
-        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
-    )
 
 
 def in_parallel(clients, action) -> list:

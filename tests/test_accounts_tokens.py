@@ -7,7 +7,7 @@ from proposals.extensions import db
 from proposals.models import ApiToken
 
 from .conftest import PASSWORD
-from .test_api import api_client
+from .helpers import api_client
 
 
 def new_token(api) -> str:

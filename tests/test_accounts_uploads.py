@@ -12,7 +12,7 @@ from proposals.operations import add_attachments
 from proposals.operations.attachments import detect_kind
 from workflow import InvalidPayload
 
-from .test_attachments import SAMPLES, download, files, login, upload  # noqa: F401  (files: a fixture)
+from .helpers import SAMPLES, download, login, upload
 
 HOSTILE = {
     "drawing.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',

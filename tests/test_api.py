@@ -1,121 +1,19 @@
 """The JSON API: tokens, request handling and error bodies. `Api` (used by every tests/test_api_*.py)
 checks each response against the OpenAPI document the API publishes."""
 
-import copy
-import re
 from datetime import timedelta
 
 import pytest
-from openapi_schema_validator import OAS31Validator
 
 from proposals import create_app
 from proposals.extensions import babel, db
 from proposals.i18n import compile_translations
-from proposals.models import ApiToken, User
+from proposals.models import ApiToken
 from proposals.models.base import utcnow
 
 from . import databases
 from .conftest import PASSWORD, app_config
-
-PREFIX = "/api/v1"
-
-
-def strict(schema):
-    """The document with every object closed to undocumented properties: the tests' check that each
-    field the API sends is described (the published document stays open to extension)."""
-    if isinstance(schema, dict):
-        schema = {k: strict(v) for k, v in schema.items()}
-        if "properties" in schema and "additionalProperties" not in schema:
-            schema["additionalProperties"] = False
-        return schema
-    if isinstance(schema, list):
-        return [strict(v) for v in schema]
-    return schema
-
-
-class Api:
-    """A test client for /api/v1 that authenticates as a user and validates every answer."""
-
-    def __init__(self, client, document: dict, token: str | None = None, language: str | None = None):
-        self.client = client
-        self.document = document
-        self.token = token
-        self.language = language
-        self._strict = strict(copy.deepcopy(document))
-        self._routes = [
-            (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in document["paths"]
-        ]
-
-    def as_(self, user: User, language: str | None = None) -> "Api":
-        return Api(self.client, self.document, token_for(user), language)
-
-    def request(self, method: str, path: str, **kwargs):
-        headers = dict(kwargs.pop("headers", {}))
-        if self.token and "Authorization" not in headers:
-            headers["Authorization"] = f"Bearer {self.token}"
-        if self.language:
-            headers["Accept-Language"] = self.language
-        # as on a server, each request has an application context (so `g`, the locale and the database
-        # session) of its own; the test's session commits first so the request sees what it made, and
-        # reads afresh afterwards what the request wrote
-        db.session.commit()
-        with self.client.application.app_context():
-            response = self.client.open(PREFIX + path, method=method, headers=headers, **kwargs)
-        self.conforms(method, path.split("?")[0], response)
-        return response
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path, json=None, **kw):
-        return self.request("POST", path, json=json, **kw)
-
-    def patch(self, path, json=None, **kw):
-        return self.request("PATCH", path, json=json, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("DELETE", path, **kw)
-
-    def fire(self, proposal_id: int, event: str, payload: dict | None = None):
-        return self.post(f"/proposals/{proposal_id}/events/{event}", json=payload)
-
-    def conforms(self, method: str, path: str, response) -> None:
-        """The status is documented for this operation and the body matches its schema."""
-        template = next((t for pattern, t in self._routes if pattern.match(path)), None)
-        if template is None:  # an undocumented path (or a system event): refused, in JSON
-            assert response.status_code in (403, 404, 405), path
-            assert response.is_json and response.json["error"]
-            return
-        operation = self._strict["paths"][template].get(method.lower())
-        if operation is None:
-            assert response.status_code == 405, (method, path)
-            assert response.is_json and response.json["error"]
-            return
-        documented = operation["responses"].get(str(response.status_code))
-        assert documented is not None, f"{method} {template}: {response.status_code} is not documented"
-        content = documented.get("content")
-        if content is None:
-            assert not response.data
-            return
-        if "application/json" not in content:  # a file: of a documented type, and a download
-            assert response.mimetype in content, (template, response.mimetype)
-            assert response.headers["Content-Disposition"].startswith("attachment;")
-            assert response.headers["X-Content-Type-Options"] == "nosniff"
-            return
-        assert response.mimetype == "application/json"
-        schema = {**content["application/json"]["schema"], "components": self._strict["components"]}
-        OAS31Validator(schema, format_checker=OAS31Validator.FORMAT_CHECKER).validate(response.json)
-
-
-def token_for(user: User, hours: int = 1) -> str:
-    _, secret = ApiToken.issue(user, hours)
-    db.session.commit()
-    return secret
-
-
-def api_client(client) -> Api:
-    """An anonymous `Api` on the test client, with the document the application publishes."""
-    return Api(client, client.get(PREFIX + "/openapi.json").json)
+from .helpers import PREFIX, Api, api_client, strict, token_for  # noqa: F401  (Api, strict: where they were)
 
 
 @pytest.fixture

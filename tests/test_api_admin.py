@@ -5,7 +5,7 @@ import pytest
 from workflow import LIFECYCLE
 
 from .conftest import PASSWORD
-from .test_api import api_client
+from .helpers import api_client
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from proposals.operations import fire_event
 from workflow import LIFECYCLE, StateConflict
 
 from .conftest import PASSWORD, Cast
-from .test_api import Api, api_client
+from .helpers import Api, api_client
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def api(client):
     return api_client(client)
 
 
-def login(api: Api, username: str) -> Api:
+def api_login(api: Api, username: str) -> Api:
     r = api.post("/auth/token", {"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.json
     return Api(api.client, api.document, r.json["token"])
@@ -30,7 +30,7 @@ def ok(response, status: int = 200) -> dict:
 
 def test_the_whole_lifecycle_through_the_api(api, make):
     make.user("union_admin", username="admin")
-    admin = login(api, "admin")
+    admin = api_login(api, "admin")
     dept = {
         code: ok(admin.post("/departments", {"code": code, "name": name}), 201)["id"]
         for code, name in (("HR", "人力资源部"), ("LOG", "后勤保障部"), ("FIN", "财务部"))
@@ -51,7 +51,7 @@ def test_the_whole_lifecycle_through_the_api(api, make):
     for username, fields in people.items():
         user = ok(admin.post("/users", {"username": username, "name": username, "password": PASSWORD, **fields}), 201)
         assert user["roles"] == fields["roles"]
-    as_ = {username: login(api, username) for username in people}
+    as_ = {username: api_login(api, username) for username in people}
 
     draft = ok(
         as_["author"].post(

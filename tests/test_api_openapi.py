@@ -17,7 +17,7 @@ from schemathesis.checks import (
 
 from workflow import LIFECYCLE
 
-from .test_api import PREFIX, api_client, token_for
+from .helpers import PREFIX, api_client, token_for
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 6  # per operation and generation mode: the whole run stays well under a minute

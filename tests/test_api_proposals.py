@@ -9,7 +9,7 @@ from proposals.models import Proposal
 from proposals.models.base import utcnow
 from proposals.operations import fire_event, update_session
 
-from .test_api import Api, api_client
+from .helpers import Api, api_client
 
 
 @pytest.fixture

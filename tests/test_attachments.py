@@ -1,7 +1,6 @@
 """Attachments: checked by content, stored under generated names, served only to those who may see the proposal."""
 
 import io
-import zipfile
 from urllib.parse import quote
 
 import pytest
@@ -20,33 +19,9 @@ from proposals.operations import (
 from proposals.operations.attachments import MAX_SIZE, clean_filename, detect_kind
 from workflow import InvalidPayload, PermissionDenied, StateConflict
 
-from .conftest import PASSWORD
+from .helpers import SAMPLES, download, login, office, upload
 
 MB = 1024 * 1024
-DOCX_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-XLSX_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-
-
-def office(main_type: bytes, folder: str, part: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            b'<?xml version="1.0"?><Types><Override PartName="/' + part.encode() + b'" ContentType="'
-            b"" + main_type + b'"/></Types>',
-        )
-        archive.writestr("_rels/.rels", "<Relationships/>")
-        archive.writestr(part, "<document/>")
-    return buffer.getvalue()
-
-
-SAMPLES = {
-    "pdf": b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n",
-    "docx": office(DOCX_TYPE, "word", "word/document.xml"),
-    "xlsx": office(XLSX_TYPE, "xl", "xl/workbook.xml"),
-    "jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9",
-    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64,
-}
 REFUSED = {
     "program.pdf": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64,
     "page.png": b"<!doctype html><script>alert(1)</script>",
@@ -55,17 +30,6 @@ REFUSED = {
     "broken.docx": b"PK\x03\x04" + b"\x00" * 100,
     "script.jpg": b"#!/bin/sh\nrm -rf /\n",
 }
-
-
-def upload(name: str, data: bytes) -> FileStorage:
-    return FileStorage(stream=io.BytesIO(data), filename=name)
-
-
-@pytest.fixture
-def files(app, tmp_path):
-    """Attachments of this test go to a folder of its own."""
-    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "attachments")
-    return tmp_path / "attachments"
 
 
 def on_disk(folder) -> list:
@@ -77,18 +41,6 @@ def count(model, **where) -> int:
     for key, value in where.items():
         stmt = stmt.where(getattr(model, key) == value)
     return db.session.scalar(stmt)
-
-
-def download(client, url: str):
-    """GET a file and close the response (it holds the file open until then)."""
-    with client.get(url) as response:
-        response.get_data()
-    return response
-
-
-def login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
 
 
 # -- the operation ---------------------------------------------------------------------------------

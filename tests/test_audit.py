@@ -20,14 +20,7 @@ from proposals.reports.roster_import import import_roster
 from proposals.reports.tables import ImportRefused
 from workflow import InvalidPayload
 
-from .conftest import PASSWORD
-from .test_i18n import request_context
-
-
-def login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
-    return client
+from .helpers import login, request_context
 
 
 @pytest.fixture

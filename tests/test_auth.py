@@ -10,12 +10,9 @@ from proposals import create_app
 from proposals.extensions import db
 
 from .conftest import PASSWORD
+from .helpers import sign_in as login
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def login(client, username, password=PASSWORD, **extra):
-    return client.post("/login", data={"username": username, "password": password, **extra})
 
 
 def logged_in(client) -> bool:

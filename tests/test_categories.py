@@ -8,7 +8,7 @@ from proposals.extensions import db
 from proposals.models import DEFAULT_CATEGORIES, AuditEntry, Category
 
 from .admin.conftest import count, login
-from .test_api import api_client
+from .helpers import api_client
 
 
 @pytest.fixture

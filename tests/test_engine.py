@@ -40,12 +40,6 @@ def test_a_broken_definition_fails_with_a_clear_message(change, complaint):
         Lifecycle(broken(change))
 
 
-def test_duplicate_event_names_fail():
-    events = list(DEFAULT_LIFECYCLE["events"].items())
-    with pytest.raises(DefinitionError, match="duplicate event 'submit'"):
-        Lifecycle.from_events("draft", DEFAULT_LIFECYCLE["states"], [*events, ("submit", events[0][1])])
-
-
 def test_one_machine_without_automatic_transitions():
     assert LIFECYCLE.machine.auto_transitions is False
     assert not any(name.startswith("to_") for name in LIFECYCLE.machine.events)

@@ -13,17 +13,12 @@ from proposals.operations import fire_event
 from proposals.reports.columns import LABELS
 from proposals.reports.ledger import COLUMNS
 
-from .conftest import PASSWORD
+from .helpers import login
 
 
 @pytest.fixture(scope="module", autouse=True)
 def catalogs():
     compile_translations(force=True)  # with every parts/*.po, even after a plain `pybabel compile`
-
-
-def login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
 
 
 def zh(msgid: str, **params) -> str:

@@ -9,7 +9,6 @@ then translate the new entries in translations/zh_Hans_CN/LC_MESSAGES/messages.p
 
 import io
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,17 +32,11 @@ from proposals.i18n import (
 from workflow import LIFECYCLE, ROLES, Actor, Facts, InvalidPayload, PermissionDenied, Settings, StateConflict
 
 from .conftest import PASSWORD
+from .helpers import request_context  # noqa: F401  (where it was)
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 EXTRA_KEYWORDS = ("N_", "_l", "lazy_gettext")  # the -k options of `pybabel extract`
-
-
-@contextmanager
-def request_context(app, path: str = "/"):
-    """A request context with a `g` of its own (see FreshContextClient)."""
-    with app.app_context(), app.test_request_context(path):
-        yield
 
 
 def read_catalog():

@@ -17,16 +17,12 @@ from proposals.reports.columns import LABELS
 from proposals.reports.tables import ImportRefused
 
 from .conftest import PASSWORD, get_user
+from .helpers import login
 
 
 @pytest.fixture(scope="module", autouse=True)
 def catalogs():
     compile_translations(force=True)  # with every parts/*.po, even after a plain `pybabel compile`
-
-
-def login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
 
 
 def zh(msgid: str, **params) -> str:

@@ -12,11 +12,7 @@ from proposals.models import AuditEntry, LoginAttempt, Proposal, User
 from workflow.payload import Line, Text, validate, whole_number
 
 from .conftest import PASSWORD
-
-
-def login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
+from .helpers import login
 
 
 def rows() -> tuple[int, ...]:

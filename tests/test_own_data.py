@@ -10,15 +10,9 @@ from proposals.extensions import db
 from proposals.models import ApiToken
 from proposals.operations import add_attachments, cast_vote, fire_event, update_session
 
-from .conftest import PASSWORD
+from .helpers import login
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
-
-
-def login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
-    return client
 
 
 def download(client) -> tuple[dict, zipfile.ZipFile]:

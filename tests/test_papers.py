@@ -23,7 +23,8 @@ from proposals.reports import sign_in
 from proposals.reports.figures import percent
 from proposals.reports.ledger import COLUMNS
 
-from .conftest import PASSWORD, get_user
+from .conftest import get_user
+from .helpers import login
 
 UNION = "示例集团公司工会"
 SECRET = "提案人甲"  # the confidential author (Cast.author)
@@ -32,11 +33,6 @@ SECRET = "提案人甲"  # the confidential author (Cast.author)
 @pytest.fixture(scope="module", autouse=True)
 def catalogs():
     compile_translations(force=True)
-
-
-def login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
 
 
 def zh(msgid: str, **params) -> str:

@@ -15,6 +15,7 @@ from proposals.operations import clock
 from proposals.reports import audit_log
 
 from .conftest import PASSWORD
+from .helpers import logged_in
 
 NOW = datetime(2026, 3, 2, 1, 0)
 NEW = "Xin-Mima-2026!"
@@ -45,10 +46,6 @@ def mailed_link(mailbox) -> str:
     [(_to, message)] = mailbox.received[-1:]
     body = message.get_content()
     return re.search(r"http://tian\.example\.cn(/password/reset/\S+)", body).group(1)
-
-
-def logged_in(client) -> bool:
-    return client.get("/").status_code == 200
 
 
 def test_without_mail_the_page_says_to_ask_the_administrator(client, zhang):

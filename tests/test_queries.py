@@ -10,53 +10,20 @@ from proposals.access import can_view
 from proposals.extensions import db
 from proposals.models import Proposal
 from proposals.models.base import utcnow
-from proposals.operations import available_events, create_session, fire_event
+from proposals.operations import available_events, fire_event
 from proposals.queries import SORTS, TASKS, BadCursor, Filters, count, count_each, list_page
 from proposals.stats import overdue_ids
 from workflow import LIFECYCLE
 from workflow.predicates import WHO
+
+from . import datasets
 
 LONG_AGO = timedelta(days=90)
 
 
 @pytest.fixture
 def dataset(cast, make):
-    """Proposals in every stage, some half-way through a step, so each task group has members and
-    non-members that differ by one fact."""
-    then = utcnow() - LONG_AGO
-
-    def fire(proposal, event_name, who, payload=None, now=None):
-        return fire_event(proposal.id, event_name, getattr(cast, who), payload, now=now)
-
-    p = {state: cast.proposal_in(state) for state in ("draft", "cosigning", "review", "accepted", "assigned")}
-    p["in_progress"] = cast.proposal_in("in_progress")  # co-handler has not acknowledged yet
-    p["acknowledged"] = cast.proposal_in("in_progress")
-    fire(p["acknowledged"], "acknowledge", "cohandler")  # ...and here has, not countersigned yet
-    p["countersigned"] = cast.proposal_in("in_progress")
-    fire(p["countersigned"], "acknowledge", "cohandler")
-    fire(p["countersigned"], "countersign", "cohandler")  # the lead may reply now
-    p["replied"] = cast.proposal_in("replied")
-    p["rated_by_cosigner"] = cast.proposal_in("replied")
-    fire(p["rated_by_cosigner"], "evaluate", "delegate1", {"rating": "satisfied"})
-    p["rehandled"] = cast.proposal_in("replied")
-    fire(p["rehandled"], "evaluate", "author", {"rating": "unsatisfied"})  # a new round: countersign again
-    p["closed"] = cast.proposal_in("closed")
-    p["rejected"] = cast.proposal_in("rejected")
-    p["cosigned_once"] = cast.proposal_in("cosigning")
-    fire(p["cosigned_once"], "cosign", "delegate3")
-    p["by_delegate"] = make.proposal(author=cast.delegate1, session=cast.session, title="代表自己的提案")
-    fire(p["by_delegate"], "submit", "delegate1")
-    p["late"] = cast.proposal_in("accepted")
-    fire(p["late"], "assign", "committee", {"lead_department_id": cast.other_dept.id}, now=then)
-    p["declined"] = cast.proposal_in("assigned")
-    fire(p["declined"], "decline", "lead", {"reason": "不属于本部门。"})
-    fire(p["declined"], "assign", "committee", {"lead_department_id": cast.other_dept.id})
-    fire(p["declined"], "acknowledge", "other_handler")
-    heads = create_session({"code": "DR", "name": "代表团预审的会议", "min_cosigners": 0, "delegation_review": True})
-    p["delegation_review"] = make.proposal(author=cast.author, session=heads, title="待代表团预审")
-    fire(p["delegation_review"], "submit", "author")
-    p["other_draft"] = make.proposal(author=cast.worker, session=cast.session, title="别人的草稿")
-    return p
+    return datasets.stages(cast, make)
 
 
 def every_id(user, filters: Filters, sort: str = "newest") -> list[int]:

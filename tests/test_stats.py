@@ -7,60 +7,17 @@ import pytest
 from proposals.extensions import db
 from proposals.models import HistoryEntry
 from proposals.models.base import utcnow
-from proposals.operations import fire_event, update_session
+from proposals.operations import fire_event
 from proposals.stats import COUNTED_STATES, on_time_replies, overdue_ids, report
+
+from . import datasets
 
 LONG_AGO = timedelta(days=90)  # further back than any acknowledgement or reply deadline reaches
 
 
 @pytest.fixture
 def dataset(cast, make):
-    """Sixteen proposals; the comments say what each one adds to the report."""
-    then = utcnow() - LONG_AGO
-
-    def fire(proposal, event, who, payload=None, now=None):
-        return fire_event(proposal.id, event, getattr(cast, who) if who else None, payload, now=now)
-
-    assign_other = {"lead_department_id": cast.other_dept.id}
-    p = {}
-    p["draft"] = cast.proposal_in("draft")  # never counted
-    p["cosigning"] = cast.proposal_in("cosigning")
-    p["withdrawn"] = cast.proposal_in("withdrawn")
-    p["rejected"] = cast.proposal_in("rejected")  # reviewed, not accepted
-    p["merged"] = cast.proposal_in("merged")  # reviewed, not accepted; its target is under review
-    p["converted"] = cast.proposal_in("review")
-    fire(p["converted"], "convert", "committee")  # accepted, as a suggestion
-    p["late_ack"] = cast.proposal_in("accepted")
-    fire(p["late_ack"], "assign", "committee", assign_other, now=then)  # overdue: not acknowledged in time
-    p["late_reply"] = cast.proposal_in("accepted")
-    fire(p["late_reply"], "assign", "committee", assign_other, now=then)
-    fire(p["late_reply"], "acknowledge", "other_handler", now=then)  # overdue: no reply in time
-    p["replied"] = cast.proposal_in("replied")  # A, on time, not rated yet
-    p["satisfied"] = cast.proposal_in("closed")  # A, on time, satisfied
-    p["no_response"] = cast.proposal_in("replied")
-    fire(p["no_response"], "close_unrated", None)  # A, on time, closed without a rating: not evaluated
-    p["basically"] = cast.proposal_in("accepted")
-    assign = {"lead_department_id": cast.lead_dept.id, "cohandler_department_ids": [cast.co_dept.id]}
-    fire(p["basically"], "assign", "committee", assign, now=then)
-    fire(p["basically"], "acknowledge", "lead", now=then)
-    fire(p["basically"], "acknowledge", "cohandler", now=then)
-    fire(p["basically"], "countersign", "cohandler")
-    fire(p["basically"], "reply", "lead", {"text": "列入明年计划。", "outcome": "B"})  # B, late
-    fire(p["basically"], "evaluate", "author", {"rating": "basically_satisfied"})
-    p["unsatisfied"] = cast.proposal_in("in_progress", category="safety")
-    fire(p["unsatisfied"], "acknowledge", "cohandler")
-    fire(p["unsatisfied"], "countersign", "cohandler")
-    fire(p["unsatisfied"], "reply", "lead", {"text": "暂无条件解决。", "outcome": "C"})  # C, on time
-    update_session(cast.session, {"max_rehandle": 0})
-    fire(p["unsatisfied"], "evaluate", "author", {"rating": "unsatisfied"})  # closed, unsatisfied
-    update_session(cast.session, {"max_rehandle": 2})
-    p["archived"] = cast.proposal_in("archived")  # A, on time, satisfied
-    p["no_delegation"] = make.proposal(author=cast.worker, session=cast.session)
-    fire(p["no_delegation"], "submit", "worker")  # co-signing; its author has no delegation
-    other = make.new_session()
-    p["elsewhere"] = make.proposal(author=cast.author, session=other)
-    fire(p["elsewhere"], "submit", "author")  # another session
-    return p
+    return datasets.hand_checked(cast, make)
 
 
 def test_the_numbers_of_one_session(cast, dataset):

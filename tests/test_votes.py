@@ -1,7 +1,7 @@
 """The outstanding-proposal vote: window, limit, one vote per proposal, hidden counts, publication, concurrency."""
 
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,12 +12,9 @@ from proposals.operations import NotFound, cast_vote, fire_event, publish_result
 from proposals.operations import votes as voting
 from workflow import PermissionDenied, StateConflict
 
+from .helpers import china
+
 START, END = date(2026, 12, 1), date(2026, 12, 10)
-
-
-def china(day: date, hour: int = 12, minute: int = 0) -> datetime:
-    """The naive UTC moment of `day` at hour:minute in China (UTC+8)."""
-    return datetime.combine(day, time(hour, minute)) - timedelta(hours=8)
 
 
 OPEN = china(START + timedelta(days=2))

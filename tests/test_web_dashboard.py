@@ -11,18 +11,18 @@ from proposals.i18n import compile_translations
 from proposals.models import ApiToken
 from proposals.stats import overdue_proposals, ranked, report, trend
 
-from .conftest import PASSWORD
-from .test_stats import dataset  # noqa: F401  (the hand-checked dataset)
+from . import datasets
+from .helpers import login
+
+
+@pytest.fixture
+def dataset(cast, make):
+    return datasets.hand_checked(cast, make)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def catalogs():
     compile_translations(force=True)  # with every parts/*.po, even after a plain `pybabel compile`
-
-
-def login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
 
 
 def zh(msgid: str, **params) -> str:

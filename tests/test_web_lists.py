@@ -8,18 +8,7 @@ from sqlalchemy import event
 from proposals.extensions import db
 from proposals.operations import fire_event
 
-from .conftest import PASSWORD
-
-
-def login(client, user):
-    client.post("/logout")
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
-
-
-def listed(page: str) -> list[int]:
-    """The proposal ids of a list page's rows, in order."""
-    return [int(n) for n in re.findall(r'<td class="plist-title"[^>]*>\s*<a href="/proposals/(\d+)"', page)]
+from .helpers import listed, login
 
 
 def test_the_list_shows_each_row_and_its_facts(client, cast):

@@ -8,12 +8,7 @@ from proposals.extensions import db
 from proposals.models import Notification, Proposal, User
 from proposals.operations import fire_event
 
-from .conftest import PASSWORD
-
-
-def login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
+from .helpers import login
 
 
 def bell(page: str) -> str:

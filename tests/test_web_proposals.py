@@ -5,12 +5,7 @@ import pytest
 from proposals.extensions import db
 from proposals.models import Proposal
 
-from .conftest import PASSWORD
-
-
-def login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
+from .helpers import login
 
 
 def test_author_writes_saves_and_submits(client, cast):

@@ -6,7 +6,7 @@ import pytest
 
 from proposals.operations import fire_event
 
-from .test_web_lists import login
+from .helpers import login
 
 
 def shown(page: str) -> list[int]:

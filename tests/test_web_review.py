@@ -10,7 +10,7 @@ from proposals.models import Proposal
 from proposals.operations import fire_event
 
 from .conftest import PASSWORD, FreshContextClient
-from .test_web_lists import listed, login
+from .helpers import listed, login
 
 
 def state_of(proposal) -> tuple[str, str, int | None]:

@@ -3,12 +3,19 @@
 import re
 from datetime import timedelta
 
+import pytest
+
 from proposals.models.base import utcnow
 from proposals.operations import fire_event, update_session
 from proposals.stats import local_today
 
-from .test_queries import dataset  # noqa: F401  (the fixture)
-from .test_web_lists import listed, login
+from . import datasets
+from .helpers import listed, login
+
+
+@pytest.fixture
+def dataset(cast, make):
+    return datasets.stages(cast, make)
 
 
 def groups(page: str) -> dict[str, int]:

@@ -10,15 +10,12 @@ from proposals.models import CongressSession, Vote
 from proposals.operations import cast_vote, fire_event, update_session
 from proposals.operations.clock import local_date, utcnow
 
-from .conftest import PASSWORD
-from .test_votes import china
+from .helpers import china, login
 
 
-def login(client, user):
-    """Log in as `user` (logging out whoever was logged in)."""
-    client.post("/logout")
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
+def vote_as(client, user):
+    """Log in as `user` (logging out whoever was logged in), on the voting page."""
+    login(client, user)
     assert f'<span class="user-name">{user.name}</span>' in client.get("/votes/").text
 
 
@@ -63,13 +60,13 @@ def closed_vote(cast):
 
 def test_everyone_has_the_menu_entry(client, cast, open_vote):
     for who in ("worker", "delegate1", "lead", "committee", "leader"):
-        login(client, getattr(cast, who))
+        vote_as(client, getattr(cast, who))
         page = client.get("/votes/")
         assert page.status_code == 200 and 'href="/votes/"' in page.text and "优秀提案评选" in page.text
 
 
 def test_a_delegate_votes_and_withdraws_on_the_page(client, cast, open_vote):
-    login(client, cast.delegate1)
+    vote_as(client, cast.delegate1)
     page = client.get("/votes/").text
     assert "关于增设职工书屋的提案" in page and "关于改善班车线路的提案" in page
     assert f'action="/votes/{open_vote.first.id}"' in page and "您还剩 1 票（共 1 票）" in page
@@ -87,7 +84,7 @@ def test_a_delegate_votes_and_withdraws_on_the_page(client, cast, open_vote):
 def test_counts_are_hidden_while_voting_is_open(client, cast, open_vote):
     cast_vote(open_vote.first.id, cast.delegate2)
     for who in ("delegate1", "committee", "leader"):
-        login(client, getattr(cast, who))
+        vote_as(client, getattr(cast, who))
         ballot = client.get("/votes/").text
         results = client.get("/votes/results")
         assert results.status_code == 200
@@ -98,7 +95,7 @@ def test_counts_are_hidden_while_voting_is_open(client, cast, open_vote):
 
 @pytest.mark.parametrize("who, status", [("worker", 403), ("committee", 403), ("lead", 403)])
 def test_only_delegates_vote(client, cast, open_vote, who, status):
-    login(client, getattr(cast, who))
+    vote_as(client, getattr(cast, who))
     page = client.get("/votes/").text
     assert "只有职工代表可以投票" in page and f'action="/votes/{open_vote.first.id}"' not in page
     response = client.post(f"/votes/{open_vote.first.id}")
@@ -109,7 +106,7 @@ def test_only_delegates_vote(client, cast, open_vote, who, status):
 def test_no_button_and_a_refusal_for_ones_own_proposal(client, cast):
     cast.author = cast.delegate3
     vote = Window(cast, -1, 1)
-    login(client, cast.delegate3)
+    vote_as(client, cast.delegate3)
     page = client.get("/votes/").text
     assert "本人提案" in page and f'action="/votes/{vote.first.id}"' not in page
     response = client.post(f"/votes/{vote.first.id}")
@@ -119,7 +116,7 @@ def test_no_button_and_a_refusal_for_ones_own_proposal(client, cast):
 
 def test_unknown_or_invisible_proposals_are_not_found(client, cast, open_vote):
     draft = cast.proposal_in("draft")
-    login(client, cast.delegate1)
+    vote_as(client, cast.delegate1)
     assert client.post(f"/votes/{draft.id}").status_code == 404
     assert client.post("/votes/999999").status_code == 404
     assert client.get("/votes/?session=999999").status_code == 404
@@ -127,19 +124,19 @@ def test_unknown_or_invisible_proposals_are_not_found(client, cast, open_vote):
 
 def test_before_the_window_opens(client, cast):
     Window(cast, 1, 3)
-    login(client, cast.delegate1)
+    vote_as(client, cast.delegate1)
     page = client.get("/votes/").text
     assert "投票开始后即可投票" in page and "未开始" in page and 'class="button">投票' not in page
 
 
 def test_results_after_the_window_and_publication(client, cast, closed_vote):
-    login(client, cast.worker)
+    vote_as(client, cast.worker)
     page = client.get("/votes/results").text
     assert "暂定结果" in page and 'action="/votes/results/' not in page
     assert page.index("关于改善班车线路的提案") < page.index("关于增设职工书屋的提案")
     assert "2 票" in page and "1 票" in page
     assert client.post(f"/votes/results/{closed_vote.session.id}/publish").status_code == 403
-    login(client, cast.committee)
+    vote_as(client, cast.committee)
     page = client.get("/votes/results").text
     assert f'action="/votes/results/{closed_vote.session.id}/publish"' in page
     response = client.post(f"/votes/results/{closed_vote.session.id}/publish")
@@ -150,18 +147,18 @@ def test_results_after_the_window_and_publication(client, cast, closed_vote):
     assert "投票结果已公布" in page and f"由{cast.committee.name}于" in page and "暂定结果" not in page
     again = client.post(f"/votes/results/{closed_vote.session.id}/publish")
     assert again.status_code == 409 and "已经公布" in again.text
-    login(client, cast.delegate1)
+    vote_as(client, cast.delegate1)
     assert client.post(f"/votes/{closed_vote.first.id}").status_code == 409  # voting is over
 
 
 def test_the_ballot_after_the_window(client, cast, closed_vote):
-    login(client, cast.delegate1)
+    vote_as(client, cast.delegate1)
     page = client.get("/votes/").text
     assert "投票已结束" in page and 'class="button">投票' not in page and "vote-count" not in page
 
 
 def test_no_vote_scheduled(client, cast):
-    login(client, cast.worker)
+    vote_as(client, cast.worker)
     for url in ("/votes/", "/votes/results"):
         page = client.get(url)
         assert page.status_code == 200 and "尚未安排优秀提案评选投票" in page.text
@@ -169,7 +166,7 @@ def test_no_vote_scheduled(client, cast):
 
 def test_sessions_to_choose_from(client, cast, make, closed_vote):
     other = make.new_session(vote_start="2025-12-01", vote_end="2025-12-10")
-    login(client, cast.worker)
+    vote_as(client, cast.worker)
     page = client.get("/votes/results").text
     assert f'href="/votes/results?session={other.id}"' in page and cast.session.name in page
     older = client.get(f"/votes/results?session={other.id}").text
@@ -177,7 +174,7 @@ def test_sessions_to_choose_from(client, cast, make, closed_vote):
 
 
 def test_in_english(client, cast, closed_vote):
-    login(client, cast.delegate1)
+    vote_as(client, cast.delegate1)
     page = client.get("/votes/results?lang=en").text
     assert "Outstanding proposals: results" in page and "2 votes" in page and "Provisional" in page
 

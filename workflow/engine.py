@@ -203,16 +203,6 @@ class Lifecycle:
         if problems:
             raise DefinitionError("invalid lifecycle definition: " + "; ".join(problems))
 
-    @classmethod
-    def from_events(cls, initial: str, states: dict, events: list[tuple[str, dict]]) -> "Lifecycle":
-        """Build from a list of (name, spec) pairs so duplicate names are caught."""
-        seen: set[str] = set()
-        for name, _ in events:
-            if name in seen:
-                raise DefinitionError(f"invalid lifecycle definition: duplicate event {name!r}")
-            seen.add(name)
-        return cls({"initial": initial, "states": states, "events": dict(events)})
-
     # -- asking ------------------------------------------------------------------------------
 
     def tagged(self, tag: str) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 The application builds these from its records; the engine never touches a database.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ROLES = (
     "worker",
@@ -33,15 +33,12 @@ class Actor:
 
 @dataclass(frozen=True)
 class Settings:
-    """A congress session's settings that change the lifecycle (defaults as in DOMAIN.md)."""
+    """The settings of a congress session the lifecycle's conditions and requirements read (defaults as in
+    DOMAIN.md; the application's table of settings, proposals/settings.py, holds them all)."""
 
     min_cosigners: int = 2
     delegation_review: bool = False
     max_rehandle: int = 2
-    ack_days: int = 5
-    reply_days: int = 30
-    feedback_days: int = 15
-    remind_days_before: int = 3
     session_open: bool = True  # whether the session still takes proposals (is_open)
 
 
@@ -52,7 +49,6 @@ class Facts:
     state: str
     author_id: int
     delegation_id: int | None = None
-    kind: str = "proposal"
     cosigner_ids: frozenset[int] = frozenset()
     lead_department_id: int | None = None
     cohandler_department_ids: frozenset[int] = frozenset()
@@ -61,4 +57,3 @@ class Facts:
     evaluator_ids: frozenset[int] = frozenset()  # who rated the present reply
     rehandle_round: int = 0
     extended: bool = False
-    extra: dict = field(default_factory=dict, compare=False)

@@ -95,10 +95,6 @@ REQUIREMENTS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = 
         lambda f, a, s: f.cohandler_department_ids <= f.countersigned_department_ids,
         N_("Every co-handling department must countersign before the reply is sent."),
     ),
-    "lead_acknowledged": (
-        lambda f, a, s: f.lead_department_id in f.acknowledged_department_ids,
-        N_("The lead department has not acknowledged the assignment yet."),
-    ),
     "not_yet_evaluated": (
         lambda f, a, s: a.id not in f.evaluator_ids,
         N_("You have already rated this reply."),

@@ -1,105 +1,44 @@
-"""Every API error as JSON with a readable `error` in the caller's language, and request parsing.
+"""The API's own refusals (authentication, request format) and request parsing.
 
-Refusals of the engine and the operations map to status codes here and only here: 403 may not,
-404 may not know, 409 the state does not allow it (or a name or code is in use), 422 the payload is wrong.
+Every error is answered by the application's one handler (proposals/errors.py): JSON here, with a readable
+`error` in the caller's language, the status its table gives.
 """
 
-from flask import jsonify, request
-from flask_babel import gettext
-from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from flask import request
+from werkzeug.exceptions import BadRequest, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 
-from workflow import InvalidPayload, PermissionDenied, StateConflict, UnknownEvent, WorkflowError
+from workflow import InvalidPayload
 from workflow.errors import N_
 from workflow.payload import Field, message
 
-from ..extensions import db
-from ..i18n import translate, translate_error
-from ..operations import NotFound
-from ..operations.errors import Taken
+from ..errors import HTTP, STATUS, Refusal, handle_http_error  # noqa: F401  (STATUS: where it was)
+from ..routing import is_api_request
 
-STATUS = {
-    Taken: 409,
-    PermissionDenied: 403,
-    NotFound: 404,
-    UnknownEvent: 404,
-    StateConflict: 409,
-    InvalidPayload: 422,
-}
-
-# werkzeug's own HTTP errors, in words we can translate
-HTTP_MESSAGES = {
-    400: N_("The request is malformed."),
-    401: N_("Sign in with a valid API token."),
-    403: N_("You may not do this."),
-    404: N_("Not found."),
-    405: N_("This method is not allowed here."),
-    413: N_("The request body is too large."),
-    415: N_("Send the request body as JSON (Content-Type: application/json)."),
-}
+# the words of the statuses the API's own refusals use (the one table: proposals/errors.py)
+HTTP_MESSAGES = {status: message for status, (_heading, message, _advice) in HTTP.items()}
 
 
-class ApiError(Exception):
+class ApiError(Refusal):
     """An error of the API itself (authentication, request format), with its status and code."""
-
-    def __init__(self, status: int, msgid: str, code: str, headers: dict | None = None, **params):
-        super().__init__(msgid % params if params else msgid)
-        self.status, self.msgid, self.code, self.headers, self.params = status, msgid, code, headers or {}, params
 
 
 def unauthorized(msgid: str = HTTP_MESSAGES[401]) -> ApiError:
     return ApiError(401, msgid, "unauthorized", {"WWW-Authenticate": 'Bearer realm="api"'})
 
 
-def error_response(status: int, text: str, code: str, headers: dict | None = None, **extra):
-    response = jsonify({"error": text, "code": code, **extra})
-    response.status_code = status
-    response.headers.update(headers or {})
-    return response
-
-
-def handle_api_error(exc: ApiError):
-    return error_response(exc.status, gettext(exc.msgid, **exc.params), exc.code, exc.headers)
-
-
-def handle_workflow_error(exc: WorkflowError):
-    extra: dict = {}
-    if isinstance(exc, InvalidPayload):
-        extra["fields"] = {name: translate(msg) for name, msg in exc.fields.items()}
-    if isinstance(exc, StateConflict):
-        extra["state"] = exc.state
-        extra["available_events"] = list(exc.available)
-    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-    return error_response(status, translate_error(exc), exc.code, **extra)
-
-
-def handle_http_error(exc: HTTPException):
-    msgid = HTTP_MESSAGES.get(exc.code or 500, N_("The server could not answer this request."))
-    headers = {"Allow": ", ".join(exc.valid_methods)} if isinstance(exc, MethodNotAllowed) and exc.valid_methods else {}
-    return error_response(exc.code or 500, gettext(msgid), exc.name.lower().replace(" ", "_"), headers)
-
-
-def handle_server_error(exc):
-    db.session.rollback()
-    return error_response(500, gettext(N_("The server could not answer this request.")), "server_error")
-
-
 def unmatched_route():
-    """Answer unknown API paths and methods in JSON; other paths are left to the application."""
+    """Answer unknown API paths and methods before any other hook looks at them; other paths are left
+    to the application."""
     exc = request.routing_exception
-    if isinstance(exc, RouteNotFound | MethodNotAllowed) and request.path.startswith("/api/"):
+    if isinstance(exc, RouteNotFound | MethodNotAllowed) and is_api_request():
         return handle_http_error(exc)
     return None
 
 
 def register(bp) -> None:
-    """Install the handlers on the blueprint (once, when the package is imported)."""
-    bp.register_error_handler(ApiError, handle_api_error)
-    bp.register_error_handler(WorkflowError, handle_workflow_error)
-    bp.register_error_handler(HTTPException, handle_http_error)
-    # (by its code too: the application's own 413 page, found by code, would come before a handler by class)
-    bp.register_error_handler(RequestEntityTooLarge, handle_http_error)
-    bp.register_error_handler(500, handle_server_error)
+    """Install the hook on the blueprint (once, when the package is imported); the errors themselves are
+    answered by the application's one handler (proposals/errors.py)."""
     bp.before_app_request(unmatched_route)
 
 

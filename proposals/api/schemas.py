@@ -2,8 +2,8 @@
 
 from workflow import LIFECYCLE, OUTCOMES, RATINGS, ROLES
 
-from ..models import FINAL_RATINGS, KINDS, SETTING_DATES, UNIT_KINDS
-from ..operations.admin import SESSION_SETTINGS
+from ..models import FINAL_RATINGS, KINDS, UNIT_KINDS
+from ..settings import SETTINGS
 from ..stats import COUNTED_STATES
 
 STATES = list(LIFECYCLE.states)
@@ -47,11 +47,9 @@ RATE = nullable({"type": "number", "minimum": 0, "maximum": 1})
 COUNT = {"type": "integer", "minimum": 0}
 
 
-def _session() -> dict:
-    settings = {
-        name: nullable(DATE) if name in SETTING_DATES else field.describe() for name, field in SESSION_SETTINGS.items()
-    }
-    return obj({"id": ID, "code": STR, **settings, "name": STR, "created_at": MOMENT})
+def session_schema(table=SETTINGS) -> dict:
+    """A session as the API shows it: each setting of the table with its kind, bounds and hint."""
+    return obj({"id": ID, "code": STR, "name": STR, **{s.name: s.schema() for s in table}, "created_at": MOMENT})
 
 
 def _summary() -> dict:
@@ -249,7 +247,7 @@ def components() -> dict:
                 "active": BOOL,
             }
         ),
-        "Session": _session(),
+        "Session": session_schema(),
         "Category": obj(
             {
                 "id": ID,

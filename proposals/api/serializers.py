@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime
 
 from ..access import PROGRESS, can_see_author, can_see_handling, can_view
 from ..extensions import db
-from ..models import SETTING_DATES, CongressSession, OrgUnit, Proposal, User
+from ..models import CongressSession, OrgUnit, Proposal, User
 from ..operations import available_events, clock
-from ..operations.admin import SESSION_SETTINGS
+from ..settings import SETTINGS
 from ..stats import local_today, on_time_replies, overdue_ids
 from ..timeline import timeline
 
@@ -49,12 +49,11 @@ def unit_json(unit: OrgUnit) -> dict:
 
 
 def session_json(session: CongressSession) -> dict:
-    settings = {name: getattr(session, name) for name in SESSION_SETTINGS if name not in SETTING_DATES}
     return {
         "id": session.id,
         "code": session.code,
-        **settings,
-        **{name: day(getattr(session, name)) for name in SETTING_DATES},
+        "name": session.name,
+        **{s.name: s.to_json(getattr(session, s.name)) for s in SETTINGS},
         "created_at": iso(session.created_at),
     }
 

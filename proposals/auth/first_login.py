@@ -8,6 +8,8 @@ from flask_login import current_user
 
 from workflow.errors import N_
 
+from ..routing import is_api_request
+
 # what a user with an initial password may still open
 ALLOWED = frozenset({"account.password", "auth.logout", "account.logout_everywhere", "static"})
 API_REFUSAL = N_("This account has an initial password. Log in on the web page and change it first.")
@@ -19,7 +21,7 @@ def init_app(app) -> None:
 
 def require_own_password():
     """Send a logged-in user with an initial password to the change page (the API has its own check)."""
-    if request.endpoint in ALLOWED or request.path.startswith("/api/"):
+    if request.endpoint in ALLOWED or is_api_request():
         return None
     if not (current_user.is_authenticated and current_user.must_change_password):
         return None

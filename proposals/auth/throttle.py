@@ -29,6 +29,7 @@ from workflow.errors import N_
 from ..extensions import db
 from ..models import LoginAttempt
 from ..operations import clock
+from ..operations.locks import sqlite_write_lock
 
 # settings of the application (instance/config.py may change them)
 DEFAULTS = {
@@ -185,14 +186,11 @@ LOCK_NAMESPACE = 73501  # the first key of the advisory locks taken here
 def _lock(*keys: str) -> None:
     """Begin a transaction holding the locks of `keys` until it ends."""
     db.session.commit()  # whatever was open: the lock must be the first thing of its transaction
-    if db.session.get_bind().dialect.name == "postgresql":
+    # SQLite: the database's write lock (a write of no row will do); PostgreSQL: an advisory lock per key
+    if not sqlite_write_lock(LoginAttempt.__table__, 0):
         for key in sorted(keys):  # in one order everywhere: no deadlock
             lock = text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))")
             db.session.execute(lock, {"ns": LOCK_NAMESPACE, "key": key})
-    else:
-        # SQLite: a write as the first statement takes the database's write lock, waiting for it as
-        # BEGIN IMMEDIATE does (busy_timeout), and holds it to the end of the transaction
-        db.session.execute(text("UPDATE login_attempts SET id = id WHERE 0 = 1"))
 
 
 def purge(cutoff: datetime) -> int:

@@ -27,9 +27,9 @@ from ..access import can_see_handling, can_view
 from ..branding import site_name
 from ..extensions import db
 from ..i18n import translate
+from ..labels import choice_label
 from ..models import HistoryEntry, Notification, Reminder
 from ..operations.register import REGISTER, handling_record
-from ..web import choice_label
 from .mail import DeliveryError, MailConfig
 from .messages import sentence
 

@@ -121,6 +121,16 @@ class Proposal(db.Model):
     def current_reply(self):
         return next((r for r in self.replies if r.round == self.rehandle_round), None)
 
+    def can_edit(self, user) -> bool:
+        """Whether `user` may change the proposal's text and attachments: its author, while it is a draft.
+        The operations, the pages and the templates all ask this."""
+        return (
+            user is not None
+            and getattr(user, "id", None) is not None
+            and user.id == self.author_id
+            and self.state == "draft"
+        )
+
     def facts(self) -> Facts:
         """What the engine needs to know of this proposal, from its collections (loaded if need be)."""
         return facts_from(
@@ -163,7 +173,6 @@ def facts_from(proposal: Proposal, cosigner_ids, active_assignments, evaluator_i
         state=proposal.state,
         author_id=proposal.author_id,
         delegation_id=proposal.delegation_id,
-        kind=proposal.kind,
         cosigner_ids=frozenset(cosigner_ids),
         lead_department_id=lead[0] if lead else None,
         cohandler_department_ids=frozenset(cohandlers),

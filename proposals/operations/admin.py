@@ -6,21 +6,23 @@ the log shows as such. Whoever acts is what the audit row names; nothing is read
 """
 
 from dataclasses import replace
-from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from workflow import ROLES, InvalidPayload, PermissionDenied, calendar
 from workflow.errors import N_
 from workflow.payload import Boolean, Field, Integer, Line, message, validate
 
+from .. import settings
 from ..access import ADMIN_ROLES
 from ..auth import passwords
 from ..extensions import db
 from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole, root_union
+from ..settings import Date
 from . import audit
 from .errors import NotFound, Taken
+from .locks import sqlite_write_lock
 
 
 class Roles(Field):
@@ -31,17 +33,6 @@ class Roles(Field):
 
     def describe(self) -> dict:
         return {"type": "array", "items": {"type": "string", "enum": list(ROLES)}, "minItems": 1}
-
-
-class Date(Field):
-    def clean(self, value):
-        try:
-            return date.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValueError(N_("Must be a date such as 2026-03-01.")) from None
-
-    def describe(self) -> dict:
-        return {"type": "string", "format": "date"}
 
 
 Code = Line(required=True, max_length=40)
@@ -58,20 +49,7 @@ USER_FIELDS = {
     "must_change_password": Boolean(),
 }
 UNIT_FIELDS = {"code": Code, "name": Line(required=True, max_length=200), "parent_id": Integer()}
-SESSION_SETTINGS = {
-    "name": Line(max_length=200),
-    "is_open": Boolean(),
-    "min_cosigners": Integer(minimum=0, maximum=100),
-    "delegation_review": Boolean(),
-    "ack_days": Integer(minimum=1, maximum=365),
-    "reply_days": Integer(minimum=1, maximum=365),
-    "feedback_days": Integer(minimum=1, maximum=365),
-    "max_rehandle": Integer(minimum=0, maximum=10),
-    "remind_days_before": Integer(minimum=0, maximum=30),
-    "vote_limit": Integer(minimum=0, maximum=100),
-    "two_axis_rating": Boolean(),
-    **{name: Date() for name in SETTING_DATES},
-}
+SESSION_SETTINGS = {"name": Line(max_length=200), **settings.fields()}  # what a change may name
 SESSION_FIELDS = {"code": Code, **SESSION_SETTINGS, "name": Line(required=True, max_length=200)}
 
 
@@ -195,10 +173,10 @@ def _check_dates(values: dict) -> None:
 
 # -- changing sessions, people and units (the admin pages; the API may use them too) ---------------
 
-SESSION_FORM = {
+SESSION_FORM = {  # a form gives every setting: the name and each one that has no empty value
     **SESSION_SETTINGS,
     "name": Line(required=True, max_length=200),
-    **{n: replace(f, required=True) for n, f in SESSION_SETTINGS.items() if isinstance(f, Integer)},
+    **{s.name: replace(s.field, required=True) for s in settings.SETTINGS if s.required_in_form},
 }
 
 
@@ -336,10 +314,7 @@ def _last_admin(user: User, *, lock: bool = False) -> bool:
 def _lock_admins(user: User) -> None:
     session = db.session
     users = User.__table__
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now, before the count
-        session.connection().execute(update(users).where(users.c.id == user.id).values(active=users.c.active))
-    else:
+    if not sqlite_write_lock(users, user.id):  # (SQLite: the database's write lock, before the count)
         # every union administrator's row, in one order (so two of these never deadlock); the count that
         # follows is a new statement, so it sees what a transaction that held them committed
         admins = select(users.c.id).join(UserRole).where(UserRole.role == "union_admin").order_by(users.c.id)

@@ -223,12 +223,13 @@ def _described(attachment: Attachment) -> dict:
 
 
 def _own_draft(proposal: Proposal, user: User) -> None:
+    if proposal.can_edit(user):
+        return
     if proposal.author_id != user.id:
         if not can_view(user, proposal):
             raise NotFound()
         raise PermissionDenied(N_("Only the author may change the attachments of a proposal."))
-    if proposal.state != "draft":
-        raise StateConflict(N_("Attachments can be changed only while the proposal is a draft."), state=proposal.state)
+    raise StateConflict(N_("Attachments can be changed only while the proposal is a draft."), state=proposal.state)
 
 
 def visible_attachment(user: User, proposal_id: int, attachment_id: int) -> Attachment:

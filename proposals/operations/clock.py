@@ -14,12 +14,9 @@ from workflow import calendar
 
 from ..extensions import db
 from ..models import CalendarOverride, CalendarYear
+from ..models.base import utcnow  # noqa: F401  (the one clock of timestamps, here for the operations)
 
 LOCAL = ZoneInfo("Asia/Shanghai")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def local_date(moment: datetime) -> date:

@@ -83,11 +83,11 @@ def edit_draft(proposal_id: int, author: User, data, *, now: datetime | None = N
     now = now or clock.utcnow()
     try:
         proposal = lock_proposal(proposal_id)
-        if proposal.author_id != author.id:
-            if can_view(author, proposal):
-                raise PermissionDenied(N_("Only the author may edit a proposal."))
-            raise NotFound()
-        if proposal.state != "draft":
+        if not proposal.can_edit(author):  # why not: not the author (or not to know of it), or no draft now
+            if proposal.author_id != author.id:
+                if can_view(author, proposal):
+                    raise PermissionDenied(N_("Only the author may edit a proposal."))
+                raise NotFound()
             raise StateConflict(N_("Only a draft can be edited."), state=proposal.state)
         # a partial edit: only the fields sent are checked (and those may not be emptied)
         given = EDITABLE if not isinstance(data, dict) else {k: v for k, v in EDITABLE.items() if k in data}

@@ -36,20 +36,12 @@ from ..models import (
 from ..models.proposal import facts_from
 from . import clock
 from .errors import NotFound
+from .locks import sqlite_write_lock
 from .notify import queue
 from .register import REGISTER
 
-
-def _sqlite_lock():
-    """SQLite has no row locks: a no-op write takes the database write lock, before any read."""
-    table = Proposal.__table__
-    unchanged = {"version": table.c.version, "updated_at": table.c.updated_at}
-    return update(table).where(table.c.id == bindparam("pid")).values(unchanged)
-
-
-# built once (each event runs them; building a statement costs more than running it here): the
+# built once (each event runs it; building a statement costs more than running it here): the
 # session's settings come in the same query; only the proposal's row is locked ("OF")
-_SQLITE_LOCK = _sqlite_lock()
 _LOCKED = (
     select(Proposal)
     .where(Proposal.id == bindparam("pid"))
@@ -65,8 +57,7 @@ def lock_proposal(proposal_id: int) -> Proposal:
     held = session.identity_map.get(identity_key(Proposal, proposal_id))
     if held is not None:
         session.expire(held)  # read before the lock: nothing of it, collections included, may be trusted now
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().execute(_SQLITE_LOCK, {"pid": proposal_id})
+    sqlite_write_lock(Proposal.__table__, proposal_id)  # (SQLite has no row locks: before any read)
     proposal = session.scalar(_LOCKED, {"pid": proposal_id})
     if proposal is None:
         raise NotFound()

@@ -13,7 +13,7 @@ limit holds; a unique index keeps one standing vote per proposal and delegate wh
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from workflow import LIFECYCLE, PermissionDenied, StateConflict, WorkflowError
@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import CongressSession, Proposal, User, Vote, VotePublication
 from . import clock
 from .errors import NotFound
+from .locks import sqlite_write_lock
 
 # handling finished (DOMAIN: "after handling"): closed, rated or not, and archived proposals
 ELIGIBLE_STATES = LIFECYCLE.or_later("closed")
@@ -158,10 +159,8 @@ def results(session: CongressSession, user: User, today: date | None = None) -> 
 
 def _lock_voter(voter_id: int) -> None:
     """Serialise this delegate's votes: take their row's lock before reading anything."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now, before any read
-        db.session.execute(update(User).where(User.id == voter_id).values(active=User.active))
-    else:  # NO KEY UPDATE: other rows may still refer to the user meanwhile
+    if not sqlite_write_lock(User.__table__, voter_id):  # (SQLite: the database's write lock, before any read)
+        # NO KEY UPDATE: other rows may still refer to the user meanwhile
         db.session.execute(select(User.id).where(User.id == voter_id).with_for_update(key_share=True))
 
 
@@ -259,12 +258,7 @@ def publish_results(session_id: int, user: User, *, now: datetime | None = None)
         if not is_publisher(user):
             raise PermissionDenied(N_("Only the proposal committee publishes the results."))
         # the session row's lock: of two publications at once, the second sees the first
-        if db.session.get_bind().dialect.name == "sqlite":
-            db.session.execute(
-                update(CongressSession)
-                .where(CongressSession.id == session_id)
-                .values(vote_limit=CongressSession.vote_limit)
-            )
+        sqlite_write_lock(CongressSession.__table__, session_id)
         session = db.session.get(CongressSession, session_id, populate_existing=True, with_for_update=True)
         if session is None:
             raise NotFound()

@@ -38,6 +38,7 @@ from ..models import (
 )
 from ..models.login_attempt import LoginAttempt
 from ..operations.clock import LOCAL
+from .tables import inert
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -420,8 +421,6 @@ def _plain(value) -> str:
 
 # -- exports -------------------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _cell_text(entry: dict, key: str) -> str:
     value = entry[key]
@@ -432,18 +431,13 @@ def _cell_text(entry: dict, key: str) -> str:
     return str(value)
 
 
-def _inert(text: str) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in FORMULA_STARTS else text
-
-
 def to_csv(entries: list[dict]) -> bytes:
     """CSV in UTF-8 with a byte order mark, so that Excel opens the Chinese text right."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([gettext(COLUMN_LABELS[key]) for key in COLUMNS])
     for entry in entries:
-        writer.writerow([_inert(_cell_text(entry, key)) for key in COLUMNS])
+        writer.writerow([inert(_cell_text(entry, key)) for key in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

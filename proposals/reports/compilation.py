@@ -19,9 +19,9 @@ from sqlalchemy.orm import selectinload
 from ..access import ADMIN_ROLES, can_see_author, visible_filter
 from ..branding import site_name
 from ..extensions import db
+from ..labels import CHOICE_LABELS
 from ..models import NUMBERED_STATES, CongressSession, Proposal, Reply, User
 from ..operations import clock
-from ..web.event_forms import CHOICE_LABELS
 from .pdf import FONT, Document, register_font, styles, text
 
 INTERNAL = "internal"

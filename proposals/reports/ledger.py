@@ -23,14 +23,15 @@ from ..access import can_see_author
 from ..branding import site_name
 from ..extensions import db
 from ..i18n import state_label
+from ..labels import CHOICE_LABELS
 from ..models import Assignment, Cosignature, Proposal, User
 from ..operations import clock
 from ..queries import Filters, select_proposals
 from ..stats import first_reply_working_days, overdue_ids
-from ..web.event_forms import CHOICE_LABELS
 from .columns import label
 from .decisions import opinions
 from .figures import Figures, breakdown_header, breakdown_row, summary_lines
+from .tables import inert
 
 COLUMNS = (
     "id",
@@ -76,7 +77,6 @@ WIDE = {"title": 40, "reason": 60, "measures": 60, "reply": 60, "session": 28, "
 KIND_LABELS = {"proposal": N_("Proposal"), "suggestion": N_("Suggestion")}
 NO_RESPONSE = N_("No response")
 HIDDEN = N_("(confidential)")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def proposals(user: User, filters: Filters) -> list[Proposal]:
@@ -185,19 +185,13 @@ def _text(value) -> str:
     return str(value)
 
 
-def _inert(text: str) -> str:
-    """Text a spreadsheet will not run: one starting like a formula gets a leading apostrophe, which Excel
-    hides and our imports take off again."""
-    return "'" + text if text[:1] in FORMULA_STARTS else text
-
-
 def to_csv(records: list[dict]) -> bytes:
     """CSV in UTF-8 with a byte order mark, so that Excel opens the Chinese text right."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([label(key) for key in COLUMNS])
     for record in records:
-        writer.writerow([_inert(_text(record[key])) for key in COLUMNS])
+        writer.writerow([inert(_text(record[key])) for key in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

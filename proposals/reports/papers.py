@@ -17,9 +17,9 @@ from sqlalchemy.orm import selectinload
 from ..access import can_see_author, visible_filter
 from ..branding import site_name
 from ..extensions import db
+from ..labels import CHOICE_LABELS
 from ..models import Assignment, CongressSession, Cosignature, Proposal, Reply, User
 from ..operations import clock
-from ..web.event_forms import CHOICE_LABELS
 from .decisions import opinions
 from .pdf import FONT, build, para, styles
 

@@ -126,6 +126,16 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
         ) from None
 
 
+# what makes a spreadsheet take a cell's text for a formula (the CSV exports defuse it, the imports undo that)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """Text a spreadsheet will not run: one starting like a formula gets a leading apostrophe, which Excel
+    hides and our imports take off again (_uninert)."""
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
 def _uninert(text: str) -> str:
     """Take off the apostrophe our CSV export puts before text that starts like a formula."""
     return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text

@@ -1,10 +1,8 @@
-"""The web pages, by area: each module of this package with a blueprint `bp` is registered, and its
+"""The web pages, by area: the blueprint `bp` of each area is registered in init_app, and its
 `NAV` entries appear in the main menu for the roles they name. Pages call the same operations as
 the JSON API and hold no rules of their own.
 """
 
-import importlib
-import pkgutil
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
@@ -16,8 +14,8 @@ from flask_login import current_user
 from workflow.errors import N_
 
 from ..i18n import event_label
-from . import errors
-from .event_forms import CHOICE_LABELS
+from ..labels import choice_label
+from ..routing import is_api_request
 
 HISTORY_LABELS = {  # history rows that are not lifecycle events
     "create": N_("Draft written"),
@@ -46,11 +44,6 @@ def nav_items() -> list[NavItem]:
     return [item for item in _NAV if not item.roles or current_user.has_role(*item.roles)]
 
 
-def choice_label(value: str) -> str:
-    """How a rating or reply class reads on a page."""
-    return gettext(CHOICE_LABELS[value]) if value in CHOICE_LABELS else value
-
-
 def history_label(event: str) -> str:
     return gettext(HISTORY_LABELS[event]) if event in HISTORY_LABELS else event_label(event)
 
@@ -62,7 +55,7 @@ FILE_INPUTS = re.compile(r"attachments|[a-z_]+-file")
 def refuse_stray_parts() -> None:
     """Pages take forms: a JSON body, or a file sent for a text field, is refused before any form reads
     it (Flask-WTF would hand it to the form's text fields as they are)."""
-    if request.method != "POST" or request.path.startswith("/api/"):
+    if request.method != "POST" or is_api_request():
         return
     if request.is_json or any(not FILE_INPUTS.fullmatch(name) for name in request.files):
         abort(400)
@@ -91,14 +84,29 @@ def init_app(app) -> None:
     from ..inputs import refuse_control_characters
 
     app.before_request(refuse_control_characters)
+    from . import (
+        admin,
+        attachments,
+        dashboard,
+        exports,
+        imports,
+        lists,
+        notifications,
+        own_data,
+        proposals,
+        public,
+        review,
+        tasks,
+        votes,
+    )
+
     _NAV.clear()
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
+    # registered by name, each once: a page's link to another area never needs to ask whether it exists
+    areas = (admin, attachments, dashboard, exports, imports, lists, notifications, own_data, proposals, public)
+    for module in (*areas, review, tasks, votes):
+        app.register_blueprint(module.bp)
         _NAV.extend(getattr(module, "NAV", ()))
     _NAV.sort(key=lambda item: item.order)
-    errors.init_app(app)
     app.add_template_global(nav_items)
     app.add_template_global(choice_label)
     app.add_template_global(history_label)

@@ -5,7 +5,7 @@ attachment (never shown inline), typed by its checked content, with nosniff, so 
 run as a page of this site.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template_string, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -13,10 +13,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from workflow import PermissionDenied, StateConflict
 
 from ..downloads import send_attachment
+from ..errors import answer, handle_http_error
 from ..i18n import translate_error
 from ..models import Attachment, Proposal
 from ..operations import NotFound, remove_attachment
 from ..operations.attachments import MAX_ATTACHMENTS, MAX_SIZE, count_of, visible_attachment
+from ..routing import is_api_request
 from .proposals import load as load_proposal
 from .proposals import render_detail
 
@@ -25,14 +27,6 @@ bp = Blueprint("attachments", __name__, url_prefix="/proposals")
 # the largest request the application reads: five full attachments and the proposal's text
 MAX_REQUEST = 55 * 1024 * 1024
 KIND_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel", "jpg": "JPEG", "png": "PNG"}
-
-TOO_LARGE_PAGE = """{% extends "base.html" %}
-{% block title %}{{ heading }}{% endblock %}
-{% block content %}
-<h1>{{ heading }}</h1>
-<p>{{ explanation }}</p>
-<p><a class="button button-secondary" href="{{ back }}">{{ back_label }}</a></p>
-{% endblock %}"""
 
 
 @bp.record_once
@@ -44,21 +38,17 @@ def _limit_request_size(state) -> None:
 @bp.app_errorhandler(RequestEntityTooLarge)
 def too_large(exc):
     """Say what the limits are (the form itself cannot be read back: the request was refused unread)."""
+    if is_api_request() or request.blueprint != "proposals":  # (only the proposal form takes attachments)
+        return handle_http_error(exc)
     same_site = request.referrer and request.referrer.startswith(request.host_url)
     back = request.referrer if same_site else url_for("auth.index")
     flash(gettext("The files you sent are too large."), "error")
-    page = render_template_string(
-        TOO_LARGE_PAGE,
-        heading=gettext("Too much data"),
-        explanation=gettext(
-            "Nothing was saved. Attach at most %(count)d files of at most %(mb)d MB each, then send the form again.",
-            count=MAX_ATTACHMENTS,
-            mb=MAX_SIZE // 1024 // 1024,
-        ),
-        back=back,
-        back_label=gettext("Back"),
+    explanation = gettext(
+        "Nothing was saved. Attach at most %(count)d files of at most %(mb)d MB each, then send the form again.",
+        count=MAX_ATTACHMENTS,
+        mb=MAX_SIZE // 1024 // 1024,
     )
-    return page, 413
+    return answer(413, explanation, back=back)
 
 
 @bp.app_template_filter("filesize")

@@ -11,25 +11,16 @@ from sqlalchemy import select
 from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
 
-from workflow import LIFECYCLE, OUTCOMES, RATINGS
-from workflow.errors import N_
+from workflow import LIFECYCLE
 from workflow.payload import Choice, Integer, IntegerList, Text
 
 from ..extensions import db
 from ..i18n import translate
+from ..labels import CHOICE_LABELS
 from ..models import OrgUnit
 from ..operations.register import REGISTER
 
-CHOICE_LABELS = {
-    "A": N_("A: solved or adopted"),
-    "B": N_("B: being solved, or planned with a date"),
-    "C": N_("C: cannot be solved now, kept for reference"),
-    "satisfied": N_("Satisfied"),
-    "basically_satisfied": N_("Basically satisfied"),
-    "unsatisfied": N_("Unsatisfied"),
-}
 LONG_TEXT = 500  # longer texts get a text area
-assert set(CHOICE_LABELS) >= set(OUTCOMES) | set(RATINGS)
 
 
 class MultiCheckbox(SelectMultipleField):

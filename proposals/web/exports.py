@@ -5,9 +5,7 @@ report to the next session (提案办理情况报告) as .docx and PDF."""
 from functools import wraps
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import gettext
 from flask_login import current_user, login_required
-from werkzeug.exceptions import HTTPException
 
 from workflow.errors import N_
 
@@ -22,24 +20,6 @@ from .lists import ListFilterForm
 bp = Blueprint("exports", __name__, url_prefix="/reports")
 NAV = [NavItem("exports.index", N_("Reports"), roles=files.LEDGER_ROLES, order=55)]
 BULK_ROLES, HANDLING_REPORT_ROLES = files.BULK_ROLES, files.HANDLING_REPORT_ROLES
-
-REFUSALS = {
-    400: N_("Some of the filters are wrong; see the messages next to them."),
-    403: N_("Your roles do not allow this page."),
-    404: N_("There is no such page, or you may not see it."),
-    413: N_("The file is too large."),
-}
-
-
-def refusal(exc: HTTPException):
-    """A refused request as a page in the reader's language."""
-    status = exc.code or 500
-    text = gettext(REFUSALS[status]) if status in REFUSALS else exc.description
-    return render_template("reports/refusal.html", status=status, text=text), status
-
-
-for _status in REFUSALS:
-    bp.register_error_handler(_status, refusal)
 
 
 def roles_required(*roles):

@@ -19,18 +19,17 @@ from workflow.errors import N_
 from ..access import ADMIN_ROLES
 from ..branding import site_name
 from ..downloads import send
+from ..errors import answer
 from ..extensions import db
 from ..i18n import translate
 from ..reports import files, imports, sign_in
 from ..reports.columns import label
 from ..reports.tables import ImportRefused, template
 from . import NavItem
-from .exports import refusal, roles_required
+from .exports import roles_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 NAV = [NavItem("imports.index", N_("Imports"), roles=ADMIN_ROLES, order=85)]
-for _status in (400, 403, 404, 413):
-    bp.register_error_handler(_status, refusal)
 
 MAX_BYTES, KINDS = imports.MAX_BYTES, imports.KINDS
 
@@ -80,7 +79,7 @@ def upload(kind: str):
     if kind not in KINDS:
         abort(404)
     if request.content_length is not None and request.content_length > MAX_BYTES:
-        abort(413)
+        return answer(413, gettext("The file is too large."))
     form = ImportForm(prefix=kind)
     upload = form.file.data
     if not upload or not getattr(upload, "filename", ""):
@@ -89,7 +88,7 @@ def upload(kind: str):
         return _page({kind: form}, 400, open_kind=kind)
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        abort(413)
+        return answer(413, gettext("The file is too large."))
     try:
         imported = imports.run_import(kind, upload.filename, data, current_user)
     except ImportRefused as refused:
@@ -116,7 +115,7 @@ def _taken(slips_id: int, how: str) -> list[sign_in.Slip] | Response:
     except sign_in.SlipsGone:
         db.session.commit()  # an expired one is deleted as it is refused
         text = gettext("These sign-in slips were printed or shown already, or have expired: they are gone.")
-        return Response(render_template("reports/refusal.html", status=404, text=text), status=404)
+        return answer(404, text)
     db.session.commit()
     return slips
 

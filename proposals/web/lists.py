@@ -20,6 +20,7 @@ from workflow import LIFECYCLE, OUTCOMES
 from workflow.errors import N_
 
 from ..access import can_see_author
+from ..compat import DirectRenderOption
 from ..extensions import db
 from ..i18n import state_label
 from ..inputs import id_or_nothing
@@ -56,7 +57,7 @@ def optional_int(value):
     return value if number is None else number
 
 
-class FilterSelect(widgets.Select):
+class FilterSelect(DirectRenderOption, widgets.Select):
     """WTForms' <select>, its options written straight out: the form offers every session, department
     and delegation, and WTForms' generic attribute writer was most of the list page's form time."""
 
@@ -67,10 +68,6 @@ class FilterSelect(widgets.Select):
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
         selected = "selected " if choice.selected else ""
         return Markup(f'<option {selected}value="{escape(value)}">{escape(choice.label or choice.value)}</option>')
-
-    @classmethod
-    def _dispatch_render_option(cls):  # (WTForms inspects render_option's signature on every render)
-        return cls.render_option
 
 
 class CheckboxOption:
@@ -110,7 +107,7 @@ class CheckboxList(SelectMultipleField):
 
     def __iter__(self):
         assert not self.validators and not self.render_kw  # what WTForms' own boxes would carry
-        for i, choice in enumerate(self._iter_choices_normalized()):
+        for i, choice in enumerate(self.iter_choices()):
             yield CheckboxOption(
                 self.name, f"{self.id}-{i}", choice.value, choice.label or choice.value, choice.selected
             )

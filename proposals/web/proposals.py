@@ -150,7 +150,7 @@ def edit(proposal_id: int):
     proposal = load(proposal_id)
     if proposal.author_id != current_user.id:
         abort(404)
-    if request.method == "GET" and proposal.state != "draft":  # the same refusal as a sent form's
+    if request.method == "GET" and not proposal.can_edit(current_user):  # the same refusal as a sent form's
         flash(gettext("Only a draft can be edited."), "error")
         return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     form = ProposalForm(obj=proposal if request.method == "GET" else None, keep_category_id=proposal.category_id)

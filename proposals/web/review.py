@@ -29,7 +29,7 @@ from ..queries import Filters
 from . import NavItem
 from .lists import ANY, KIND_LABELS, categories, marks, optional_int, requested_page, sessions, units
 
-REVIEWERS = REVIEW_ROLES  # who the engine lets decide a review (accept, convert, reject, send back)
+REVIEWERS = REVIEW_ROLES  # who the engine lets decide a review (proposals.access)
 DECISIONS = ("accept", "convert", "reject", "send_back")
 PAGE_SIZE = 50
 MAX_CHOSEN = 100

@@ -9,14 +9,7 @@ from sqlalchemy import func, select
 
 from proposals.extensions import db
 
-from ..conftest import PASSWORD
-from ..test_i18n import request_context
-
-
-def login(client, user, password=PASSWORD):
-    response = client.post("/login", data={"username": user.username, "password": password})
-    assert response.status_code == 302, response.text
-    return client
+from ..helpers import login, request_context
 
 
 @pytest.fixture

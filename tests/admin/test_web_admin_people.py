@@ -13,7 +13,7 @@ from proposals.web.admin.calendar import uncovered_years
 from workflow import calendar
 
 from ..conftest import PASSWORD, get_user
-from ..test_i18n import request_context
+from ..helpers import request_context
 from .conftest import count, field_error, input_value, login
 
 # -- users ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from workflow.errors import N_
 
 from ...access import ADMIN_ROLES
+from ...errors import answer
 from ...extensions import login_manager
 from ...stats import local_today
 from .. import NavItem
@@ -26,16 +27,14 @@ def union_admins_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not current_user.has_role(*ADMIN_ROLES):
-        message = gettext("Only union administrators may use the administration pages.")
-        return render_template("admin/error.html", heading=gettext("Not allowed"), message=message), 403
+        return answer(403, gettext("Only union administrators may use the administration pages."))
     return None
 
 
 @bp.errorhandler(404)
 def not_found(_exc):
     """A session, unit, user or day that does not exist, said in the user's language."""
-    message = gettext("There is no such record. It may have been mistyped in the address.")
-    return render_template("admin/error.html", heading=gettext("Not found."), message=message), 404
+    return answer(404, gettext("There is no such record. It may have been mistyped in the address."))
 
 
 @bp.errorhandler(CSRFError)

@@ -10,11 +10,14 @@ from wtforms import BooleanField, Field, IntegerField, PasswordField, RadioField
 from wtforms.fields.choices import SelectChoice
 
 from workflow import ROLES
+from workflow.payload import Boolean, Integer
 
+from ... import settings
 from ...auth.passwords import HINT as PASSWORD_HINT
 from ...extensions import db
 from ...i18n import ROLE_LABELS, translate_error
-from ...models import SETTING_DATES, OrgUnit
+from ...models import OrgUnit
+from ...settings import Date, Fraction, OneOf, Setting, SomeOf
 from ..event_forms import MultiCheckbox, put_errors
 
 NONE = 0  # the "—" choice of an optional unit
@@ -52,7 +55,38 @@ def number_field(label: str, hint: str, minimum: int, maximum: int) -> IntegerFi
     )
 
 
-class SessionForm(FlaskForm):
+def fraction_field(label: str, hint: str, minimum: float, maximum: float) -> StringField:
+    # text, not a float field: a wrong number comes back as typed, and the operation says what is wrong
+    return StringField(
+        label, description=hint, render_kw={"inputmode": "decimal", "placeholder": str(maximum / 2), "required": True}
+    )
+
+
+def setting_field(setting: Setting) -> Field:
+    """The input of a setting, made from its kind."""
+    f, label, hint = setting.field, _l(setting.label), _l(setting.hint)
+    if isinstance(f, Boolean):
+        return BooleanField(label, description=hint)
+    if isinstance(f, Integer):
+        return number_field(label, hint, f.minimum, f.maximum)
+    if isinstance(f, Fraction):
+        return fraction_field(label, hint, f.minimum, f.maximum)
+    if isinstance(f, Date):
+        return date_field(label, hint)
+    if isinstance(f, OneOf):
+        choices = [SelectChoice(c, _l(text)) for c, text in zip(f.choices, f.labels, strict=True)]
+        return RadioField(label, description=hint, choices=choices, validate_choice=False)
+    if isinstance(f, SomeOf):
+        choices = [SelectChoice(c, _l(text)) for c, text in zip(f.choices, f.labels, strict=True)]
+        return MultiCheckbox(label, description=hint, choices=choices, validate_choice=False)
+    raise TypeError(f"setting {setting.name}: no input for {type(f).__name__}")
+
+
+class _SessionForm(FlaskForm):
+    """A session's code and name, then an input per setting (session_form() adds them)."""
+
+    table: tuple[Setting, ...] = ()
+
     code = StringField(
         _l("Code"),
         description=_l("A short code that names the session for good, e.g. 10-3. It cannot be changed later."),
@@ -63,70 +97,51 @@ class SessionForm(FlaskForm):
         description=_l("As people know it, e.g. 第十届职代会第三次会议."),
         render_kw={"maxlength": 200, "required": True},
     )
-    is_open = BooleanField(
-        _l("Open for proposals"),
-        description=_l("Workers can submit proposals to an open session; close it when the collection is over."),
-    )
-    collection_start = date_field(_l("Collection starts"), _l("First day of the collection window (征集期)."))
-    collection_end = date_field(_l("Collection ends"), _l("Last day of the collection window."))
-    cosign_deadline = date_field(
-        _l("Co-signing deadline"),
-        _l("What still has too few co-signers after this day goes to review as a suggestion, not as a proposal."),
-    )
-    vote_start = date_field(_l("Voting starts"), _l("First day delegates can vote for outstanding proposals."))
-    vote_end = date_field(_l("Voting ends"), _l("Last day of the vote for outstanding proposals."))
-    min_cosigners = number_field(
-        _l("Co-signers needed"),
-        _l("Delegates other than the author who must co-sign before a proposal reaches review."),
-        0,
-        100,
-    )
-    delegation_review = BooleanField(
-        _l("Delegation pre-review"),
-        description=_l("The delegation head forwards or sends back each proposal before the committee reviews it."),
-    )
-    ack_days = number_field(
-        _l("Days to acknowledge"), _l("Working days a department has to acknowledge an assignment."), 1, 365
-    )
-    reply_days = number_field(
-        _l("Days to reply"), _l("Working days from the assignment to the department's reply."), 1, 365
-    )
-    feedback_days = number_field(
-        _l("Days to rate"),
-        _l("Working days the author has to rate a reply; after that it closes as “no response”."),
-        1,
-        365,
-    )
-    max_rehandle = number_field(
-        _l("Rounds of re-handling"),
-        _l("How often an unsatisfied author can send a reply back; after that it closes as unsatisfied."),
-        0,
-        10,
-    )
-    remind_days_before = number_field(
-        _l("Reminder before a deadline"), _l("Working days before a deadline when the department is reminded."), 0, 30
-    )
-    vote_limit = number_field(
-        _l("Votes per delegate"), _l("How many proposals each delegate may vote for as outstanding."), 0, 100
-    )
-    two_axis_rating = BooleanField(
-        _l("Rate attitude and result"),
-        description=_l("Raters judge the department's attitude as well as the result of the handling."),
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        required = {"code", "name"} | {s.name for s in self.table if s.required_in_form}
         for field in self:
-            field.flags.required = field.name in ("code", "name") or isinstance(field, IntegerField)
+            field.flags.required = field.name in required
+
+    def groups(self) -> list[tuple[str, str | None, list[Field]]]:
+        """The fieldsets of the page: (legend, note, fields), the code and name first in the first."""
+        shown = []
+        for i, (_, legend, note, table) in enumerate(settings.by_group(self.table)):
+            fields = [self[s.name] for s in table]
+            if i == 0:
+                fields = [f for f in (self._fields.get("code"), self.name) if f is not None] + fields
+            if fields:
+                shown.append((_l(legend), _l(note) if note else None, fields))
+        return shown
 
     def payload(self, *, with_code: bool) -> dict:
-        names = [f.name for f in self if f.name not in ("csrf_token", "code")]
-        data = {name: raw(self[name]) for name in names}
-        for name in SETTING_DATES:
+        data = {"name": raw(self.name)}
+        for s in self.table:
+            value = raw(self[s.name])
+            if isinstance(s.field, Fraction) and isinstance(value, str):
+                value = _number(value)
+            data[s.name] = value
+        for name in settings.dates(self.table):
             data[name] = data[name] or ""  # given empty: no date (editing clears it)
         if with_code:
             data["code"] = raw(self.code)
         return data
+
+
+def _number(text: str):
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        return text  # the operation says what is wrong with it
+
+
+def session_form(table: tuple[Setting, ...] = settings.SETTINGS) -> type[FlaskForm]:
+    """The session form for a table of settings."""
+    return type("SessionForm", (_SessionForm,), {"table": table, **{s.name: setting_field(s) for s in table}})
+
+
+SessionForm = session_form()
 
 
 class UnitForm(FlaskForm):

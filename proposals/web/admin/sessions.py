@@ -26,7 +26,7 @@ def sessions():
 @bp.route("/sessions/new", methods=["GET", "POST"])
 def new_session():
     """Open a new congress session with its settings (the defaults filled in)."""
-    form = SessionForm(data=None if request.method == "POST" else {"is_open": True, **SETTING_DEFAULTS})
+    form = SessionForm(data=None if request.method == "POST" else SETTING_DEFAULTS)
     if request.method == "POST":
         try:
             session = create_session(form.payload(with_code=True), actor=current_user)
