@@ -9,6 +9,7 @@ from workflow.errors import N_
 from workflow.payload import message
 
 from ..downloads import send
+from ..errors import answer
 from ..extensions import db
 from ..i18n import translate
 from ..operations import NotFound
@@ -17,7 +18,7 @@ from ..reports.tables import ImportRefused
 from . import bp
 from .admin import admin_only
 from .auth import current_user
-from .errors import ApiError, error_response
+from .errors import ApiError
 from .proposals import ID
 from .serializers import iso
 
@@ -64,7 +65,7 @@ def run_import(kind: str):
         imported = imports.run_import(kind, filename, data, current_user())
     except ImportRefused as refused:
         problems = [{"row": p.row, "column": p.column, "message": translate(p.message)} for p in refused.problems]
-        return error_response(
+        return answer(
             422,
             translate((N_("Nothing was imported: %(n)d problems."), {"n": len(problems)})),
             "import_refused",
