@@ -498,31 +498,34 @@ def test_the_migration_keeps_what_each_stored_deadline_counts_from(app, cast, ru
     proposal = walk(cast, "assigned", at("2026-12-01"))
     rehandled = walk(cast, "replied", at("2026-10-12"))
     fire_event(rehandled.id, "evaluate", cast.author, {"rating": "unsatisfied"}, now=at("2026-11-05"))
+    proposal_id, rehandled_id = proposal.id, rehandled.id  # (read now: after a commit a read opens a transaction)
     db.session.commit()
+    # no read of the test may stay open while a migration runs: on PostgreSQL it alters the tables read
     flask_db(runner, "stamp", "head")
-    db.session.rollback()  # no read of the test left open: on PostgreSQL the downgrade alters the tables it read
+    db.session.rollback()
     flask_db(runner, "downgrade", BEFORE)
     # as the application stored it then: 30 working days, New Year's Day among them
     with db.engine.begin() as conn:
         conn.execute(
             text("UPDATE assignments SET reply_deadline = :due WHERE proposal_id = :id"),
-            {"due": "2027-01-12", "id": proposal.id},
+            {"due": "2027-01-12", "id": proposal_id},
         )
+    db.session.rollback()
     flask_db(runner, "upgrade")
     db.session.expire_all()
-    lead = db.session.get(Proposal, proposal.id).lead_assignment
+    lead = db.session.get(Proposal, proposal_id).lead_assignment
     assert (lead.ack_start, lead.ack_working_days) == (date(2026, 12, 1), 5)
     assert (lead.reply_start, lead.reply_working_days) == (date(2026, 12, 1), 30)
     assert lead.reply_deadline == date(2027, 1, 12)  # as stored, until 2027 is loaded
-    again = db.session.get(Proposal, rehandled.id).lead_assignment
+    again = db.session.get(Proposal, rehandled_id).lead_assignment
     assert (again.reply_start, again.reply_working_days) == (date(2026, 11, 5), 30)  # the new round's day
 
     load_year(2027, NOTICE_2027)
     db.session.expire_all()
-    lead = db.session.get(Proposal, proposal.id).lead_assignment
+    lead = db.session.get(Proposal, proposal_id).lead_assignment
     assert lead.reply_deadline == counted(date(2026, 12, 1), 30, lambda d: clock.working_calendar().is_working_day(d))
     assert lead.reply_deadline == date(2027, 1, 13)
-    (entry,) = history_of(proposal.id)
+    (entry,) = history_of(proposal_id)
     assert entry.payload["reply_deadline"] == ["2027-01-12", "2027-01-13"]
 
 
