@@ -11,7 +11,7 @@ from proposals import create_app
 from proposals.extensions import db
 from proposals.maintenance.backup import BackupError, backup
 from proposals.maintenance.restore import restore
-from proposals.models import DEFAULT_CATEGORIES, Category, Proposal
+from proposals.models import DEFAULT_CATEGORIES, Category, ChannelDefault, Proposal
 from proposals.operations import create_user
 
 from . import databases
@@ -97,3 +97,17 @@ def test_a_freshly_upgraded_database_whose_categories_were_changed_is_not_empty(
         with pytest.raises(BackupError, match=r"not empty \(categories\)"):
             restore(tmp_path / "backup")
         assert db.session.scalar(select(Category.retired).where(Category.code == "other")) is True
+
+
+def test_a_freshly_upgraded_database_whose_channel_defaults_were_changed_is_not_empty(app, make, tmp_path):
+    """The default channels the migration writes (email for every kind) are the schema's; a union's own are data."""
+    make.proposal()
+    stamp()
+    backup(tmp_path / "backup")
+    db.session.remove()
+    with bare(target_url(tmp_path)):
+        db.session.execute(db.update(ChannelDefault).where(ChannelDefault.kind == "reply").values(channels="email,sms"))
+        db.session.commit()
+        with pytest.raises(BackupError, match=r"not empty \(channel_defaults\)"):
+            restore(tmp_path / "backup")
+        assert db.session.scalar(select(ChannelDefault.channels).where(ChannelDefault.kind == "reply")) == "email,sms"
