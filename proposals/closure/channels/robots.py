@@ -10,6 +10,7 @@ from workflow.errors import N_
 from workflow.payload import text_problem
 
 from ...extensions import db
+from ...inputs import id_or_nothing
 from ...models import Delivery, GroupRobot, OrgUnit, User
 from ...models.channels import MESSENGERS
 from ...operations import NotFound, audit, clock
@@ -29,11 +30,8 @@ def add_robot(data: dict, *, actor: User | None, now: datetime | None = None) ->
     provider = data.get("provider")
     if provider not in MESSENGERS:
         errors["provider"] = N_("Choose 企业微信, 钉钉 or 飞书.")
-    department = None
-    try:
-        department = db.session.get(OrgUnit, int(data.get("department_id") or 0))
-    except (TypeError, ValueError, OverflowError):
-        department = None
+    department_id = id_or_nothing(data.get("department_id"))  # (only an id an integer column can hold)
+    department = db.session.get(OrgUnit, department_id) if department_id is not None else None
     if department is None or department.kind != "department":
         errors["department_id"] = N_("Choose a department.")
     webhook = (data.get("webhook") or "").strip() if isinstance(data.get("webhook"), str) else ""
