@@ -23,8 +23,13 @@ def _worker_database(url: str | None) -> str | None:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not url or not worker:
         return url
+    return _database_beside(url, worker)
+
+
+def _database_beside(url: str, suffix: str) -> str:
+    """The database named after the one of `url` with `_suffix` on the same server, created when missing."""
     base = make_url(url)
-    name = f"{base.database}_{worker}"
+    name = f"{base.database}_{suffix}"
     engine = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
@@ -50,9 +55,15 @@ class _Schema:
 _built: dict[str, _Schema] = {}
 
 
-def fresh_url(tmp_path) -> str:
+def fresh_url(tmp_path, own: str | None = None) -> str:
+    """A database for one test (or fixture): a file in `tmp_path`, or this process's database on the server.
+
+    On a server every test of a process shares one database, emptied by each test's `reset`. A fixture that
+    outlives a test (a live server for a whole package) names a database of its `own`, which no other
+    test's reset touches.
+    """
     if TEST_DATABASE_URL:
-        return TEST_DATABASE_URL
+        return _database_beside(TEST_DATABASE_URL, own) if own else TEST_DATABASE_URL
     return f"sqlite:///{tmp_path / 'test.sqlite'}"
 
 

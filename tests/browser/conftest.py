@@ -56,7 +56,7 @@ class LiveServer:
 
 @pytest.fixture(scope="package")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    url = databases.fresh_url(tmp_path_factory.mktemp("live"))
+    url = databases.fresh_url(tmp_path_factory.mktemp("live"), own="live")
     app = create_app(app_config(url, WTF_CSRF_ENABLED=True))
     with app.app_context():
         databases.reset(db)

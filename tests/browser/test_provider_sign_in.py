@@ -20,7 +20,7 @@ from .conftest import DESKTOP, LiveServer
 
 @pytest.fixture(scope="module")
 def sso_server(tmp_path_factory, oidc_provider) -> Iterator[LiveServer]:
-    url = databases.fresh_url(tmp_path_factory.mktemp("sso"))
+    url = databases.fresh_url(tmp_path_factory.mktemp("sso"), own="sso")
     config = app_config(
         url,
         WTF_CSRF_ENABLED=True,
