@@ -2,9 +2,9 @@
 
 Each event lists who may fire it (names in predicates.WHO), its payload fields, what the session's rules
 ask of the actor (`permits`, predicates.PERMITS), requirements that must hold (predicates.REQUIREMENTS),
-effects that happen only when a condition holds (`effects_if`), and its transitions: sources, destination (None: the state
-stays) and conditions (predicates.CONDITIONS; a name prefixed with "!" must be false). The first
-transition whose conditions hold is taken. `notify` names the audiences told of the event.
+effects that happen only when a condition holds (`effects_if`), and its transitions: sources,
+destination (None: the state stays) and conditions (predicates.CONDITIONS; a name prefixed with "!"
+must be false). The first transition whose conditions hold is taken. `notify` names the audiences told of the event.
 
 States carry tags (what they mean to the application) and lie on the main way or off it; the
 application's lists of states are derived from these, never written out again.

@@ -68,7 +68,8 @@ def _facts_query():
     """What the guards need of a proposal's co-signatures, active assignments and ratings, as one statement.
 
     Rows of (kind, who, acknowledged, countersigned, extended days): kind "c" a co-signer (with their delegation
-    for acknowledged), "e" who rated this round, else the assignment's role with its department as who. Built once; run with `pid` and `round`."""
+    for acknowledged), "e" who rated this round, else the assignment's role with its department as who. Built
+    once; run with `pid` and `round`."""
     cos, asg, csg, ev, users = (m.__table__ for m in (Cosignature, Assignment, Countersignature, Evaluation, User))
     pid, round_ = bindparam("pid"), bindparam("round")
     zero = literal_column("0")
