@@ -125,6 +125,11 @@ class Proposal(db.Model):
     history = relationship("HistoryEntry", back_populates="proposal", order_by="HistoryEntry.seq", cascade="all")
 
     @property
+    def invitees(self) -> list[int]:
+        """The ids of the delegates the author invited to co-sign (the form's picker reads them)."""
+        return [i.user_id for i in self.invitations]
+
+    @property
     def active_assignments(self) -> list:
         return [a for a in self.assignments if a.ended_at is None]
 
@@ -254,3 +259,5 @@ class Invitation(db.Model):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")
