@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from workflow import InvalidPayload, PermissionDenied, StateConflict, UnknownEvent
 from workflow.errors import N_
 
+from .. import procedure
 from ..access import can_see_author, can_view
 from ..extensions import db
 from ..i18n import event_label, translate_error
@@ -19,7 +20,6 @@ from ..operations import (
     edit_draft_with_attachments,  # attachments
     fire_event,
 )
-from .. import procedure
 from ..procedure import LATE_NOTICE
 from ..references import neutral_reference
 from ..timeline import timeline
