@@ -209,20 +209,12 @@ FORMS = {
     "auth.second_factor": Form(
         "password_passed", lambda w, t: "/login/second-factor", lambda w: "/login/second-factor", stores=False
     ),
-    # the box of a delegation proposal is shown to delegation heads only: fuzzed for the author all the same
-    "proposals.new": Form(
-        "author",
-        lambda w, t: "/proposals/new",
-        lambda w: "/proposals/new",
-        draft_fields,
-        fields={"delegation_proposal"},
-    ),
+    "proposals.new": Form("author", lambda w, t: "/proposals/new", lambda w: "/proposals/new", draft_fields),
     "proposals.edit": Form(
         "author",
         lambda w, t: t,
         lambda w: f"/proposals/{w.supply.for_event('submit')}/edit",
         draft_fields,
-        fields={"delegation_proposal"},
     ),
     "attachments.remove": Form(
         "author",
