@@ -30,6 +30,7 @@ from .models import (
     Cosignature,
     Countersignature,
     Evaluation,
+    Invitation,
     Proposal,
     User,
 )
@@ -133,10 +134,21 @@ def _drafts(user: User, today: date):
     return and_(_sources("submit"), Proposal.author_id == user.id)
 
 
+def _invited(user: User):
+    return exists().where(Invitation.proposal_id == Proposal.id, Invitation.user_id == user.id)
+
+
+def _cosign_invited(user: User, today: date):
+    """What the author invited this delegate to co-sign: first among their tasks."""
+    if not user.has_role("delegate"):
+        return false()
+    return and_(_sources("cosign"), Proposal.author_id != user.id, ~_cosigned_by(user), _invited(user))
+
+
 def _cosign(user: User, today: date):
     if not user.has_role("delegate"):
         return false()
-    return and_(_sources("cosign"), Proposal.author_id != user.id, ~_cosigned_by(user))
+    return and_(_sources("cosign"), Proposal.author_id != user.id, ~_cosigned_by(user), ~_invited(user))
 
 
 def _forward(user: User, today: date):
@@ -219,6 +231,13 @@ TASKS: dict[str, Task] = {
         N_("Drafts to finish"),
         sort="changed",
         hint=N_("Only you can see a draft until you submit it."),
+    ),
+    "cosign_invited": Task(
+        "cosign",
+        _cosign_invited,
+        N_("You are invited to co-sign"),
+        ("delegate",),
+        hint=N_("The authors named you: your co-signature is awaited first."),
     ),
     "cosign": Task(
         "cosign",

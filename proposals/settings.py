@@ -97,6 +97,11 @@ GROUPS = (
     ("session", N_("The session"), None),
     ("dates", N_("Dates"), None),
     (
+        "procedure",
+        N_("Who may propose, and with whom"),
+        N_("As the union's own rules for proposals say (提案工作办法); the presets above fill these in."),
+    ),
+    (
         "rules",
         N_("Rules and deadlines"),
         N_("Deadlines count working days on the Chinese calendar, with the union's own days."),
@@ -195,6 +200,48 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "vote_end", Date(), None, N_("Voting ends"), N_("Last day of the vote for outstanding proposals."), "dates"
+    ),
+    # -- who may propose, and with whom (proposals/presets.py fills these in as published rules have them)
+    Setting(
+        "proposers",
+        one_of({"workers": N_("Every worker"), "delegates": N_("Delegates only")}),
+        "workers",
+        N_("Who may submit"),
+        N_("Anyone may keep a draft; with “delegates only” a worker who is not a delegate cannot submit it."),
+        "procedure",
+    ),
+    Setting(
+        "min_cosigner_delegations",
+        Integer(minimum=0, maximum=20),
+        0,
+        N_("Delegations among the co-signers"),
+        N_("How many different delegations the co-signers must come from before a proposal moves on (0: any)."),
+        "procedure",
+    ),
+    Setting(
+        "delegation_share",
+        Fraction(minimum=0.0, maximum=1.0),
+        0.5,
+        N_("Share of a delegation"),
+        N_(
+            "A delegation proposal (代表团提案) moves on when this share of its delegation's delegates, "
+            "the head aside, has co-signed (rounded up)."
+        ),
+        "procedure",
+    ),
+    Setting(
+        "late_submissions",
+        one_of(
+            {
+                "accept": N_("Accept them as proposals"),
+                "suggestion": N_("Take them as suggestions"),
+                "refuse": N_("Refuse them"),
+            }
+        ),
+        "accept",
+        N_("Submissions after the collection window"),
+        N_("What a proposal first submitted after the collection ends becomes while the session is open."),
+        "procedure",
     ),
     # -- rules and deadlines
     Setting(

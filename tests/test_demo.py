@@ -4,9 +4,10 @@ from sqlalchemy import func, select
 
 from proposals.access import can_view
 from proposals.extensions import db
-from proposals.models import CongressSession, HistoryEntry, Proposal, User
+from proposals.models import CongressSession, HistoryEntry, Notification, Proposal, User
 from proposals.operations import available_events
 from proposals.operations.clock import local_date, utcnow
+from proposals.presets import PRESETS
 from workflow import LIFECYCLE
 
 PASSWORD = "Zhidaihui-2026"
@@ -62,6 +63,7 @@ def test_seed_demo(runner):
     check_variety()
     check_accounts()
     check_work_for_everyone()
+    check_the_strict_session()
 
     before = row_counts()
     again = runner.invoke(args=["seed-demo"])
@@ -73,7 +75,7 @@ def test_seed_demo(runner):
 
 def check_sessions():
     sessions = {s.code: s for s in db.session.scalars(select(CongressSession))}
-    assert set(sessions) == {"10-3", "10-2"}
+    assert set(sessions) == {"10-3", "10-2", "10-3Y"}
     current, past = sessions["10-3"], sessions["10-2"]
     today = local_date(utcnow())
     assert current.is_open and current.collection_start <= today <= current.collection_end <= current.cosign_deadline
@@ -143,9 +145,44 @@ def check_accounts():
 
 
 def check_work_for_everyone():
-    current = db.session.scalar(select(CongressSession).where(CongressSession.is_open))
+    current = db.session.scalar(select(CongressSession).where(CongressSession.code == "10-3"))
     proposals = list(db.session.scalars(select(Proposal).where(Proposal.session_id == current.id)))
     for username, wanted in TO_DO.items():
         account = user(username)
         possible = {e for p in proposals if can_view(account, p) for e in available_events(p, account)}
         assert wanted <= possible, f"{username} lacks {wanted - possible}"
+
+
+def check_the_strict_session():
+    """The second open session follows the strict preset, and its proposals show its rules at work."""
+    session = db.session.scalar(select(CongressSession).where(CongressSession.code == "10-3Y"))
+    today = local_date(utcnow())
+    assert session.is_open and session.collection_start <= today <= session.collection_end
+    assert {k: getattr(session, k) for k in PRESETS["strict"].values} == PRESETS["strict"].values
+    proposals = {p.title: p for p in db.session.scalars(select(Proposal).where(Proposal.session_id == session.id))}
+
+    def one(title_part):
+        return next(p for t, p in proposals.items() if title_part in t)
+
+    # a worker's draft: only delegates may submit here
+    draft = one("饮水点")
+    assert draft.state == "draft" and "submit" not in available_events(draft, user("worker"))
+    # three co-signers of one delegation are not enough; one of another delegation would be
+    short = one("交接班")
+    assert short.state == "cosigning" and len(short.cosignatures) == 3
+    assert len({c.user.delegation_id for c in short.cosignatures}) == 1
+    assert "cosign" in available_events(short, user("delegate3"))
+    # three from three delegations: on to the pre-review of the author's delegation, its head's to forward
+    reviewed = one("技能等级")
+    assert reviewed.state == "delegation_review" and "forward" in available_events(reviewed, user("head"))
+    # the delegation's proposal: one of the two co-signatures its delegation must give
+    delegations = one("通风除尘")
+    assert delegations.delegation_proposal and delegations.author.username == "head"
+    assert delegations.state == "cosigning" and len(delegations.cosignatures) == 1
+    # invited co-signers: told, and first among their tasks
+    invited = one("高温岗位")
+    assert sorted(u.user.username for u in invited.invitations) == ["delegate2", "qianjin"]
+    told = db.session.scalars(
+        select(Notification.user_id).where(Notification.proposal_id == invited.id, Notification.event == "submit")
+    )
+    assert set(told) == {user("delegate2").id, user("qianjin").id}

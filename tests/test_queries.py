@@ -45,6 +45,8 @@ def engine_says(name: str, proposal: Proposal, user) -> bool:
             user.actor(), proposal.facts()
         )
     available = TASKS[name].event in available_events(proposal, user)
+    if name in ("cosign", "cosign_invited"):  # the invited find it in a group of its own, first
+        return available and (user.id in proposal.invitees) == (name == "cosign_invited")
     if name == "urge":
         return available and proposal.id in overdue_ids([proposal.id])
     return available

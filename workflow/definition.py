@@ -1,9 +1,10 @@
 """The default lifecycle of a congress proposal (DOMAIN.md), as data.
 
-Each event lists who may fire it (names in predicates.WHO), its payload fields, requirements that
-must hold (predicates.REQUIREMENTS), and its transitions: sources, destination (None: the state
-stays) and conditions (predicates.CONDITIONS; a name prefixed with "!" must be false). The first
-transition whose conditions hold is taken. `notify` names the audiences told of the event.
+Each event lists who may fire it (names in predicates.WHO), its payload fields, what the session's rules
+ask of the actor (`permits`, predicates.PERMITS), requirements that must hold (predicates.REQUIREMENTS),
+effects that happen only when a condition holds (`effects_if`), and its transitions: sources,
+destination (None: the state stays) and conditions (predicates.CONDITIONS; a name prefixed with "!"
+must be false). The first transition whose conditions hold is taken. `notify` names the audiences told of the event.
 
 States carry tags (what they mean to the application) and lie on the main way or off it; the
 application's lists of states are derived from these, never written out again.
@@ -79,7 +80,11 @@ EVENTS = {
     "submit": {
         "label": N_("Submit"),
         "who": ["author"],
-        "requires": ["session_open"],
+        # the session's rules: who may propose, a delegation's proposal by its head alone
+        "permits": ["may_propose", "delegation_head_for_delegation"],
+        "requires": ["session_open", "not_late_refused"],
+        # after the collection window a session may take a (first) submission as a suggestion
+        "effects_if": [{"effect": "to_suggestion", "when": "late_as_suggestion"}],
         "transitions": [
             {"source": ["draft"], "dest": "cosigning", "conditions": ["!enough_cosigners"]},
             {"source": ["draft"], "dest": "delegation_review", "conditions": ["delegation_review_on"]},

@@ -14,7 +14,7 @@ from transitions import Machine
 from .errors import N_, DefinitionError, PermissionDenied, StateConflict, UnknownEvent
 from .facts import SYSTEM, Actor, Facts, Settings
 from .payload import Field, validate
-from .predicates import CONDITIONS, REQUIREMENTS, WHO
+from .predicates import CONDITIONS, PERMITS, REQUIREMENTS, WHO
 
 KNOWN_EFFECTS = {"number", "to_suggestion"}
 # what a state may be tagged with (workflow/definition.py says what each means)
@@ -48,6 +48,8 @@ class Event:
     effects: tuple[str, ...]
     notify: tuple[str, ...]
     transitions: tuple[Transition, ...]
+    permits: tuple[str, ...] = ()  # PERMITS the actor must pass (else a permission refusal)
+    effects_if: tuple[tuple[str, str], ...] = ()  # (effect, condition): an effect only when the condition holds
 
     @property
     def sources(self) -> set[str]:
@@ -145,6 +147,8 @@ class Lifecycle:
             effects=tuple(spec.get("effects") or ()),
             notify=tuple(spec.get("notify") or ()),
             transitions=transitions,
+            permits=tuple(spec.get("permits") or ()),
+            effects_if=tuple((e["effect"], e["when"]) for e in spec.get("effects_if") or ()),
         )
 
     def _check(self) -> None:
@@ -163,9 +167,15 @@ class Lifecycle:
             for n in event.requires:
                 if n not in REQUIREMENTS:
                     problems.append(f"{where}: unknown requirement {n!r}")
-            for n in event.effects:
+            for n in event.permits:
+                if n not in PERMITS:
+                    problems.append(f"{where}: unknown permit {n!r}")
+            for n in (*event.effects, *(e for e, _ in event.effects_if)):
                 if n not in KNOWN_EFFECTS:
                     problems.append(f"{where}: unknown effect {n!r}")
+            for _, c in event.effects_if:
+                if c.lstrip("!") not in CONDITIONS:
+                    problems.append(f"{where}: unknown condition {c!r}")
             for n in event.notify:
                 if n not in KNOWN_AUDIENCES:
                     problems.append(f"{where}: unknown audience {n!r}")
@@ -242,6 +252,10 @@ class Lifecycle:
             )
         if not any(WHO[n](actor, facts) for t in here for n in t.who):
             return PermissionDenied(N_("You may not %(event)s this proposal now."), event=event.name)
+        for name in event.permits:
+            check, message = PERMITS[name]
+            if not check(facts, actor, settings):
+                return PermissionDenied(message)
         for name in event.requires:
             check, message = REQUIREMENTS[name]
             if not check(facts, actor, settings):
@@ -268,11 +282,17 @@ class Lifecycle:
                 available=self.available_events(facts, actor, settings),
                 event=event.name,
             )
+        effects = event.effects + tuple(
+            e
+            for e, c in event.effects_if
+            if e not in event.effects
+            and bool(CONDITIONS[c.lstrip("!")](facts, actor, settings, clean, event.name)) is not c.startswith("!")
+        )
         return Decision(
             event=event.name,
             from_state=facts.state,
             to_state=subject.state,
             payload=clean,
-            effects=event.effects,
+            effects=effects,
             notify=event.notify,
         )

@@ -40,6 +40,11 @@ class Settings:
     delegation_review: bool = False
     max_rehandle: int = 2
     session_open: bool = True  # whether the session still takes proposals (is_open)
+    proposers: str = "workers"  # who may submit: "workers" (everyone) or "delegates"
+    min_cosigner_delegations: int = 0  # how many different delegations the co-signers must come from
+    delegation_share: float = 0.5  # of a delegation's delegates who co-sign a delegation proposal
+    late_submissions: str = "accept"  # what a submission after the collection window is: accept, suggestion, refuse
+    collection_over: bool = False  # whether the collection window has ended (the application knows the day)
 
 
 @dataclass(frozen=True)
@@ -57,3 +62,7 @@ class Facts:
     evaluator_ids: frozenset[int] = frozenset()  # who rated the present reply
     rehandle_round: int = 0
     extended: bool = False
+    submitted_before: bool = False  # submitted once already (a draft sent back): a resubmission is never late
+    delegation_proposal: bool = False  # a delegation's proposal (代表团提案), submitted by its head
+    delegation_delegates: int = 0  # the delegation's active delegates other than its head (the author)
+    cosigner_delegation_ids: tuple[int | None, ...] = ()  # each co-signer's delegation, one entry a co-signer

@@ -1,10 +1,13 @@
 """Named pure predicates the lifecycle definition refers to.
 
 `WHO` answers "is this actor one of the people this event is for?"; `CONDITIONS` choose between
-the destinations of one event; `REQUIREMENTS` refuse an event the state of things does not allow
-yet, each with the message shown to the actor. Every function returns a real bool.
+the destinations of one event (and whether an event's conditional effects happen); `PERMITS` refuse
+an actor whom the session's rules do not let fire the event (a permission refusal, with the message
+shown to the actor); `REQUIREMENTS` refuse an event the state of things does not allow yet, each with
+the message shown to the actor. Every function returns a real bool.
 """
 
+import math
 from collections.abc import Callable
 
 from .errors import N_
@@ -60,18 +63,57 @@ WHO: dict[str, Callable[[Actor, Facts], bool]] = {
 }
 
 
-def _cosigners_after(f: Facts, event: str) -> int:
-    return len(f.cosigner_ids) + (1 if event == "cosign" else 0)
+def _cosigner_delegations_after(f: Facts, a: Actor, event: str) -> tuple[int | None, ...]:
+    """Each co-signer's delegation, counting the one being added."""
+    return f.cosigner_delegation_ids + ((a.delegation_id,) if event == "cosign" else ())
+
+
+def delegation_needed(f: Facts, s: Settings) -> int:
+    """How many of its delegation's delegates (its head excluded) must co-sign a delegation proposal."""
+    return math.ceil(round(s.delegation_share * f.delegation_delegates, 6))
+
+
+def _enough(f: Facts, a: Actor, s: Settings, event: str) -> bool:
+    """Whether the co-signatures (counting the one being added) let the proposal move on by itself: for a
+    delegation proposal, the share of its delegation; else the session's number, from enough delegations."""
+    delegations = _cosigner_delegations_after(f, a, event)
+    if f.delegation_proposal:
+        own = sum(1 for d in delegations if d is not None and d == f.delegation_id)
+        return own >= delegation_needed(f, s)
+    count = len(f.cosigner_ids) + (1 if event == "cosign" else 0)
+    distinct = {d for d in delegations if d is not None}
+    return count >= s.min_cosigners and len(distinct) >= s.min_cosigner_delegations
+
+
+def _late(f: Facts, s: Settings) -> bool:
+    """A first submission after the collection window (a resubmission after send-back never is)."""
+    return bool(s.collection_over) and not f.submitted_before
 
 
 CONDITIONS: dict[str, Callable[[Facts, Actor, Settings, dict, str], bool]] = {
     # true when the co-signatures (counting the one being added) reach the session's threshold
-    "enough_cosigners": lambda f, a, s, p, e: _cosigners_after(f, e) >= s.min_cosigners,
+    "enough_cosigners": lambda f, a, s, p, e: _enough(f, a, s, e),
+    # a late submission the session takes as a suggestion (建议)
+    "late_as_suggestion": lambda f, a, s, p, e: _late(f, s) and s.late_submissions == "suggestion",
     "delegation_review_on": lambda f, a, s, p, e: bool(s.delegation_review),
     "actor_is_lead": lambda f, a, s, p, e: _lead_handler(a, f),
     "actor_is_author": lambda f, a, s, p, e: _is_author(a, f),
     "rated_unsatisfied": lambda f, a, s, p, e: p.get("rating") == "unsatisfied",
     "rehandle_left": lambda f, a, s, p, e: f.rehandle_round < s.max_rehandle,
+}
+
+PERMITS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = {
+    "may_propose": (
+        lambda f, a, s: s.proposers != "delegates" or "delegate" in a.roles,
+        N_("Only delegates may submit proposals to this session; you may keep your draft."),
+    ),
+    "delegation_head_for_delegation": (
+        lambda f, a, s: (
+            not f.delegation_proposal
+            or ("delegation_head" in a.roles and a.delegation_id is not None and a.delegation_id == f.delegation_id)
+        ),
+        N_("Only the head of the delegation may submit a delegation proposal."),
+    ),
 }
 
 REQUIREMENTS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = {
@@ -103,8 +145,12 @@ REQUIREMENTS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = 
         lambda f, a, s: not f.extended,
         N_("The deadline has already been extended once."),
     ),
+    "not_late_refused": (
+        lambda f, a, s: not (_late(f, s) and s.late_submissions == "refuse"),
+        N_("The collection window of this session has closed: it takes no more proposals."),
+    ),
     "too_few_cosigners": (
-        lambda f, a, s: len(f.cosigner_ids) < s.min_cosigners,
+        lambda f, a, s: not _enough(f, Actor.system(), s, "close_cosigning"),
         N_("The proposal already has enough co-signers."),
     ),
 }

@@ -65,6 +65,12 @@ def _summary() -> dict:
             "state": {"type": "string", "enum": STATES},
             "author": described(nullable(ref("Person")), "null where the caller may not know a confidential author."),
             "delegation_id": described(nullable(ID), "The author's delegation; null where the author is hidden."),
+            "delegation_proposal": described(
+                BOOL, "A delegation proposal (代表团提案): its head submitted it on behalf of the delegation."
+            ),
+            "delegation": described(
+                nullable(obj({"id": ID, "name": STR})), "The delegation whose proposal it is (delegation proposals)."
+            ),
             "lead_department_id": nullable(ID),
             "ack_deadline": described(nullable(DATE), "The lead department's acknowledgement deadline (China)."),
             "reply_deadline": described(nullable(DATE), "The reply deadline in force (China)."),
@@ -98,6 +104,7 @@ def _proposal() -> dict:
         "closed_at": nullable(MOMENT),
         "version": INT,
         "cosigners": array(obj({"id": ID, "name": STR, "at": MOMENT})),
+        "invitees": described(array(ID), "The delegates the author invited to co-sign (user ids)."),
         "assignments": described(
             array(
                 obj(

@@ -87,6 +87,9 @@ def proposal_summary(proposal: Proposal, user: User, overdue: bool) -> dict:
         "author": person(proposal.author) if shows_author else None,
         # a delegation narrows down a hidden author, so it is hidden with them
         "delegation_id": proposal.delegation_id if shows_author else None,
+        # a delegation proposal (代表团提案) is its delegation's, never confidential
+        "delegation_proposal": proposal.delegation_proposal,
+        "delegation": _delegation(proposal) if proposal.delegation_proposal else None,
         "lead_department_id": lead.department_id if lead else None,
         "ack_deadline": day(lead.ack_deadline) if lead else None,
         "reply_deadline": day(lead.reply_deadline) if lead else None,
@@ -97,6 +100,11 @@ def proposal_summary(proposal: Proposal, user: User, overdue: bool) -> dict:
         "submitted_at": iso(proposal.submitted_at),
         "updated_at": iso(proposal.updated_at),
     }
+
+
+def _delegation(proposal: Proposal) -> dict | None:
+    unit = proposal.delegation
+    return {"id": unit.id, "name": unit.name} if unit is not None else None
 
 
 def proposal_detail(proposal: Proposal, user: User) -> dict:
@@ -117,6 +125,11 @@ def proposal_detail(proposal: Proposal, user: User) -> dict:
         "closed_at": iso(proposal.closed_at),
         "version": proposal.version,
         "cosigners": [{**person(c.user), "at": iso(c.created_at)} for c in proposal.cosignatures],
+        # whom the author invited to co-sign: known to all who see the proposal, but of a confidential one
+        # only to its author (whom invitations would narrow down)
+        "invitees": [i.user_id for i in proposal.invitations]
+        if user.id == proposal.author_id or not proposal.confidential
+        else [],
         "assignments": [_assignment(a, proposal.rehandle_round) for a in proposal.active_assignments],
         "progress": [
             {"department_id": n.department_id, "note": n.note, "at": iso(n.created_at)} for n in proposal.progress_notes

@@ -15,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from workflow import Actor
 from workflow.calendar import Calendar
+from workflow.predicates import REQUIREMENTS
 
 from ..extensions import db
-from ..models import Assignment, CongressSession, Proposal, Reminder
+from ..models import Assignment, CongressSession, Cosignature, Proposal, Reminder
 from ..operations.clock import feedback_due
 from ..operations.notify import notify_users, queue_deliveries, recipients
 from ..stats import HANDLING, overdue_deadlines
@@ -61,7 +63,8 @@ def _dues(today: date, working: Calendar):
     )
     for proposal in cosigning:
         session = proposal.session
-        short = len(proposal.cosignatures) < session.min_cosigners
+        # too few as the engine counts them (the delegations among the co-signers, a delegation's share)
+        short = REQUIREMENTS["too_few_cosigners"][0](proposal.facts(), Actor.system(), session.settings())
         if short and remind_now(working, today, session.cosign_deadline, session.remind_days_before):
             yield proposal, [Due("cosign", "before", session.cosign_deadline, ("author",))]
 
@@ -98,7 +101,7 @@ def _load(*where) -> list[Proposal]:
         .order_by(Proposal.id)
         .options(
             selectinload(Proposal.session),
-            selectinload(Proposal.cosignatures),
+            selectinload(Proposal.cosignatures).selectinload(Cosignature.user),
             selectinload(Proposal.assignments).selectinload(Assignment.countersignatures),
             selectinload(Proposal.replies),
         )

@@ -18,6 +18,7 @@ from .base import utcnow
 SETTING_DEFAULTS = defaults()
 SETTING_DATES = dates()
 ENGINE_NAMES = {"session_open": "is_open"}  # the engine's name of a setting: the session's
+DERIVED = {"collection_over"}  # what the engine reads that the session derives from a setting and the day
 
 
 class CongressSession(setting_columns(), db.Model):
@@ -33,9 +34,17 @@ class CongressSession(setting_columns(), db.Model):
     vote_results_published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    def settings(self) -> Settings:
-        """What the lifecycle engine reads of the session (each of its fields is a setting here)."""
-        return Settings(**{f.name: getattr(self, ENGINE_NAMES.get(f.name, f.name)) for f in fields(Settings)})
+    def settings(self, today: date | None = None) -> Settings:
+        """What the lifecycle engine reads of the session (each of its fields is a setting here, or derived
+        from one and `today`, China-local: whether the collection window is over)."""
+        values = {
+            f.name: getattr(self, ENGINE_NAMES.get(f.name, f.name)) for f in fields(Settings) if f.name not in DERIVED
+        }
+        return Settings(**values, collection_over=self.collection_over(today))
+
+    def collection_over(self, today: date | None) -> bool:
+        """Whether `today` is after the last day of the collection window (none fixed: never over)."""
+        return self.collection_end is not None and today is not None and today > self.collection_end
 
     def __repr__(self) -> str:
         return f"<CongressSession {self.code}>"

@@ -2,7 +2,19 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    DDL,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow import LIFECYCLE, RATINGS, Facts
@@ -70,6 +82,8 @@ class Proposal(db.Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     desired_department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     confidential: Mapped[bool] = mapped_column(default=False)
+    # a delegation's proposal (代表团提案): its head is the author; it co-signs by a share of the delegation
+    delegation_proposal: Mapped[bool] = mapped_column(default=False, server_default=false())
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     delegation_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     state: Mapped[str] = mapped_column(String(30), default="draft", index=True)
@@ -103,11 +117,17 @@ class Proposal(db.Model):
     cosignatures: Mapped[list["Cosignature"]] = relationship(
         back_populates="proposal", order_by="Cosignature.id", cascade="all"
     )
+    invitations: Mapped[list["Invitation"]] = relationship(order_by="Invitation.id", cascade="all")
     assignments = relationship("Assignment", back_populates="proposal", order_by="Assignment.id", cascade="all")
     replies = relationship("Reply", back_populates="proposal", order_by="Reply.round", cascade="all")
     evaluations = relationship("Evaluation", back_populates="proposal", order_by="Evaluation.id", cascade="all")
     progress_notes = relationship("ProgressNote", order_by="ProgressNote.id", cascade="all")
     history = relationship("HistoryEntry", back_populates="proposal", order_by="HistoryEntry.seq", cascade="all")
+
+    @property
+    def invitees(self) -> list[int]:
+        """The ids of the delegates the author invited to co-sign (the form's picker reads them)."""
+        return [i.user_id for i in self.invitations]
 
     @property
     def active_assignments(self) -> list:
@@ -135,7 +155,7 @@ class Proposal(db.Model):
         """What the engine needs to know of this proposal, from its collections (loaded if need be)."""
         return facts_from(
             self,
-            (c.user_id for c in self.cosignatures),
+            ((c.user_id, c.user.delegation_id) for c in self.cosignatures),
             (
                 (
                     a.department_id,
@@ -153,8 +173,9 @@ class Proposal(db.Model):
         return f"<Proposal {self.id} {self.state}>"
 
 
-def facts_from(proposal: Proposal, cosigner_ids, active_assignments, evaluator_ids) -> Facts:
-    """The engine's facts of `proposal`, given its co-signers, its active assignments in the order they were
+def facts_from(proposal: Proposal, cosigners, active_assignments, evaluator_ids) -> Facts:
+    """The engine's facts of `proposal`, given its co-signers as (user id, their delegation) in the order they
+    signed, its active assignments in the order they were
     made as (department id, role, acknowledged, countersigned this round, extended days) and who rated
     this round's reply: the one place they are put together, whether from the loaded collections
     (Proposal.facts) or from one query (operations.events.load_facts)."""
@@ -169,11 +190,13 @@ def facts_from(proposal: Proposal, cosigner_ids, active_assignments, evaluator_i
                 countersigned.add(department_id)
         if is_acknowledged:
             acknowledged.add(department_id)
+    cosigners = list(cosigners)
     return Facts(
         state=proposal.state,
         author_id=proposal.author_id,
         delegation_id=proposal.delegation_id,
-        cosigner_ids=frozenset(cosigner_ids),
+        cosigner_ids=frozenset(who for who, _ in cosigners),
+        cosigner_delegation_ids=tuple(delegation for _, delegation in cosigners),
         lead_department_id=lead[0] if lead else None,
         cohandler_department_ids=frozenset(cohandlers),
         acknowledged_department_ids=frozenset(acknowledged),
@@ -181,7 +204,30 @@ def facts_from(proposal: Proposal, cosigner_ids, active_assignments, evaluator_i
         evaluator_ids=frozenset(evaluator_ids),
         rehandle_round=proposal.rehandle_round,
         extended=bool(lead and lead[1]),
+        submitted_before=proposal.submitted_at is not None,
+        delegation_proposal=bool(proposal.delegation_proposal),
+        delegation_delegates=delegation_delegates(proposal) if proposal.delegation_proposal else 0,
     )
+
+
+def delegation_delegates(proposal: Proposal) -> int:
+    """The active delegates of a delegation proposal's delegation, its head (the author) aside."""
+    from .org import User, UserRole
+
+    if proposal.delegation_id is None:
+        return 0
+    users, roles = User.__table__, UserRole.__table__
+    stmt = (
+        select(func.count())
+        .select_from(users.join(roles, roles.c.user_id == users.c.id))
+        .where(
+            roles.c.role == "delegate",
+            users.c.active,
+            users.c.delegation_id == proposal.delegation_id,
+            users.c.id != proposal.author_id,
+        )
+    )
+    return int(db.session.scalar(stmt) or 0)
 
 
 event.listen(
@@ -200,4 +246,18 @@ class Cosignature(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     proposal: Mapped[Proposal] = relationship(back_populates="cosignatures")
+    user = relationship("User")
+
+
+class Invitation(db.Model):
+    """A delegate the author invited to co-sign (邀请附议): told on submission, first in their tasks."""
+
+    __tablename__ = "cosign_invitations"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id", name="uq_cosign_invitations_proposal_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
     user = relationship("User")

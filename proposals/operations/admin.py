@@ -14,7 +14,7 @@ from workflow import ROLES, InvalidPayload, PermissionDenied, calendar
 from workflow.errors import N_
 from workflow.payload import Boolean, Field, Integer, Line, message, validate
 
-from .. import settings
+from .. import presets, settings
 from ..access import ADMIN_ROLES
 from ..auth import passwords
 from ..extensions import db
@@ -49,7 +49,8 @@ USER_FIELDS = {
     "must_change_password": Boolean(),
 }
 UNIT_FIELDS = {"code": Code, "name": Line(required=True, max_length=200), "parent_id": Integer()}
-SESSION_SETTINGS = {"name": Line(max_length=200), **settings.fields()}  # what a change may name
+# what a change may name: the settings, and a preset filling some of them (proposals/presets.py)
+SESSION_SETTINGS = {"name": Line(max_length=200), **settings.fields(), "preset": presets.FIELD}
 SESSION_FIELDS = {"code": Code, **SESSION_SETTINGS, "name": Line(required=True, max_length=200)}
 
 
@@ -138,7 +139,7 @@ def create_unit(kind: str, data, *, actor: User | None = None) -> OrgUnit:
 
 def create_session(data, *, actor: User | None = None) -> CongressSession:
     authorize(actor)
-    clean = validate(SESSION_FIELDS, data)
+    clean = _without_preset(validate(SESSION_FIELDS, presets.with_preset(data)))
     coded = select(CongressSession.id).where(CongressSession.code == clean["code"])
     if db.session.scalar(coded):
         _refuse({}, {"code": message(CODE_TAKEN)})
@@ -152,7 +153,7 @@ def create_session(data, *, actor: User | None = None) -> CongressSession:
 
 def update_session(session: CongressSession, data, *, actor: User | None = None) -> CongressSession:
     authorize(actor)
-    clean = validate(SESSION_SETTINGS, data)
+    clean = _without_preset(validate(SESSION_SETTINGS, presets.with_preset(data)))
     merged = {name: getattr(session, name) for name in SETTING_DATES} | clean
     _check_dates(merged)
     for key, value in clean.items():
@@ -160,6 +161,12 @@ def update_session(session: CongressSession, data, *, actor: User | None = None)
     audit.record("session.update", session, clean, actor=actor)
     db.session.commit()
     return session
+
+
+def _without_preset(clean: dict) -> dict:
+    """A valid preset has filled its settings in (presets.with_preset): it is not a column itself."""
+    clean.pop("preset", None)
+    return clean
 
 
 def _check_dates(values: dict) -> None:
@@ -185,7 +192,7 @@ def edit_session(session: CongressSession, data, *, actor: User | None = None) -
     numbers are required and a date given empty is cleared."""
     authorize(actor)
     cleared = {n: None for n in SETTING_DATES if isinstance(data, dict) and n in data and not _filled(data[n])}
-    clean = validate(SESSION_FORM, data)
+    clean = _without_preset(validate(SESSION_FORM, data))
     _check_dates({name: getattr(session, name) for name in SETTING_DATES} | cleared | clean)
     for key, value in (cleared | clean).items():
         setattr(session, key, value)

@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from workflow import InvalidPayload, PermissionDenied, StateConflict
 from workflow.errors import N_
-from workflow.payload import Boolean, Integer, Line, Text, message, validate
+from workflow.payload import Boolean, Integer, IntegerList, Line, Text, message, validate
 
 from ..access import can_view
 from ..extensions import db
-from ..models import Category, CongressSession, HistoryEntry, OrgUnit, Proposal, User
+from ..models import Category, CongressSession, HistoryEntry, Invitation, OrgUnit, Proposal, User, UserRole
 from . import clock
 from .errors import NotFound
 from .events import lock_proposal, write_history_row
@@ -23,6 +23,9 @@ PROPOSAL_FIELDS = {
     "category": Line(required=True, max_length=40),
     "confidential": Boolean(),
     "desired_department_id": Integer(),
+    # a delegation's proposal (代表团提案), made by its head; and the delegates the author invites to co-sign
+    "delegation_proposal": Boolean(),
+    "invitees": IntegerList(max_items=50),
 }
 EDITABLE = {k: v for k, v in PROPOSAL_FIELDS.items() if k != "session_id"}
 
@@ -57,10 +60,52 @@ def _resolve(clean: dict, keep_category_id: int | None = None) -> dict:
     return values
 
 
+def _procedure(author: User, values: dict, confidential: bool) -> list[int] | None:
+    """Check a delegation proposal and the invitees (422 naming the field); take the invitees out of
+    `values` and give them (None: not given)."""
+    errors = {}
+    if values.get("delegation_proposal"):
+        if not (author.has_role("delegation_head") and author.delegation_id):
+            errors["delegation_proposal"] = message(N_("Only the head of a delegation may make a delegation proposal."))
+        elif confidential:
+            errors["delegation_proposal"] = message(N_("A delegation proposal cannot be confidential."))
+    invitees = values.pop("invitees", None)
+    if invitees:
+        delegates = set(
+            db.session.scalars(
+                select(User.id)
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(User.id.in_(invitees), User.active, UserRole.role == "delegate")
+            )
+        )
+        if author.id in invitees:
+            errors["invitees"] = message(N_("You cannot invite yourself to co-sign."))
+        elif any(i not in delegates for i in invitees):
+            errors["invitees"] = message(N_("Only active delegates can be invited to co-sign."))
+    if errors:
+        raise InvalidPayload(errors)
+    return invitees
+
+
+def _invite(proposal: Proposal, invitees: list[int] | None, now: datetime) -> None:
+    """Replace the draft's invitees with these (None: keep them)."""
+    if invitees is None:
+        return
+    for invitation in list(proposal.invitations):
+        if invitation.user_id not in invitees:
+            proposal.invitations.remove(invitation)
+            db.session.delete(invitation)
+    kept = {i.user_id for i in proposal.invitations}
+    for user_id in invitees:
+        if user_id not in kept:
+            proposal.invitations.append(Invitation(user_id=user_id, created_at=now))
+
+
 def create_proposal(author: User, data, *, now: datetime | None = None) -> Proposal:
     """Create a draft for `author` and commit it with its first history row."""
     now = now or clock.utcnow()
     values = _resolve(validate(PROPOSAL_FIELDS, data))
+    invitees = _procedure(author, values, bool(values.get("confidential")))
     proposal = Proposal(
         **values,
         author_id=author.id,
@@ -70,6 +115,7 @@ def create_proposal(author: User, data, *, now: datetime | None = None) -> Propo
         updated_at=now,
     )
     db.session.add(proposal)
+    _invite(proposal, invitees, now)
     db.session.flush()
     db.session.add(
         HistoryEntry(proposal_id=proposal.id, seq=1, event="create", actor_id=author.id, at=now, to_state="draft")
@@ -92,13 +138,21 @@ def edit_draft(proposal_id: int, author: User, data, *, now: datetime | None = N
         # a partial edit: only the fields sent are checked (and those may not be emptied)
         given = EDITABLE if not isinstance(data, dict) else {k: v for k, v in EDITABLE.items() if k in data}
         values = _resolve(validate(given, data), keep_category_id=proposal.category_id)
+        confidential = values.get("confidential", proposal.confidential)
+        kept = {"delegation_proposal": proposal.delegation_proposal} if values.get("confidential") else {}
+        checked = kept | values
+        invitees = _procedure(author, checked, confidential)
+        values.pop("invitees", None)
         if isinstance(data, dict):  # fields sent empty on purpose clear the optional ones
             for optional in ("desired_department_id",):
                 if optional in data and data[optional] is None:
                     values[optional] = None
         changed = sorted(k for k, v in values.items() if getattr(proposal, k) != v)
+        if invitees is not None and sorted(invitees) != sorted(i.user_id for i in proposal.invitations):
+            changed = sorted([*changed, "invitees"])
         for key, value in values.items():
             setattr(proposal, key, value)
+        _invite(proposal, invitees, now)
         proposal.updated_at = now
         write_history_row(proposal, "edit", author, now, "draft", "draft", {"changed": changed})
         db.session.commit()

@@ -67,14 +67,18 @@ def lock_proposal(proposal_id: int) -> Proposal:
 def _facts_query():
     """What the guards need of a proposal's co-signatures, active assignments and ratings, as one statement.
 
-    Rows of (kind, who, acknowledged, countersigned, extended days): kind "c" a co-signer, "e" who rated this
-    round, else the assignment's role with its department as who. Built once; run with `pid` and `round`."""
-    cos, asg, csg, ev = (m.__table__ for m in (Cosignature, Assignment, Countersignature, Evaluation))
+    Rows of (kind, who, acknowledged, countersigned, extended days): kind "c" a co-signer (with their delegation
+    for acknowledged), "e" who rated this round, else the assignment's role with its department as who. Built
+    once; run with `pid` and `round`."""
+    cos, asg, csg, ev, users = (m.__table__ for m in (Cosignature, Assignment, Countersignature, Evaluation, User))
     pid, round_ = bindparam("pid"), bindparam("round")
     zero = literal_column("0")
     signed = exists().where(csg.c.assignment_id == asg.c.id, csg.c.round == round_)
     return union_all(
-        select(literal_column("'c'"), cos.c.user_id, zero, zero, zero).where(cos.c.proposal_id == pid),
+        # a co-signer's delegation stands where an assignment's acknowledgement does
+        select(literal_column("'c'"), cos.c.user_id, users.c.delegation_id, zero, zero)
+        .join(users, users.c.id == cos.c.user_id)
+        .where(cos.c.proposal_id == pid),
         select(
             asg.c.role,
             asg.c.department_id,
@@ -96,7 +100,7 @@ def load_facts(proposal: Proposal) -> Facts:
     rows = db.session.execute(_FACTS, {"pid": proposal.id, "round": proposal.rehandle_round}).all()
     return facts_from(
         proposal,
-        (who for kind, who, *_ in rows if kind == "c"),
+        ((who, delegation) for kind, who, delegation, *_ in rows if kind == "c"),
         ((who, kind, ack, signed, extended) for kind, who, ack, signed, extended in rows if kind not in ("c", "e")),
         (who for kind, who, *_ in rows if kind == "e"),
     )
@@ -112,7 +116,8 @@ def fire_event(
         if user is not None and not can_view(user, proposal):
             raise NotFound()
         actor = user.actor() if user is not None else Actor.system()
-        decision = LIFECYCLE.decide(event, load_facts(proposal), actor, proposal.session.settings(), payload)
+        settings = proposal.session.settings(today=clock.local_date(now))
+        decision = LIFECYCLE.decide(event, load_facts(proposal), actor, settings, payload)
         record = apply(decision, proposal, user, now)
         update_row(proposal)
         entry = write_history(proposal, decision, user, now, record)
@@ -251,4 +256,5 @@ def _next_number(session_id: int) -> int:
 
 def available_events(proposal: Proposal, user: User) -> list[str]:
     """The events `user` may fire on `proposal` now; what pages show as buttons and the API lists."""
-    return LIFECYCLE.available_events(proposal.facts(), user.actor(), proposal.session.settings())
+    settings = proposal.session.settings(today=clock.local_date(clock.utcnow()))
+    return LIFECYCLE.available_events(proposal.facts(), user.actor(), settings)

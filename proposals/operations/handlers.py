@@ -52,9 +52,11 @@ def _forget_assignments(proposal: Proposal) -> None:
 
 
 def on_submit(d, proposal, user, now):
+    late = "to_suggestion" in d.effects  # after the collection window, which this session takes as a suggestion
     proposal.submitted_at = now
     if proposal.delegation_id is None:
         proposal.delegation_id = proposal.author.delegation_id
+    return {"late": True} if late else None
 
 
 def on_withdraw(d, proposal, user, now):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, insert, select
 
 from ..extensions import db
-from ..models import Assignment, Cosignature, Notification, Proposal, User, UserRole
+from ..models import Assignment, Cosignature, Invitation, Notification, Proposal, User, UserRole
 
 
 def choices(user_ids, kind):
@@ -47,6 +47,9 @@ _ASSIGNED_HANDLERS = _role_query(
     )
 )
 _PEOPLE = select(*_RECIPIENT).where(_USERS.c.id.in_(bindparam("ids", expanding=True)))
+_INVITATIONS = Invitation.__table__
+_INVITED = select(_INVITATIONS.c.user_id).where(_INVITATIONS.c.proposal_id == bindparam("pid"))
+_DELEGATES_NAMED = _role_query(_USERS.c.id.in_(bindparam("ids", expanding=True)))
 _COSIGNATURES = Cosignature.__table__
 _COSIGNERS = (
     select(_COSIGNATURES.c.user_id).where(_COSIGNATURES.c.proposal_id == bindparam("pid")).order_by(_COSIGNATURES.c.id)
@@ -93,9 +96,14 @@ def _cosigners(proposal: Proposal, to_state: str) -> list[int]:
 
 
 def _cosign_invitees(proposal: Proposal, to_state: str) -> list:
-    # invitations go to the author's delegation, which narrows a confidential author down: such a
-    # proposal invites nobody (any delegate who finds it in the list may still co-sign it)
-    if to_state == "cosigning" and proposal.delegation_id and not proposal.confidential:
+    # the delegates the author named; else the author's delegation, which narrows a confidential author
+    # down: such a proposal invites nobody (any delegate who finds it in the list may still co-sign it)
+    if to_state != "cosigning":
+        return []
+    named = list(db.session.scalars(_INVITED, {"pid": proposal.id}))
+    if named:
+        return list(db.session.execute(_DELEGATES_NAMED, {"role": "delegate", "ids": named}))
+    if proposal.delegation_id and not proposal.confidential:
         return list(db.session.execute(_IN_DELEGATION, {"role": "delegate", "delegation": proposal.delegation_id}))
     return []
 

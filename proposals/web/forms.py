@@ -1,14 +1,15 @@
 """The proposal form (提案表)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from sqlalchemy import or_, select
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
-from ..models import Category, CongressSession, OrgUnit
+from ..models import Category, CongressSession, OrgUnit, User, UserRole
 
 
 class ProposalForm(FlaskForm):
@@ -19,6 +20,19 @@ class ProposalForm(FlaskForm):
     category = SelectField(_l("Category"))
     desired_department_id = SelectField(_l("Desired handling department (advisory)"), coerce=int)
     confidential = BooleanField(_l("Keep my name confidential from departments and public pages"))
+    # -- the procedure (issue 14): a delegation's proposal, made by its head; delegates invited to co-sign
+    delegation_proposal = BooleanField(
+        _l("A proposal of my delegation (代表团提案)"),
+        description=_l("As its head, you submit it on behalf of the delegation; its delegates co-sign it."),
+    )
+    invitees = SelectMultipleField(
+        _l("Invite delegates to co-sign"),
+        coerce=int,
+        description=_l(
+            "They are told when you submit and see it first in their tasks; any other delegate may still co-sign."
+            " None chosen: your delegation's delegates are invited (nobody, if your name is confidential)."
+        ),
+    )
     # -- attachments (checked by content in proposals/operations/attachments.py) --
     attachments = MultipleFileField(_l("Attachments"), render_kw={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png"})
     save = SubmitField(_l("Save draft"))
@@ -44,6 +58,14 @@ class ProposalForm(FlaskForm):
                 select(OrgUnit).where(OrgUnit.kind == "department", OrgUnit.active).order_by(OrgUnit.name)
             )
         ]
+        me = getattr(current_user, "id", None)
+        delegates = (
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == "delegate", User.active, User.id != me)
+            .order_by(User.delegation_id, User.name, User.id)
+        )
+        self.invitees.choices = [SelectChoice(u.id, u.name) for u in db.session.scalars(delegates)]
         for name in ("session_id", "title", "reason", "measures", "category"):
             self[name].flags.required = True
 
@@ -55,10 +77,18 @@ class ProposalForm(FlaskForm):
             "category": self.category.data or "",
             "confidential": bool(self.confidential.data),
             "desired_department_id": self.desired_department_id.data or None,
+            "invitees": list(self.invitees.data or []),
         }
+        if self.is_head():
+            data["delegation_proposal"] = bool(self.delegation_proposal.data)
         if with_session:
             data["session_id"] = self.session_id.data
         return data
+
+    @staticmethod
+    def is_head() -> bool:
+        """Whether the writer heads a delegation, so may make a delegation proposal (the box is theirs)."""
+        return bool(current_user.has_role("delegation_head") and current_user.delegation_id)
 
     def uploads(self) -> list:  # attachments
         """The files chosen in the attachments input (an empty input sends one nameless part)."""

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from workflow import InvalidPayload, PermissionDenied, StateConflict, UnknownEvent
 from workflow.errors import N_
 
+from .. import procedure
 from ..access import can_see_author, can_view
 from ..extensions import db
 from ..i18n import event_label, translate_error
@@ -19,6 +20,7 @@ from ..operations import (
     edit_draft_with_attachments,  # attachments
     fire_event,
 )
+from ..procedure import LATE_NOTICE
 from ..references import neutral_reference
 from ..timeline import timeline
 from . import NavItem, deadlines
@@ -79,6 +81,7 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
             forms=forms,
             open_event=open_event or ("merge" if merge_query else None),
             show_author=can_see_author(current_user, proposal),
+            procedure=procedure.of(proposal, current_user),
             steps=timeline(current_user, proposal),
             merged_into_visible=proposal.merged_into is not None and can_view(current_user, proposal.merged_into),
             neutral_reference=neutral_reference,
@@ -124,7 +127,15 @@ def fire(proposal_id: int, event: str):
     except NotFound:
         abort(404)
     flash(gettext("Done: %(event)s.", event=done), "success")
+    if event == "submit":
+        late_notice(proposal_id)
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+
+
+def late_notice(proposal_id: int) -> None:
+    """Tell the author why a submission just made is a suggestion: it came after the collection window."""
+    if procedure.submitted_late(db.session.get(Proposal, proposal_id)):
+        flash(gettext(LATE_NOTICE), "warning")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -186,6 +197,7 @@ def after_save(form: ProposalForm, proposal: Proposal):
             flash(translate_error(exc), "error")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
         flash(gettext("Your proposal has been submitted."), "success")
+        late_notice(proposal.id)
     else:
         flash(gettext("Draft saved."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))

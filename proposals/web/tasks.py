@@ -53,6 +53,8 @@ def relevant(name: str, user, delegation_review_on: bool) -> bool:
     task = TASKS[name]
     if not task.roles or not user.has_role(*task.roles):
         return False
+    if name == "cosign_invited":  # shown when someone invited them (else their co-signing is the next group)
+        return False
     if name == "forward":
         return bool(user.delegation_id) and delegation_review_on
     if "department_handler" in task.roles:

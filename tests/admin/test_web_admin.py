@@ -158,6 +158,11 @@ NEW_SESSION = {
     "remind_days_before": "3",
     "vote_limit": "4",
     "two_axis_rating": "y",
+    # the procedure (issue 14): a form gives every setting, these as their inputs come filled in
+    "proposers": "workers",
+    "min_cosigner_delegations": "0",
+    "delegation_share": "0.5",
+    "late_submissions": "accept",
 }
 
 

@@ -292,6 +292,32 @@ def write_operations():
 WRITES = write_operations()
 
 
+# the fields of the session's procedure (issue 14): each is in a body the battery fuzzes field by field
+PROCEDURE_FIELDS = [
+    ("post", "/sessions", "proposers"),
+    ("post", "/sessions", "min_cosigner_delegations"),
+    ("post", "/sessions", "delegation_share"),
+    ("post", "/sessions", "late_submissions"),
+    ("post", "/sessions", "preset"),
+    ("patch", "/sessions/{session_id}", "proposers"),
+    ("patch", "/sessions/{session_id}", "min_cosigner_delegations"),
+    ("patch", "/sessions/{session_id}", "delegation_share"),
+    ("patch", "/sessions/{session_id}", "late_submissions"),
+    ("patch", "/sessions/{session_id}", "preset"),
+    ("post", "/proposals", "delegation_proposal"),
+    ("post", "/proposals", "invitees"),
+    ("patch", "/proposals/{proposal_id}", "delegation_proposal"),
+    ("patch", "/proposals/{proposal_id}", "invitees"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "field"), PROCEDURE_FIELDS)
+def test_the_procedure_fields_are_fuzzed(method, path, field, document):
+    assert (method, path) in WRITES
+    schema = document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    assert field in schema["properties"] and values_for(schema["properties"][field])
+
+
 @pytest.mark.parametrize(("method", "path"), WRITES, ids=[f"{m} {p}" for m, p in WRITES])
 def test_hostile_fields(method, path, api, document, probe):
     """Each field of each request body, one hostile value at a time, the other fields valid."""

@@ -15,6 +15,15 @@ from . import bp
 from .forms import SessionForm, show_errors
 
 
+@bp.context_processor
+def procedure_helpers() -> dict:
+    """The presets and the lifecycle diagram, for the session form (templates/admin/_session_*.html)."""
+    from ...lifecycle_diagram import svg
+    from ...presets import PRESETS
+
+    return {"presets": PRESETS, "lifecycle_svg": svg}
+
+
 @bp.get("/sessions")
 def sessions():
     """List the congress sessions, newest first, with how many proposals each has (drafts never count)."""
