@@ -8,6 +8,7 @@ A proposal never submitted (a draft, or a draft withdrawn before submission) is 
 """
 
 from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from workflow import LIFECYCLE, ROLES
 
@@ -39,6 +40,8 @@ def can_view(user: User | None, proposal: Proposal) -> bool:
         return True
     if any(c.user_id == user.id for c in proposal.cosignatures):
         return True
+    if any(m.author_id == user.id for m in proposal.merged_from):  # a co-author: theirs was merged into it
+        return True
     return bool(
         user.has_role("department_handler")
         and user.department_id
@@ -61,8 +64,19 @@ def visible_filter(user: User):
         and_(
             submitted,
             exists(
-                select(Cosignature.id).where(Cosignature.proposal_id == Proposal.id, Cosignature.user_id == user.id)
+                select(Cosignature.id).where(
+                    Cosignature.proposal_id == Proposal.id,
+                    Cosignature.user_id == user.id,
+                    Cosignature.ended_at.is_(None),
+                )
             ),
+        )
+    )
+    merged = aliased(Proposal)
+    clauses.append(
+        and_(
+            submitted,
+            exists(select(merged.id).where(merged.merged_into_id == Proposal.id, merged.author_id == user.id)),
         )
     )
     if user.has_role("department_handler") and user.department_id:
@@ -98,6 +112,8 @@ def can_see_handling(user: User | None, proposal: Proposal, record: str = INTERN
         return False
     if user.has_role(*HANDLING_ROLES):
         return True
+    if proposal.key and proposal.key_leader_id is not None and user.id == proposal.key_leader_id:
+        return True  # the leader in charge of a key proposal (领导领办) follows its handling
     if (
         user.has_role("department_handler")
         and user.department_id
@@ -105,7 +121,11 @@ def can_see_handling(user: User | None, proposal: Proposal, record: str = INTERN
     ):  # assigned now: a department that returned its assignment no longer follows the handling
         return True
     if record == PROGRESS:
-        return user.id == proposal.author_id or any(c.user_id == user.id for c in proposal.cosignatures)
+        return (
+            user.id == proposal.author_id
+            or any(c.user_id == user.id for c in proposal.cosignatures)
+            or any(m.author_id == user.id for m in proposal.merged_from)
+        )
     return False
 
 

@@ -40,6 +40,7 @@ class Settings:
     delegation_review: bool = False
     max_rehandle: int = 2
     session_open: bool = True  # whether the session still takes proposals (is_open)
+    delegation_review_days: int = 5  # working days the delegation head has before the committee may act
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,8 @@ class Facts:
     evaluator_ids: frozenset[int] = frozenset()  # who rated the present reply
     rehandle_round: int = 0
     extended: bool = False
+    coauthor_ids: frozenset[int] = frozenset()  # authors of the proposals merged into this one
+    delegation_has_head: bool = True  # the delegation that would pre-review it has an active head
+    prereview_waited: int = 0  # working days it has waited in delegation review
+    key: bool = False  # a key proposal (重点提案)
+    key_leader_id: int | None = None  # the leader who takes charge of it (领导领办)

@@ -33,7 +33,7 @@ from ..models import (
     Proposal,
     User,
 )
-from ..models.proposal import facts_from
+from ..models.proposal import facts_context, facts_from
 from . import clock
 from .errors import NotFound
 from .locks import sqlite_write_lock
@@ -74,7 +74,9 @@ def _facts_query():
     zero = literal_column("0")
     signed = exists().where(csg.c.assignment_id == asg.c.id, csg.c.round == round_)
     return union_all(
-        select(literal_column("'c'"), cos.c.user_id, zero, zero, zero).where(cos.c.proposal_id == pid),
+        select(literal_column("'c'"), cos.c.user_id, zero, zero, zero).where(
+            cos.c.proposal_id == pid, cos.c.ended_at.is_(None)
+        ),
         select(
             asg.c.role,
             asg.c.department_id,
@@ -91,14 +93,16 @@ def _facts_query():
 _FACTS = _facts_query()
 
 
-def load_facts(proposal: Proposal) -> Facts:
-    """The engine's facts of a (locked) proposal in one query, instead of loading four collections."""
+def load_facts(proposal: Proposal, now: datetime | None = None) -> Facts:
+    """The engine's facts of a (locked) proposal in one query, instead of loading four collections (and the
+    few of models.proposal.facts_context)."""
     rows = db.session.execute(_FACTS, {"pid": proposal.id, "round": proposal.rehandle_round}).all()
     return facts_from(
         proposal,
         (who for kind, who, *_ in rows if kind == "c"),
         ((who, kind, ack, signed, extended) for kind, who, ack, signed, extended in rows if kind not in ("c", "e")),
         (who for kind, who, *_ in rows if kind == "e"),
+        **facts_context(proposal, now),
     )
 
 
@@ -112,7 +116,7 @@ def fire_event(
         if user is not None and not can_view(user, proposal):
             raise NotFound()
         actor = user.actor() if user is not None else Actor.system()
-        decision = LIFECYCLE.decide(event, load_facts(proposal), actor, proposal.session.settings(), payload)
+        decision = LIFECYCLE.decide(event, load_facts(proposal, now), actor, proposal.session.settings(), payload)
         record = apply(decision, proposal, user, now)
         update_row(proposal)
         entry = write_history(proposal, decision, user, now, record)
