@@ -8,7 +8,6 @@ A proposal never submitted (a draft, or a draft withdrawn before submission) is 
 """
 
 from sqlalchemy import and_, exists, false, or_, select, true
-from sqlalchemy.orm import aliased
 
 from workflow import LIFECYCLE, ROLES
 
@@ -40,8 +39,6 @@ def can_view(user: User | None, proposal: Proposal) -> bool:
         return True
     if any(c.user_id == user.id for c in proposal.cosignatures):
         return True
-    if any(m.author_id == user.id for m in proposal.merged_from):  # a co-author: theirs was merged into it
-        return True
     return bool(
         user.has_role("department_handler")
         and user.department_id
@@ -72,13 +69,7 @@ def visible_filter(user: User):
             ),
         )
     )
-    merged = aliased(Proposal)
-    clauses.append(
-        and_(
-            submitted,
-            exists(select(merged.id).where(merged.merged_into_id == Proposal.id, merged.author_id == user.id)),
-        )
-    )
+
     if user.has_role("department_handler") and user.department_id:
         clauses.append(
             and_(
@@ -124,7 +115,7 @@ def can_see_handling(user: User | None, proposal: Proposal, record: str = INTERN
         return (
             user.id == proposal.author_id
             or any(c.user_id == user.id for c in proposal.cosignatures)
-            or any(m.author_id == user.id for m in proposal.merged_from)
+            or any(m.author_id == user.id for m in proposal.merged_from)  # co-authors follow it as co-signers do
         )
     return False
 

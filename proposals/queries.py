@@ -258,7 +258,7 @@ TASKS: dict[str, Task] = {
     "evaluate": Task(
         "evaluate", _evaluate, N_("Replies awaiting your rating"), hint=N_("Rate how your proposal was handled.")
     ),
-    "urge": Task("urge", _urge, N_("Overdue: to follow up"), ("supervisor", "leader"), "deadline"),
+    "urge": Task("urge", _urge, N_("Overdue: to follow up"), ("supervisor",), "deadline"),
 }
 
 
