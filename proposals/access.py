@@ -61,10 +61,15 @@ def visible_filter(user: User):
         and_(
             submitted,
             exists(
-                select(Cosignature.id).where(Cosignature.proposal_id == Proposal.id, Cosignature.user_id == user.id)
+                select(Cosignature.id).where(
+                    Cosignature.proposal_id == Proposal.id,
+                    Cosignature.user_id == user.id,
+                    Cosignature.ended_at.is_(None),
+                )
             ),
         )
     )
+
     if user.has_role("department_handler") and user.department_id:
         clauses.append(
             and_(
@@ -98,6 +103,8 @@ def can_see_handling(user: User | None, proposal: Proposal, record: str = INTERN
         return False
     if user.has_role(*HANDLING_ROLES):
         return True
+    if proposal.key and proposal.key_leader_id is not None and user.id == proposal.key_leader_id:
+        return True  # the leader in charge of a key proposal (领导领办) follows its handling
     if (
         user.has_role("department_handler")
         and user.department_id
@@ -105,7 +112,11 @@ def can_see_handling(user: User | None, proposal: Proposal, record: str = INTERN
     ):  # assigned now: a department that returned its assignment no longer follows the handling
         return True
     if record == PROGRESS:
-        return user.id == proposal.author_id or any(c.user_id == user.id for c in proposal.cosignatures)
+        return (
+            user.id == proposal.author_id
+            or any(c.user_id == user.id for c in proposal.cosignatures)
+            or any(m.author_id == user.id for m in proposal.merged_from)  # co-authors follow it as co-signers do
+        )
     return False
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, exists, false, func, or_, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from workflow import LIFECYCLE
 from workflow.errors import N_
@@ -60,6 +60,7 @@ class Filters:
     outcome: str | None = None  # the class (A, B, C) of the latest reply, the one in force
     q: str | None = None  # text in the title, reasons or measures, or the number
     task: str | None = None  # a TASKS name: what awaits the user
+    key: bool | None = None  # key proposals (重点提案) only, or none of them
 
 
 def _active_assignment(department_id: int, *conditions):
@@ -74,7 +75,17 @@ def _active_assignment(department_id: int, *conditions):
 
 
 def _cosigned_by(user: User):
-    return exists(select(Cosignature.id).where(Cosignature.proposal_id == Proposal.id, Cosignature.user_id == user.id))
+    return exists(
+        select(Cosignature.id).where(
+            Cosignature.proposal_id == Proposal.id, Cosignature.user_id == user.id, Cosignature.ended_at.is_(None)
+        )
+    )
+
+
+def _coauthor(user: User):
+    """The user wrote a proposal merged into this one (并案): a co-author of it."""
+    merged = aliased(Proposal)
+    return exists(select(merged.id).where(merged.merged_into_id == Proposal.id, merged.author_id == user.id))
 
 
 def _text(q: str):
@@ -111,6 +122,8 @@ def filter_conditions(user: User, filters: Filters, today: date) -> list:
         where.append(late if filters.overdue else ~late)
     if filters.outcome is not None:
         where.append(Proposal.latest_outcome == filters.outcome)  # the reply in force (facts.py), as stats counts
+    if filters.key is not None:
+        where.append(Proposal.key.is_(True) if filters.key else Proposal.key.is_(False))
     if filters.q:
         where.append(_text(filters.q))
     if filters.task is not None:
@@ -203,13 +216,13 @@ def _evaluate(user: User, today: date):
             Evaluation.round == Proposal.rehandle_round,
         )
     )
-    return and_(_sources("evaluate"), or_(Proposal.author_id == user.id, _cosigned_by(user)), ~rated)
+    return and_(_sources("evaluate"), or_(Proposal.author_id == user.id, _cosigned_by(user), _coauthor(user)), ~rated)
 
 
 def _urge(user: User, today: date):
-    if not user.has_role("supervisor"):
-        return false()
-    return and_(_sources("urge"), overdue_condition(today))
+    in_charge = and_(Proposal.key.is_(True), Proposal.key_leader_id == user.id)  # 领导领办
+    who = true() if user.has_role("supervisor") else in_charge
+    return and_(_sources("urge"), overdue_condition(today), who)
 
 
 @dataclass(frozen=True)

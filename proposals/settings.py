@@ -309,6 +309,22 @@ SETTINGS: tuple[Setting, ...] = (
         "rules",
     ),
     Setting(
+        "delegation_review_days",
+        Integer(minimum=1, maximum=60),
+        5,
+        N_("Days for pre-review"),
+        N_("Working days the delegation head has to pre-review; after that the committee can act on it itself."),
+        "rules",
+    ),
+    Setting(
+        "key_remind_days_before",
+        Integer(minimum=0, maximum=30),
+        5,
+        N_("Reminder before a deadline of a key proposal"),
+        N_("Working days before a deadline of a key proposal (重点提案) when the department is reminded."),
+        "rules",
+    ),
+    Setting(
         "two_axis_rating",
         Boolean(),
         True,

@@ -24,12 +24,15 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
 
+from flask_babel import gettext
+
 from workflow import LIFECYCLE, OUTCOMES, RATINGS, calendar
+from workflow.errors import N_
 
 from .access import author_visible_filter, visible_filter
 from .extensions import db
 from .facts import reply_on_time
-from .models import NUMBERED_STATES, Assignment, Category, CongressSession, OrgUnit, Proposal, Reply, User
+from .models import KINDS, NUMBERED_STATES, Assignment, Category, CongressSession, OrgUnit, Proposal, Reply, User
 from .operations import clock
 
 # the states of workflow/definition.py by their tags, and "or later" along its main way
@@ -43,6 +46,7 @@ HANDLING = LIFECYCLE.tagged("handling")
 SATISFIED = ("satisfied", "basically_satisfied")
 EVALUATED = RATINGS
 COUNTED_STATES = tuple(s for s in LIFECYCLE.states if s != "draft")
+KIND_LABELS = {"proposal": N_("Proposal"), "suggestion": N_("Suggestion")}
 
 
 def local_today() -> date:
@@ -151,13 +155,25 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
         where.append(visible_filter(user))
     # a confidential author's delegation is counted only for those who may know the author (as the list)
     delegation = Proposal.delegation_id if user is None else case((author_visible_filter(user), Proposal.delegation_id))
-    keys = [Proposal.session_id, Proposal.category_id, delegation.label("delegation_id"), Proposal.lead_department_id]
+    keys = [
+        Proposal.session_id,
+        Proposal.category_id,
+        delegation.label("delegation_id"),
+        Proposal.lead_department_id,
+        Proposal.kind,
+    ]
     aggregates = _aggregates(today)
     stmt = select(*keys, *aggregates).where(*where).group_by(*keys)
     names = [a.name for a in aggregates]
     width = len(names)
     overall = [0] * width
-    sums: dict[str, dict] = {"session_id": {}, "category_id": {}, "delegation_id": {}, "department_id": {}}
+    sums: dict[str, dict] = {
+        "session_id": {},
+        "category_id": {},
+        "delegation_id": {},
+        "department_id": {},
+        "kind": {},
+    }
     for row in db.session.execute(stmt):
         values = row[len(keys) :]
         for groups, key in zip(sums.values(), row[: len(keys)], strict=True):
@@ -177,6 +193,13 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
         ],
         "by_delegation": _by_unit(OrgUnit, sums["delegation_id"], "delegation_id"),
         "by_session": _by_unit(CongressSession, sums["session_id"], "session_id"),
+        # proposals and suggestions (建议: converted, or short of co-signers) apart: a union that counts 立案
+        # without converted suggestions reads its own figure here
+        "by_kind": [
+            {"kind": k, "code": k, "name": gettext(KIND_LABELS[k]), **_numbers(sums["kind"][k])}
+            for k in KINDS
+            if k in sums["kind"]
+        ],
     }
 
 

@@ -195,7 +195,7 @@ def test_delegation_head_forwards_or_sends_back(api, make):
     hidden = cast.make.proposal(author=cast.worker, session=cast.session)
     for caller, target, body, status in (
         (head, hidden.id, None, 404),
-        (api.as_(cast.committee), proposal.id, None, 403),
+        (api.as_(cast.committee), proposal.id, None, 409),  # its turn comes once the head's days have passed
         (head, proposal.id, {"comment": 5}, 422),
     ):
         before = snapshot(target)
@@ -232,6 +232,10 @@ CASES = {
     "extend": ("in_progress", "supervisor", {"days": 5, "reason": "需要审批"}, [], ("in_progress", "committee"),
                ("closed", "supervisor")),
     "archive": ("closed", "committee", None, [], ("closed", "worker"), ("replied", "committee")),
+    "mark_key": ("accepted", "committee", {"reason": "涉及面广"}, [], ("accepted", "supervisor"),
+                 ("closed", "committee")),
+    "unmark_key": ("accepted", "committee", {"reason": "已不必"}, [("mark_key", "committee", {"reason": "涉及面广"})],
+                   ("accepted", "supervisor"), ("closed", "committee")),
 }  # fmt: skip
 
 
@@ -310,7 +314,7 @@ def test_a_lost_race_is_a_conflict(api, cast):
     assert committee.fire(proposal.id, "accept").status_code == 200
     r = committee.fire(proposal.id, "reject", {"reason": "晚了一步"})
     assert r.status_code == 409
-    assert r.json["state"] == "accepted" and r.json["available_events"] == ["assign"]
+    assert r.json["state"] == "accepted" and r.json["available_events"] == ["assign", "mark_key"]
 
 
 def test_a_concurrent_change_is_a_conflict_with_the_present_state(api, cast, monkeypatch):
@@ -326,4 +330,4 @@ def test_a_concurrent_change_is_a_conflict_with_the_present_state(api, cast, mon
     r = api.as_(cast.committee, language="en").fire(proposal.id, "reject", {"reason": "同时"})
     assert r.status_code == 409
     assert r.json["error"] == "Someone else changed this proposal at the same moment; please look again."
-    assert r.json["state"] == "accepted" and r.json["available_events"] == ["assign"]
+    assert r.json["state"] == "accepted" and r.json["available_events"] == ["assign", "mark_key"]

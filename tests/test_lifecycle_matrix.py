@@ -29,6 +29,8 @@ PAYLOADS = {
     "reply": {"text": "已按建议落实。", "outcome": "A"},
     "evaluate": {"rating": "satisfied", "attitude": "satisfied"},
     "extend": {"days": 5, "reason": "需协调预算。"},
+    "mark_key": REASON,
+    "unmark_key": REASON,
 }
 
 # state -> event -> {person: destination}
@@ -45,22 +47,28 @@ ALLOWED = {
         "convert": {"committee": "accepted"},
         "reject": {"committee": "rejected"},
         "merge": {"committee": "merged"},
+        "mark_key": {"committee": "review"},
     },
-    "accepted": {"assign": {"committee": "assigned"}},
+    "accepted": {"assign": {"committee": "assigned"}, "mark_key": {"committee": "accepted"}},
     "assigned": {
+        "mark_key": {"committee": "assigned"},
         "acknowledge": {"lead": "in_progress", "cohandler": "assigned"},
         "decline": {"lead": "accepted"},
         "urge": {"supervisor": "assigned"},
         "extend": {"supervisor": "assigned"},
     },
     "in_progress": {
+        "mark_key": {"committee": "in_progress"},
         "acknowledge": {"cohandler": "in_progress"},
         "progress": {"lead": "in_progress", "cohandler": "in_progress"},
         "countersign": {"cohandler": "in_progress"},
         "urge": {"supervisor": "in_progress"},
         "extend": {"supervisor": "in_progress"},
     },
-    "replied": {"evaluate": {"author": "closed", "delegate1": "replied", "delegate2": "replied"}},
+    "replied": {
+        "evaluate": {"author": "closed", "delegate1": "replied", "delegate2": "replied"},
+        "mark_key": {"committee": "replied"},
+    },
     "closed": {"archive": {"committee": "archived", "admin": "archived"}},
 }
 
@@ -77,7 +85,7 @@ def could_ever(person: str, event: str, state: str) -> bool:
         "submit": {"author"},
         "withdraw": {"author"},
         "cosign": {"delegate1", "delegate2", "delegate3", "head"},
-        "forward": {"head"},
+        "forward": {"head", "committee"},  # the committee: once the pre-review's days have passed
         "send_back": {"committee", "head"},
         "accept": {"committee"},
         "convert": {"committee"},
@@ -88,6 +96,8 @@ def could_ever(person: str, event: str, state: str) -> bool:
         "extend": {"supervisor"},
         "archive": {"committee", "admin"},
         "evaluate": {"author"},
+        "mark_key": {"committee"},
+        "unmark_key": {"committee"},
     }.get(event, set())
     if state in HANDLED:  # departments are assigned only from then on
         always |= {
@@ -154,4 +164,6 @@ def test_state_event_role_table(state, cast, subtests):
 def test_every_state_and_event_is_covered():
     assert set(ALLOWED) <= set(STATES)
     covered = {event for events in ALLOWED.values() for event in events}
-    assert covered | {"forward", "reply"} == set(EVENTS)  # forward: delegation review; reply: test_rules
+    # forward: delegation review (test_prereview); reply: test_rules; unmark_key: only of a key proposal
+    # (test_key_proposals)
+    assert covered | {"forward", "reply", "unmark_key"} == set(EVENTS)

@@ -225,13 +225,16 @@ def test_delegation_review_inserts_the_heads_step(cast):
     assert p.state == "delegation_review"
     with pytest.raises(StateConflict):  # accept is not possible before the head forwards
         fire(p, "accept", cast.committee)
-    with pytest.raises(PermissionDenied):  # send_back is, but it is the head's step here
+    with pytest.raises(StateConflict):  # send_back is, but it is the head's step until the pre-review's days pass
         fire(p, "send_back", cast.committee, {"reason": "x"})
     with pytest.raises(PermissionDenied):
         fire(p, "forward", cast.delegate1)  # a co-signer sees it but heads no delegation
     p = fire(p, "send_back", cast.head, {"reason": "请补充测算数据。"})
     assert p.state == "draft"
-    p = fire(p, "submit", cast.author)  # the co-signatures stand: straight back to the head
+    p = fire(p, "submit", cast.author)  # the co-signatures ended with the send-back: co-signing starts again
+    assert p.state == "cosigning"
+    fire(p, "cosign", cast.delegate1)
+    p = fire(p, "cosign", cast.delegate2)
     assert p.state == "delegation_review"
     assert fire(p, "forward", cast.head).state == "review"
 

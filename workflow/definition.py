@@ -75,6 +75,8 @@ MAIN_WAY = [
 
 _REASON = Text(required=True, max_length=2000)
 _COMMENT = Text(max_length=2000)
+# where a proposal can be made (or stop being) a key proposal: from review until it is closed
+_KEY_STATES = ("review", "accepted", "assigned", "in_progress", "replied")
 
 EVENTS = {
     "submit": {
@@ -119,9 +121,11 @@ EVENTS = {
         "transitions": [{"source": ["cosigning"], "dest": "review"}],
         "notify": ["author"],
     },
+    # the committee may act in the head's stead once the pre-review's working days have passed
     "forward": {
         "label": N_("Forward"),
-        "who": ["head_of_authors_delegation"],
+        "who": ["head_of_authors_delegation", "committee"],
+        "requires": ["head_or_prereview_overdue"],
         "payload": {"comment": _COMMENT},
         "transitions": [{"source": ["delegation_review"], "dest": "review"}],
         "notify": ["author"],
@@ -129,12 +133,13 @@ EVENTS = {
     "send_back": {
         "label": N_("Send back for revision"),
         "who": ["committee", "head_of_authors_delegation"],
+        "requires": ["head_or_prereview_overdue"],
         "payload": {"reason": _REASON},
         "transitions": [
             {"source": ["review"], "dest": "draft", "who": ["committee"]},
-            {"source": ["delegation_review"], "dest": "draft", "who": ["head_of_authors_delegation"]},
+            {"source": ["delegation_review"], "dest": "draft", "who": ["head_of_authors_delegation", "committee"]},
         ],
-        "notify": ["author"],
+        "notify": ["author", "former_cosigners"],
     },
     "accept": {
         "label": N_("Accept"),
@@ -219,7 +224,7 @@ EVENTS = {
             "contact": Line(max_length=200),
         },
         "transitions": [{"source": ["in_progress"], "dest": "replied"}],
-        "notify": ["author", "cosigners"],
+        "notify": ["author", "cosigners", "coauthors"],
     },
     "evaluate": {
         "label": N_("Rate the reply"),
@@ -245,7 +250,7 @@ EVENTS = {
     },
     "urge": {
         "label": N_("Urge"),
-        "who": ["supervisor"],
+        "who": ["supervisor", "key_leader"],
         "payload": {"comment": _COMMENT},
         "transitions": [{"source": ["assigned", "in_progress"], "dest": None}],
         "notify": ["assigned_departments"],
@@ -257,6 +262,23 @@ EVENTS = {
         "payload": {"days": Integer(required=True, minimum=1, maximum=90), "reason": _REASON},
         "transitions": [{"source": ["assigned", "in_progress"], "dest": None}],
         "notify": ["assigned_departments"],
+    },
+    # a key proposal (重点提案), supervised by a leader who takes charge of it (领导领办) when one is named
+    "mark_key": {
+        "label": N_("Mark as key proposal"),
+        "who": ["committee"],
+        "requires": ["not_key"],
+        "payload": {"reason": _REASON, "leader_id": Integer()},
+        "transitions": [{"source": list(_KEY_STATES), "dest": None}],
+        "notify": ["key_leader", "assigned_departments"],
+    },
+    "unmark_key": {
+        "label": N_("No longer a key proposal"),
+        "who": ["committee"],
+        "requires": ["is_key"],
+        "payload": {"reason": _REASON},
+        "transitions": [{"source": list(_KEY_STATES), "dest": None}],
+        "notify": ["key_leader", "assigned_departments"],
     },
     "archive": {
         "label": N_("Archive"),

@@ -27,6 +27,9 @@ KNOWN_AUDIENCES = {
     "supervisors",
     "lead_department",
     "assigned_departments",
+    "key_leader",
+    "coauthors",
+    "former_cosigners",
 }
 
 

@@ -45,6 +45,7 @@ class Settings:
     delegation_share: float = 0.5  # of a delegation's delegates who co-sign a delegation proposal
     late_submissions: str = "accept"  # what a submission after the collection window is: accept, suggestion, refuse
     collection_over: bool = False  # whether the collection window has ended (the application knows the day)
+    delegation_review_days: int = 5  # working days the delegation head has before the committee may act
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,8 @@ class Facts:
     delegation_proposal: bool = False  # a delegation's proposal (代表团提案), submitted by its head
     delegation_delegates: int = 0  # the delegation's active delegates other than its head (the author)
     cosigner_delegation_ids: tuple[int | None, ...] = ()  # each co-signer's delegation, one entry a co-signer
+    coauthor_ids: frozenset[int] = frozenset()  # authors of the proposals merged into this one
+    delegation_has_head: bool = True  # the delegation that would pre-review it has an active head
+    prereview_waited: int = 0  # working days it has waited in delegation review
+    key: bool = False  # a key proposal (重点提案)
+    key_leader_id: int | None = None  # the leader who takes charge of it (领导领办)

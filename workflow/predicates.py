@@ -46,25 +46,38 @@ def _cohandler(a: Actor, f: Facts) -> bool:
     )
 
 
+def _head(a: Actor, f: Facts) -> bool:
+    return "delegation_head" in a.roles and a.delegation_id is not None and a.delegation_id == f.delegation_id
+
+
+def _key_leader(a: Actor, f: Facts) -> bool:
+    return f.key and a.id is not None and a.id == f.key_leader_id
+
+
 WHO: dict[str, Callable[[Actor, Facts], bool]] = {
     "author": _is_author,
     "delegate_other_than_author": lambda a, f: "delegate" in a.roles and not _is_author(a, f),
-    "head_of_authors_delegation": lambda a, f: (
-        "delegation_head" in a.roles and a.delegation_id is not None and a.delegation_id == f.delegation_id
-    ),
+    "head_of_authors_delegation": _head,
     "committee": _has("committee"),
     "supervisor": _has("supervisor"),
+    "key_leader": _key_leader,
     "union_admin": _has("union_admin"),
     "assigned_handler": _assigned,
     "lead_handler": _lead_handler,
     "cohandler": _cohandler,
-    "author_or_cosigner": lambda a, f: _is_author(a, f) or (a.id is not None and a.id in f.cosigner_ids),
+    # the co-authors (authors of the proposals merged into it) rate like co-signers
+    "author_or_cosigner": lambda a, f: (
+        _is_author(a, f) or (a.id is not None and (a.id in f.cosigner_ids or a.id in f.coauthor_ids))
+    ),
     SYSTEM: _has(SYSTEM),
 }
 
 
 def _cosigner_delegations_after(f: Facts, a: Actor, event: str) -> tuple[int | None, ...]:
-    """Each co-signer's delegation, counting the one being added."""
+    """Each co-signer's delegation, counting the one being added (none on a (re)submission: co-signing starts
+    again, the earlier co-signatures signed another text)."""
+    if event == "submit":
+        return ()
     return f.cosigner_delegation_ids + ((a.delegation_id,) if event == "cosign" else ())
 
 
@@ -80,7 +93,7 @@ def _enough(f: Facts, a: Actor, s: Settings, event: str) -> bool:
     if f.delegation_proposal:
         own = sum(1 for d in delegations if d is not None and d == f.delegation_id)
         return own >= delegation_needed(f, s)
-    count = len(f.cosigner_ids) + (1 if event == "cosign" else 0)
+    count = 0 if event == "submit" else len(f.cosigner_ids) + (1 if event == "cosign" else 0)
     distinct = {d for d in delegations if d is not None}
     return count >= s.min_cosigners and len(distinct) >= s.min_cosigner_delegations
 
@@ -95,7 +108,8 @@ CONDITIONS: dict[str, Callable[[Facts, Actor, Settings, dict, str], bool]] = {
     "enough_cosigners": lambda f, a, s, p, e: _enough(f, a, s, e),
     # a late submission the session takes as a suggestion (建议)
     "late_as_suggestion": lambda f, a, s, p, e: _late(f, s) and s.late_submissions == "suggestion",
-    "delegation_review_on": lambda f, a, s, p, e: bool(s.delegation_review),
+    # pre-review is on, and there is a delegation head to do it: otherwise it goes straight to the committee
+    "delegation_review_on": lambda f, a, s, p, e: bool(s.delegation_review) and f.delegation_has_head,
     "actor_is_lead": lambda f, a, s, p, e: _lead_handler(a, f),
     "actor_is_author": lambda f, a, s, p, e: _is_author(a, f),
     "rated_unsatisfied": lambda f, a, s, p, e: p.get("rating") == "unsatisfied",
@@ -149,6 +163,13 @@ REQUIREMENTS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = 
         lambda f, a, s: not (_late(f, s) and s.late_submissions == "refuse"),
         N_("The collection window of this session has closed: it takes no more proposals."),
     ),
+    # in delegation review the head acts; the committee only once the head's working days have passed
+    "head_or_prereview_overdue": (
+        lambda f, a, s: f.state != "delegation_review" or _head(a, f) or f.prereview_waited > s.delegation_review_days,
+        N_("The delegation head is still within the working days for pre-review; the committee can act after that."),
+    ),
+    "not_key": (lambda f, a, s: not f.key, N_("This is already a key proposal.")),
+    "is_key": (lambda f, a, s: f.key, N_("This is not a key proposal.")),
     "too_few_cosigners": (
         lambda f, a, s: not _enough(f, Actor.system(), s, "close_cosigning"),
         N_("The proposal already has enough co-signers."),

@@ -96,6 +96,7 @@ def _query_params() -> list[dict]:
         "department_id": "Only proposals assigned (now) to this department, as lead or co-handler.",
         "category": "A category code.",
         "overdue": "Only overdue (true) or only not overdue (false) proposals.",
+        "key": "Only key proposals (true) or only the others (false).",
         "q": "Text to look for in the title, reasons and measures.",
         "limit": "Page size, 20 unless told.",
         "cursor": "The `next_cursor` of the previous page.",
@@ -328,6 +329,14 @@ def document() -> dict:
                 "Edit the caller's own draft",
                 {**_ok(ref("Proposal")), **_errors(400, 401, 403, 404, 409, 422)},
                 body=_body(EDITABLE, partial=True),
+                params=[proposal_id],
+                tags=["proposals"],
+            ),
+        },
+        "/proposals/{proposal_id}/versions": {
+            "get": _op(
+                "Each submitted version of a proposal, oldest first",
+                {**_ok(ref("ProposalVersions")), **_errors(401, 404)},
                 params=[proposal_id],
                 tags=["proposals"],
             ),

@@ -9,6 +9,7 @@ from ..access import can_view
 from ..extensions import db
 from ..models import Proposal
 from ..operations import NotFound, available_events, create_proposal, edit_draft, fire_event
+from ..operations.versions import version_json, versions_of
 from ..queries import Filters, list_page
 from . import bp
 from .auth import current_user
@@ -22,6 +23,7 @@ LIST_ARGS = {
     "department_id": Integer(),
     "category": Line(max_length=40),
     "overdue": Boolean(),
+    "key": Boolean(),
     "q": Line(max_length=200),
     "limit": Integer(minimum=1, maximum=100),
     "cursor": Integer(),
@@ -57,6 +59,7 @@ def list_proposals():
         category=args.get("category"),
         department_id=args.get("department_id"),
         overdue=args.get("overdue"),
+        key=args.get("key"),
         q=args.get("q"),
     )
     cursor = str(args["cursor"]) if "cursor" in args else None
@@ -83,6 +86,12 @@ def create():
 def get_proposal(proposal_id: int):
     """One proposal, as far as the caller may know it."""
     return jsonify(proposal_detail(_visible(proposal_id), current_user()))
+
+
+@bp.get(f"/proposals/<{ID}:proposal_id>/versions")
+def list_versions(proposal_id: int):
+    """Each submitted version of a proposal, oldest first: its text and the attachments it carried."""
+    return jsonify({"items": [version_json(v) for v in versions_of(proposal_id, current_user())]})
 
 
 @bp.patch(f"/proposals/<{ID}:proposal_id>")

@@ -85,6 +85,8 @@ def _summary() -> dict:
                 "deadline: the same definition as the `overdue` of /stats.",
             ),
             "final_rating": nullable({"type": "string", "enum": list(FINAL_RATINGS)}),
+            "key": described(BOOL, "A key proposal (重点提案), marked by the committee."),
+            "key_leader_id": described(nullable(ID), "The leader in charge of a key proposal (领导领办), if named."),
             "created_at": MOMENT,
             "submitted_at": nullable(MOMENT),
             "updated_at": MOMENT,
@@ -105,6 +107,16 @@ def _proposal() -> dict:
         "version": INT,
         "cosigners": array(obj({"id": ID, "name": STR, "at": MOMENT})),
         "invitees": described(array(ID), "The delegates the author invited to co-sign (user ids)."),
+        "ended_cosignatures": described(
+            array(obj({"id": ID, "name": STR, "at": MOMENT, "version": INT, "ended_at": MOMENT})),
+            "Co-signatures of an earlier version, ended when it was sent back for revision; they no longer count.",
+        ),
+        "merged_from": described(array(ID), "The proposals merged into this one (并案) that the caller may see."),
+        "coauthors": described(
+            array(ref("Person")),
+            "The authors of the proposals merged into this one, as far as the caller may know them: told of its "
+            "reply and free to rate it.",
+        ),
         "assignments": described(
             array(
                 obj(
@@ -156,6 +168,19 @@ def _proposal() -> dict:
     return obj({**summary["properties"], **detail})
 
 
+def _version() -> dict:
+    return obj(
+        {
+            "number": INT,
+            "submitted_at": MOMENT,
+            "title": STR,
+            "reason": STR,
+            "measures": STR,
+            "attachments": array(obj({"id": ID, "filename": STR, "size": INT})),
+        }
+    )
+
+
 def _numbers(key: dict | None = None) -> dict:
     return obj(
         {
@@ -186,6 +211,7 @@ def _stats() -> dict:
             "by_category": array(_numbers({"category": STR, "name": STR})),
             "by_delegation": unit("delegation_id"),
             "by_session": unit("session_id"),
+            "by_kind": array(_numbers({"kind": {"type": "string", "enum": list(KINDS)}, "code": STR, "name": STR})),
         }
     )
     overall["required"] = list(overall["properties"])
@@ -266,6 +292,7 @@ def components() -> dict:
         ),
         "ProposalSummary": _summary(),
         "Proposal": _proposal(),
+        "ProposalVersions": obj({"items": array(_version())}),
         "ProposalPage": obj(
             {
                 "items": array(ref("ProposalSummary")),

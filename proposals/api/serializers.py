@@ -96,6 +96,8 @@ def proposal_summary(proposal: Proposal, user: User, overdue: bool) -> dict:
         "calendar_provisional": clock.calendar_provisional(proposal),
         "overdue": overdue,
         "final_rating": proposal.final_rating,
+        "key": proposal.key,
+        "key_leader_id": proposal.key_leader_id if proposal.key else None,
         "created_at": iso(proposal.created_at),
         "submitted_at": iso(proposal.submitted_at),
         "updated_at": iso(proposal.updated_at),
@@ -130,6 +132,14 @@ def proposal_detail(proposal: Proposal, user: User) -> dict:
         "invitees": [i.user_id for i in proposal.invitations]
         if user.id == proposal.author_id or not proposal.confidential
         else [],
+        # co-signatures of an earlier text, ended when it was sent back for revision (kept on record)
+        "ended_cosignatures": [
+            {**person(c.user), "at": iso(c.created_at), "version": c.version, "ended_at": iso(c.ended_at)}
+            for c in proposal.all_cosignatures
+            if c.ended_at is not None
+        ],
+        "merged_from": [m.id for m in proposal.merged_from if can_view(user, m)],
+        "coauthors": coauthors(proposal, user),
         "assignments": [_assignment(a, proposal.rehandle_round) for a in proposal.active_assignments],
         "progress": [
             {"department_id": n.department_id, "note": n.note, "at": iso(n.created_at)} for n in proposal.progress_notes
@@ -142,6 +152,17 @@ def proposal_detail(proposal: Proposal, user: User) -> dict:
         "history": [_history(step) for step in timeline(user, proposal)],
         "available_events": available_events(proposal, user),
     }
+
+
+def coauthors(proposal: Proposal, user: User) -> list[dict]:
+    """The authors of the proposals merged into it (并案), each once, as far as the caller may know them."""
+    seen, found = {proposal.author_id}, []
+    for merged in proposal.merged_from:
+        if merged.author_id in seen or not (can_view(user, merged) and can_see_author(user, merged)):
+            continue
+        seen.add(merged.author_id)
+        found.append(person(merged.author))
+    return found
 
 
 def _assignment(a, round_: int) -> dict:

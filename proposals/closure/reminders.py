@@ -1,6 +1,7 @@
 """Deadline reminders and overdue notices, each given once to each person (a `Reminder` row says so).
 
-- before a deadline, `remind_days_before` working days ahead: the departments that have not
+- before a deadline, `remind_days_before` working days ahead (`key_remind_days_before` for the handling
+  deadlines of a key proposal): the departments that have not
   acknowledged, the departments that owe the reply, the author who has not rated, the author whose
   proposal lacks co-signers;
 - once a proposal is overdue (stats.overdue_condition, the one definition): the departments that owe
@@ -73,7 +74,8 @@ def _handling_dues(proposal: Proposal, today: date, working: Calendar) -> list[D
     lead = proposal.lead_assignment
     if lead is None:
         return []
-    ahead = proposal.session.remind_days_before
+    # a key proposal (重点提案) is reminded of earlier: its own setting
+    ahead = proposal.session.key_remind_days_before if proposal.key else proposal.session.remind_days_before
     found = []
     waiting = [a.ack_deadline for a in proposal.active_assignments if a.acknowledged_at is None]
     if waiting and remind_now(working, today, min(waiting), ahead):

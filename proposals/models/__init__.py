@@ -11,7 +11,7 @@ from .login_attempt import LoginAttempt
 from .login_session import LoginSession
 from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole, root_union
 from .password_reset import PasswordReset
-from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Invitation, Proposal
+from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Invitation, Proposal, ProposalVersion
 from .reminder import REMINDER_KINDS, REMINDER_STAGES, Reminder
 from .second_factor import RecoveryCode, SecondFactor
 from .slips import SignInSlips
@@ -43,6 +43,7 @@ __all__ = [
     "NUMBERED_STATES",
     "Cosignature",
     "Invitation",
+    "ProposalVersion",
     "Proposal",
     "ApiToken",
     "ExternalIdentity",

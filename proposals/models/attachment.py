@@ -36,9 +36,19 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # when the author left it out of the draft after it had been submitted with a version: kept for that
+    # version, no longer the proposal's (an attachment never submitted is removed outright)
+    left_out_at: Mapped[datetime | None]
 
     # (a backref, so that proposal.py need not know of attachments)
-    proposal = relationship("Proposal", backref=backref("attachments", order_by="Attachment.id"))
+    proposal = relationship(
+        "Proposal",
+        backref=backref(
+            "attachments",
+            primaryjoin="and_(Proposal.id == Attachment.proposal_id, Attachment.left_out_at.is_(None))",
+            order_by="Attachment.id",
+        ),
+    )
     uploaded_by = relationship("User")
 
     @property

@@ -2,20 +2,10 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import (
-    DDL,
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    UniqueConstraint,
-    event,
-    false,
-    func,
-    select,
-)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import DDL, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import false as sa_false
+from sqlalchemy import func, select
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from workflow import LIFECYCLE, RATINGS, Facts
 
@@ -83,7 +73,7 @@ class Proposal(db.Model):
     desired_department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     confidential: Mapped[bool] = mapped_column(default=False)
     # a delegation's proposal (代表团提案): its head is the author; it co-signs by a share of the delegation
-    delegation_proposal: Mapped[bool] = mapped_column(default=False, server_default=false())
+    delegation_proposal: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     delegation_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     state: Mapped[str] = mapped_column(String(30), default="draft", index=True)
@@ -103,6 +93,9 @@ class Proposal(db.Model):
     lead_reply_deadline: Mapped[date | None]
     first_reply_on_time: Mapped[bool | None]
     latest_outcome: Mapped[str | None] = mapped_column(String(1))
+    # a key proposal (重点提案), marked by the committee, and the leader who takes charge of it (领导领办)
+    key: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    key_leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # optimistic lock: a write based on a stale read fails instead of overwriting
     version: Mapped[int] = mapped_column(default=1)
 
@@ -113,11 +106,26 @@ class Proposal(db.Model):
     author = relationship("User", foreign_keys=[author_id])
     delegation = relationship("OrgUnit", foreign_keys=[delegation_id])
     desired_department = relationship("OrgUnit", foreign_keys=[desired_department_id])
-    merged_into: Mapped["Proposal | None"] = relationship(remote_side=[id])
-    cosignatures: Mapped[list["Cosignature"]] = relationship(
-        back_populates="proposal", order_by="Cosignature.id", cascade="all"
+    # what was merged into it (并案) is the other way of the same link
+    merged_into: Mapped["Proposal | None"] = relationship(
+        remote_side=[id], backref=backref("merged_from", order_by="Proposal.id")
     )
     invitations: Mapped[list["Invitation"]] = relationship(order_by="Invitation.id", cascade="all")
+    # the co-signatures that count: of the text submitted last (a resubmission ends the earlier ones)
+    cosignatures: Mapped[list["Cosignature"]] = relationship(
+        primaryjoin="and_(Proposal.id == Cosignature.proposal_id, Cosignature.ended_at.is_(None))",
+        back_populates="proposal",
+        order_by="Cosignature.id",
+        cascade="all",
+    )
+    # every co-signature ever given, ended ones too (kept on record: they signed an earlier text)
+    all_cosignatures: Mapped[list["Cosignature"]] = relationship(
+        order_by="Cosignature.id", viewonly=True
+    )
+    versions: Mapped[list["ProposalVersion"]] = relationship(
+        back_populates="proposal", order_by="ProposalVersion.number", cascade="all"
+    )
+    key_leader = relationship("User", foreign_keys=[key_leader_id])
     assignments = relationship("Assignment", back_populates="proposal", order_by="Assignment.id", cascade="all")
     replies = relationship("Reply", back_populates="proposal", order_by="Reply.round", cascade="all")
     evaluations = relationship("Evaluation", back_populates="proposal", order_by="Evaluation.id", cascade="all")
@@ -167,13 +175,49 @@ class Proposal(db.Model):
                 for a in self.active_assignments
             ),
             (e.user_id for e in self.evaluations if e.round == self.rehandle_round),
+            **facts_context(self),
         )
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.state}>"
 
 
-def facts_from(proposal: Proposal, cosigners, active_assignments, evaluator_ids) -> Facts:
+def facts_context(proposal: Proposal, now: datetime | None = None) -> dict:
+    """The engine's facts of `proposal` beyond its own collections, each by one small query: its co-authors
+    (authors of what was merged into it), whether its delegation has a head to pre-review it, and how many
+    working days it has waited in delegation review."""
+    from ..operations import clock  # (clock reads the calendar models)
+    from .history import HistoryEntry
+    from .org import User, UserRole
+
+    found: dict = {"key": bool(proposal.key), "key_leader_id": proposal.key_leader_id}
+    merged = select(Proposal.author_id).where(Proposal.merged_into_id == proposal.id, Proposal.state == "merged")
+    found["coauthor_ids"] = frozenset(db.session.scalars(merged)) - {proposal.author_id}
+    delegation_id = proposal.delegation_id
+    if delegation_id is None and proposal.state == "draft":  # a first submission takes the author's delegation
+        delegation_id = db.session.scalar(select(User.delegation_id).where(User.id == proposal.author_id))
+    head = (
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.delegation_id == delegation_id, User.active, UserRole.role == "delegation_head")
+        .limit(1)
+    )
+    found["delegation_has_head"] = delegation_id is not None and db.session.scalar(head) is not None
+    waited = 0
+    if proposal.state == "delegation_review":
+        since = db.session.scalar(
+            select(func.max(HistoryEntry.at)).where(
+                HistoryEntry.proposal_id == proposal.id, HistoryEntry.to_state == "delegation_review"
+            )
+        )
+        if since is not None:
+            today = clock.local_date(now or clock.utcnow())
+            waited = max(0, clock.working_calendar().between(clock.local_date(since), today))
+    found["prereview_waited"] = waited
+    return found
+
+
+def facts_from(proposal: Proposal, cosigners, active_assignments, evaluator_ids, **context) -> Facts:
     """The engine's facts of `proposal`, given its co-signers as (user id, their delegation) in the order they
     signed, its active assignments in the order they were
     made as (department id, role, acknowledged, countersigned this round, extended days) and who rated
@@ -207,6 +251,7 @@ def facts_from(proposal: Proposal, cosigners, active_assignments, evaluator_ids)
         submitted_before=proposal.submitted_at is not None,
         delegation_proposal=bool(proposal.delegation_proposal),
         delegation_delegates=delegation_delegates(proposal) if proposal.delegation_proposal else 0,
+        **context,
     )
 
 
@@ -236,14 +281,21 @@ event.listen(
 
 
 class Cosignature(db.Model):
+    """A delegate's co-signature of one submitted version of a proposal; ended (not deleted) when the
+    proposal is resubmitted, since it signed another text."""
+
     __tablename__ = "cosignatures"
-    __table_args__ = (UniqueConstraint("proposal_id", "user_id", name="uq_cosignatures_proposal_user"),)
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "user_id", "version", name="uq_cosignatures_proposal_user_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)  # the number of the version signed
+    ended_at: Mapped[datetime | None]  # when a resubmission ended it
 
     proposal: Mapped[Proposal] = relationship(back_populates="cosignatures")
     user = relationship("User")
@@ -261,3 +313,28 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User")
+# the attachments each submitted version carried
+version_attachments = Table(
+    "proposal_version_attachments",
+    db.metadata,
+    Column("version_id", ForeignKey("proposal_versions.id"), primary_key=True),
+    Column("attachment_id", ForeignKey("attachments.id"), primary_key=True, index=True),
+)
+
+
+class ProposalVersion(db.Model):
+    """What one submission of a proposal said (its text and attachments): nothing submitted is lost."""
+
+    __tablename__ = "proposal_versions"
+    __table_args__ = (UniqueConstraint("proposal_id", "number", name="uq_proposal_versions_proposal_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    number: Mapped[int]
+    submitted_at: Mapped[datetime]
+    title: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    measures: Mapped[str] = mapped_column(Text)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="versions")
+    attachments = relationship("Attachment", secondary=version_attachments, order_by="Attachment.id")

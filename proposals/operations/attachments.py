@@ -35,6 +35,7 @@ from . import clock
 from .drafts import EDITABLE, PROPOSAL_FIELDS, create_proposal, edit_draft
 from .errors import NotFound
 from .events import lock_proposal, write_history_row
+from .versions import in_a_version
 
 MAX_ATTACHMENTS = 5
 MAX_SIZE = 10 * 1024 * 1024
@@ -247,7 +248,12 @@ def may_change(proposal: Proposal, user: User) -> bool:
 
 
 def count_of(proposal_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Attachment).where(Attachment.proposal_id == proposal_id))
+    """How many attachments the proposal carries now (those left out of it are kept for their versions)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Attachment)
+        .where(Attachment.proposal_id == proposal_id, Attachment.left_out_at.is_(None))
+    )
 
 
 def add_attachments(
@@ -296,7 +302,9 @@ def add_attachments(
 
 
 def remove_attachment(attachment_id: int, user: User, *, now: datetime | None = None) -> Attachment:
-    """Remove a file from the author's draft (it was never submitted), recording what it was in the history."""
+    """Remove a file from the author's draft, recording what it was in the history. A file a submitted
+    version carried is only left out of the draft (its row and file stay, for that version); one never
+    submitted is removed outright."""
     now = now or clock.utcnow()
     try:
         attachment = db.session.get(Attachment, attachment_id)
@@ -305,18 +313,25 @@ def remove_attachment(attachment_id: int, user: User, *, now: datetime | None = 
         proposal = lock_proposal(attachment.proposal_id)
         _own_draft(proposal, user)
         attachment = db.session.get(Attachment, attachment_id, populate_existing=True)
-        if attachment is None:  # removed by a request that held the lock before us
+        if attachment is None or attachment.left_out_at is not None:  # removed by a request that held the lock first
             raise NotFound()
         path = path_of(attachment)
-        payload = {"attachment": _described(attachment), "note": attachment.filename}
+        kept = in_a_version(attachment.id)
+        payload = {"attachment": _described(attachment), "note": attachment.filename, "kept_for_versions": kept}
         write_history_row(proposal, "detach", user, now, "draft", "draft", payload)
-        db.session.delete(attachment)
+        if kept:
+            attachment.left_out_at = now
+            path = None
+        else:
+            db.session.delete(attachment)
+        db.session.expire(proposal, ["attachments"])
         proposal.updated_at = now
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    path.unlink(missing_ok=True)  # after the commit: a failed commit keeps its file
+    if path is not None:
+        path.unlink(missing_ok=True)  # after the commit: a failed commit keeps its file
     return attachment
 
 

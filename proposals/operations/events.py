@@ -33,7 +33,7 @@ from ..models import (
     Proposal,
     User,
 )
-from ..models.proposal import facts_from
+from ..models.proposal import facts_context, facts_from
 from . import clock
 from .errors import NotFound
 from .locks import sqlite_write_lock
@@ -75,10 +75,11 @@ def _facts_query():
     zero = literal_column("0")
     signed = exists().where(csg.c.assignment_id == asg.c.id, csg.c.round == round_)
     return union_all(
-        # a co-signer's delegation stands where an assignment's acknowledgement does
+        # a co-signer's delegation stands where an assignment's acknowledgement does; ended co-signatures
+        # (of a text sent back and resubmitted) no longer count
         select(literal_column("'c'"), cos.c.user_id, users.c.delegation_id, zero, zero)
         .join(users, users.c.id == cos.c.user_id)
-        .where(cos.c.proposal_id == pid),
+        .where(cos.c.proposal_id == pid, cos.c.ended_at.is_(None)),
         select(
             asg.c.role,
             asg.c.department_id,
@@ -95,14 +96,16 @@ def _facts_query():
 _FACTS = _facts_query()
 
 
-def load_facts(proposal: Proposal) -> Facts:
-    """The engine's facts of a (locked) proposal in one query, instead of loading four collections."""
+def load_facts(proposal: Proposal, now: datetime | None = None) -> Facts:
+    """The engine's facts of a (locked) proposal in one query, instead of loading four collections (and the
+    few of models.proposal.facts_context)."""
     rows = db.session.execute(_FACTS, {"pid": proposal.id, "round": proposal.rehandle_round}).all()
     return facts_from(
         proposal,
         ((who, delegation) for kind, who, delegation, *_ in rows if kind == "c"),
         ((who, kind, ack, signed, extended) for kind, who, ack, signed, extended in rows if kind not in ("c", "e")),
         (who for kind, who, *_ in rows if kind == "e"),
+        **facts_context(proposal, now),
     )
 
 
@@ -117,7 +120,7 @@ def fire_event(
             raise NotFound()
         actor = user.actor() if user is not None else Actor.system()
         settings = proposal.session.settings(today=clock.local_date(now))
-        decision = LIFECYCLE.decide(event, load_facts(proposal), actor, settings, payload)
+        decision = LIFECYCLE.decide(event, load_facts(proposal, now), actor, settings, payload)
         record = apply(decision, proposal, user, now)
         update_row(proposal)
         entry = write_history(proposal, decision, user, now, record)

@@ -27,7 +27,7 @@ from ..models import (
     Reply,
     User,
 )
-from . import clock
+from . import clock, versions
 
 MERGE_TARGET_STATES = LIFECYCLE.tagged("merge_target")  # under review or being handled
 CLOSED_STATES = LIFECYCLE.or_later("closed")
@@ -56,7 +56,35 @@ def on_submit(d, proposal, user, now):
     proposal.submitted_at = now
     if proposal.delegation_id is None:
         proposal.delegation_id = proposal.author.delegation_id
-    return {"late": True} if late else None
+    record = {"version": versions.record_version(proposal, now).number}
+    if late:
+        record["late"] = True
+    return record
+
+
+def on_send_back(d, proposal, user, now):
+    # the co-signatures end: the author may now change the text they signed (their rows stay, with ended_at)
+    ended = db.session.execute(
+        update(Cosignature.__table__)
+        .where(Cosignature.__table__.c.proposal_id == proposal.id, Cosignature.__table__.c.ended_at.is_(None))
+        .values(ended_at=now)
+    ).rowcount
+    db.session.expire(proposal, ["cosignatures"])
+    return {"cosignatures_ended": ended} if ended else {}
+
+
+def on_mark_key(d, proposal, user, now):
+    leader_id = d.payload.get("leader_id")
+    if leader_id is not None:
+        leader = db.session.get(User, leader_id)
+        if leader is None or not leader.active or not leader.has_role("leader"):
+            raise InvalidPayload({"leader_id": message(N_("No such leader."))})
+    proposal.key, proposal.key_leader_id = True, leader_id
+
+
+def on_unmark_key(d, proposal, user, now):
+    # the leader who had it stays on record (and is told): without the mark they no longer take charge
+    proposal.key = False
 
 
 def on_withdraw(d, proposal, user, now):
@@ -68,8 +96,15 @@ def on_withdraw(d, proposal, user, now):
 
 def on_cosign(d, proposal, user, now):
     # added by itself, as the rows of the handlers below: appending to the collection would load it first
+    version = versions.latest_number(proposal.id)
     db.session.add(
-        Cosignature(proposal_id=proposal.id, user_id=user.id, comment=d.payload.get("comment"), created_at=now)
+        Cosignature(
+            proposal_id=proposal.id,
+            user_id=user.id,
+            comment=d.payload.get("comment"),
+            created_at=now,
+            version=version,
+        )
     )
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from ..extensions import db
 from ..models import Assignment, Cosignature, Invitation, Notification, Proposal, User, UserRole
@@ -52,8 +52,28 @@ _INVITED = select(_INVITATIONS.c.user_id).where(_INVITATIONS.c.proposal_id == bi
 _DELEGATES_NAMED = _role_query(_USERS.c.id.in_(bindparam("ids", expanding=True)))
 _COSIGNATURES = Cosignature.__table__
 _COSIGNERS = (
-    select(_COSIGNATURES.c.user_id).where(_COSIGNATURES.c.proposal_id == bindparam("pid")).order_by(_COSIGNATURES.c.id)
+    select(_COSIGNATURES.c.user_id)
+    .where(_COSIGNATURES.c.proposal_id == bindparam("pid"), _COSIGNATURES.c.ended_at.is_(None))
+    .order_by(_COSIGNATURES.c.id)
 )
+
+
+_ENDED = select(_COSIGNATURES.c.user_id).where(
+    _COSIGNATURES.c.proposal_id == bindparam("pid"),
+    _COSIGNATURES.c.ended_at
+    == select(func.max(_COSIGNATURES.c.ended_at)).where(_COSIGNATURES.c.proposal_id == bindparam("pid")).scalar_subquery(),
+).order_by(_COSIGNATURES.c.id)
+_PROPOSALS = Proposal.__table__
+_COAUTHORS = (
+    select(_PROPOSALS.c.author_id)
+    .where(_PROPOSALS.c.merged_into_id == bindparam("pid"), _PROPOSALS.c.state == "merged")
+    .order_by(_PROPOSALS.c.id)
+)
+
+
+def coauthor_ids(proposal_id: int) -> list[int]:
+    """The authors of the proposals merged into this one (并案): its co-authors, each once, in merge order."""
+    return list(dict.fromkeys(db.session.scalars(_COAUTHORS, {"pid": proposal_id})))
 
 
 def _with_role(role: str) -> list:
@@ -93,6 +113,19 @@ def _author(proposal: Proposal, to_state: str) -> list[int]:
 def _cosigners(proposal: Proposal, to_state: str) -> list[int]:
     # their ids, not the collection: loading it would make an entity of each co-signature
     return list(db.session.scalars(_COSIGNERS, {"pid": proposal.id}))
+
+
+def _former_cosigners(proposal: Proposal, to_state: str) -> list[int]:
+    # the co-signatures this event ended (the latest ended together): they signed a text that may change
+    return list(db.session.scalars(_ENDED, {"pid": proposal.id}))
+
+
+def _coauthors(proposal: Proposal, to_state: str) -> list[int]:
+    return [i for i in coauthor_ids(proposal.id) if i != proposal.author_id]
+
+
+def _key_leader(proposal: Proposal, to_state: str) -> list[int]:
+    return [proposal.key_leader_id] if proposal.key_leader_id else []
 
 
 def _cosign_invitees(proposal: Proposal, to_state: str) -> list:
@@ -138,6 +171,9 @@ def _departments_to_reply(proposal: Proposal, to_state: str) -> list:
 AUDIENCES: dict[str, Audience] = {
     "author": Audience(_author, by_id=True),
     "cosigners": Audience(_cosigners, by_id=True),
+    "former_cosigners": Audience(_former_cosigners, by_id=True),
+    "coauthors": Audience(_coauthors, by_id=True),
+    "key_leader": Audience(_key_leader, by_id=True),
     "cosign_invitees": Audience(_cosign_invitees),
     "committee": Audience(lambda proposal, to_state: _with_role("committee")),
     "supervisors": Audience(lambda proposal, to_state: _with_role("supervisor")),

@@ -71,6 +71,7 @@ REGISTER: dict[str, Entry] = {
     ),
     "send_back": Entry(
         N_("“%(title)s” has been sent back for revision."),
+        handlers.on_send_back,
         labels={"reason": REASON},
         details=("reason",),
     ),
@@ -165,6 +166,18 @@ REGISTER: dict[str, Entry] = {
         handlers.on_extend,
         facts=True,
         labels={"days": N_("Working days to add"), "reason": REASON},
+        details=("reason",),
+    ),
+    "mark_key": Entry(
+        N_("“%(title)s” has been made a key proposal (重点提案)."),
+        handlers.on_mark_key,
+        labels={"reason": REASON, "leader_id": N_("Leader in charge (ID)")},
+        details=("reason",),
+    ),
+    "unmark_key": Entry(
+        N_("“%(title)s” is no longer a key proposal."),
+        handlers.on_unmark_key,
+        labels={"reason": REASON},
         details=("reason",),
     ),
     "archive": Entry(None),

@@ -25,6 +25,7 @@ LABELS = {
     "cosigners": N_("Co-signers"),
     "cosigner_usernames": N_("Co-signer user names"),
     "desired_department": N_("Desired department"),
+    "merged_from": N_("Merged into it"),
     "state": N_("State"),
     "submitted_on": N_("Submitted on"),
     "decided_on": N_("Decided on"),

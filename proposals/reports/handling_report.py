@@ -36,9 +36,8 @@ WORD_FONT = "宋体"  # what Word and WPS in China set official documents in
 
 
 def key_proposals(session: CongressSession, user: User) -> list[Proposal]:
-    """The session's key proposals (重点提案), listed first in the report. The application has no notion of
-    them yet: this hook lists none until it does."""
-    return []
+    """The session's key proposals (重点提案), marked by the committee (mark_key), listed first in the report."""
+    return [p for p in _numbered(session, user, Proposal.key.is_(True)) if p.number is not None]
 
 
 @dataclass
@@ -64,7 +63,7 @@ def _numbered(session: CongressSession, user: User, *conditions) -> list[Proposa
     stmt = (
         select(Proposal)
         .where(Proposal.session_id == session.id, visible_filter(user), *conditions)
-        .order_by(Proposal.number, Proposal.id)
+        .order_by(Proposal.key.desc(), Proposal.number, Proposal.id)  # key proposals first in every list
         .options(
             selectinload(Proposal.replies).selectinload(Reply.department),
             selectinload(Proposal.category),

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from workflow.errors import N_
 
-from ..access import can_see_author
+from ..access import can_see_author, can_view
 from ..branding import site_name
 from ..extensions import db
 from ..i18n import state_label
@@ -48,6 +48,7 @@ COLUMNS = (
     "cosigners",
     "cosigner_usernames",
     "desired_department",
+    "merged_from",
     "state",
     "submitted_on",
     "decided_on",
@@ -97,6 +98,7 @@ def proposals(user: User, filters: Filters) -> list[Proposal]:
             ),
             selectinload(Proposal.replies),
             selectinload(Proposal.evaluations),
+            selectinload(Proposal.merged_from),
         )
     )
     return list(db.session.scalars(stmt))
@@ -127,6 +129,10 @@ def rows(user: User, filters: Filters | None = None) -> list[dict]:
     ]
 
 
+def _reference(p: Proposal) -> str:
+    return gettext("No. %(number)s", number=p.number) if p.number else f"#{p.id}"
+
+
 def _row(p: Proposal, user: User, overdue: bool, on_time: bool | None, opinion, working_days: int | None) -> dict:
     shows_author = can_see_author(user, p)
     lead = p.lead_assignment
@@ -148,6 +154,8 @@ def _row(p: Proposal, user: User, overdue: bool, on_time: bool | None, opinion, 
         "cosigners": "、".join(c.user.name for c in p.cosignatures) or None,
         "cosigner_usernames": ", ".join(c.user.username for c in p.cosignatures) or None,
         "desired_department": p.desired_department.name if p.desired_department else None,
+        # what was merged into it (并入), as far as the reader may see it: by number, or id before numbering
+        "merged_from": "、".join(_reference(m) for m in p.merged_from if can_view(user, m)) or None,
         "state": state_label(p.state),
         "submitted_on": _day(p.submitted_at),
         "decided_on": _day(p.decided_at),

@@ -110,3 +110,6 @@ def init_app(app) -> None:
     app.add_template_global(nav_items)
     app.add_template_global(choice_label)
     app.add_template_global(history_label)
+    from . import sections
+
+    sections.init_app(app)

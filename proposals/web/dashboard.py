@@ -164,6 +164,7 @@ def _breakdowns(numbers: dict, session_id: int | None) -> list[tuple[str, str, l
         (gettext("By lead department"), "by-department", rows("by_department", "department", "department_id", lead=1)),
         (gettext("By category"), "by-category", rows("by_category", "category", "category")),
         (gettext("By delegation"), "by-delegation", rows("by_delegation", "delegation", "delegation_id")),
+        (gettext("Proposals and suggestions"), "by-kind", rows("by_kind", "kind", "kind")),
     ]
 
 
