@@ -52,8 +52,11 @@ def check(step_of_state: dict, lifecycle) -> None:
     problems = [f"state {s!r} lies at no step" for s in lifecycle.states if s not in step_of_state]
     problems += [f"{s!r} is not a lifecycle state" for s in step_of_state if s not in lifecycle.states]
     problems += [f"state {s!r}: unknown step {k!r}" for s, k in step_of_state.items() if k not in (*keys, STOPPED)]
-    problems += [f"final state {s!r} must end the way (STOPPED)" for s in lifecycle.states
-                 if step_of_state.get(s) is STOPPED and s in lifecycle.main_way]
+    problems += [
+        f"final state {s!r} must end the way (STOPPED)"
+        for s in lifecycle.states
+        if step_of_state.get(s) is STOPPED and s in lifecycle.main_way
+    ]
     on_way = [keys.index(step_of_state[s]) for s in lifecycle.main_way if step_of_state.get(s) in keys]
     if on_way != sorted(on_way):
         problems.append("the main way steps back")
@@ -138,9 +141,7 @@ def _notes(proposal: Proposal, steps: dict[str, Step]) -> str | None:
         cohandlers = [a for a in proposal.active_assignments if a.role == "cohandler"]
         if cohandlers:
             signed = sum(1 for a in cohandlers if a.countersignature(proposal.rehandle_round))
-            steps["reply"].notes.append(
-                gettext("Countersigned: %(n)s of %(total)s", n=signed, total=len(cohandlers))
-            )
+            steps["reply"].notes.append(gettext("Countersigned: %(n)s of %(total)s", n=signed, total=len(cohandlers)))
         if proposal.rehandle_round:
             steps["handle"].notes.append(
                 gettext(

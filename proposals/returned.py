@@ -48,6 +48,4 @@ def returned_to_authors(user: User, limit: int = 50) -> list[Returned]:
         .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
         .limit(limit)
     )
-    return [
-        Returned(p.id, (h.payload or {}).get("title") or neutral_reference(p), h.comment, h.at) for h, p in rows
-    ]
+    return [Returned(p.id, (h.payload or {}).get("title") or neutral_reference(p), h.comment, h.at) for h, p in rows]

@@ -26,6 +26,7 @@ class Action:
     irreversible: bool  # confirmed in place before it is fired
     one_click: bool  # the button fires it: nothing to fill in
     then: str | None  # the event offered in the same form and fired with it
+    has_fields: bool  # it has a form: a one-click event's optional fields are a second, secondary button
 
 
 def one_click(event: str) -> bool:
@@ -39,8 +40,11 @@ def one_click(event: str) -> bool:
 def actions(events: list[str]) -> list[Action]:
     """The action bar for these available events: the first main task first, the rest in lifecycle order."""
     found = [
-        Action(e, REGISTER[e].main, e in IRREVERSIBLE, one_click(e), REGISTER[e].then) for e in events
+        Action(e, REGISTER[e].main, e in IRREVERSIBLE, one_click(e), REGISTER[e].then, bool(LIFECYCLE.event(e).payload))
+        for e in events
     ]
     main = next((a for a in found if a.main), None)
     rest = [a for a in found if a is not main]
-    return ([main] if main else []) + [Action(a.event, False, a.irreversible, a.one_click, a.then) for a in rest]
+    return ([main] if main else []) + [
+        Action(a.event, False, a.irreversible, a.one_click, a.then, a.has_fields) for a in rest
+    ]
