@@ -287,3 +287,26 @@ def test_the_category_starts_at_please_choose(client, cast):
     select = page.split('name="category"', 1)[1].split("</select>", 1)[0]
     first = re.search(r"<option[^>]*>([^<]*)</option>", select)
     assert first.group(1) == "请选择"
+
+
+# -- reasons in the notification and on the home card ---------------------------------------------------
+
+
+def test_a_send_backs_reason_is_in_the_authors_notification(client, cast):
+    p = cast.proposal_in("review")
+    fire_event(p.id, "send_back", cast.committee, {"reason": "请补充具体措施。"})
+    login(client, cast.author)
+    page = client.get("/notifications").text
+    reason = page.split('notification-reason', 1)[1].split("</div>\n</div>", 1)[0]
+    assert "退回修改的理由" in reason and "请补充具体措施。" in reason
+
+
+def test_a_returned_assignment_is_flagged_on_the_committees_home_card_with_its_reason(client, cast):
+    p = cast.proposal_in("assigned", title="退回重新交办的提案")
+    fire_event(p.id, "decline", cast.lead, {"reason": "不属于本部门职责。"})
+    login(client, cast.committee)
+    page = client.get("/").text
+    item = page.split("退回重新交办的提案", 1)[1].split("</li>", 1)[0]
+    assert "承办部门申请退回的理由" in item and "不属于本部门职责。" in item
+    login(client, cast.author)  # a handling record: not the author's to read
+    assert "不属于本部门职责。" not in client.get("/").text + client.get("/notifications").text
