@@ -297,7 +297,7 @@ def test_a_send_backs_reason_is_in_the_authors_notification(client, cast):
     fire_event(p.id, "send_back", cast.committee, {"reason": "请补充具体措施。"})
     login(client, cast.author)
     page = client.get("/notifications").text
-    reason = page.split('notification-reason', 1)[1].split("</div>\n</div>", 1)[0]
+    reason = page.split("notification-reason", 1)[1].split("</div>\n</div>", 1)[0]
     assert "退回修改的理由" in reason and "请补充具体措施。" in reason
 
 
