@@ -127,6 +127,12 @@ def fire(proposal_id: int, event: str):
     except UnknownEvent:
         abort(404)
     done = event_label(event)  # (in the request's language, settled now: the commit expires the user)
+    # an event that makes it a draft again (a send-back) takes it out of sight of all but its author
+    # (access.can_view): they land on their list, not on a page that is no longer theirs
+    to_draft = all(t.dest == LIFECYCLE.initial for t in LIFECYCLE.event(event).transitions)
+    after = url_for("proposals.detail", proposal_id=proposal_id)
+    if to_draft and proposal.author_id != current_user.id:
+        after = url_for("review.index" if current_user.has_role(*REVIEW_ROLES) else "tasks.index")
     fired = [(event, payload_of(form, event))]
     forms = {event: form}
     then = REGISTER[event].then
@@ -148,10 +154,7 @@ def fire(proposal_id: int, event: str):
     except NotFound:
         abort(404)
     flash(gettext("Done: %(event)s.", event=done), "success")
-    after = db.session.get(Proposal, proposal_id)
-    if after is None or not can_view(current_user, after):  # (sent back: a draft, its author's alone now)
-        return redirect(url_for("review.index" if current_user.has_role(*REVIEW_ROLES) else "tasks.index"))
-    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+    return redirect(after)
 
 
 @bp.route("/new", methods=["GET", "POST"])
