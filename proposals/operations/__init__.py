@@ -29,7 +29,7 @@ from .calendar import load_year
 from .categories import create_category, offered_categories, seed_default_categories, update_category
 from .drafts import PROPOSAL_FIELDS, create_proposal, edit_draft
 from .errors import NotFound, Taken
-from .events import available_events, fire_event, lock_proposal
+from .events import available_events, fire_event, fire_events, lock_proposal
 from .votes import cast_vote, publish_results, withdraw_vote
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "create_user",
     "edit_draft",
     "fire_event",
+    "fire_events",
     "lock_proposal",
     "update_session",
     "add_attachments",

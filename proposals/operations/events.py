@@ -113,20 +113,23 @@ def fire_event(
     proposal_id: int, event: str, user: User | None, payload=None, *, now: datetime | None = None
 ) -> Proposal:
     """Fire `event` on a proposal as `user` (None: the system) and commit, or raise and change nothing."""
+    return fire_events(proposal_id, [(event, payload)], user, now=now)
+
+
+def fire_events(
+    proposal_id: int, events: list[tuple[str, dict | None]], user: User | None, *, now: datetime | None = None
+) -> Proposal:
+    """Fire `events` one after the other on a proposal as `user`, each seeing the one before, and commit
+    them together: all of them, or (on the first refusal, which is raised with its `event` set) none.
+    Accepting and assigning from one form is two events in one transaction."""
     now = now or clock.utcnow()
     try:
-        proposal = lock_proposal(proposal_id)
-        if user is not None and not can_view(user, proposal):
-            raise NotFound()
-        actor = user.actor() if user is not None else Actor.system()
-        settings = proposal.session.settings(today=clock.local_date(now))
-        decision = LIFECYCLE.decide(event, load_facts(proposal, now), actor, settings, payload)
-        record = apply(decision, proposal, user, now)
-        update_row(proposal)
-        entry = write_history(proposal, decision, user, now, record)
-        if REGISTER[decision.event].facts:  # it wrote assignments or replies: the facts kept on the row
-            facts.refresh_one(proposal)
-        queue(decision.notify, proposal, entry, user.id if user else None)
+        for event, payload in events:
+            try:
+                proposal = _fire_one(proposal_id, event, user, payload, now)
+            except WorkflowError as exc:
+                exc.event = event  # which of them was refused: the page puts its errors next to that form
+                raise
         db.session.commit()
     except WorkflowError:
         db.session.rollback()
@@ -140,6 +143,23 @@ def fire_event(
             N_("Someone else changed this proposal at the same moment; please look again."),
             state=current.state if current else "",
         ) from exc
+    return proposal
+
+
+def _fire_one(proposal_id: int, event: str, user: User | None, payload, now: datetime) -> Proposal:
+    """Decide and apply one event under the proposal's lock, without committing."""
+    proposal = lock_proposal(proposal_id)
+    if user is not None and not can_view(user, proposal):
+        raise NotFound()
+    actor = user.actor() if user is not None else Actor.system()
+    settings = proposal.session.settings(today=clock.local_date(now))
+    decision = LIFECYCLE.decide(event, load_facts(proposal, now), actor, settings, payload)
+    record = apply(decision, proposal, user, now)
+    update_row(proposal)
+    entry = write_history(proposal, decision, user, now, record)
+    if REGISTER[decision.event].facts:  # it wrote assignments or replies: the facts kept on the row
+        facts.refresh_one(proposal)
+    queue(decision.notify, proposal, entry, user.id if user else None)
     return proposal
 
 

@@ -108,6 +108,12 @@ def on_cosign(d, proposal, user, now):
     )
 
 
+def on_send_back(d, proposal, user, now):
+    # the draft is its author's alone again: the committee's lists keep a stub of it, under the title it
+    # was sent back with (the author may change it), never the draft's text (proposals/returned.py)
+    return {"title": proposal.title}
+
+
 def on_decision(d, proposal, user, now):
     proposal.decided_at = now
 

@@ -35,6 +35,10 @@ class Entry:
     details: tuple[str, ...] = ()  # the payload fields a message repeats, in this order
     by_department: bool = False  # who acts is a department's staff: named only to those who see INTERNAL
     record: str | None = None  # what kind of handling record its comment is (None: not one)
+    main: bool = False  # the task its actor comes to the proposal for: the page's first, prominent button
+    then: str | None = None  # an event offered in the same form, fired with it in one transaction
+    up_front: str | None = None  # msgid of the heading under which the page, the notification and the home
+    # card show why it happened (its reason or comment; a merge's target), while it is the latest change
 
 
 REASON, COMMENT = N_("Reason"), N_("Comment")
@@ -48,18 +52,21 @@ REGISTER: dict[str, Entry] = {
     "submit": Entry(
         N_("You are invited to co-sign the proposal “%(title)s”."),
         handlers.on_submit,
+        main=True,
     ),
     "withdraw": Entry(
         N_("The proposal “%(title)s” you co-signed has been withdrawn."),
         handlers.on_withdraw,
         labels={"reason": REASON},
         details=("reason",),
+        up_front=N_("Withdrawn: why"),
     ),
     "cosign": Entry(
         N_("Your proposal “%(title)s” has a new co-signer."),
         handlers.on_cosign,
         labels={"comment": COMMENT},
         details=("comment",),
+        main=True,
     ),
     "close_cosigning": Entry(
         N_("Co-signing of “%(title)s” has closed with too few co-signers: it goes to review as a suggestion."),
@@ -68,36 +75,44 @@ REGISTER: dict[str, Entry] = {
         N_("Your delegation has forwarded “%(title)s” to the proposal committee."),
         labels={"comment": COMMENT},
         details=("comment",),
+        main=True,
     ),
     "send_back": Entry(
         N_("“%(title)s” has been sent back for revision."),
         handlers.on_send_back,
         labels={"reason": REASON},
         details=("reason",),
+        up_front=N_("Sent back for revision: why"),
     ),
     "accept": Entry(
         N_("“%(title)s” has been accepted as proposal No. %(number)s."),
         handlers.on_decision,
         labels={"comment": COMMENT},
         details=("comment",),
+        main=True,
+        then="assign",
     ),
     "convert": Entry(
         N_("“%(title)s” has been accepted as a suggestion (No. %(number)s)."),
         handlers.on_decision,
         labels={"reason": REASON},
         details=("reason",),
+        then="assign",
+        up_front=N_("Accepted as a suggestion: why"),
     ),
     "reject": Entry(
         N_("“%(title)s” has not been accepted."),
         handlers.on_decision,
         labels={"reason": REASON},
         details=("reason",),
+        up_front=N_("Not accepted: why"),
     ),
     "merge": Entry(
         N_("“%(title)s” has been merged into another proposal."),
         handlers.on_merge,
         labels={"into_id": N_("Merge into proposal (ID)"), "comment": COMMENT},
         details=("comment",),
+        up_front=N_("Merged into the proposal below"),
     ),
     "assign": Entry(
         N_("“%(title)s” has been assigned to your department."),
@@ -105,12 +120,14 @@ REGISTER: dict[str, Entry] = {
         facts=True,
         labels={**DEPARTMENT_LABELS, "comment": COMMENT},
         details=("comment",),
+        main=True,
     ),
     "acknowledge": Entry(
         None,
         handlers.on_acknowledge,
         by_department=True,
         record=INTERNAL,
+        main=True,
     ),
     "decline": Entry(
         N_("A department has asked to return “%(title)s” for re-assignment."),
@@ -120,6 +137,7 @@ REGISTER: dict[str, Entry] = {
         details=("reason",),
         by_department=True,
         record=INTERNAL,
+        up_front=N_("The department asked to return it: why"),
     ),
     "progress": Entry(
         N_("Progress has been recorded on “%(title)s”."),
@@ -136,6 +154,7 @@ REGISTER: dict[str, Entry] = {
         details=("comment",),
         by_department=True,
         record=INTERNAL,
+        main=True,
     ),
     "reply": Entry(
         N_("“%(title)s” has been replied to: please read the reply and rate it."),
@@ -144,6 +163,7 @@ REGISTER: dict[str, Entry] = {
         labels={"text": N_("Reply"), "outcome": N_("Outcome"), "contact": N_("Contact person and telephone")},
         details=("outcome", "text", "contact"),
         by_department=True,  # the reply's text is released with it: not a handling record
+        main=True,
     ),
     "evaluate": Entry(
         N_("The reply to “%(title)s” has been rated."),
@@ -151,6 +171,8 @@ REGISTER: dict[str, Entry] = {
         facts=True,
         labels={**RATING_LABELS, "comment": COMMENT},
         details=("comment", "rating", "attitude"),
+        main=True,
+        up_front=N_("Rated unsatisfied: why"),
     ),
     "close_unrated": Entry(
         N_("“%(title)s” has been closed without a rating."),
@@ -214,6 +236,11 @@ def check(register: Mapping[str, Entry], lifecycle: Lifecycle, audiences: Mappin
         for field_name in entry.details:
             if field_name not in event.payload:
                 problems.append(f"{where}: repeats {field_name!r}, which is not a payload field")
+        if entry.then is not None and not (
+            entry.then in lifecycle.events
+            and any(t.dest and t.dest in lifecycle.events[entry.then].sources for t in event.transitions)
+        ):
+            problems.append(f"{where}: is followed by {entry.then!r}, which cannot follow it")
         if entry.record not in (None, PROGRESS, INTERNAL):
             problems.append(f"{where}: unknown kind of handling record {entry.record!r}")
     if problems:

@@ -35,6 +35,11 @@ def _departments() -> list[SelectChoice]:
     return [SelectChoice(unit_id, name) for unit_id, name in rows]
 
 
+def _id_or_none(value) -> int | None:
+    """A chosen id; None for the "please choose" option (int() refuses anything else that is not a number)."""
+    return None if value in ("", None) else int(value)
+
+
 def event_form(event_name: str, formdata=None, prefix: str | None = None) -> FlaskForm:
     """The form for `event_name`: one input per payload field, required ones marked."""
     event = LIFECYCLE.event(event_name)
@@ -46,8 +51,9 @@ def event_form(event_name: str, formdata=None, prefix: str | None = None) -> Fla
     for name, spec in event.payload.items():
         label = lazy_gettext(labels[name])
         render_kw = {"required": True} if spec.required else {}
-        if name in ("lead_department_id",):
-            field = SelectField(label, coerce=int, choices=_departments(), render_kw=render_kw)
+        if name in ("lead_department_id",):  # a choice to make: it starts at "please choose"
+            choices = [SelectChoice("", lazy_gettext("Please choose")), *_departments()]
+            field = SelectField(label, coerce=_id_or_none, choices=choices, render_kw=render_kw)
         elif isinstance(spec, IntegerList):
             field = MultiCheckbox(label, coerce=int, choices=_departments())
         elif isinstance(spec, Choice):

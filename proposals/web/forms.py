@@ -48,7 +48,7 @@ class ProposalForm(FlaskForm):
         ]
         # a retired category is not offered, but a draft that has it keeps it
         offered = or_(Category.retired.is_(False), Category.id == keep_category_id)
-        self.category.choices = [
+        self.category.choices = [SelectChoice("", _l("Please choose"))] + [  # a choice to make, not a default
             SelectChoice(c.code, c.name)
             for c in db.session.scalars(select(Category).where(offered).order_by(Category.position, Category.id))
         ]

@@ -27,6 +27,7 @@ from ..inputs import id_or_nothing
 from ..models import KINDS, Category, CongressSession, OrgUnit, Proposal
 from ..operations import clock
 from ..queries import SORTS, TASKS, BadCursor, Filters, Page, list_page
+from ..reasons import of_proposals
 from ..stats import HANDLING, local_today
 from . import NavItem, choice_label
 
@@ -310,6 +311,13 @@ def index():
     page, status = requested_page(form, filters, form.sort_name, limit=PAGE_SIZE)
     task_label = TASKS[filters.task].label if filters and filters.task else None
     return (
-        render_template("lists/index.html", form=form, page=page, marks=marks(page), task_label=task_label),
+        render_template(
+            "lists/index.html",
+            form=form,
+            page=page,
+            marks=marks(page),
+            task_label=task_label,
+            reasons=of_proposals(current_user, page.items),  # a returned assignment's reason, in 待交办 too
+        ),
         status,
     )

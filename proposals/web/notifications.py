@@ -14,6 +14,7 @@ from ..closure.messages import sentence
 from ..i18n import translate_error
 from ..inputs import id_or_nothing, number_arg
 from ..operations import NotFound
+from ..reasons import of_notifications
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -48,6 +49,7 @@ def index():
         pages=pages,
         unread=inbox.unread_count(current_user),
         sentence=sentence,
+        reasons=of_notifications(current_user, [item.notification for item in items]),
     )
 
 

@@ -5,11 +5,11 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
-from workflow import InvalidPayload, PermissionDenied, StateConflict, UnknownEvent
+from workflow import LIFECYCLE, InvalidPayload, PermissionDenied, StateConflict, UnknownEvent
 from workflow.errors import N_
 
-from .. import procedure
-from ..access import can_see_author, can_view
+from .. import procedure, progress, reasons
+from ..access import REVIEW_ROLES, can_see_author, can_view
 from ..extensions import db
 from ..i18n import event_label, translate_error
 from ..models import Assignment, Cosignature, Evaluation, HistoryEntry, Proposal, Reply, User
@@ -19,14 +19,17 @@ from ..operations import (
     create_draft_with_attachments,  # attachments
     edit_draft_with_attachments,  # attachments
     fire_event,
+    fire_events,
 )
+from ..operations.register import REGISTER
 from ..procedure import LATE_NOTICE
 from ..references import neutral_reference
 from ..timeline import timeline
 from . import NavItem, deadlines
+from .actions import actions
 from .event_forms import event_form, payload_of, put_errors
 from .forms import ProposalForm
-from .similar import merge_candidates, similar_titles
+from .similar import COSIGNABLE_STATES, merge_candidates, similar_titles
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 NAV = [NavItem("proposals.new", N_("New proposal"), order=20)]
@@ -66,9 +69,16 @@ def load_for_page(proposal_id: int) -> Proposal:
 
 def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str | None = None, status: int = 200):
     events = available_events(proposal, current_user)
+    bar = actions(events)
     forms = forms or {}
-    for event in events:
-        forms.setdefault(event, event_form(event))
+    for action in bar:
+        forms.setdefault(action.event, event_form(action.event))
+        if action.then:
+            forms.setdefault(action.then, event_form(action.then))
+    if "assign" in forms and not forms["assign"].lead_department_id.raw_data:  # the author's wish, unless sent
+        forms["assign"].lead_department_id.data = proposal.desired_department_id
+    offers_assign = "assign" in forms
+    requested = request.args.get("do")
     similar = (
         similar_titles(proposal.title, exclude=proposal.id, user=current_user) if proposal.state == "draft" else []
     )
@@ -78,8 +88,11 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
             "proposals/detail.html",
             proposal=proposal,
             events=events,
+            actions=bar,
             forms=forms,
-            open_event=open_event or ("merge" if merge_query else None),
+            open_event=open_event or ("merge" if merge_query else requested if requested in events else None),
+            progress=progress.of(proposal, current_user),
+            reasons=reasons.up_front(current_user, proposal),
             show_author=can_see_author(current_user, proposal),
             procedure=procedure.of(proposal, current_user),
             steps=timeline(current_user, proposal),
@@ -87,12 +100,13 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
             neutral_reference=neutral_reference,
             deadlines=deadlines.of(proposal),
             similar=similar,
+            cosignable=COSIGNABLE_STATES,
             merge_query=merge_query,
             merge_candidates=(
                 merge_candidates(proposal, user=current_user, query=merge_query) if "merge" in events else []
             ),
-            assign_preview=deadlines.if_assigned_now(proposal) if "assign" in events else None,
-            next_year_unofficial=deadlines.next_year_warning() if "assign" in events else None,
+            assign_preview=deadlines.if_assigned_now(proposal) if offers_assign else None,
+            next_year_unofficial=deadlines.next_year_warning() if offers_assign else None,
         ),
         status,
     )
@@ -115,12 +129,27 @@ def fire(proposal_id: int, event: str):
     except UnknownEvent:
         abort(404)
     done = event_label(event)  # (in the request's language, settled now: the commit expires the user)
+    # an event that makes it a draft again (a send-back) takes it out of sight of all but its author
+    # (access.can_view): they land on their list, not on a page that is no longer theirs
+    to_draft = all(t.dest == LIFECYCLE.initial for t in LIFECYCLE.event(event).transitions)
+    after = url_for("proposals.detail", proposal_id=proposal_id)
+    if to_draft and proposal.author_id != current_user.id:
+        after = url_for("review.index" if current_user.has_role(*REVIEW_ROLES) else "tasks.index")
+    fired = [(event, payload_of(form, event))]
+    forms = {event: form}
+    then = REGISTER[event].then
+    if then is not None:  # (accept with the assignment's fields filled: accepted and assigned together)
+        forms[then] = then_form = event_form(then, formdata=request.form)
+        then_payload = payload_of(then_form, then)
+        if any(name in then_payload for name, spec in LIFECYCLE.event(then).payload.items() if spec.required):
+            fired.append((then, then_payload))
+            done = gettext("%(first)s and %(then)s", first=done, then=event_label(then))
     try:  # (CSRFProtect has already refused a POST without a valid token)
-        fire_event(proposal.id, event, current_user, payload_of(form, event))
+        fire_events(proposal.id, fired, current_user)
     except InvalidPayload as exc:
-        put_errors(form, exc.fields)
+        put_errors(forms[getattr(exc, "event", event)], exc.fields)
         flash(translate_error(exc), "error")
-        return render_detail(load_for_page(proposal_id), {event: form}, open_event=event, status=422)
+        return render_detail(load_for_page(proposal_id), forms, open_event=event, status=422)
     except (StateConflict, PermissionDenied) as exc:
         flash(translate_error(exc), "error")
         return render_detail(load_for_page(proposal_id), status=409 if isinstance(exc, StateConflict) else 403)
@@ -129,7 +158,7 @@ def fire(proposal_id: int, event: str):
     flash(gettext("Done: %(event)s.", event=done), "success")
     if event == "submit":
         late_notice(proposal_id)
-    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+    return redirect(after)
 
 
 def late_notice(proposal_id: int) -> None:
@@ -186,7 +215,12 @@ def edit(proposal_id: int):
 
 def render_form(form: ProposalForm, proposal: Proposal | None = None, status: int = 200):
     similar = similar_titles(form.title.data, exclude=proposal.id if proposal else None, user=current_user)
-    return render_template("proposals/form.html", form=form, proposal=proposal, similar=similar), status
+    return (
+        render_template(
+            "proposals/form.html", form=form, proposal=proposal, similar=similar, cosignable=COSIGNABLE_STATES
+        ),
+        status,
+    )
 
 
 def after_save(form: ProposalForm, proposal: Proposal):
@@ -208,4 +242,4 @@ def after_save(form: ProposalForm, proposal: Proposal):
 def similar():
     """Proposals with titles like the one being typed (重复提案 detection), as a page fragment."""
     found = similar_titles(request.args.get("title", ""), user=current_user)
-    return render_template("proposals/_similar.html", similar=found)
+    return render_template("proposals/_similar.html", similar=found, cosignable=COSIGNABLE_STATES)

@@ -26,6 +26,7 @@ from ..inputs import id_or_nothing
 from ..models import Proposal
 from ..operations import fire_event
 from ..queries import Filters
+from ..returned import returned_to_authors
 from . import NavItem
 from .lists import ANY, KIND_LABELS, categories, marks, optional_int, requested_page, sessions, units
 
@@ -175,6 +176,7 @@ def index():
             marks=marks(page),
             outcomes=outcomes,
             chosen=set(form.chosen),
+            returned=returned_to_authors(current_user),
         ),
         status if status != 200 else page_status,
     )

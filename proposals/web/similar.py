@@ -2,11 +2,14 @@
 
 from sqlalchemy import case, literal, select
 
+from workflow import LIFECYCLE
+
 from ..access import visible_filter
 from ..extensions import db
 from ..inputs import id_or_nothing
 from ..models import Proposal, User
 
+COSIGNABLE_STATES = LIFECYCLE.event("cosign").sources  # what may still be co-signed: the hint offers only these
 MAX_GRAMS = 12
 SHOWN = 5
 NOISE = set("关于的和与及对进一步加强提案建议")  # characters every title has: they prove nothing

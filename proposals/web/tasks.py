@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import CongressSession
 from ..operations.votes import is_voter
 from ..queries import TASKS, Filters, Page, count_each, list_page, sessions_voting
+from ..reasons import of_proposals
 from ..stats import local_today
 from . import NavItem
 from .lists import marks
@@ -90,4 +91,5 @@ def index():
         votes_url=url_for("votes.index"),
         roles=[r for r in ROLES if r in current_user.roles],
         waiting=sum(g.count for g in groups),
+        reasons=of_proposals(current_user, shown),
     )

@@ -1,7 +1,6 @@
 """What a user does on the pages, in the words the user sees (Simplified Chinese, the default)."""
 
-import re
-
+from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
@@ -37,23 +36,37 @@ def proposal_id_of(url: str) -> int:
     return int(url.rstrip("/").rsplit("/", 1)[1])
 
 
+def action_button(page: Page, label: str) -> Locator:
+    """The proposal page's action-bar button with this visible label (exactly one)."""
+    button = page.locator("#actions .action-buttons").get_by_role("button", name=label, exact=True)
+    expect(button).to_have_count(1)
+    return button
+
+
 def event_form(page: Page, label: str) -> Locator:
-    """The event's form (a <details> with the event's label as summary), opened."""
-    summary = page.locator("summary").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
-    details = page.locator("details").filter(has=summary)
-    expect(details).to_have_count(1)
-    if not details.evaluate("details => details.open"):
-        summary.click()
-    return details
+    """The form the action-bar button `label` opens in place (opened if it is not yet)."""
+    button = action_button(page, label)
+    panel = page.locator("#" + button.get_attribute("aria-controls"))
+    if not panel.is_visible():
+        button.click()
+        expect(panel).to_be_visible()
+    return panel
 
 
-def fire(page: Page, label: str, fill=None) -> None:
-    """Open the event's form, let `fill(form)` fill it, press its button, and see it done."""
-    form = event_form(page, label)
-    if fill is not None:
-        fill(form)
-    form.get_by_role("button", name=label, exact=True).click()
-    expect_flash(page, f"已完成：{label}。")
+def fire(page: Page, label: str, fill=None, done: str | None = None) -> None:
+    """Press the action-bar button `label`: an event with nothing to fill in is done at once; any other's
+    form opens in place, `fill(form)` fills it and its confirming button is pressed. The flash names `done`
+    (by default `label`)."""
+    button = action_button(page, label)
+    if button.get_attribute("aria-controls") is None:
+        assert fill is None, f"{label} has nothing to fill in"
+        button.click()
+    else:
+        form = event_form(page, label)
+        if fill is not None:
+            fill(form)
+        form.locator(".action-submit").get_by_role("button").first.click()
+    expect_flash(page, f"已完成：{done or label}。")
 
 
 def expect_flash(page: Page, text: str) -> None:
@@ -96,3 +109,27 @@ def advance(proposal_id: int, scene: Scene, steps) -> None:
         fire_event(
             proposal_id, event, get_user(scene.usernames[who]), departments if payload == "departments" else payload
         )
+
+
+# -- accessibility (axe-core, from the axe-playwright-python package on local disk: nothing is fetched) --
+
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def assert_accessible(page, impacts: tuple[str, ...] | None = FAILING_IMPACTS) -> None:
+    """axe finds nothing of these impacts on the page (None: nothing at all), its hidden forms shown."""
+    page.evaluate("document.querySelectorAll('.action-form[hidden]').forEach(form => { form.hidden = false; })")
+    page.evaluate(AXE_SCRIPT)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    failing = [v for v in results["violations"] if impacts is None or v["impact"] in impacts]
+    assert not failing, f"axe on {page.url}:\n" + "\n".join(describe(v) for v in failing)
+
+
+def describe(violation: dict) -> str:
+    lines = [f"- {violation['id']} ({violation['impact']}): {violation['help']} <{violation['helpUrl']}>"]
+    for node in violation["nodes"][:5]:
+        lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:160]}")
+        lines.extend(f"      {line}" for line in (node.get("failureSummary") or "").splitlines()[1:])
+    if len(violation["nodes"]) > 5:
+        lines.append(f"    ... and {len(violation['nodes']) - 5} more")
+    return "\n".join(lines)

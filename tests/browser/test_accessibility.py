@@ -1,16 +1,14 @@
 """axe-core on the main pages: no serious or critical violations.
 
 axe.min.js comes from the axe-playwright-python package on local disk and is evaluated in the page:
-nothing is fetched from the internet. Closed <details> (the event forms) are opened first, so their
-fields are checked too.
+nothing is fetched from the internet. The action bar's forms (hidden until their button opens them)
+are shown first, so their fields are checked too.
 """
 
 import pytest
-from axe_playwright_python.base import AXE_SCRIPT
 
 from .conftest import make_scene, screenshot
-
-FAILING_IMPACTS = ("serious", "critical")
+from .steps import assert_accessible
 
 
 @pytest.fixture(scope="module")
@@ -57,21 +55,3 @@ def test_form_with_errors(login, a11y_scene):
     page.locator(".field-error").first.wait_for()
     screenshot(page, "form-errors-desktop")
     assert_accessible(page)
-
-
-def assert_accessible(page) -> None:
-    page.evaluate("document.querySelectorAll('details').forEach(details => { details.open = true; })")
-    page.evaluate(AXE_SCRIPT)
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    failing = [v for v in results["violations"] if v["impact"] in FAILING_IMPACTS]
-    assert not failing, f"axe on {page.url}:\n" + "\n".join(describe(v) for v in failing)
-
-
-def describe(violation: dict) -> str:
-    lines = [f"- {violation['id']} ({violation['impact']}): {violation['help']} <{violation['helpUrl']}>"]
-    for node in violation["nodes"][:5]:
-        lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:160]}")
-        lines.extend(f"      {line}" for line in (node.get("failureSummary") or "").splitlines()[1:])
-    if len(violation["nodes"]) > 5:
-        lines.append(f"    ... and {len(violation['nodes']) - 5} more")
-    return "\n".join(lines)

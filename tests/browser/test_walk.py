@@ -33,7 +33,9 @@ def test_from_draft_to_closure(login, scene, live_server):
     # two delegates co-sign: the first finds it among their tasks
     delegate = login(scene.usernames["delegate1"])
     delegate.locator("#task-cosign").get_by_role("link", name=title).click()
-    fire(delegate, "附议", lambda form: form.get_by_label("意见").fill("同意，夜班同事确实需要。"))
+    fire(
+        delegate, "附议并填写意见", lambda form: form.get_by_label("意见").fill("同意，夜班同事确实需要。"), done="附议"
+    )
     expect_stamp(delegate, "待附议")
     delegate = login(scene.usernames["delegate2"])
     delegate.goto(url)
@@ -106,7 +108,7 @@ def test_a_field_error_keeps_what_was_typed(login, scene, live_server):
     lead.goto(url)
     form = event_form(lead, "答复")
     form.get_by_label("答复", exact=True).fill("图书室改为晚九点闭馆。")
-    form.get_by_role("button", name="答复", exact=True).click()
+    form.locator(".action-submit").get_by_role("button", name="答复", exact=True).click()
     expect_flash(lead, "请修改标出的内容。")
     form = event_form(lead, "答复")
     expect(form.get_by_label("答复", exact=True)).to_have_value("图书室改为晚九点闭馆。")
