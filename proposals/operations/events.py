@@ -7,6 +7,7 @@ register, operations/register.py), its history row and its notifications in one 
 nothing at all.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -103,9 +104,18 @@ def load_facts(proposal: Proposal) -> Facts:
 
 
 def fire_event(
-    proposal_id: int, event: str, user: User | None, payload=None, *, now: datetime | None = None
+    proposal_id: int,
+    event: str,
+    user: User | None,
+    payload=None,
+    *,
+    now: datetime | None = None,
+    before_commit: Callable[[Proposal], None] | None = None,
 ) -> Proposal:
-    """Fire `event` on a proposal as `user` (None: the system) and commit, or raise and change nothing."""
+    """Fire `event` on a proposal as `user` (None: the system) and commit, or raise and change nothing.
+
+    `before_commit(proposal)` reads what the event made (the number it gave, the state it reached)
+    while it is loaded, so the page need not read the proposal again after the commit."""
     now = now or clock.utcnow()
     try:
         proposal = lock_proposal(proposal_id)
@@ -119,6 +129,8 @@ def fire_event(
         if REGISTER[decision.event].facts:  # it wrote assignments or replies: the facts kept on the row
             facts.refresh_one(proposal)
         queue(decision.notify, proposal, entry, user.id if user else None)
+        if before_commit is not None:
+            before_commit(proposal)
         db.session.commit()
     except WorkflowError:
         db.session.rollback()

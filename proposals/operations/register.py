@@ -35,6 +35,8 @@ class Entry:
     details: tuple[str, ...] = ()  # the payload fields a message repeats, in this order
     by_department: bool = False  # who acts is a department's staff: named only to those who see INTERNAL
     record: str | None = None  # what kind of handling record its comment is (None: not one)
+    done: str | None = None  # msgid of what the person who fired it is told happened (web/done.py fills in
+    # %(number)s, %(state)s, %(lead)s, %(into)s, %(days)s, %(rating)s); None only for the system's events
 
 
 REASON, COMMENT = N_("Reason"), N_("Comment")
@@ -48,18 +50,21 @@ REGISTER: dict[str, Entry] = {
     "submit": Entry(
         N_("You are invited to co-sign the proposal “%(title)s”."),
         handlers.on_submit,
+        done=N_("Submitted: it now stands at “%(state)s”."),
     ),
     "withdraw": Entry(
         N_("The proposal “%(title)s” you co-signed has been withdrawn."),
         handlers.on_withdraw,
         labels={"reason": REASON},
         details=("reason",),
+        done=N_("Withdrawn."),
     ),
     "cosign": Entry(
         N_("Your proposal “%(title)s” has a new co-signer."),
         handlers.on_cosign,
         labels={"comment": COMMENT},
         details=("comment",),
+        done=N_("Co-signed."),
     ),
     "close_cosigning": Entry(
         N_("Co-signing of “%(title)s” has closed with too few co-signers: it goes to review as a suggestion."),
@@ -68,35 +73,41 @@ REGISTER: dict[str, Entry] = {
         N_("Your delegation has forwarded “%(title)s” to the proposal committee."),
         labels={"comment": COMMENT},
         details=("comment",),
+        done=N_("Forwarded to the proposal committee."),
     ),
     "send_back": Entry(
         N_("“%(title)s” has been sent back for revision."),
         labels={"reason": REASON},
         details=("reason",),
+        done=N_("Sent back to the author for revision."),
     ),
     "accept": Entry(
         N_("“%(title)s” has been accepted as proposal No. %(number)s."),
         handlers.on_decision,
         labels={"comment": COMMENT},
         details=("comment",),
+        done=N_("Accepted as proposal No. %(number)s."),
     ),
     "convert": Entry(
         N_("“%(title)s” has been accepted as a suggestion (No. %(number)s)."),
         handlers.on_decision,
         labels={"reason": REASON},
         details=("reason",),
+        done=N_("Accepted as a suggestion, No. %(number)s."),
     ),
     "reject": Entry(
         N_("“%(title)s” has not been accepted."),
         handlers.on_decision,
         labels={"reason": REASON},
         details=("reason",),
+        done=N_("Not accepted: the author is told the reason."),
     ),
     "merge": Entry(
         N_("“%(title)s” has been merged into another proposal."),
         handlers.on_merge,
         labels={"into_id": N_("Merge into proposal (ID)"), "comment": COMMENT},
         details=("comment",),
+        done=N_("Merged into “%(into)s”."),
     ),
     "assign": Entry(
         N_("“%(title)s” has been assigned to your department."),
@@ -104,12 +115,14 @@ REGISTER: dict[str, Entry] = {
         facts=True,
         labels={**DEPARTMENT_LABELS, "comment": COMMENT},
         details=("comment",),
+        done=N_("Assigned to %(lead)s."),
     ),
     "acknowledge": Entry(
         None,
         handlers.on_acknowledge,
         by_department=True,
         record=INTERNAL,
+        done=N_("Acknowledged."),
     ),
     "decline": Entry(
         N_("A department has asked to return “%(title)s” for re-assignment."),
@@ -119,6 +132,7 @@ REGISTER: dict[str, Entry] = {
         details=("reason",),
         by_department=True,
         record=INTERNAL,
+        done=N_("Returned to the proposal committee for re-assignment."),
     ),
     "progress": Entry(
         N_("Progress has been recorded on “%(title)s”."),
@@ -127,6 +141,7 @@ REGISTER: dict[str, Entry] = {
         details=("note",),
         by_department=True,
         record=PROGRESS,
+        done=N_("Progress recorded."),
     ),
     "countersign": Entry(
         N_("A co-handling department has countersigned the reply to “%(title)s”."),
@@ -135,6 +150,7 @@ REGISTER: dict[str, Entry] = {
         details=("comment",),
         by_department=True,
         record=INTERNAL,
+        done=N_("Countersigned."),
     ),
     "reply": Entry(
         N_("“%(title)s” has been replied to: please read the reply and rate it."),
@@ -143,6 +159,7 @@ REGISTER: dict[str, Entry] = {
         labels={"text": N_("Reply"), "outcome": N_("Outcome"), "contact": N_("Contact person and telephone")},
         details=("outcome", "text", "contact"),
         by_department=True,  # the reply's text is released with it: not a handling record
+        done=N_("Replied: the author is asked to rate the reply."),
     ),
     "evaluate": Entry(
         N_("The reply to “%(title)s” has been rated."),
@@ -150,6 +167,7 @@ REGISTER: dict[str, Entry] = {
         facts=True,
         labels={**RATING_LABELS, "comment": COMMENT},
         details=("comment", "rating", "attitude"),
+        done=N_("Rated: %(rating)s."),
     ),
     "close_unrated": Entry(
         N_("“%(title)s” has been closed without a rating."),
@@ -159,6 +177,7 @@ REGISTER: dict[str, Entry] = {
         N_("The supervisor urges your department to handle “%(title)s”."),
         labels={"comment": COMMENT},
         details=("comment",),
+        done=N_("Urged: the department is told."),
     ),
     "extend": Entry(
         N_("The reply deadline of “%(title)s” has been extended."),
@@ -166,8 +185,9 @@ REGISTER: dict[str, Entry] = {
         facts=True,
         labels={"days": N_("Working days to add"), "reason": REASON},
         details=("reason",),
+        done=N_("The reply deadline is extended by %(days)s working days."),
     ),
-    "archive": Entry(None),
+    "archive": Entry(None, done=N_("Archived.")),
 }
 
 
@@ -201,6 +221,8 @@ def check(register: Mapping[str, Entry], lifecycle: Lifecycle, audiences: Mappin
         for field_name in entry.details:
             if field_name not in event.payload:
                 problems.append(f"{where}: repeats {field_name!r}, which is not a payload field")
+        if not event.is_system and not isinstance(entry.done, str):
+            problems.append(f"{where} is fired by people but says nothing of what happened (no `done`)")
         if entry.record not in (None, PROGRESS, INTERNAL):
             problems.append(f"{where}: unknown kind of handling record {entry.record!r}")
     if problems:

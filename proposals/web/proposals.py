@@ -10,7 +10,7 @@ from workflow.errors import N_
 
 from ..access import can_see_author, can_view
 from ..extensions import db
-from ..i18n import event_label, translate_error
+from ..i18n import translate_error
 from ..models import Assignment, Cosignature, Evaluation, HistoryEntry, Proposal, Reply, User
 from ..operations import (
     NotFound,
@@ -22,6 +22,7 @@ from ..operations import (
 from ..references import neutral_reference
 from ..timeline import timeline
 from . import NavItem, deadlines
+from .done import done_message
 from .event_forms import event_form, payload_of, put_errors
 from .forms import ProposalForm
 from .similar import merge_candidates, similar_titles
@@ -111,9 +112,15 @@ def fire(proposal_id: int, event: str):
         form = event_form(event, formdata=request.form)
     except UnknownEvent:
         abort(404)
-    done = event_label(event)  # (in the request's language, settled now: the commit expires the user)
+    payload, done = payload_of(form, event), []
     try:  # (CSRFProtect has already refused a POST without a valid token)
-        fire_event(proposal.id, event, current_user, payload_of(form, event))
+        fire_event(  # (what happened is said before the commit, which expires what was read)
+            proposal.id,
+            event,
+            current_user,
+            payload,
+            before_commit=lambda fired: done.append(done_message(event, fired, payload, current_user)),
+        )
     except InvalidPayload as exc:
         put_errors(form, exc.fields)
         flash(translate_error(exc), "error")
@@ -123,7 +130,7 @@ def fire(proposal_id: int, event: str):
         return render_detail(load_for_page(proposal_id), status=409 if isinstance(exc, StateConflict) else 403)
     except NotFound:
         abort(404)
-    flash(gettext("Done: %(event)s.", event=done), "success")
+    flash(done[0], "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
 
