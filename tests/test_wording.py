@@ -19,7 +19,7 @@ from proposals.operations.notify import AUDIENCES
 from proposals.operations.register import REGISTER, Entry, check
 from workflow import LIFECYCLE, DefinitionError
 
-from .helpers import login, request_context
+from .helpers import login, request_context, token_for
 
 ROOT = Path(__file__).resolve().parent.parent
 # the one name of each state (issue 16), and the second names the stamps used to give
@@ -206,3 +206,33 @@ def test_administrative_details_are_sentences(app, cast, make):
         assert (
             describe_details({"collection_start": "2026-03-01"}, units={}, proposals={}) == "征集开始日期：2026年3月1日"
         )
+
+
+# -- no technical jargon for ordinary users --------------------------------------------------------
+
+
+def test_the_api_tokens_tab_is_for_those_who_use_the_api(client, make):
+    worker, admin, program = make.user("worker"), make.user("union_admin"), make.user("committee")
+    token_for(program)
+    for user, shown in ((worker, False), (admin, True), (program, True)):
+        login(client, user)
+        page = client.get("/account/password").text
+        assert ("我的访问令牌" in page) is shown, user.username
+        assert ("/account/tokens" in page) is shown, user.username
+    login(client, worker)
+    assert client.get("/account/tokens").status_code == 200  # still there by its address, for a first token
+
+
+def test_the_calendar_page_names_no_software_package(client, make):
+    login(client, make.user("union_admin"))
+    for year in range(2024, 2029):
+        page = client.get(f"/admin/calendar?year={year}").text
+        assert "chinese-calendar" not in page and "chinese_calendar" not in page and "软件包" not in page
+
+
+def test_the_urge_notification_carries_the_supervisors_comment(client, cast):
+    proposal = cast.proposal_in("in_progress")
+    fire_event(proposal.id, "urge", cast.supervisor, {"comment": "请于本周内答复。"})
+    login(client, cast.lead)
+    page = client.get("/notifications").text
+    assert "督办意见：请于本周内答复。" in page
