@@ -23,6 +23,7 @@ from .compat import babel_context, set_babel_domain
 from .labels import state_label  # the one name of a state (where it was)
 from .paths import TRANSLATIONS
 from .routing import is_api_request
+from .session_status import status_label, status_of
 
 SUPPORTED = {"zh": "zh_Hans_CN", "zh_hans_cn": "zh_Hans_CN", "zh_cn": "zh_Hans_CN", "en": "en"}
 
@@ -183,6 +184,8 @@ def init_app(app) -> None:
     app.add_template_global(role_label)
     app.add_template_global(state_label)
     app.add_template_global(event_label)
+    app.add_template_global(status_of, "session_status")
+    app.add_template_global(status_label, "session_status_label")
 
 
 def compile_translations(directory: Path | str = TRANSLATIONS, force: bool = False) -> list[Path]:
