@@ -111,11 +111,14 @@ def fire_event(
     *,
     now: datetime | None = None,
     before_commit: Callable[[Proposal], None] | None = None,
+    commit: bool = True,
 ) -> Proposal:
     """Fire `event` on a proposal as `user` (None: the system) and commit, or raise and change nothing.
 
     `before_commit(proposal)` reads what the event made (the number it gave, the state it reached)
-    while it is loaded, so the page need not read the proposal again after the commit."""
+    while it is loaded, so the page need not read the proposal again after the commit. With
+    `commit=False` the event is only flushed, for a caller firing several in one transaction
+    (bulk.fire_on_all); a refusal still rolls back the whole transaction."""
     now = now or clock.utcnow()
     try:
         proposal = lock_proposal(proposal_id)
@@ -131,7 +134,10 @@ def fire_event(
         queue(decision.notify, proposal, entry, user.id if user else None)
         if before_commit is not None:
             before_commit(proposal)
-        db.session.commit()
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
     except WorkflowError:
         db.session.rollback()
         raise
