@@ -20,8 +20,10 @@ from workflow.errors import N_
 from . import catalogs
 from .catalogs import catalog_parts, merged_catalog  # noqa: F401  (where they were)
 from .compat import babel_context, set_babel_domain
+from .labels import state_label  # the one name of a state (where it was)
 from .paths import TRANSLATIONS
 from .routing import is_api_request
+from .session_status import status_label, status_of
 
 SUPPORTED = {"zh": "zh_Hans_CN", "zh_hans_cn": "zh_Hans_CN", "zh_cn": "zh_Hans_CN", "en": "en"}
 
@@ -70,23 +72,6 @@ def role_label(role: str) -> str:
 
 
 # (msgids come from variables here: a literal inside gettext() would be extracted as a msgid)
-
-
-def state_label(state: str) -> str:
-    spec = LIFECYCLE.states.get(state)
-    if spec is None:
-        return state
-    msgid = spec["label"]
-    return gettext(msgid)
-
-
-def state_stamp(state: str) -> str:
-    """The short status shown on a proposal's card (待附议, 待审查 ...)."""
-    spec = LIFECYCLE.states.get(state)
-    if spec is None:
-        return state
-    msgid = spec.get("stamp") or spec["label"]
-    return gettext(msgid)
 
 
 def event_label(event: str) -> str:
@@ -198,8 +183,9 @@ def init_app(app) -> None:
     app.add_template_global(switch_language_url)
     app.add_template_global(role_label)
     app.add_template_global(state_label)
-    app.add_template_global(state_stamp)
     app.add_template_global(event_label)
+    app.add_template_global(status_of, "session_status")
+    app.add_template_global(status_label, "session_status_label")
 
 
 def compile_translations(directory: Path | str = TRANSLATIONS, force: bool = False) -> list[Path]:

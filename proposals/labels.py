@@ -1,10 +1,14 @@
-"""How the lifecycle's choice values read to people (reply classes, ratings): the pages, the mail, the
-reports and the exports all take them from here, so no lower layer imports the web's forms for a word.
+"""How the lifecycle's states and choice values read to people (states, reply classes, ratings): the
+pages, the mail, the reports, the exports and the API all take them from here, so no lower layer imports
+the web's forms for a word, and a state has one name everywhere (its stamp, the lists and their filters,
+the timeline, the dashboard, the ledger, the exports): the one `label` of its entry in
+workflow/definition.py. What a proposal awaits (待评价, 待签收) is said by the step it stands at, never
+by a second name for its state.
 """
 
 from flask_babel import gettext
 
-from workflow import OUTCOMES, RATINGS
+from workflow import LIFECYCLE, OUTCOMES, RATINGS
 from workflow.errors import N_
 
 CHOICE_LABELS = {
@@ -21,3 +25,12 @@ assert set(CHOICE_LABELS) >= set(OUTCOMES) | set(RATINGS)
 def choice_label(value: str) -> str:
     """How a rating or reply class reads, in the current language (an unknown value as it is)."""
     return gettext(CHOICE_LABELS[value]) if value in CHOICE_LABELS else value
+
+
+def state_label(state: str) -> str:
+    """The one name of a lifecycle state, in the current language (an unknown value as it is)."""
+    spec = LIFECYCLE.states.get(state)
+    if spec is None:
+        return state
+    msgid = spec["label"]  # (a variable: a literal inside gettext() would be extracted as a msgid)
+    return gettext(msgid)

@@ -115,6 +115,8 @@ class Factory:
     def user(self, *roles: str, username: str | None = None, **fields) -> User:
         n = next(_counter)
         data = {"username": username or f"user{n}", "name": fields.pop("name", f"用户{n}"), "password": PASSWORD}
+        if "department_handler" in roles and "department_id" not in fields:  # a liaison has a department
+            fields["department_id"] = self.unit("department").id
         return create_user({**data, "roles": list(roles or ("worker",)), **fields})
 
     def session(self):

@@ -63,7 +63,7 @@ def extracted_messages() -> dict[tuple[str, str | None], str]:
 
 def test_extraction_finds_the_messages_of_every_layer():
     found = {msgid for msgid, _context in extracted_messages()}
-    assert "Awaiting co-signers" in found  # workflow/, marked with N_()
+    assert "Co-signing" in found  # workflow/, marked with N_()
     assert "Only a draft can be edited." in found  # proposals/operations/
     assert "Please enter your user name." in found  # a form label, lazy_gettext as _l
     assert "Skip to main content" in found  # templates/
@@ -95,7 +95,7 @@ def test_the_catalog_compiles(tmp_path):
     write_mo(buffer, catalog)
     buffer.seek(0)
     translations = Translations(buffer)
-    assert translations.gettext("Awaiting co-signers") == "待附议"
+    assert translations.gettext("Co-signing") == "征集附议"
     assert translations.pgettext("product name", "Proposals") == "提案管理系统"
 
     copy = tmp_path / "translations"
@@ -126,12 +126,13 @@ def test_each_msgid_is_translated_in_one_place_only():
 @pytest.mark.parametrize(
     ("msgid", "chinese"),
     [
-        ("Awaiting co-signers", "待附议"),
+        ("Co-signing", "征集附议"),
+        ("Under review", "审查中"),
         ("Awaiting review", "待审查"),
         ("Accepted", "已立案"),
         ("Assigned", "已交办"),
-        ("Being handled", "办理中"),
-        ("Awaiting rating", "待评价"),
+        ("In progress", "办理中"),
+        ("Replied", "已答复"),
         ("Closed", "已办结"),
         ("Co-sign", "附议"),
         ("Accept", "立案"),

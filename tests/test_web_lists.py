@@ -30,7 +30,7 @@ def test_a_list_in_english(client, cast):
     cast.proposal_in("in_progress")
     login(client, cast.lead)
     page = client.get("/proposals/?lang=en").text
-    assert "Proposal list" in page and "Being handled" in page and "Reply by" in page and "working days left" in page
+    assert "Proposal list" in page and "In progress" in page and "Reply by" in page and "working days left" in page
 
 
 def test_the_address_without_a_slash_leads_to_the_list(client, cast):

@@ -39,7 +39,8 @@ def test_replies_classes_and_satisfaction_are_shown(client, cast, published):
     login(client, cast.worker)
     page = client.get("/public").text
     assert "已解决。" in page  # the reply
-    assert '<span class="class-badge" title="A：已解决或采纳">A</span>' in page
+    assert '<span class="reply-class">A：已解决或采纳</span>' in page
+    assert ">A</span>" not in page  # the class is named once, not as a letter beside its name
     assert "满意" in page
     assert "意见建议" in page  # the converted one says what it is
     assert "尚未答复。" in page

@@ -71,7 +71,9 @@ def test_one_conflict_fails_alone_and_says_why(client, cast, under_review):
     assert "不予立案：已完成 2 件，共 3 件。" in page
     assert "有 1 件未能处理，原因见下方。" in page
     failed = re.search(
-        rf'href="/proposals/{changed.id}">[^<]+</a></td>\s*<td><span class="failed">([^<]+)</span>', page
+        rf'href="/proposals/{changed.id}">[^<]+</a></td>\s*<td class="outcome-number">.*?</td>\s*'
+        rf'<td><span class="failed">([^<]+)</span>',
+        page,
     )
     assert failed and "已撤回" in failed.group(1) and "不予立案" in failed.group(1)
     history = db.session.get(Proposal, first.id).history[-1]

@@ -24,37 +24,32 @@ OUTCOMES = ("A", "B", "C")
 # - handling: departments are handling it, with deadlines running (overdue, reminders);
 # - merge_target: a proposal under review may be merged into it (still under review or being handled).
 STATES = {
-    "draft": {"label": N_("Draft"), "stamp": N_("Draft")},
-    "cosigning": {"label": N_("Co-signing"), "stamp": N_("Awaiting co-signers")},
-    "delegation_review": {"label": N_("Delegation review"), "stamp": N_("Awaiting delegation")},
-    "review": {"label": N_("Under review"), "stamp": N_("Awaiting review"), "tags": ["merge_target"]},
+    "draft": {"label": N_("Draft")},
+    "cosigning": {"label": N_("Co-signing")},
+    "delegation_review": {"label": N_("Delegation review")},
+    "review": {"label": N_("Under review"), "tags": ["merge_target"]},
     "accepted": {
         "label": N_("Accepted"),
-        "stamp": N_("Accepted"),
         "tags": ["public", "numbered", "decided", "merge_target"],
     },
-    "rejected": {"label": N_("Not accepted"), "stamp": N_("Not accepted"), "final": True, "tags": ["decided"]},
-    "merged": {"label": N_("Merged"), "stamp": N_("Merged"), "final": True, "tags": ["decided"]},
-    "withdrawn": {"label": N_("Withdrawn"), "stamp": N_("Withdrawn"), "final": True},
+    "rejected": {"label": N_("Not accepted"), "final": True, "tags": ["decided"]},
+    "merged": {"label": N_("Merged"), "final": True, "tags": ["decided"]},
+    "withdrawn": {"label": N_("Withdrawn"), "final": True},
     "assigned": {
         "label": N_("Assigned"),
-        "stamp": N_("Assigned"),
         "tags": ["public", "numbered", "decided", "handling", "merge_target"],
     },
     "in_progress": {
         "label": N_("In progress"),
-        "stamp": N_("Being handled"),
         "tags": ["public", "numbered", "decided", "handling", "merge_target"],
     },
     "replied": {
         "label": N_("Replied"),
-        "stamp": N_("Awaiting rating"),
         "tags": ["public", "numbered", "decided", "merge_target"],
     },
-    "closed": {"label": N_("Closed"), "stamp": N_("Closed"), "tags": ["public", "numbered", "decided"]},
+    "closed": {"label": N_("Closed"), "tags": ["public", "numbered", "decided"]},
     "archived": {
         "label": N_("Archived"),
-        "stamp": N_("Archived"),
         "final": True,
         "tags": ["public", "numbered", "decided"],
     },

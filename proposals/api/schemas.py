@@ -3,6 +3,7 @@
 from workflow import LIFECYCLE, OUTCOMES, RATINGS, ROLES
 
 from ..models import FINAL_RATINGS, KINDS, UNIT_KINDS
+from ..session_status import STATUSES
 from ..settings import SETTINGS
 from ..stats import COUNTED_STATES
 
@@ -49,7 +50,22 @@ COUNT = {"type": "integer", "minimum": 0}
 
 def session_schema(table=SETTINGS) -> dict:
     """A session as the API shows it: each setting of the table with its kind, bounds and hint."""
-    return obj({"id": ID, "code": STR, "name": STR, **{s.name: s.schema() for s in table}, "created_at": MOMENT})
+    status = {
+        "type": "string",
+        "enum": list(STATUSES),
+        "description": "Where the session stands from its dates: not_started (before collection_start), "
+        "collecting (within the collection window), handling (open, after the window), ended (is_open false).",
+    }
+    return obj(
+        {
+            "id": ID,
+            "code": STR,
+            "name": STR,
+            **{s.name: s.schema() for s in table},
+            "status": status,
+            "created_at": MOMENT,
+        }
+    )
 
 
 def _summary() -> dict:

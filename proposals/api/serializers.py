@@ -6,6 +6,7 @@ from ..access import PROGRESS, can_see_author, can_see_handling, can_view
 from ..extensions import db
 from ..models import CongressSession, OrgUnit, Proposal, User
 from ..operations import available_events, clock
+from ..session_status import status_of
 from ..settings import SETTINGS
 from ..stats import local_today, on_time_replies, overdue_ids
 from ..timeline import timeline
@@ -54,6 +55,7 @@ def session_json(session: CongressSession) -> dict:
         "code": session.code,
         "name": session.name,
         **{s.name: s.to_json(getattr(session, s.name)) for s in SETTINGS},
+        "status": status_of(session),
         "created_at": iso(session.created_at),
     }
 

@@ -3,7 +3,7 @@
 Shared by the pages (and any API) so that none of them has rules of its own.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
@@ -13,7 +13,7 @@ from workflow.payload import Boolean, validate
 
 from ..access import can_view
 from ..extensions import db
-from ..models import Notification, Proposal, Reminder, User
+from ..models import HistoryEntry, Notification, Proposal, Reminder, User
 from ..operations import NotFound, clock
 
 PER_PAGE = 20
@@ -25,6 +25,11 @@ class Item:
     notification: Notification
     due: date | None  # for reminders and overdue notices
     can_open: bool  # whether the user may still see the proposal
+    note: str | None = None  # what the notification carries beside its sentence (the supervisor's urging)
+
+
+# the notifications whose list entry carries a field of their event's record: event -> payload field
+NOTES = {"urge": "comment"}
 
 
 def unread_count(user: User) -> int:
@@ -58,7 +63,23 @@ def page_of(
     items = [
         Item(notification=n, due=due, can_open=n.proposal is not None and can_view(user, n.proposal)) for n, due in rows
     ]
-    return items, total
+    return _with_notes(items), total
+
+
+def _with_notes(items: list[Item]) -> list[Item]:
+    """The items, those of NOTES with their event's field (read in one query), shown to who may open them."""
+    wanted = {i.notification.history_id for i in items if i.notification.event in NOTES and i.can_open}
+    wanted.discard(None)
+    if not wanted:
+        return items
+    rows = db.session.execute(select(HistoryEntry.id, HistoryEntry.payload).where(HistoryEntry.id.in_(wanted)))
+    payloads = {ident: payload for ident, payload in rows}
+    return [
+        replace(i, note=(payloads.get(i.notification.history_id) or {}).get(NOTES[i.notification.event]) or None)
+        if i.notification.history_id in payloads
+        else i
+        for i in items
+    ]
 
 
 def mark_read(user: User, notification_id: int, *, now: datetime | None = None) -> Notification:

@@ -12,6 +12,7 @@ from workflow import ROLES, Actor
 
 from ..extensions import db
 from .base import utcnow
+from .token import ApiToken
 
 UNIT_KINDS = ("union", "grassroots", "delegation", "department")
 
@@ -101,6 +102,15 @@ class User(UserMixin, db.Model):
     def end_sessions(self) -> None:
         """End every browser session of this user, on every device, at their next request."""
         self.session_epoch = (self.session_epoch or 0) + 1
+
+    def uses_api(self) -> bool:
+        """Whether the account pages offer the API tokens (我的访问令牌): the JSON API is for programs, so
+        only union administrators, who set up what connects to the system, and those who hold a token
+        already (live, or ended and not yet purged) see the tab. Anyone may still open /account/tokens
+        by its address to make a first token for a program; README.md says so."""
+        if self.has_role("union_admin"):
+            return True
+        return db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == self.id).limit(1)) is not None
 
     def actor(self) -> Actor:
         return Actor(id=self.id, roles=self.roles, department_id=self.department_id, delegation_id=self.delegation_id)

@@ -95,6 +95,15 @@ def _unit_of_kind(unit_id, kind: str, field: str, errors: dict) -> None:
         errors[field] = message(N_("No such unit."))
 
 
+LIAISON_WITHOUT_DEPARTMENT = N_("A department liaison must belong to a department: choose one.")
+
+
+def _liaison_has_department(roles, department_id, errors: dict) -> None:
+    """A department liaison sees what is assigned to their department: without one they would see nothing."""
+    if "department_handler" in (roles or ()) and department_id is None and "department_id" not in errors:
+        errors["department_id"] = message(LIAISON_WITHOUT_DEPARTMENT)
+
+
 def create_user(data, *, actor: User | None = None) -> User:
     """Create an account; its password follows the password policy (proposals/auth/passwords.py)."""
     authorize(actor)
@@ -107,6 +116,7 @@ def create_user(data, *, actor: User | None = None) -> User:
         errors["password"] = weak[0]
     _unit_of_kind(clean.get("department_id"), "department", "department_id", errors)
     _unit_of_kind(clean.get("delegation_id"), "delegation", "delegation_id", errors)
+    _liaison_has_department(clean["roles"], clean.get("department_id"), errors)
     _refuse(errors, taken)
     password = clean.pop("password")
     roles = clean.pop("roles")
@@ -231,6 +241,11 @@ def update_user(user: User, data, *, actor: User | None = None) -> User:
                 errors[field] = message(N_("This unit is deactivated."))
     if "roles" in clean and "union_admin" not in clean["roles"] and _last_admin(user, lock=True):
         errors["roles"] = message(NO_ADMIN_LEFT)
+    _liaison_has_department(
+        clean.get("roles", user.roles),
+        clean.get("department_id") if "department_id" in given else user.department_id,
+        errors,
+    )
     if errors:
         raise InvalidPayload(errors)
     for name in given:

@@ -7,6 +7,7 @@ register, operations/register.py), its history row and its notifications in one 
 nothing at all.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -110,14 +111,32 @@ def load_facts(proposal: Proposal, now: datetime | None = None) -> Facts:
 
 
 def fire_event(
-    proposal_id: int, event: str, user: User | None, payload=None, *, now: datetime | None = None
+    proposal_id: int,
+    event: str,
+    user: User | None,
+    payload=None,
+    *,
+    now: datetime | None = None,
+    before_commit: Callable[[Proposal], None] | None = None,
+    commit: bool = True,
 ) -> Proposal:
-    """Fire `event` on a proposal as `user` (None: the system) and commit, or raise and change nothing."""
-    return fire_events(proposal_id, [(event, payload)], user, now=now)
+    """Fire `event` on a proposal as `user` (None: the system) and commit, or raise and change nothing.
+
+    `before_commit(proposal)` reads what the event made (the number it gave, the state it reached)
+    while it is loaded, so the page need not read the proposal again after the commit. With
+    `commit=False` the event is only flushed, for a caller firing several in one transaction
+    (bulk.fire_on_all); a refusal still rolls back the whole transaction."""
+    return fire_events(proposal_id, [(event, payload)], user, now=now, before_commit=before_commit, commit=commit)
 
 
 def fire_events(
-    proposal_id: int, events: list[tuple[str, dict | None]], user: User | None, *, now: datetime | None = None
+    proposal_id: int,
+    events: list[tuple[str, dict | None]],
+    user: User | None,
+    *,
+    now: datetime | None = None,
+    before_commit: Callable[[Proposal], None] | None = None,
+    commit: bool = True,
 ) -> Proposal:
     """Fire `events` one after the other on a proposal as `user`, each seeing the one before, and commit
     them together: all of them, or (on the first refusal, which is raised with its `event` set) none.
@@ -130,7 +149,12 @@ def fire_events(
             except WorkflowError as exc:
                 exc.event = event  # which of them was refused: the page puts its errors next to that form
                 raise
-        db.session.commit()
+        if before_commit is not None:
+            before_commit(proposal)
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
     except WorkflowError:
         db.session.rollback()
         raise

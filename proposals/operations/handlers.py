@@ -70,7 +70,12 @@ def on_send_back(d, proposal, user, now):
         .values(ended_at=now)
     ).rowcount
     db.session.expire(proposal, ["cosignatures"])
-    return {"cosignatures_ended": ended} if ended else {}
+    # the draft is its author's alone again: the committee's lists keep a stub of it, under the title it
+    # was sent back with (the author may change it), never the draft's text (proposals/returned.py)
+    record = {"title": proposal.title}
+    if ended:
+        record["cosignatures_ended"] = ended
+    return record
 
 
 def on_mark_key(d, proposal, user, now):
@@ -106,12 +111,6 @@ def on_cosign(d, proposal, user, now):
             version=version,
         )
     )
-
-
-def on_send_back(d, proposal, user, now):
-    # the draft is its author's alone again: the committee's lists keep a stub of it, under the title it
-    # was sent back with (the author may change it), never the draft's text (proposals/returned.py)
-    return {"title": proposal.title}
 
 
 def on_decision(d, proposal, user, now):

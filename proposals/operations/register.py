@@ -39,6 +39,8 @@ class Entry:
     then: str | None = None  # an event offered in the same form, fired with it in one transaction
     up_front: str | None = None  # msgid of the heading under which the page, the notification and the home
     # card show why it happened (its reason or comment; a merge's target), while it is the latest change
+    done: str | None = None  # msgid of what the person who fired it is told happened (web/done.py fills in
+    # %(number)s, %(state)s, %(lead)s, %(into)s, %(days)s, %(rating)s); None only for the system's events
 
 
 REASON, COMMENT = N_("Reason"), N_("Comment")
@@ -53,6 +55,7 @@ REGISTER: dict[str, Entry] = {
         N_("You are invited to co-sign the proposal “%(title)s”."),
         handlers.on_submit,
         main=True,
+        done=N_("Submitted: it now stands at “%(state)s”."),
     ),
     "withdraw": Entry(
         N_("The proposal “%(title)s” you co-signed has been withdrawn."),
@@ -60,6 +63,7 @@ REGISTER: dict[str, Entry] = {
         labels={"reason": REASON},
         details=("reason",),
         up_front=N_("Withdrawn: why"),
+        done=N_("Withdrawn."),
     ),
     "cosign": Entry(
         N_("Your proposal “%(title)s” has a new co-signer."),
@@ -67,6 +71,7 @@ REGISTER: dict[str, Entry] = {
         labels={"comment": COMMENT},
         details=("comment",),
         main=True,
+        done=N_("Co-signed."),
     ),
     "close_cosigning": Entry(
         N_("Co-signing of “%(title)s” has closed with too few co-signers: it goes to review as a suggestion."),
@@ -76,6 +81,7 @@ REGISTER: dict[str, Entry] = {
         labels={"comment": COMMENT},
         details=("comment",),
         main=True,
+        done=N_("Forwarded to the proposal committee."),
     ),
     "send_back": Entry(
         N_("“%(title)s” has been sent back for revision."),
@@ -83,6 +89,7 @@ REGISTER: dict[str, Entry] = {
         labels={"reason": REASON},
         details=("reason",),
         up_front=N_("Sent back for revision: why"),
+        done=N_("Sent back to the author for revision."),
     ),
     "accept": Entry(
         N_("“%(title)s” has been accepted as proposal No. %(number)s."),
@@ -91,6 +98,7 @@ REGISTER: dict[str, Entry] = {
         details=("comment",),
         main=True,
         then="assign",
+        done=N_("Accepted as proposal No. %(number)s."),
     ),
     "convert": Entry(
         N_("“%(title)s” has been accepted as a suggestion (No. %(number)s)."),
@@ -99,6 +107,7 @@ REGISTER: dict[str, Entry] = {
         details=("reason",),
         then="assign",
         up_front=N_("Accepted as a suggestion: why"),
+        done=N_("Accepted as a suggestion, No. %(number)s."),
     ),
     "reject": Entry(
         N_("“%(title)s” has not been accepted."),
@@ -106,6 +115,7 @@ REGISTER: dict[str, Entry] = {
         labels={"reason": REASON},
         details=("reason",),
         up_front=N_("Not accepted: why"),
+        done=N_("Not accepted: the author is told the reason."),
     ),
     "merge": Entry(
         N_("“%(title)s” has been merged into another proposal."),
@@ -113,6 +123,7 @@ REGISTER: dict[str, Entry] = {
         labels={"into_id": N_("Merge into proposal (ID)"), "comment": COMMENT},
         details=("comment",),
         up_front=N_("Merged into the proposal below"),
+        done=N_("Merged into “%(into)s”."),
     ),
     "assign": Entry(
         N_("“%(title)s” has been assigned to your department."),
@@ -121,6 +132,7 @@ REGISTER: dict[str, Entry] = {
         labels={**DEPARTMENT_LABELS, "comment": COMMENT},
         details=("comment",),
         main=True,
+        done=N_("Assigned to %(lead)s."),
     ),
     "acknowledge": Entry(
         None,
@@ -128,6 +140,7 @@ REGISTER: dict[str, Entry] = {
         by_department=True,
         record=INTERNAL,
         main=True,
+        done=N_("Acknowledged."),
     ),
     "decline": Entry(
         N_("A department has asked to return “%(title)s” for re-assignment."),
@@ -138,6 +151,7 @@ REGISTER: dict[str, Entry] = {
         by_department=True,
         record=INTERNAL,
         up_front=N_("The department asked to return it: why"),
+        done=N_("Returned to the proposal committee for re-assignment."),
     ),
     "progress": Entry(
         N_("Progress has been recorded on “%(title)s”."),
@@ -146,6 +160,7 @@ REGISTER: dict[str, Entry] = {
         details=("note",),
         by_department=True,
         record=PROGRESS,
+        done=N_("Progress recorded."),
     ),
     "countersign": Entry(
         N_("A co-handling department has countersigned the reply to “%(title)s”."),
@@ -155,6 +170,7 @@ REGISTER: dict[str, Entry] = {
         by_department=True,
         record=INTERNAL,
         main=True,
+        done=N_("Countersigned."),
     ),
     "reply": Entry(
         N_("“%(title)s” has been replied to: please read the reply and rate it."),
@@ -164,6 +180,7 @@ REGISTER: dict[str, Entry] = {
         details=("outcome", "text", "contact"),
         by_department=True,  # the reply's text is released with it: not a handling record
         main=True,
+        done=N_("Replied: the author is asked to rate the reply."),
     ),
     "evaluate": Entry(
         N_("The reply to “%(title)s” has been rated."),
@@ -173,6 +190,7 @@ REGISTER: dict[str, Entry] = {
         details=("comment", "rating", "attitude"),
         main=True,
         up_front=N_("Rated unsatisfied: why"),
+        done=N_("Rated: %(rating)s."),
     ),
     "close_unrated": Entry(
         N_("“%(title)s” has been closed without a rating."),
@@ -182,6 +200,7 @@ REGISTER: dict[str, Entry] = {
         N_("The supervisor urges your department to handle “%(title)s”."),
         labels={"comment": COMMENT},
         details=("comment",),
+        done=N_("Urged: the department is told."),
     ),
     "extend": Entry(
         N_("The reply deadline of “%(title)s” has been extended."),
@@ -189,20 +208,23 @@ REGISTER: dict[str, Entry] = {
         facts=True,
         labels={"days": N_("Working days to add"), "reason": REASON},
         details=("reason",),
+        done=N_("The reply deadline is extended by %(days)s working days."),
     ),
     "mark_key": Entry(
         N_("“%(title)s” has been made a key proposal (重点提案)."),
         handlers.on_mark_key,
         labels={"reason": REASON, "leader_id": N_("Leader in charge (ID)")},
         details=("reason",),
+        done=N_("Made a key proposal."),
     ),
     "unmark_key": Entry(
         N_("“%(title)s” is no longer a key proposal."),
         handlers.on_unmark_key,
         labels={"reason": REASON},
         details=("reason",),
+        done=N_("No longer a key proposal."),
     ),
-    "archive": Entry(None),
+    "archive": Entry(None, done=N_("Archived.")),
 }
 
 
@@ -241,6 +263,8 @@ def check(register: Mapping[str, Entry], lifecycle: Lifecycle, audiences: Mappin
             and any(t.dest and t.dest in lifecycle.events[entry.then].sources for t in event.transitions)
         ):
             problems.append(f"{where}: is followed by {entry.then!r}, which cannot follow it")
+        if not event.is_system and not isinstance(entry.done, str):
+            problems.append(f"{where} is fired by people but says nothing of what happened (no `done`)")
         if entry.record not in (None, PROGRESS, INTERNAL):
             problems.append(f"{where}: unknown kind of handling record {entry.record!r}")
     if problems:

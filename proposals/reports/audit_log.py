@@ -9,9 +9,9 @@ exported whole as CSV (UTF-8 with BOM) or .xlsx.
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from flask_babel import gettext
 from openpyxl import Workbook
@@ -38,6 +38,7 @@ from ..models import (
 )
 from ..models.login_attempt import LoginAttempt
 from ..operations.clock import LOCAL
+from .audit_details import SKIPPED, describe_details, unit_ids
 from .tables import inert
 
 PAGE_SIZE = 50
@@ -352,6 +353,14 @@ def describe(rows) -> list[dict]:
     }
     history = _by_id(HistoryEntry, [r.id for r in rows if r.source == "history"])
     admin = _by_id(AuditEntry, [r.id for r in rows if r.source == "audit"])
+    said = [e.payload or {} for e in history.values()] + [e.details or {} for e in admin.values()]
+    named = Named(
+        {u.id: u.name for u in _by_id(OrgUnit, set().union(*map(unit_ids, said))).values()},
+        {
+            p.id: p.number
+            for p in _by_id(Proposal, [d.get("into_id") for d in said if isinstance(d.get("into_id"), int)]).values()
+        },
+    )
     entries = []
     for row in rows:
         actor = people.get(row.actor_id)
@@ -371,7 +380,7 @@ def describe(rows) -> list[dict]:
                 "action_code": row.action,
                 "target": _target(row, proposals, sessions, loaded),
                 "proposal_id": row.target_id if row.target_type == "proposals" else None,
-                "details": _details(row, history, admin),
+                "details": _details(row, history, admin, named),
                 "address": row.address,
             }
         )
@@ -400,23 +409,25 @@ def _target(row, proposals, sessions, loaded) -> str:
     return f"{kind} #{row.target_id}"
 
 
-def _details(row, history, admin) -> str:
+class Named(NamedTuple):
+    """The names the details of a page of rows refer to by id."""
+
+    units: dict[int, str]
+    proposals: dict[int, int | None]  # a merge target's number (None before it has one)
+
+
+def _details(row, history, admin, named: Named) -> str:
+    """The row's details as sentences (audit_details.describe_details), the same on the page and in exports."""
     if row.source == "history" and row.id in history:
         entry = history[row.id]
         parts = [entry.comment] if entry.comment else []
         if entry.from_state != entry.to_state and entry.from_state:
             parts.append(f"{state_label(entry.from_state)} → {state_label(entry.to_state)}")
-        parts += [f"{k}: {_plain(v)}" for k, v in (entry.payload or {}).items() if k not in ("note", "comment")]
-        return "; ".join(parts)
+        said = describe_details(entry.payload, units=named.units, proposals=named.proposals, skip=SKIPPED)
+        return gettext("; ").join([*parts, said] if said else parts)
     if row.source == "audit" and row.id in admin:
-        return "; ".join(f"{k}: {_plain(v)}" for k, v in (admin[row.id].details or {}).items())
+        return describe_details(admin[row.id].details, units=named.units, proposals=named.proposals)
     return ""
-
-
-def _plain(value) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
 
 
 # -- exports -------------------------------------------------------------------------------------------

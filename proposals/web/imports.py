@@ -22,7 +22,7 @@ from ..downloads import send
 from ..errors import answer
 from ..extensions import db
 from ..i18n import translate
-from ..reports import files, imports, sign_in
+from ..reports import files, import_template, imports, sign_in
 from ..reports.columns import label
 from ..reports.tables import ImportRefused, template
 from . import NavItem
@@ -155,11 +155,15 @@ def _shown(problem) -> dict:
 @bp.get("/templates/<kind>.<extension>")
 @roles_required(*ADMIN_ROLES)
 def blank(kind: str, extension: str):
-    """An empty file with the right header row, in the reader's language."""
+    """The import template in the reader's language: the .xlsx with an example row and the allowed values
+    (reports/import_template.py), the .csv the header row alone."""
     if kind not in KINDS or extension not in ("xlsx", "csv"):
         abort(404)
     module, _ = KINDS[kind]
-    body = template(module.KEYS, extension)
+    if extension == "xlsx":
+        body = import_template.workbook(kind, module.KEYS, module.REQUIRED)
+    else:
+        body = template(module.KEYS, extension)
     mimetype = (
         "text/csv; charset=utf-8"
         if extension == "csv"

@@ -11,7 +11,7 @@ from workflow.errors import N_
 from .. import procedure, progress, reasons
 from ..access import REVIEW_ROLES, can_see_author, can_view
 from ..extensions import db
-from ..i18n import event_label, translate_error
+from ..i18n import translate_error
 from ..models import Assignment, Cosignature, Evaluation, HistoryEntry, Proposal, Reply, User
 from ..operations import (
     NotFound,
@@ -27,6 +27,7 @@ from ..references import neutral_reference
 from ..timeline import timeline
 from . import NavItem, deadlines
 from .actions import actions
+from .done import done_message
 from .event_forms import event_form, payload_of, put_errors
 from .forms import ProposalForm
 from .similar import COSIGNABLE_STATES, merge_candidates, similar_titles
@@ -128,7 +129,6 @@ def fire(proposal_id: int, event: str):
         form = event_form(event, formdata=request.form)
     except UnknownEvent:
         abort(404)
-    done = event_label(event)  # (in the request's language, settled now: the commit expires the user)
     # an event that makes it a draft again (a send-back) takes it out of sight of all but its author
     # (access.can_view): they land on their list, not on a page that is no longer theirs
     to_draft = all(t.dest == LIFECYCLE.initial for t in LIFECYCLE.event(event).transitions)
@@ -143,9 +143,13 @@ def fire(proposal_id: int, event: str):
         then_payload = payload_of(then_form, then)
         if any(name in then_payload for name, spec in LIFECYCLE.event(then).payload.items() if spec.required):
             fired.append((then, then_payload))
-            done = gettext("%(first)s and %(then)s", first=done, then=event_label(then))
+    done = []
+
+    def say_what_happened(proposal):  # (said before the commit, which expires what was read)
+        done.extend(done_message(name, proposal, payload, current_user) for name, payload in fired)
+
     try:  # (CSRFProtect has already refused a POST without a valid token)
-        fire_events(proposal.id, fired, current_user)
+        fire_events(proposal.id, fired, current_user, before_commit=say_what_happened)
     except InvalidPayload as exc:
         put_errors(forms[getattr(exc, "event", event)], exc.fields)
         flash(translate_error(exc), "error")
@@ -155,7 +159,7 @@ def fire(proposal_id: int, event: str):
         return render_detail(load_for_page(proposal_id), status=409 if isinstance(exc, StateConflict) else 403)
     except NotFound:
         abort(404)
-    flash(gettext("Done: %(event)s.", event=done), "success")
+    flash(" ".join(d for d in done if d), "success")
     if event == "submit":
         late_notice(proposal_id)
     return redirect(after)

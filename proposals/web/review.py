@@ -3,9 +3,13 @@
 Each decision is the same event as on the proposal page, fired through operations.fire_event one
 proposal at a time: one that changed meanwhile fails with its own conflict and the rest go through.
 Merging needs a target, so it stays on the proposal page; each row links there.
+
+Accepted proposals are assigned in bulk on /review/assign: one lead department (and co-handling ones)
+for every chosen proposal, each through the assign event, all of them in one transaction or none
+(operations/bulk.py).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext
@@ -13,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from workflow import LIFECYCLE, InvalidPayload, WorkflowError
 from workflow.errors import N_
@@ -23,11 +27,12 @@ from ..access import REVIEW_ROLES, can_view
 from ..extensions import db
 from ..i18n import event_label, translate, translate_error
 from ..inputs import id_or_nothing
-from ..models import Proposal
-from ..operations import fire_event
+from ..models import OrgUnit, Proposal
+from ..operations import bulk, fire_event
 from ..queries import Filters
 from ..returned import returned_to_authors
 from . import NavItem
+from .done import done_message
 from .lists import ANY, KIND_LABELS, categories, marks, optional_int, requested_page, sessions, units
 
 REVIEWERS = REVIEW_ROLES  # who the engine lets decide a review (proposals.access)
@@ -121,20 +126,32 @@ class Outcome:
     proposal_id: int
     title: str | None  # None when the user may not know the proposal
     error: str | None  # why it failed; None when done
+    number: int | None = None  # the number it was given (accepted or converted), when done
+    done: str | None = None  # what happened, as the proposal page says it (web/done.py)
 
 
 def decide(form: DecisionForm, payload: dict) -> list[Outcome]:
     """Fire the decision on each chosen proposal in turn; a refusal stops only that one."""
     found = db.session.scalars(select(Proposal).where(Proposal.id.in_(form.chosen)))
     titles = {p.id: p.title for p in found if can_view(current_user, p)}
-    outcomes = []
+    outcomes, event = [], form.decision.data
     for proposal_id in form.chosen:
+        fired: list = []  # (number, what happened), read before the commit
         try:
-            fire_event(proposal_id, form.decision.data, current_user, payload)
+            fire_event(
+                proposal_id,
+                event,
+                current_user,
+                payload,
+                before_commit=lambda p, fired=fired: fired.append(
+                    (p.number, done_message(event, p, payload, current_user))
+                ),
+            )
         except WorkflowError as exc:
             outcomes.append(Outcome(proposal_id, titles.get(proposal_id), translate_error(exc)))
         else:
-            outcomes.append(Outcome(proposal_id, titles.get(proposal_id), None))
+            number, said = fired[0]
+            outcomes.append(Outcome(proposal_id, titles.get(proposal_id), None, number, said))
     return outcomes
 
 
@@ -177,6 +194,117 @@ def index():
             outcomes=outcomes,
             chosen=set(form.chosen),
             returned=returned_to_authors(current_user),
+        ),
+        status if status != 200 else page_status,
+    )
+
+
+# -- bulk assignment (交办) ------------------------------------------------------------------------
+
+
+def departments() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "department", OrgUnit.active).order_by(OrgUnit.name)
+    )
+    return [(unit_id, name) for unit_id, name in rows]
+
+
+class AssignForm(FlaskForm):
+    """One assignment for every chosen accepted proposal (a POST form, with its CSRF token)."""
+
+    lead_department_id = SelectField(_l("Lead department"), coerce=optional_int, validate_choice=False)
+    cohandler_department_ids = SelectMultipleField(
+        _l("Co-handling departments"), coerce=optional_int, validate_choice=False
+    )
+    comment = TextAreaField(_l("Comment"), render_kw={"rows": 3, "maxlength": 2000})
+
+    def __init__(self):
+        super().__init__()
+        choices = departments()
+        self.lead_department_id.choices = [(0, _l("Choose a department")), *choices]
+        self.cohandler_department_ids.choices = choices
+        self.lead_department_id.flags.required = True
+        self.chosen: list[int] = []
+        self.chosen_errors: list[str] = []
+
+    def read(self) -> dict | None:
+        """The chosen proposals and the assignment's payload, or None with errors next to the fields."""
+        self.validate()
+        raw = request.form.getlist("ids")
+        self.chosen = list(dict.fromkeys(n for n in map(id_or_nothing, raw) if n is not None))
+        if not self.chosen or len(self.chosen) != len(set(raw)):
+            self.chosen_errors = [gettext("Choose at least one proposal from the list.")]
+        elif len(self.chosen) > bulk.MAX_AT_ONCE:
+            self.chosen_errors = [gettext("At most %(max)d at a time.", max=bulk.MAX_AT_ONCE)]
+        payload = {
+            "lead_department_id": self.lead_department_id.data or None,
+            "cohandler_department_ids": [d for d in self.cohandler_department_ids.data or [] if d],
+            "comment": self.comment.data or "",
+        }
+        try:
+            payload = validate(LIFECYCLE.event("assign").payload, payload)
+        except InvalidPayload as exc:
+            for name, message in exc.fields.items():
+                getattr(self, name, self.comment).errors = [translate(message)]
+            return None
+        return None if self.chosen_errors else payload
+
+
+@bp.route("/review/assign", methods=["GET", "POST"])
+@login_required
+def assign():
+    """Show the accepted proposals awaiting assignment; on POST, assign the chosen ones to one lead
+    department (and co-handling ones), each through the assign event, all or none."""
+    if not current_user.has_role(*REVIEWERS):
+        abort(403)
+    filter_form = ReviewFilterForm()
+    form = AssignForm()
+    outcomes, status = None, 200
+    if request.method == "POST":
+        payload = form.read()
+        if payload is None:
+            flash(gettext("Please correct the marked fields."), "error")
+            status = 422
+        else:
+            try:
+                done = bulk.fire_on_all(
+                    form.chosen,
+                    "assign",
+                    current_user,
+                    payload,
+                    read=lambda p: Outcome(
+                        p.id, p.title, None, p.number, done_message("assign", p, payload, current_user)
+                    ),
+                )
+            except bulk.Refused as refused:
+                title = db.session.scalar(select(Proposal.title).where(Proposal.id == refused.proposal_id))
+                shown = (
+                    title
+                    if title is not None and can_view(current_user, db.session.get(Proposal, refused.proposal_id))
+                    else None
+                )
+                outcomes = [Outcome(refused.proposal_id, shown, translate_error(refused.error))]
+                flash(
+                    gettext("Nothing was assigned: one of the chosen proposals could not be; see why below."), "error"
+                )
+                status = 409
+            else:
+                outcomes = done
+                flash(gettext("%(n)s proposals assigned.", n=len(done)), "success")
+                form = AssignForm()
+                form.lead_department_id.data, form.cohandler_department_ids.data, form.comment.data = None, [], ""
+    filters = filter_form.to_filters()
+    filters = replace(filters, states=("accepted",)) if filters is not None else None
+    page, page_status = requested_page(filter_form, filters, "oldest", limit=PAGE_SIZE)
+    return (
+        render_template(
+            "review/assign.html",
+            filter_form=filter_form,
+            form=form,
+            page=page,
+            marks=marks(page),
+            outcomes=outcomes,
+            chosen=set(form.chosen),
         ),
         status if status != 200 else page_status,
     )

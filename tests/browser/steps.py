@@ -1,5 +1,7 @@
 """What a user does on the pages, in the words the user sees (Simplified Chinese, the default)."""
 
+import re
+
 from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
@@ -26,7 +28,7 @@ def write_and_submit(page: Page, scene: Scene, title: str, check=None) -> str:
     check(page)
     page.get_by_role("button", name="保存并提交").click()
     expect_flash(page, "您的提案已提交。")
-    expect_stamp(page, "待附议")
+    expect_stamp(page, "征集附议")
     check(page)
     return page.url
 
@@ -53,10 +55,22 @@ def event_form(page: Page, label: str) -> Locator:
     return panel
 
 
+# what the page says happened after each button (the register's `done` sentences, values filled in)
+DONE = {
+    "附议": "已附议。",
+    "立案": re.compile(r"^已立案，案号第 \d+ 号。$"),
+    "交办": re.compile(r"^已交办给.+。$"),
+    "签收": "已签收。",
+    "会签": "已会签。",
+    "答复": "已答复，并请提案人评价。",
+    "满意度评价": re.compile(r"^已评价：.+。$"),
+}
+
+
 def fire(page: Page, label: str, fill=None, done: str | None = None) -> None:
     """Press the action-bar button `label`: an event with nothing to fill in is done at once; any other's
-    form opens in place, `fill(form)` fills it and its confirming button is pressed. The flash names `done`
-    (by default `label`)."""
+    form opens in place, `fill(form)` fills it and its confirming button is pressed. The flash says what
+    DONE says of `done` (by default `label`)."""
     button = action_button(page, label)
     if button.get_attribute("aria-controls") is None:
         assert fill is None, f"{label} has nothing to fill in"
@@ -66,10 +80,10 @@ def fire(page: Page, label: str, fill=None, done: str | None = None) -> None:
         if fill is not None:
             fill(form)
         form.locator(".action-submit").get_by_role("button").first.click()
-    expect_flash(page, f"已完成：{done or label}。")
+    expect_flash(page, DONE[done or label])
 
 
-def expect_flash(page: Page, text: str) -> None:
+def expect_flash(page: Page, text: str | re.Pattern) -> None:
     expect(page.locator(".flashes").get_by_text(text, exact=True)).to_be_visible()
 
 

@@ -23,13 +23,13 @@ def test_write_cosign_and_rate_on_a_phone(login, scene, live_server):
         delegate.goto(url)
         fire(delegate, "附议")  # one button: nothing to open
         fits_width(delegate)
-    expect_stamp(delegate, "待审查")
+    expect_stamp(delegate, "审查中")
 
     # the committee's and the departments' part is the desktop walk's (test_walk.py)
     live_server.run(advance, proposal_id, scene, TO_REPLIED[2:])
 
     author.goto(url)
-    expect_stamp(author, "待评价")
+    expect_stamp(author, "已答复")
     form = event_form(author, "满意度评价")
     form.get_by_role("group", name="办理结果").get_by_label("基本满意", exact=True).check()
     form.get_by_role("group", name="办理态度").get_by_label("满意", exact=True).check()

@@ -63,7 +63,7 @@ def test_each_role_does_its_main_task_by_its_buttons(login, live_server, screen)
         delegate.reload()
         main_button(delegate).click()
         expect_flash(delegate, "已完成：附议。")
-    expect_stamp(delegate, "待审查")
+    expect_stamp(delegate, "审查中")
 
     # the committee accepts and assigns in one form
     committee = login(scene.usernames["committee"], screen)
@@ -100,7 +100,7 @@ def test_each_role_does_its_main_task_by_its_buttons(login, live_server, screen)
     looked_at(lead, f"roles-{width}-lead-reply")
     lead.reload()
     fire(lead, "答复", reply)
-    expect_stamp(lead, "待评价")
+    expect_stamp(lead, "已答复")
 
     # the author rates it
     author = login(scene.usernames["author"], screen)

@@ -36,11 +36,11 @@ def test_from_draft_to_closure(login, scene, live_server):
     fire(
         delegate, "附议并填写意见", lambda form: form.get_by_label("意见").fill("同意，夜班同事确实需要。"), done="附议"
     )
-    expect_stamp(delegate, "待附议")
+    expect_stamp(delegate, "征集附议")
     delegate = login(scene.usernames["delegate2"])
     delegate.goto(url)
     fire(delegate, "附议")
-    expect_stamp(delegate, "待审查")
+    expect_stamp(delegate, "审查中")
     cosigners = delegate.locator("dt", has_text="附议人").locator("xpath=following-sibling::dd[1]")
     expect(cosigners).to_have_text(f"{scene.names['delegate1']}、{scene.names['delegate2']}")
 
@@ -76,7 +76,7 @@ def test_from_draft_to_closure(login, scene, live_server):
         form.get_by_role("group", name="答复类别").get_by_label("A：已解决或采纳").check()
 
     fire(lead, "答复", reply)
-    expect_stamp(lead, "待评价")
+    expect_stamp(lead, "已答复")
     screenshot(lead, "walk-desktop-replied")
 
     # the worker rates it satisfied, and finds it closed on the public page

@@ -227,6 +227,12 @@ FORMS = {
         lambda w: "/review",
         lambda w: {"ids": str(w.supply.for_event("accept")), "decision": "accept"},
     ),
+    "review.assign": Form(
+        "committee",
+        lambda w, t: "/review/assign",
+        lambda w: "/review/assign",
+        lambda w: {"ids": str(w.supply.for_event("assign")), "lead_department_id": str(w.cast.lead_dept.id)},
+    ),
     "notifications.open_": Form(
         "author", lambda w, t: "/notifications", lambda w: f"/notifications/{author_notification(w)}/open"
     ),
@@ -621,6 +627,7 @@ QUERY_PAGES = {
     "/login": ("anonymous", ("next", "lang")),
     "/proposals/": ("committee", LIST_ARGS),
     "/review": ("committee", LIST_ARGS),
+    "/review/assign": ("committee", LIST_ARGS),
     "/public": ("worker", LIST_ARGS),
     "/votes/": ("delegate1", ("session",)),
     "/votes/results": ("committee", ("session",)),
