@@ -177,6 +177,7 @@ GET_PAGES = {
     ("admin.categories", "GET"): (ADMINS, "/admin/categories"),
     ("admin.edit_category", "GET"): (ADMINS, "/admin/categories/1/edit"),
     ("admin.union", "GET"): (ADMINS, "/admin/union"),
+    ("admin.dashboard_thresholds_form", "GET"): (ADMINS, "/admin/union/dashboard-thresholds"),
 }
 GET_API = {
     ("api.me", "GET"): (ALL, "/api/v1/me"),
@@ -214,6 +215,7 @@ GET_API = {
     ("api.pending_slips", "GET"): (ADMINS, "/api/v1/sign-in-slips"),
     ("api.get_user", "GET"): (ADMINS, f"/api/v1/users/{U}"),
     ("api.union", "GET"): (ADMINS, "/api/v1/union"),
+    ("api.get_dashboard_thresholds", "GET"): (ADMINS, "/api/v1/union/dashboard-thresholds"),
     ("api.my_notification_settings", "GET"): (ALL, "/api/v1/me/notification-settings"),
     ("api.notification_defaults", "GET"): (ADMINS, "/api/v1/notification-defaults"),
     ("api.group_robots", "GET"): (ADMINS, "/api/v1/group-robots"),
@@ -246,6 +248,7 @@ GATED_WRITES = {
     ("admin.retire_category", "POST"): (ADMINS, "/admin/categories/1/retire"),
     ("admin.restore_category", "POST"): (ADMINS, "/admin/categories/1/restore"),
     ("admin.union", "POST"): (ADMINS, "/admin/union"),
+    ("admin.dashboard_thresholds_form", "POST"): (ADMINS, "/admin/union/dashboard-thresholds"),
     ("imports.upload", "POST"): (ADMINS, "/imports/roster"),
     ("imports.slips_pdf", "POST"): (ADMINS, "/imports/slips/1/pdf"),
     ("imports.slips_page", "POST"): (ADMINS, "/imports/slips/1/show"),
@@ -265,6 +268,7 @@ GATED_WRITES = {
     ("api.deactivate", "POST"): (ADMINS, f"/api/v1/units/{D}/deactivate"),
     ("api.reactivate", "POST"): (ADMINS, f"/api/v1/units/{D}/reactivate"),
     ("api.name_union", "PUT"): (ADMINS, "/api/v1/union"),
+    ("api.put_dashboard_thresholds", "PUT"): (ADMINS, "/api/v1/union/dashboard-thresholds"),
     ("api.add_override", "POST"): (ADMINS, "/api/v1/calendar/overrides"),
     ("api.remove_override", "DELETE"): (ADMINS, "/api/v1/calendar/overrides/1"),
     ("api.retry_message", "POST"): (ADMINS, "/api/v1/outbox/1/retry"),
