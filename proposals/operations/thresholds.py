@@ -41,7 +41,8 @@ def set_dashboard_thresholds(data, *, actor: User | None = None) -> dict[str, in
     authorize(actor)
     clean = validate(FIELDS, data)
     if clean["green"] <= clean["amber"]:
-        raise InvalidPayload({"green": message(N_("Green must start above amber."))})
+        wrong = message(N_("Green must start above amber."))
+        raise InvalidPayload({"green": wrong, "amber": wrong})
     unit = root_union()
     if unit is None:
         raise StateConflict(N_("Name the union first: the thresholds are kept with it."), state="")

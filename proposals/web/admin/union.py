@@ -57,7 +57,7 @@ def union():
 def dashboard_thresholds_form():
     """Set the dashboard's colour thresholds (GET, as after a reload of a refused form: the union page)."""
     if request.method == "GET":
-        return redirect(url_for("admin.union", _anchor="dashboard-thresholds"))
+        return redirect(url_for("admin.union", _anchor="dashboard-thresholds"), 303)
     form = ThresholdsForm()
     try:
         found = set_dashboard_thresholds({"green": raw(form.green), "amber": raw(form.amber)}, actor=current_user)
