@@ -315,7 +315,7 @@ def test_reloading_a_refused_event_form_shows_the_proposal(client, cast):
     refused = client.post(f"/proposals/{proposal.id}/events/reject", data={"reason": ""})
     assert refused.status_code == 422
     again = client.get(f"/proposals/{proposal.id}/events/reject")
-    assert again.status_code == 303 and again.location == f"/proposals/{proposal.id}#reject"
+    assert again.status_code == 303 and again.location == f"/proposals/{proposal.id}#event-reject"
     assert client.get(again.location).status_code == 200
     db.session.expire_all()  # the refusal changed nothing
     assert db.session.get(type(proposal), proposal.id).state == "review"

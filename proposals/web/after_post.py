@@ -24,7 +24,9 @@ def _to(endpoint: str, **fixed):
 
 # each page form's address (its endpoint) -> the page that shows the form, from the address's arguments
 FORM_PAGES = {
-    "proposals.fire": lambda proposal_id, event: url_for("proposals.detail", proposal_id=proposal_id, _anchor=event),
+    "proposals.fire": lambda proposal_id, event: url_for(
+        "proposals.detail", proposal_id=proposal_id, _anchor=f"event-{event}"
+    ),
     "attachments.remove": _proposal,
     "votes.vote": lambda proposal_id: url_for("votes.index", _anchor=f"p{proposal_id}"),
     "votes.withdraw": lambda proposal_id: url_for("votes.index", _anchor=f"p{proposal_id}"),
