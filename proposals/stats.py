@@ -15,7 +15,9 @@ Definitions, over the proposals a report covers (drafts are private and never co
   (satisfied, basically satisfied, unsatisfied; a proposal closed without a rating is not counted)
 - outcomes: shares of A, B and C among each proposal's LATEST reply (the answer in force)
 - overdue: see overdue_condition()
-- average working days to reply: see reply_working_days()
+- average working days to reply (avg_working_days_to_reply, in each breakdown too): over the proposals with a
+  reply, the working days from the lead assignment to the first reply, first_reply_working_days(); None
+  when there is none
 Rates are fractions in [0, 1], or None when the denominator is 0.
 """
 
@@ -125,6 +127,7 @@ def _numbers(row: dict) -> dict:
     replies = sum(outcome_counts.values())
     return {
         "total": int(row["total"]),
+        "accepted": among(ACCEPTED_OR_LATER),  # 立案数: the numerator of the acceptance rate
         "counts": counts,
         "rates": {
             "acceptance_rate": _rate(among(ACCEPTED_OR_LATER), among(REVIEWED)),
@@ -136,6 +139,7 @@ def _numbers(row: dict) -> dict:
         "outcomes": {o: _rate(n, replies) for o, n in outcome_counts.items()},
         "outcome_counts": outcome_counts,
         "overdue": int(row["overdue"]),
+        "avg_working_days_to_reply": row["reply_days"] / row["reply_days_n"] if row.get("reply_days_n") else None,
     }
 
 
@@ -181,6 +185,7 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
         overall = list(map(operator.add, overall, values))
     overall = dict(zip(names, overall, strict=True))
     sums = {k: {key: dict(zip(names, v, strict=True)) for key, v in groups.items()} for k, groups in sums.items()}
+    _add_reply_days(keys, where, overall, sums)
     return {
         "session_id": session_id,
         "today": today.isoformat(),
@@ -200,6 +205,25 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
             if k in sums["kind"]
         ],
     }
+
+
+def _add_reply_days(keys: list, where: list, overall: dict, sums: dict) -> None:
+    """Add to each group of the report the sum and count of its proposals' working days to the first reply
+    (first_reply_working_days' definition, counted here by the report's own keys): averages, unlike rates,
+    are not made of counts, and the days need the calendar, which SQL does not know."""
+    off, on = clock.overrides()
+    for group in (overall, *(g for groups in sums.values() for g in groups.values())):
+        group["reply_days"], group["reply_days_n"] = 0, 0
+    for _, assigned_at, replied_at, *row_keys in db.session.execute(_first_replies(*keys).where(*where)):
+        if assigned_at is None:
+            continue
+        took = _took(assigned_at, replied_at, off, on)
+        found = [overall]
+        found += [groups.get(key) for groups, key in zip(sums.values(), row_keys, strict=True) if key is not None]
+        for group in found:
+            if group is not None:  # (a group the first scan did not see: a proposal changed in between)
+                group["reply_days"] += took
+                group["reply_days_n"] += 1
 
 
 def _rows(model, groups: dict, order_by) -> list:
@@ -248,6 +272,28 @@ def ranked(rows: list[dict], rate: str) -> list[dict]:
     return sorted(rows, key=lambda r: (r["rates"][rate] is None, -(r["rates"][rate] or 0), r.get("code") or ""))
 
 
+def department_ranking(rows: list[dict]) -> list[dict]:
+    """The departments (by_department rows) ranked by what separates them: the on-time rate, then the
+    satisfaction rate (the higher the better), then the average working days to reply (the fewer the
+    better); a figure a department lacks counts after any it has. Not the acceptance rate: every lead
+    department's proposals were accepted, by construction."""
+
+    def key(r):
+        on_time, satisfied = r["rates"]["on_time_rate"], r["rates"]["satisfaction_rate"]
+        took = r["avg_working_days_to_reply"]
+        return (
+            on_time is None,
+            -(on_time or 0),
+            satisfied is None,
+            -(satisfied or 0),
+            took is None,
+            took or 0,
+            r.get("code") or "",
+        )
+
+    return sorted(rows, key=key)
+
+
 def trend(*, user: User | None = None, today: date | None = None) -> list[dict]:
     """The numbers of every session with proposals, side by side, the earliest session first (by the start
     of its collection, else by when it was created)."""
@@ -261,6 +307,29 @@ def trend(*, user: User | None = None, today: date | None = None) -> list[dict]:
 # -- how long replies take --------------------------------------------------------------------------
 
 
+def _first_replies(*columns):
+    """Each proposal's FIRST reply (round 0, drafts never count) with the moment of the lead assignment it
+    answered (the latest made before it) and the moment it was sent, and `columns` beside."""
+    assigned = (
+        select(func.max(Assignment.assigned_at))
+        .where(Assignment.proposal_id == Reply.proposal_id, Assignment.role == "lead")
+        .where(Assignment.assigned_at <= Reply.created_at)
+        .scalar_subquery()
+    )
+    return (
+        select(Reply.proposal_id, assigned, Reply.created_at, *columns)
+        .join(Proposal, Proposal.id == Reply.proposal_id)
+        .where(Reply.round == 0, Proposal.state != "draft")
+    )
+
+
+def _took(assigned_at, replied_at, off, on) -> int:
+    """The working days (Chinese calendar and the union's overrides) after the China-local date of the
+    assignment up to the China-local date of the reply."""
+    start, end = clock.local_date(assigned_at), clock.local_date(replied_at)
+    return max(calendar.working_days_between(start, end, off, on), 0)
+
+
 def first_reply_working_days(
     session_id: int | None = None, *, user: User | None = None, proposal_ids=None
 ) -> dict[int, tuple[int, int]]:
@@ -268,17 +337,7 @@ def first_reply_working_days(
     (Chinese calendar and the union's overrides) after the China-local date of the lead assignment its
     FIRST reply answered (the latest made before it) up to the date that reply was sent, with the replying
     department: {proposal id: (department id, days)}."""
-    assigned = (
-        select(func.max(Assignment.assigned_at))
-        .where(Assignment.proposal_id == Reply.proposal_id, Assignment.role == "lead")
-        .where(Assignment.assigned_at <= Reply.created_at)
-        .scalar_subquery()
-    )
-    stmt = (
-        select(Reply.proposal_id, Reply.department_id, assigned, Reply.created_at)
-        .join(Proposal, Proposal.id == Reply.proposal_id)
-        .where(Reply.round == 0, Proposal.state != "draft")
-    )
+    stmt = _first_replies(Reply.department_id)
     if session_id is not None:
         stmt = stmt.where(Proposal.session_id == session_id)
     if user is not None:
@@ -287,10 +346,9 @@ def first_reply_working_days(
         stmt = stmt.where(Proposal.id.in_(list(proposal_ids)))
     off, on = clock.overrides()
     found = {}
-    for proposal_id, department_id, assigned_at, replied_at in db.session.execute(stmt):
+    for proposal_id, assigned_at, replied_at, department_id in db.session.execute(stmt):
         if assigned_at is not None:
-            start, end = clock.local_date(assigned_at), clock.local_date(replied_at)
-            found[proposal_id] = (department_id, max(calendar.working_days_between(start, end, off, on), 0))
+            found[proposal_id] = (department_id, _took(assigned_at, replied_at, off, on))
     return found
 
 

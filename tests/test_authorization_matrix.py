@@ -178,7 +178,11 @@ GET_PAGES = {
     ("admin.categories", "GET"): (ADMINS, "/admin/categories"),
     ("admin.edit_category", "GET"): (ADMINS, "/admin/categories/1/edit"),
     ("admin.union", "GET"): (ADMINS, "/admin/union"),
+    # the address the union page's thresholds form posts to: opened, it leads back to that page
+    ("admin.dashboard_thresholds_form", "GET"): (ADMINS, "/admin/union/dashboard-thresholds", 303),
 }
+# who lands on another page than the one asked for (web/tasks.py: landing): a leader on the dashboard
+LANDS_ELSEWHERE = {("tasks.index", "leader"): "/dashboard/"}
 GET_API = {
     ("api.me", "GET"): (ALL, "/api/v1/me"),
     ("api.categories", "GET"): (ALL, "/api/v1/categories"),
@@ -215,6 +219,7 @@ GET_API = {
     ("api.pending_slips", "GET"): (ADMINS, "/api/v1/sign-in-slips"),
     ("api.get_user", "GET"): (ADMINS, f"/api/v1/users/{U}"),
     ("api.union", "GET"): (ADMINS, "/api/v1/union"),
+    ("api.get_dashboard_thresholds", "GET"): (ADMINS, "/api/v1/union/dashboard-thresholds"),
     ("api.my_notification_settings", "GET"): (ALL, "/api/v1/me/notification-settings"),
     ("api.notification_defaults", "GET"): (ADMINS, "/api/v1/notification-defaults"),
     ("api.group_robots", "GET"): (ADMINS, "/api/v1/group-robots"),
@@ -247,6 +252,7 @@ GATED_WRITES = {
     ("admin.retire_category", "POST"): (ADMINS, "/admin/categories/1/retire"),
     ("admin.restore_category", "POST"): (ADMINS, "/admin/categories/1/restore"),
     ("admin.union", "POST"): (ADMINS, "/admin/union"),
+    ("admin.dashboard_thresholds_form", "POST"): (ADMINS, "/admin/union/dashboard-thresholds"),
     ("imports.upload", "POST"): (ADMINS, "/imports/roster"),
     ("imports.slips_pdf", "POST"): (ADMINS, "/imports/slips/1/pdf"),
     ("imports.slips_page", "POST"): (ADMINS, "/imports/slips/1/show"),
@@ -267,6 +273,7 @@ GATED_WRITES = {
     ("api.deactivate", "POST"): (ADMINS, f"/api/v1/units/{D}/deactivate"),
     ("api.reactivate", "POST"): (ADMINS, f"/api/v1/units/{D}/reactivate"),
     ("api.name_union", "PUT"): (ADMINS, "/api/v1/union"),
+    ("api.put_dashboard_thresholds", "PUT"): (ADMINS, "/api/v1/union/dashboard-thresholds"),
     ("api.add_override", "POST"): (ADMINS, "/api/v1/calendar/overrides"),
     ("api.remove_override", "DELETE"): (ADMINS, "/api/v1/calendar/overrides/1"),
     ("api.retry_message", "POST"): (ADMINS, "/api/v1/outbox/1/retry"),
@@ -465,6 +472,9 @@ def test_pages_and_api_by_role(world, person, subtests):
                 assert anonymous_refused(response, path), response.status_code
                 continue
             allowed = who == ALL or person in who
+            if (endpoint, person) in LANDS_ELSEWHERE:
+                assert (response.status_code, response.location) == (302, LANDS_ELSEWHERE[endpoint, person])
+                continue
             assert response.status_code == ((ok or [200])[0] if allowed else 403), response.status_code
             if allowed:
                 assert leaks(world, person, text_of(response), public=endpoint == "public.index") == []

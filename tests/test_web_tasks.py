@@ -36,8 +36,7 @@ EXPECTED = {  # on test_queries' dataset; groups open to everyone (drafts, ratin
     "other_handler": {"acknowledge": 1, "reply": 1, "countersign": 0},
     "supervisor": {"urge": 1},
     "admin": {},
-    "leader": {},
-}
+}  # a leader with no other role lands on the dashboard instead (tests/test_landing_lists.py)
 
 
 def test_each_role_sees_its_groups_with_their_counts_and_links_to_exactly_their_items(client, cast, dataset):  # noqa: F811

@@ -25,6 +25,7 @@ from . import (  # noqa: E402, F401  (register the routes on bp)
     openapi,
     proposals,
     stats,
+    thresholds,
     votes,
 )
 

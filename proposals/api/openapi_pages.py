@@ -6,6 +6,7 @@ specs the operations validate with; openapi.document() merges them in."""
 from ..models import ATTACHMENT_TYPES
 from ..operations.admin import OVERRIDE_FIELDS, UNION_FIELDS, UNIT_CHANGES, USER_CHANGES
 from ..operations.attachments import FIELD, MAX_ATTACHMENTS, MAX_SIZE
+from ..operations.thresholds import FIELDS as THRESHOLD_FIELDS
 from ..operations.votes import BEFORE, CLOSED, OPEN, UNSET
 from ..reports import audit_log, imports
 from .administration import NEW_PASSWORD
@@ -17,6 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BINARY = {"type": "string", "format": "binary"}
 ID_MAX = 2**31 - 1
+PERCENT = {"type": "integer", "minimum": 0, "maximum": 100}
 
 
 def components() -> dict:
@@ -37,6 +39,8 @@ def components() -> dict:
         "title": STR,
         "author": described(nullable(ref("Person")), "null where the caller may not know a confidential author."),
         "own": described(BOOL, "The caller's own proposal (never voted for by its author)."),
+        "outcome": described(nullable(STR), "The class of the reply in force (A, B or C)."),
+        "rating": described(nullable(STR), "The author's final rating (no_response: none within the time)."),
     }
     return {
         "Notification": obj(
@@ -83,6 +87,12 @@ def components() -> dict:
             }
         ),
         "VoteSession": vote_session,
+        "DashboardThresholds": obj(
+            {
+                "green": described(PERCENT, "A rate shows green from this percentage."),
+                "amber": described(PERCENT, "A rate shows amber from this percentage, red below."),
+            }
+        ),
         "Ballot": obj(
             {
                 "session": described(nullable(ref("VoteSession")), "null when no vote has been scheduled."),
@@ -98,7 +108,17 @@ def components() -> dict:
                 "published": BOOL,
                 "published_at": nullable(MOMENT),
                 "rows": described(
-                    nullable(array(obj({"rank": ID, "votes": COUNT, "proposal": obj(vote_proposal)}))),
+                    nullable(
+                        array(
+                            obj(
+                                {
+                                    "rank": described(nullable(ID), "null for a proposal nobody voted for."),
+                                    "votes": COUNT,
+                                    "proposal": obj(vote_proposal),
+                                }
+                            )
+                        )
+                    ),
                     "null until voting has closed (the counts stay hidden); provisional until published.",
                 ),
                 "may_publish": BOOL,
@@ -593,6 +613,21 @@ def paths(h) -> dict:
                 {**ok(ref("Unit")), **errors(400, 401, 403, 422)},
                 body=body(UNION_FIELDS),
                 **admin,
+            ),
+        },
+        "/union/dashboard-thresholds": {
+            "get": op(
+                "The dashboard's colour thresholds", {**ok(ref("DashboardThresholds")), **errors(401, 403)}, **admin
+            ),
+            "put": op(
+                "Set the dashboard's colour thresholds",
+                {**ok(ref("DashboardThresholds")), **errors(400, 401, 403, 409, 422)},
+                body=body(THRESHOLD_FIELDS),
+                **{
+                    **admin,
+                    "description": "Union administrators only. Whole percentages 0–100, green above amber (else 422);"
+                    " 409 while the union has no name (the thresholds are kept with it).",
+                },
             ),
         },
         "/calendar/overrides": {

@@ -212,6 +212,11 @@ def _numbers(key: dict | None = None) -> dict:
             "outcomes": obj({o: RATE for o in OUTCOMES}),
             "outcome_counts": obj({o: COUNT for o in OUTCOMES}),
             "overdue": COUNT,
+            "accepted": described(COUNT, "Accepted or later, converted suggestions included (立案数)."),
+            "avg_working_days_to_reply": described(
+                nullable({"type": "number", "minimum": 0}),
+                "Average working days from the lead assignment to the first reply; null without a reply.",
+            ),
         }
     )
 

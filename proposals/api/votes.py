@@ -51,6 +51,8 @@ def _proposal_ref(proposal: Proposal) -> dict:
         "title": proposal.title,
         "author": person(proposal.author) if can_see_author(user, proposal) else None,
         "own": proposal.author_id == user.id,
+        "outcome": proposal.latest_outcome,
+        "rating": proposal.final_rating,
     }
 
 

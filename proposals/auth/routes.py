@@ -17,7 +17,10 @@ bp = Blueprint("auth", __name__)
 
 
 def home_url() -> str:
-    return url_for("tasks.index")
+    """Where a user lands: a leader on the dashboard (web/tasks.py: landing), everyone else on the task list."""
+    from ..web.tasks import landing
+
+    return url_for(landing(current_user))
 
 
 def safe_next(target: str | None) -> str | None:

@@ -17,9 +17,19 @@ from .token import ApiToken
 UNIT_KINDS = ("union", "grassroots", "delegation", "department")
 
 
+# the dashboard's colours, on the union's own row (null: the defaults of operations/thresholds.py); both or none
+DASHBOARD_THRESHOLDS_CHECK = (
+    "(dashboard_green IS NULL AND dashboard_amber IS NULL) OR (dashboard_amber >= 0"
+    " AND dashboard_green <= 100 AND dashboard_amber < dashboard_green)"
+)
+
+
 class OrgUnit(db.Model):
     __tablename__ = "org_units"
-    __table_args__ = (CheckConstraint(f"kind IN {UNIT_KINDS}", name="kind"),)
+    __table_args__ = (
+        CheckConstraint(f"kind IN {UNIT_KINDS}", name="kind"),
+        CheckConstraint(DASHBOARD_THRESHOLDS_CHECK, name="dashboard_thresholds"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -27,6 +37,9 @@ class OrgUnit(db.Model):
     kind: Mapped[str] = mapped_column(String(20), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # the union's only (the root unit): a rate shows green from `dashboard_green` %, amber from `..._amber` %
+    dashboard_green: Mapped[int | None] = mapped_column()
+    dashboard_amber: Mapped[int | None] = mapped_column()
 
     parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id])
 

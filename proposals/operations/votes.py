@@ -34,7 +34,7 @@ UNSET, BEFORE, OPEN, CLOSED = "unset", "before", "open", "closed"
 
 @dataclass(frozen=True)
 class Ranked:
-    rank: int  # 1, 2, 2, 4: proposals with equal counts share a rank
+    rank: int | None  # 1, 2, 2, 4: proposals with equal counts share a rank; None without a vote
     proposal: Proposal
     votes: int
 
@@ -111,11 +111,19 @@ def ranking(session: CongressSession, user: User, today: date | None = None) -> 
 
 
 def _ranked(rows: list[tuple[Proposal, int]]) -> list[Ranked]:
+    """Ranks for counts in descending order: equal counts share one; a proposal nobody voted for has none
+    (before any vote, everyone would otherwise stand first with 0 votes)."""
     result: list[Ranked] = []
     for position, (proposal, votes) in enumerate(rows, start=1):
         rank = result[-1].rank if result and result[-1].votes == votes else position
-        result.append(Ranked(rank, proposal, votes))
+        result.append(Ranked(rank_shown(rank, votes), proposal, votes))
     return result
+
+
+def rank_shown(rank: int | None, votes: int) -> int | None:
+    """The rank a result shows, pages and API alike: none for a proposal without a vote (a result
+    published before this rule kept rank 1 for those)."""
+    return rank if votes else None
 
 
 def publication(session: CongressSession) -> VotePublication | None:
@@ -127,7 +135,7 @@ def published_ranking(published: VotePublication, user: User) -> list[Ranked]:
     ids = [row["proposal_id"] for row in published.ranking]
     found = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(ids)))}
     return [
-        Ranked(row["rank"], found[row["proposal_id"]], row["votes"])
+        Ranked(rank_shown(row["rank"], row["votes"]), found[row["proposal_id"]], row["votes"])
         for row in published.ranking
         if row["proposal_id"] in found and can_view(user, found[row["proposal_id"]])
     ]

@@ -67,6 +67,7 @@ ADMIN_ACTIONS = {
     "category.create": N_("Category created"),
     "category.update": N_("Category changed"),
     "union.rename": N_("Union renamed"),
+    "union.dashboard_thresholds": N_("Dashboard colours changed"),
     "session.create": N_("Session created"),
     "session.update": N_("Session changed"),
     "calendar.add": N_("Calendar day added"),

@@ -255,9 +255,10 @@ def _summary_sheet(book: Workbook, found: Figures) -> None:
         average = found.department_days(group["department_id"])
         sheet.append([group["name"], *breakdown_row(group), round(average, 1) if average is not None else "—"])
     sheet.append([])
-    sheet.append([gettext("By category"), *breakdown_header()])
+    sheet.append([gettext("By category"), *breakdown_header(), gettext("Average working days to reply")])
     for group in found.report["by_category"]:
-        sheet.append([group["name"], *breakdown_row(group)])
+        average = group["avg_working_days_to_reply"]  # stats.report's, as the API's by_category
+        sheet.append([group["name"], *breakdown_row(group), round(average, 1) if average is not None else "—"])
     for cell in sheet["A"]:
         cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 36

@@ -41,7 +41,13 @@ def nav_items() -> list[NavItem]:
     """The main menu for the current user."""
     if not current_user.is_authenticated:
         return []
-    return [item for item in _NAV if not item.roles or current_user.has_role(*item.roles)]
+    from .tasks import landing
+
+    # one who lands elsewhere has no task list: "/" leads them to their landing page
+    hidden = {"tasks.index"} if landing(current_user) != "tasks.index" else set()
+    return [
+        item for item in _NAV if item.endpoint not in hidden and (not item.roles or current_user.has_role(*item.roles))
+    ]
 
 
 def history_label(event: str) -> str:
@@ -84,6 +90,9 @@ def init_app(app) -> None:
     from ..inputs import refuse_control_characters
 
     app.before_request(refuse_control_characters)
+    from . import after_post
+
+    after_post.init_app(app)
     from . import (
         admin,
         attachments,

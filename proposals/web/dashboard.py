@@ -7,7 +7,7 @@ list of the proposals behind it.
 from datetime import date
 
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import format_percent, gettext
+from flask_babel import format_decimal, format_percent, gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound as PageNotFound
@@ -21,6 +21,7 @@ from ..extensions import db
 from ..i18n import state_label
 from ..models import CongressSession, Proposal
 from ..operations import clock
+from ..operations.thresholds import dashboard_thresholds, level
 from ..reports import charts
 from . import NavItem
 from .exports import HANDLING_REPORT_ROLES, roles_required
@@ -60,6 +61,13 @@ def percent(value: float | None) -> str:
     return "—" if value is None else format_percent(value, "#,##0.0%")
 
 
+def days(value: float | None) -> str:
+    return "—" if value is None else format_decimal(value, "#,##0.0")
+
+
+LEVEL_LABELS = {"green": N_("on target"), "amber": N_("needs attention"), "red": N_("below target")}
+
+
 def _chosen_session() -> tuple[CongressSession | None, list[CongressSession]]:
     """The session asked for (?session=ID; "all" or empty: all sessions); by default the latest open one."""
     sessions = list(db.session.scalars(db.select(CongressSession).order_by(CongressSession.id.desc())))
@@ -82,12 +90,16 @@ def index():
     session_id = session.id if session else None
     numbers = stats.report(session_id, user=current_user)
     trend = stats.trend(user=current_user)
+    thresholds = dashboard_thresholds()
     return render_template(
         "dashboard/index.html",
         session=session,
         sessions=sessions,
         numbers=numbers,
-        rates=_rates(numbers, session_id),
+        thresholds=thresholds,
+        rates=_rates(numbers, session_id, thresholds),
+        department_ranking=_department_ranking(numbers, session_id, thresholds),
+        days_ranking=_days_ranking(numbers, session_id),
         states=_states(numbers, session_id),
         outcomes=_outcomes(numbers, session_id),
         overdue=stats.overdue_proposals(session_id, user=current_user, limit=OVERDUE_SHOWN),
@@ -102,10 +114,16 @@ def index():
         rate_bases={key: list(states) for key, states in stats.RATE_BASES.items()},
         list_url=list_url,
         percent=percent,
+        days=days,
     )
 
 
-def _rates(numbers: dict, session_id: int | None) -> list[dict]:
+def _level(rate: float | None, thresholds: dict) -> dict | None:
+    found = level(rate, thresholds)
+    return {"key": found, "label": gettext(LEVEL_LABELS[found])} if found else None
+
+
+def _rates(numbers: dict, session_id: int | None, thresholds: dict) -> list[dict]:
     return [
         {
             "key": key,
@@ -114,9 +132,42 @@ def _rates(numbers: dict, session_id: int | None) -> list[dict]:
             "value": numbers["rates"][key],
             "text": percent(numbers["rates"][key]),
             "href": list_url(session=session_id, state=list(stats.RATE_BASES[key])),
+            "level": _level(numbers["rates"][key], thresholds),
         }
         for key, label in RATE_LABELS.items()
     ]
+
+
+def _department_ranking(numbers: dict, session_id: int | None, thresholds: dict) -> list[dict]:
+    """The departments by on-time rate, satisfaction and days to reply (stats.department_ranking), each row
+    with its place, its figures' colours and the list of its proposals."""
+    return [
+        {
+            **r,
+            "place": place,
+            "href": list_url(session=session_id, department=r["department_id"], lead=1),
+            "levels": {k: _level(r["rates"][k], thresholds) for k in ("on_time_rate", "satisfaction_rate")},
+        }
+        for place, r in enumerate(stats.department_ranking(numbers["by_department"]), start=1)
+    ]
+
+
+def _days_ranking(numbers: dict, session_id: int | None) -> dict:
+    """The departments by their average working days to reply, the fewest first (those without a reply last)."""
+    rows = sorted(
+        numbers["by_department"],
+        key=lambda r: (r["avg_working_days_to_reply"] is None, r["avg_working_days_to_reply"] or 0, r["code"]),
+    )
+    items = [
+        (
+            r["name"],
+            r["avg_working_days_to_reply"],
+            days(r["avg_working_days_to_reply"]),
+            list_url(session=session_id, department=r["department_id"], lead=1),
+        )
+        for r in rows
+    ]
+    return {"rows": [r for r in rows if r["avg_working_days_to_reply"] is not None], "chart": charts.bars(items)}
 
 
 def _states(numbers: dict, session_id: int | None) -> dict:

@@ -6,11 +6,14 @@ from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from sqlalchemy import select
+from wtforms import SelectField, StringField
 
 from workflow.errors import N_
 
 from ..access import PUBLIC_STATES
+from ..extensions import db
+from ..models import CongressSession
 from ..queries import Filters
 from ..stats import report
 from . import NavItem
@@ -32,6 +35,9 @@ class PublicFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    q = StringField(
+        _l("Search"), render_kw={"maxlength": 200, "type": "search", "placeholder": _l("Subject or number")}
+    )
     session = SelectField(_l("Congress session"), coerce=optional_int, validate_choice=False)
     category = SelectField(_l("Category"), validate_choice=False)
 
@@ -39,14 +45,30 @@ class PublicFilterForm(FlaskForm):
         super().__init__(formdata=request.args)
         self.session.choices = [ANY, *sessions()]
         self.category.choices = [ANY, *categories()]
+        if "session" not in request.args:  # the page opens on the current session; "All" is a choice
+            self.session.data = current_session_id()
 
     def to_filters(self) -> Filters | None:
         for field in (self.session, self.category):
             if (field.data or None) not in {v or None for v, _ in field.choices}:
                 field.errors = [_l("Choose one of the listed options.")]
-        if self.session.errors or self.category.errors:
+        if self.q.data and len(self.q.data) > 200:
+            self.q.errors = [_l("At most %(max)d characters.", max=200)]
+        if self.session.errors or self.category.errors or self.q.errors:
             return None
-        return Filters(session_id=self.session.data, category=self.category.data or None, states=PUBLIC_STATES)
+        return Filters(
+            session_id=self.session.data,
+            category=self.category.data or None,
+            states=PUBLIC_STATES,
+            q=(self.q.data or "").strip() or None,
+        )
+
+
+def current_session_id() -> int | None:
+    """The session the page opens on: the latest open one, else the latest (as the dashboard's)."""
+    rows = db.session.execute(select(CongressSession.id, CongressSession.is_open).order_by(CongressSession.id.desc()))
+    found = list(rows)
+    return next((sid for sid, is_open in found if is_open), found[0][0] if found else None)
 
 
 @bp.get("/public")

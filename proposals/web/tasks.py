@@ -27,6 +27,16 @@ bp = Blueprint("tasks", __name__)
 NAV = [NavItem("tasks.index", N_("My tasks"), order=10)]
 
 SHOWN = 5  # items listed under each group; the link leads to the rest
+# roles whose holders have nothing to handle: one holding only these and `leader` reads the dashboard
+LOOKING_ON = frozenset({"leader", "worker"})
+
+
+def landing(user) -> str:
+    """The endpoint a user lands on after login and on "/": the dashboard for a leader with no other duty
+    (reading the figures is the whole work), the task list for everyone else."""
+    if user.is_authenticated and user.has_role("leader") and user.roles <= LOOKING_ON:
+        return "dashboard.index"
+    return "tasks.index"
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,8 @@ def index():
     """Show what awaits the user: each group with its count, its first items and a link to all of them."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path if request.args else None))
+    if landing(current_user) != "tasks.index":
+        return redirect(url_for(landing(current_user)))
     today = local_today()
     counts = count_each(current_user, {name: Filters(task=name) for name in TASKS}, today)
     review_on = db.session.scalar(

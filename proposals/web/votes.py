@@ -18,6 +18,7 @@ from ..models import CongressSession, Proposal
 from ..operations import NotFound, cast_vote, publish_results, withdraw_vote
 from ..operations import votes as voting
 from . import NavItem
+from .public import RATING_LABELS
 
 bp = Blueprint("votes", __name__, url_prefix="/votes")
 NAV = [NavItem("votes.index", N_("Outstanding proposals"), order=45)]
@@ -38,7 +39,7 @@ def authors_shown(proposals) -> set[int]:
 
 
 def render_index(session: CongressSession | None, status: int = 200):
-    context: dict = {"session": session, "sessions": voting.vote_sessions()}
+    context: dict = {"session": session, "sessions": voting.vote_sessions(), "ratings": RATING_LABELS}
     if session is not None:
         found = voting.candidates(session, current_user)
         window = voting.window(session)
@@ -89,7 +90,7 @@ def withdraw(proposal_id: int):
 
 
 def render_results(session: CongressSession | None, status: int = 200):
-    context: dict = {"session": session, "sessions": voting.vote_sessions(), "rows": None}
+    context: dict = {"session": session, "sessions": voting.vote_sessions(), "rows": None, "ratings": RATING_LABELS}
     if session is not None:
         found = voting.results(session, current_user)
         context.update(

@@ -130,12 +130,16 @@ def advance(proposal_id: int, scene: Scene, steps) -> None:
 FAILING_IMPACTS = ("serious", "critical")
 
 
-def assert_accessible(page, impacts: tuple[str, ...] | None = FAILING_IMPACTS) -> None:
-    """axe finds nothing of these impacts on the page (None: nothing at all), its hidden forms shown."""
+def assert_accessible(page, impacts: tuple[str, ...] | None = FAILING_IMPACTS, rules: tuple[str, ...] = ()) -> None:
+    """axe finds nothing of these impacts on the page (None: nothing at all), its hidden forms shown; and
+    nothing at all of `rules`, which axe leaves off by default (experimental ones such as
+    label-content-name-mismatch), turned on."""
     page.evaluate("document.querySelectorAll('.action-form[hidden]').forEach(form => { form.hidden = false; })")
+    page.evaluate("document.querySelectorAll('details').forEach(details => { details.open = true; })")
     page.evaluate(AXE_SCRIPT)
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    failing = [v for v in results["violations"] if impacts is None or v["impact"] in impacts]
+    options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": True} for rule in rules}}
+    results = page.evaluate("options => axe.run(document, options)", options)
+    failing = [v for v in results["violations"] if impacts is None or v["impact"] in impacts or v["id"] in rules]
     assert not failing, f"axe on {page.url}:\n" + "\n".join(describe(v) for v in failing)
 
 

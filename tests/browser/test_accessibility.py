@@ -5,7 +5,12 @@ nothing is fetched from the internet. The action bar's forms (hidden until their
 are shown first, so their fields are checked too.
 """
 
+import re
+
 import pytest
+from sqlalchemy import select
+
+from proposals.extensions import db
 
 from .conftest import make_scene, screenshot
 from .steps import assert_accessible
@@ -55,3 +60,35 @@ def test_form_with_errors(login, a11y_scene):
     page.locator(".field-error").first.wait_for()
     screenshot(page, "form-errors-desktop")
     assert_accessible(page)
+
+
+def _open_vote_with_a_cast_vote(scene) -> None:
+    """The scene's session votes today; its two closed proposals are the candidates, delegate1 voted for one."""
+    from datetime import timedelta
+
+    from proposals.models import CongressSession, User
+    from proposals.operations import cast_vote, update_session
+    from proposals.operations.clock import local_date, utcnow
+
+    today = local_date(utcnow())
+    session = db.session.get(CongressSession, scene.session_id)
+    window = {
+        "vote_start": (today - timedelta(days=1)).isoformat(),
+        "vote_end": (today + timedelta(days=3)).isoformat(),
+    }
+    update_session(session, {**window, "vote_limit": 2})
+    delegate = db.session.scalar(select(User).where(User.username == scene.usernames["delegate1"]))
+    cast_vote(scene.proposals["closed"], delegate)
+
+
+def test_the_vote_page_with_an_open_vote_and_a_cast_vote(login, live_server):
+    """axe on /votes/ with every rule that checks names, label-content-name-mismatch included: the withdraw
+    button's accessible name contains its visible label."""
+    scene = live_server.run(make_scene, "closed", "archived")
+    live_server.run(_open_vote_with_a_cast_vote, scene)
+    page = login(scene.usernames["delegate1"])
+    page.goto("/votes/")
+    withdraw = page.get_by_role("button", name="撤回投票")
+    assert withdraw.count() == 1 and withdraw.inner_text().startswith("撤回投票")
+    assert page.get_by_role("button", name=re.compile("^投票")).count() == 1
+    assert_accessible(page, rules=("label-content-name-mismatch",))

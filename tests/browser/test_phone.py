@@ -44,3 +44,90 @@ def test_write_cosign_and_rate_on_a_phone(login, scene, live_server):
         expect(author.get_by_role("heading", level=1)).to_be_visible()
         fits_width(author)
     screenshot(author, "phone-tasks")
+
+
+# -- each role's pages at 375 px: measured, not looked at ----------------------------------------
+
+# who: the pages of their work (a path, or the state of the proposal whose page it is)
+ROLE_PAGES = {
+    "author": ("/", "/proposals/", "/proposals/new", "/public", "/votes/", "replied"),
+    "delegate1": ("/", "review", "/votes/results"),
+    "committee": ("/", "/review", "review", "/dashboard/"),
+    "lead": ("/", "in_progress", "/notifications"),
+    "leader": ("/dashboard/",),
+    "admin": ("/admin/", "/admin/union", "/admin/users", "/account/password"),
+}
+
+MEASURE = r"""() => {
+  const box = el => el.getBoundingClientRect();
+  const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  // a line break between two letters or characters of one word (not at a space)
+  const breaksInside = el => {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let previous = null;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rect = range.getClientRects()[0];
+        const char = node.data[i];
+        if (!rect || /\s/.test(char)) { previous = null; continue; }
+        if (previous !== null && rect.top > previous + 1) return true;
+        previous = rect.top;
+      }
+    }
+    return false;
+  };
+  const bar = document.querySelector(".header-bar");
+  const shown = el => el.offsetParent !== null;
+  const parts = bar ? [...bar.children].filter(shown).map(box) : [];
+  // one line: each part of the header beside the others, none below another
+  const rows = parts.filter((b, i) => parts.some((a, j) => j !== i && b.top >= a.bottom - 1)).length + 1;
+  const tabs = [...document.querySelectorAll(".site-nav li, .tabs li, .admin-nav li, .session-switch li")].filter(shown);
+  const stamp = document.querySelector(".stamp");
+  const first = document.querySelector(".facts dt, .facts dd, form .field");
+  return {
+    width: document.documentElement.scrollWidth,
+    wide: [...document.querySelectorAll("body *")].filter(el => box(el).right > window.innerWidth + 0.5)
+      .filter(el => !el.closest(".table-scroll")).slice(0, 5).map(el => el.tagName + "." + el.className + " " + Math.round(box(el).left) + "-" + Math.round(box(el).right)),
+    viewport: window.innerWidth,
+    headerRows: rows,
+    hiddenTabs: tabs.filter(li => box(li).left < 0 || box(li).right > window.innerWidth + 0.5).map(li => li.textContent.trim()),
+    stampOverlaps: !!(stamp && first && overlap(box(stamp), box(first))),
+    brokenHeaders: [...document.querySelectorAll("thead th")].filter(shown)
+      .filter(th => !th.querySelector(".visually-hidden") || th.textContent.trim() !== th.querySelector(".visually-hidden").textContent.trim())
+      .filter(breaksInside).map(th => th.textContent.trim()),
+  };
+}"""
+
+
+def test_each_roles_pages_fit_a_phone(login, live_server):
+    """At 375 px, on every page of each role's work: nothing scrolls sideways (the document is as wide as the
+    viewport), the header is one line (the account links behind a menu button), no tab of a tab bar is pushed
+    out of sight (they wrap), the status stamp covers no field, and no column heading breaks inside a word."""
+    from .conftest import make_scene
+
+    scene = live_server.run(make_scene, "review", "in_progress", "replied")
+    for who, pages in ROLE_PAGES.items():
+        page = login(scene.usernames[who], PHONE)
+        for where in pages:
+            path = where if where.startswith("/") else f"/proposals/{scene.proposals[where]}"
+            response = page.goto(path)
+            assert response.ok, (who, path, response.status)
+            found = page.evaluate(MEASURE)
+            assert found["width"] == found["viewport"], (who, path, found)
+            assert found["headerRows"] == 1, (who, path, found)
+            assert found["hiddenTabs"] == [], (who, path, found)
+            assert not found["stampOverlaps"], (who, path, found)
+            assert found["brokenHeaders"] == [], (who, path, found)
+        screenshot(page, f"phone-{who}")
+
+
+def test_the_menu_button_opens_the_account_links_without_script(login, scene):
+    page = login(scene.usernames["author"], PHONE, javascript=False)
+    expect(page.get_by_role("link", name="我的账号")).to_be_hidden()
+    page.locator(".header-menu summary").click()
+    expect(page.get_by_role("link", name="我的账号")).to_be_visible()
+    expect(page.get_by_role("button", name="退出")).to_be_visible()
+    fits_width(page)

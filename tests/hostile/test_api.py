@@ -223,6 +223,12 @@ class Api:
             ),
             ("patch", "/units/{unit_id}"): ("admin", f"/units/{self.spare('unit')}", {}, ("name",)),
             ("put", "/union"): ("admin", "/union", {"name": f"工会{n}"}, ("name",)),
+            ("put", "/union/dashboard-thresholds"): (
+                "admin",
+                "/union/dashboard-thresholds",
+                {"green": 90, "amber": 70},
+                (),
+            ),
             # far-off days: adding them moves no deadline of the battery's proposals
             ("post", "/calendar/overrides"): (
                 "admin",

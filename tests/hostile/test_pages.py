@@ -347,6 +347,9 @@ FORMS = {
         "admin", lambda w, t: "/admin/categories", lambda w: f"/admin/categories/{retired_category(w)}/restore"
     ),
     "admin.union": Form("admin", lambda w, t: t, lambda w: "/admin/union", lambda w: {"name": "某某公司工会"}),
+    "admin.dashboard_thresholds_form": Form(
+        "admin", lambda w, t: "/admin/union", lambda w: "/admin/union/dashboard-thresholds", stores=False
+    ),
 }
 EVENTS = sorted(EVENT_SETUP)
 
@@ -673,7 +676,7 @@ def test_every_query_page_is_covered(world):
         "/admin/units", "/admin/users/new", "/home", "/imports/", "/logout", "/me/data.zip",
         "/notifications/settings", "/proposals/new", "/account/second-factor", "/login/second-factor",
         "/password/forgot", "/admin/categories", "/admin/outbox", "/admin/union",
-        "/account/notifications", "/admin/channels",
+        "/account/notifications", "/admin/channels", "/admin/union/dashboard-thresholds",
     }  # fmt: skip
     for rule in world.app.url_map.iter_rules():
         if rule.rule.startswith("/api/") or rule.endpoint == "static" or "GET" not in rule.methods or "<" in rule.rule:
