@@ -2,7 +2,8 @@
 
 What is theirs: the account (never the password hash or the session counter), every proposal they
 wrote (drafts too) with its co-signers as the author may see them, their co-signatures, votes,
-evaluations, replies, progress notes and countersignatures, the history rows where they acted, their
+evaluations, replies, progress notes and countersignatures, the messages they wrote in proposals'
+dialogues (with their files), the history rows where they acted, their
 notifications, their API tokens (never the secret's hash), the administrative log about their
 account and their recent login attempts.
 
@@ -30,9 +31,11 @@ from ..models import (
     Countersignature,
     Evaluation,
     HistoryEntry,
+    MessageAttachment,
     Notification,
     ProgressNote,
     Proposal,
+    ProposalMessage,
     Reply,
     User,
     Vote,
@@ -127,6 +130,19 @@ def collect(user: User) -> dict:
                 select(Countersignature).where(Countersignature.user_id == user.id).order_by(Countersignature.id)
             )
         ],
+        "messages": [
+            _row(m, "id", "side", "text", "created_at")
+            | {
+                "proposal": _proposal_ref(m.proposal, user),
+                "attachments": [
+                    _row(a, "id", "filename", "kind", "size", "sha256", "created_at") | {"file": _message_zip_path(a)}
+                    for a in m.attachments
+                ],
+            }
+            for m in _all(
+                select(ProposalMessage).where(ProposalMessage.author_id == user.id).order_by(ProposalMessage.id)
+            )
+        ],
         "history": [
             _row(h, "id", "proposal_id", "seq", "event", "at", "from_state", "to_state", "comment", "payload")
             for h in _all(select(HistoryEntry).where(HistoryEntry.actor_id == user.id).order_by(HistoryEntry.id))
@@ -164,6 +180,11 @@ def _zip_path(attachment: Attachment) -> str:
     return f"attachments/{attachment.id}-{safe}"
 
 
+def _message_zip_path(attachment: MessageAttachment) -> str:
+    safe = attachment.filename.replace("/", "_").replace("\\", "_")
+    return f"message_attachments/{attachment.id}-{safe}"
+
+
 def to_zip(user: User) -> bytes:
     """data.json and the files the user uploaded, in a zip."""
     data = collect(user)
@@ -175,4 +196,14 @@ def to_zip(user: User) -> bytes:
             path = path_of(attachment)
             if path.is_file():
                 archive.write(path, _zip_path(attachment))
+        sent = (
+            select(MessageAttachment)
+            .join(ProposalMessage, MessageAttachment.message_id == ProposalMessage.id)
+            .where(ProposalMessage.author_id == user.id)
+            .order_by(MessageAttachment.id)
+        )
+        for attachment in db.session.scalars(sent):
+            path = path_of(attachment)
+            if path.is_file():
+                archive.write(path, _message_zip_path(attachment))
     return out.getvalue()
