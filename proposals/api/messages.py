@@ -32,8 +32,8 @@ def list_messages(proposal_id: int):
 def _message_request() -> tuple[object, list]:
     """(the fields, the files) of a JSON or a multipart/form-data request."""
     if request.mimetype == "multipart/form-data":
-        data = {name: request.form.get(name) for name in request.form}
-        return data, [f for f in request.files.getlist(FIELD) if f.filename]
+        # (its other parts are ignored, as the page's form does: only the text and the files are read)
+        return {"text": request.form.get("text")}, [f for f in request.files.getlist(FIELD) if f.filename]
     if request.get_data(cache=True) and not request.is_json:
         raise ApiError(
             400, N_("Send the message as JSON, or as multipart/form-data with its files."), "unsupported_media_type"
