@@ -331,6 +331,11 @@ def test_the_own_data_download_holds_ones_messages_and_their_files(client, cast)
     assert (mine["text"], mine["side"], mine["proposal"]["id"]) == (TEXT, "author", proposal.id)
     (file,) = mine["attachments"]
     assert archive.read(file["file"]) == SAMPLES["png"]
+    (own,) = data["proposals"]
+    assert [(m["text"], m["writer"], m["by_me"]) for m in own["messages"]] == [
+        (TEXT, cast.author.name, True),
+        (REPLY, cast.lead_dept.name, False),  # a department's staff, as the page names them to the author
+    ]
     login(client, cast.lead)
     data = json.loads(zipfile.ZipFile(io.BytesIO(client.get("/me/data.zip").data)).read("data.json"))
     assert [m["text"] for m in data["messages"]] == [REPLY]

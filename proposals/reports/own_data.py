@@ -3,9 +3,9 @@
 What is theirs: the account (never the password hash or the session counter), every proposal they
 wrote (drafts too) with its co-signers as the author may see them, their co-signatures, votes,
 evaluations, replies, progress notes and countersignatures, the messages they wrote in proposals'
-dialogues (with their files), the history rows where they acted, their
-notifications, their API tokens (never the secret's hash), the administrative log about their
-account and their recent login attempts.
+dialogues (with their files) and the dialogue on each of their own proposals as they may read it, the
+history rows where they acted, their notifications, their API tokens (never the secret's hash), the
+administrative log about their account and their recent login attempts.
 
 Nothing of other people's that the user may not see: a proposal they co-signed, voted for or were
 notified about appears by number and title only, without its author, whose name may be
@@ -21,7 +21,8 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select
 
-from ..access import can_view
+from ..access import can_read_messages, can_view
+from ..dialogue import writer
 from ..extensions import db
 from ..models import (
     ApiToken,
@@ -43,6 +44,7 @@ from ..models import (
 from ..models.login_attempt import LoginAttempt
 from ..operations import clock
 from ..operations.attachments import path_of
+from ..operations.messages import messages_of
 
 FORMAT = 1
 
@@ -97,6 +99,7 @@ def collect(user: User) -> dict:
             _row(a, "id", "filename", "kind", "size", "sha256", "created_at") | {"file": _zip_path(a)}
             for a in p.attachments
         ]
+        entry["messages"] = _dialogue(p, user)
         proposals.append(entry)
     return {
         "format": FORMAT,
@@ -173,6 +176,22 @@ def collect(user: User) -> dict:
             for a in _all(select(LoginAttempt).where(LoginAttempt.username == user.username).order_by(LoginAttempt.id))
         ],
     }
+
+
+def _dialogue(proposal: Proposal, reader: User) -> list[dict]:
+    """The dialogue on one's own proposal as its author reads it (writers masked as the page masks them);
+    the files of others' messages by name only (one's own are in the zip, under "messages")."""
+    if not can_read_messages(reader, proposal):
+        return []
+    shown = []
+    for m in messages_of(proposal):
+        who = writer(reader, proposal, m)
+        shown.append(
+            _row(m, "id", "side", "text", "created_at")
+            | {"writer": who.name, "by_me": m.author_id == reader.id}
+            | {"attachments": [_row(a, "id", "filename", "size") for a in m.attachments]}
+        )
+    return shown
 
 
 def _zip_path(attachment: Attachment) -> str:
