@@ -145,6 +145,41 @@ def author_visible_filter(user: User):
     return or_(*clauses)
 
 
+# -- the dialogue on a proposal (留言/沟通) ------------------------------------------------------------
+# open from acceptance until closure: the states from "accepted" on the main way up to, not including,
+# "closed" (what is closed keeps its messages, to be read, but takes no new one)
+DIALOGUE_STATES = tuple(s for s in LIFECYCLE.or_later("accepted") if s not in LIFECYCLE.or_later("closed"))
+# who speaks for the handling side besides the assigned departments
+DIALOGUE_ROLES = ("committee", "supervisor")
+
+
+def dialogue_side(user: User | None, proposal: Proposal) -> str | None:
+    """The side `user` takes part in the proposal's dialogue on: "author" (the author and the co-signers),
+    "handling" (a handler of a department assigned now, the committee, a supervisor), or None: not a
+    participant. Whether they may write now also depends on the state (DIALOGUE_STATES)."""
+    if user is None or getattr(user, "id", None) is None:
+        return None
+    if user.id == proposal.author_id or any(c.user_id == user.id for c in proposal.cosignatures):
+        return "author"
+    if user.has_role(*DIALOGUE_ROLES) or assigned_department_of(user, proposal) is not None:
+        return "handling"
+    return None
+
+
+def assigned_department_of(user: User, proposal: Proposal) -> int | None:
+    """The department `user` handles `proposal` for (an active assignment of it), or None."""
+    if user.has_role("department_handler") and user.department_id:
+        if any(a.department_id == user.department_id for a in proposal.active_assignments):
+            return user.department_id
+    return None
+
+
+def can_read_messages(user: User | None, proposal: Proposal) -> bool:
+    """Whether `user` may read the proposal's dialogue: the one read predicate (can_view), and a part in it.
+    Pages, the API, notifications and the own-data download all ask this."""
+    return user is not None and can_view(user, proposal) and dialogue_side(user, proposal) is not None
+
+
 __all__ = [
     "PUBLIC_STATES",
     "OVERSIGHT_ROLES",
@@ -158,4 +193,9 @@ __all__ = [
     "PROGRESS",
     "INTERNAL",
     "can_see_handling",
+    "DIALOGUE_STATES",
+    "DIALOGUE_ROLES",
+    "dialogue_side",
+    "assigned_department_of",
+    "can_read_messages",
 ]

@@ -344,6 +344,11 @@ ELSEWHERE = {
     ("password_reset.reset", "POST"): "tests/test_password_reset.py (public: whoever holds the mailed link)",
     ("api.issue_token", "POST"): "tests/test_api.py (public: a password for a token)",
     ("api.revoke_token", "DELETE"): "tests/test_api.py (the caller's own token)",
+    ("messages.write", "POST"): "test_the_dialogue_by_role",
+    ("messages.download", "GET"): "test_the_dialogue_by_role",
+    ("api.list_messages", "GET"): "test_the_dialogue_by_role",
+    ("api.write_message", "POST"): "test_the_dialogue_by_role",
+    ("api.download_message_file", "GET"): "test_the_dialogue_by_role",
     ("api.openapi", "GET"): "test_api_document_is_public",
     ("static", "GET"): "not walked: the application's own stylesheets and scripts, public",
 }
@@ -634,6 +639,63 @@ def test_refused_writes_on_proposals(world, subtests):
                         assert response.status_code in (403, 409)
                     if response.status_code != 404 and response.mimetype == "text/html":
                         assert leaks(world, person, response.get_data(as_text=True)) == []
+
+
+# the dialogue on a proposal (留言/沟通), from the issue: the author side (the author, the co-signers) and the
+# handling side (the departments assigned now, the committee, the supervisors) read it wherever they may
+# see the proposal; they write from acceptance until closure
+DIALOGUE_HANDLERS = {"committee", "supervisor"}
+DIALOGUE_OPEN = {"accepted", "assigned", "in_progress", "replied"}
+
+
+def takes_part(person: str, item) -> bool:
+    assigned = {"lead", "cohandler"} if item.state in HANDLED else set()
+    return person in {item.owner, *item.cosigners, *DIALOGUE_HANDLERS, *assigned}
+
+
+def test_the_dialogue_by_role(world, subtests):
+    gone = missing_id()
+    for person in [*PEOPLE, "anonymous"]:
+        nowhere = {
+            "api": request(world, person, "GET", f"/api/v1/proposals/{gone}/messages"),
+            "api_write": request(world, person, "POST", f"/api/v1/proposals/{gone}/messages", json={"text": "好"}),
+            "write": request(world, person, "POST", f"/proposals/{gone}/messages", data={"text": "好"}),
+            "download": request(world, person, "GET", f"/proposals/{gone}/messages/files/{gone}"),
+            "api_download": request(world, person, "GET", f"/api/v1/proposals/{gone}/messages/files/{gone}"),
+        }
+        if person == "anonymous":
+            assert nowhere["api"].status_code == 401 and login_redirect(nowhere["write"])
+        else:
+            assert {name: r.status_code for name, r in nowhere.items()} == dict.fromkeys(nowhere, 404)
+        for item in world.items.values():
+            with subtests.test(proposal=item.key, person=person):
+                path = f"/api/v1/proposals/{item.id}/messages"
+                response = request(world, person, "GET", path)
+                if person == "anonymous":
+                    assert response.status_code == 401
+                    assert login_redirect(request(world, person, "POST", f"/proposals/{item.id}/messages"))
+                    continue
+                if not may_see(person, item):
+                    assert response.status_code == 404 and same_answer(response, nowhere["api"])
+                elif takes_part(person, item):
+                    assert (response.status_code, response.json) == (200, {"items": []})
+                else:
+                    assert response.status_code == 403
+                    assert leaks(world, person, text_of(response)) == []
+                files = request(world, person, "GET", f"/api/v1/proposals/{item.id}/messages/files/{gone}")
+                assert files.status_code == 404
+                if person not in WRITERS or item.key not in WRITTEN:
+                    continue
+                if may_see(person, item) and takes_part(person, item) and item.state in DIALOGUE_OPEN:
+                    continue  # would write: tests/test_messages.py
+                expected = 404 if not may_see(person, item) else 403 if not takes_part(person, item) else 409
+                page = request(world, person, "POST", f"/proposals/{item.id}/messages", data={"text": "好"})
+                api = request(world, person, "POST", path, json={"text": "好"})
+                assert (page.status_code, api.status_code) == (expected, expected)
+                if expected == 404:
+                    assert same_answer(page, nowhere["write"]) and same_answer(api, nowhere["api_write"])
+                else:
+                    assert leaks(world, person, page.get_data(as_text=True)) == []
 
 
 def pdf_upload() -> dict:

@@ -21,6 +21,7 @@ from . import (  # noqa: E402, F401  (register the routes on bp)
     errors,
     exports,
     imports,
+    messages,
     notifications,
     openapi,
     proposals,

@@ -366,8 +366,10 @@ def document() -> dict:
         **openapi_pages.paths(sys.modules[__name__]),
     }
     from .channels import openapi_paths
+    from .messages import openapi_paths as message_paths
 
     paths.update(openapi_paths(ref, _errors, _ok))
+    paths.update(message_paths(sys.modules[__name__]))
     return {
         "openapi": "3.1.0",
         "info": {

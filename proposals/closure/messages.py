@@ -28,6 +28,8 @@ NOTICES = {
     "remind_cosign": N_("Co-signing of “%(title)s” closes on %(due)s."),
     "overdue_ack": N_("“%(title)s” is overdue: it was to be acknowledged by %(due)s."),
     "overdue_reply": N_("“%(title)s” is overdue: the reply was due on %(due)s."),
+    # the dialogue on a proposal (operations/messages.py): never its text, which not every channel may carry
+    "message": N_("There is a new message on “%(title)s”."),
     # accounts (proposals/auth/reset.py)
     "password_reset": N_(
         "A link to set a new password was sent to your email address. If you did not ask for it, tell the union office."

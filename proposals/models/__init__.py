@@ -9,6 +9,7 @@ from .history import HistoryEntry, Notification
 from .identity import ExternalIdentity
 from .login_attempt import LoginAttempt
 from .login_session import LoginSession
+from .message import SIDES, MessageAttachment, ProposalMessage
 from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole, root_union
 from .password_reset import PasswordReset
 from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Invitation, Proposal, ProposalVersion
@@ -65,4 +66,7 @@ __all__ = [
     "GroupRobot",
     "Vote",
     "VotePublication",
+    "SIDES",
+    "ProposalMessage",
+    "MessageAttachment",
 ]

@@ -74,6 +74,7 @@ ADMIN_ACTIONS = {
     "calendar.remove": N_("Calendar day removed"),
     "calendar.load": N_("Year's official calendar loaded"),
     "import.roster": N_("Roster imported"),
+    "proposal.message": N_("Message written on a proposal"),
     "import.proposals": N_("Proposals imported"),
     "login.succeeded": N_("Logged in"),
     "login.failed": N_("Failed login"),

@@ -2,9 +2,10 @@
 
 What is theirs: the account (never the password hash or the session counter), every proposal they
 wrote (drafts too) with its co-signers as the author may see them, their co-signatures, votes,
-evaluations, replies, progress notes and countersignatures, the history rows where they acted, their
-notifications, their API tokens (never the secret's hash), the administrative log about their
-account and their recent login attempts.
+evaluations, replies, progress notes and countersignatures, the messages they wrote in proposals'
+dialogues (with their files) and the dialogue on each of their own proposals as they may read it, the
+history rows where they acted, their notifications, their API tokens (never the secret's hash), the
+administrative log about their account and their recent login attempts.
 
 Nothing of other people's that the user may not see: a proposal they co-signed, voted for or were
 notified about appears by number and title only, without its author, whose name may be
@@ -20,7 +21,8 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select
 
-from ..access import can_view
+from ..access import can_read_messages, can_view
+from ..dialogue import writer
 from ..extensions import db
 from ..models import (
     ApiToken,
@@ -30,9 +32,11 @@ from ..models import (
     Countersignature,
     Evaluation,
     HistoryEntry,
+    MessageAttachment,
     Notification,
     ProgressNote,
     Proposal,
+    ProposalMessage,
     Reply,
     User,
     Vote,
@@ -40,6 +44,7 @@ from ..models import (
 from ..models.login_attempt import LoginAttempt
 from ..operations import clock
 from ..operations.attachments import path_of
+from ..operations.messages import messages_of
 
 FORMAT = 1
 
@@ -94,6 +99,7 @@ def collect(user: User) -> dict:
             _row(a, "id", "filename", "kind", "size", "sha256", "created_at") | {"file": _zip_path(a)}
             for a in p.attachments
         ]
+        entry["messages"] = _dialogue(p, user)
         proposals.append(entry)
     return {
         "format": FORMAT,
@@ -125,6 +131,19 @@ def collect(user: User) -> dict:
             _row(c, "id", "round", "comment", "created_at") | {"proposal_id": c.assignment.proposal_id}
             for c in _all(
                 select(Countersignature).where(Countersignature.user_id == user.id).order_by(Countersignature.id)
+            )
+        ],
+        "messages": [
+            _row(m, "id", "side", "text", "created_at")
+            | {
+                "proposal": _proposal_ref(m.proposal, user),
+                "attachments": [
+                    _row(a, "id", "filename", "kind", "size", "sha256", "created_at") | {"file": _message_zip_path(a)}
+                    for a in m.attachments
+                ],
+            }
+            for m in _all(
+                select(ProposalMessage).where(ProposalMessage.author_id == user.id).order_by(ProposalMessage.id)
             )
         ],
         "history": [
@@ -159,9 +178,30 @@ def collect(user: User) -> dict:
     }
 
 
+def _dialogue(proposal: Proposal, reader: User) -> list[dict]:
+    """The dialogue on one's own proposal as its author reads it (writers masked as the page masks them);
+    the files of others' messages by name only (one's own are in the zip, under "messages")."""
+    if not can_read_messages(reader, proposal):
+        return []
+    shown = []
+    for m in messages_of(proposal):
+        who = writer(reader, proposal, m)
+        shown.append(
+            _row(m, "id", "side", "text", "created_at")
+            | {"writer": who.name, "by_me": m.author_id == reader.id}
+            | {"attachments": [_row(a, "id", "filename", "size") for a in m.attachments]}
+        )
+    return shown
+
+
 def _zip_path(attachment: Attachment) -> str:
     safe = attachment.filename.replace("/", "_").replace("\\", "_")  # sanitised on upload; kept flat anyway
     return f"attachments/{attachment.id}-{safe}"
+
+
+def _message_zip_path(attachment: MessageAttachment) -> str:
+    safe = attachment.filename.replace("/", "_").replace("\\", "_")
+    return f"message_attachments/{attachment.id}-{safe}"
 
 
 def to_zip(user: User) -> bytes:
@@ -175,4 +215,14 @@ def to_zip(user: User) -> bytes:
             path = path_of(attachment)
             if path.is_file():
                 archive.write(path, _zip_path(attachment))
+        sent = (
+            select(MessageAttachment)
+            .join(ProposalMessage, MessageAttachment.message_id == ProposalMessage.id)
+            .where(ProposalMessage.author_id == user.id)
+            .order_by(MessageAttachment.id)
+        )
+        for attachment in db.session.scalars(sent):
+            path = path_of(attachment)
+            if path.is_file():
+                archive.write(path, _message_zip_path(attachment))
     return out.getvalue()

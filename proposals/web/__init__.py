@@ -100,6 +100,7 @@ def init_app(app) -> None:
         exports,
         imports,
         lists,
+        messages,
         notifications,
         own_data,
         proposals,
@@ -112,7 +113,7 @@ def init_app(app) -> None:
     _NAV.clear()
     # registered by name, each once: a page's link to another area never needs to ask whether it exists
     areas = (admin, attachments, dashboard, exports, imports, lists, notifications, own_data, proposals, public)
-    for module in (*areas, review, tasks, votes):
+    for module in (*areas, messages, review, tasks, votes):
         app.register_blueprint(module.bp)
         _NAV.extend(getattr(module, "NAV", ()))
     _NAV.sort(key=lambda item: item.order)

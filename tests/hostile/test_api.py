@@ -236,6 +236,12 @@ class Api:
                 far_day(n),
                 ("note",),
             ),
+            ("post", "/proposals/{proposal_id}/messages"): (
+                "author",
+                f"/proposals/{self.supply.for_event('progress')}/messages",  # in the dialogue's window
+                {"text": "请问办理进度。"},
+                ("text",),
+            ),
             ("patch", "/proposals/{proposal_id}"): (
                 "author",
                 f"/proposals/{self.supply.for_event('submit')}",
@@ -485,16 +491,19 @@ def test_hostile_uploads(world, api, supply, probe):
     """Files for an attachment and for an import: hostile names, kinds and shapes of request."""
     client = world.app.test_client()
     draft = supply.for_event("submit")  # the author's draft
-    cases = {
-        **{f"name {label}": {"attachments": (io.BytesIO(PDF_BODY), name)} for label, name in HOSTILE_NAMES.items()},
-        "an executable": {"attachments": (io.BytesIO(b"MZ\x90\x00" + b"\0" * 64), "a.pdf")},
-        "html as pdf": {"attachments": (io.BytesIO(b"<html><script>alert(1)</script>"), "a.pdf")},
-        "a zip bomb's head": {"attachments": (io.BytesIO(b"PK\x03\x04" + b"\xff" * 64), "a.docx")},
-        "another field": {"files": (io.BytesIO(PDF_BODY), "a.pdf")},
-        "no file": {},
-        "text, not a file": {"attachments": "<script>alert(1)</script>"},
-    }
-    for label, data in cases.items():
+
+    def fresh_cases():  # (a file's stream is read and closed by the request it is sent with)
+        return {
+            **{f"name {label}": {"attachments": (io.BytesIO(PDF_BODY), name)} for label, name in HOSTILE_NAMES.items()},
+            "an executable": {"attachments": (io.BytesIO(b"MZ\x90\x00" + b"\0" * 64), "a.pdf")},
+            "html as pdf": {"attachments": (io.BytesIO(b"<html><script>alert(1)</script>"), "a.pdf")},
+            "a zip bomb's head": {"attachments": (io.BytesIO(b"PK\x03\x04" + b"\xff" * 64), "a.docx")},
+            "another field": {"files": (io.BytesIO(PDF_BODY), "a.pdf")},
+            "no file": {},
+            "text, not a file": {"attachments": "<script>alert(1)</script>"},
+        }
+
+    for label, data in fresh_cases().items():
         with probe.subtests.test(upload=label):
             response = probe.send(
                 client,
@@ -536,6 +545,26 @@ def test_hostile_uploads(world, api, supply, probe):
                 headers=api.headers("author"),
             )
             assert 400 <= response.status_code < 500, response.status_code
+    in_dialogue = f"{PREFIX}/proposals/{supply.for_event('progress')}/messages"
+    for label, data in fresh_cases().items():
+        with probe.subtests.test(message_upload=label):
+            response = probe.send(
+                client,
+                "POST",
+                in_dialogue,
+                data={"text": "附件见下。", **data},
+                content_type="multipart/form-data",
+                headers=api.headers("author"),
+            )
+            if label.startswith("name "):
+                assert response.status_code in (201, 422), response.status_code
+                for shown in response.get_json()["attachments"] if response.status_code == 201 else ():
+                    assert not set(shown["filename"]) & set('<>:"/\\|?*\x00\u202e'), shown["filename"]
+                    assert len(shown["filename"]) <= 200
+            elif label in ("another field", "no file", "text, not a file"):
+                assert response.status_code == 201, (label, response.status_code)  # a message without files
+            else:
+                assert response.status_code == 422, (label, response.status_code)
     for label, name in HOSTILE_NAMES.items():
         with probe.subtests.test(import_name=label):
             response = probe.send(

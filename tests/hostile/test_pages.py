@@ -216,6 +216,9 @@ FORMS = {
         lambda w: f"/proposals/{w.supply.for_event('submit')}/edit",
         draft_fields,
     ),
+    "messages.write": Form(
+        "author", lambda w, t: proposal_page(w, t), lambda w: f"/proposals/{w.supply.for_event('progress')}/messages"
+    ),
     "attachments.remove": Form(
         "author",
         lambda w, t: "/proposals/" + t.split("/")[2],
@@ -597,6 +600,21 @@ def test_hostile_file_names(world, pages, probe):
             response = probe.send(client, "POST", "/proposals/new", data=data, content_type="multipart/form-data")
             if response.status_code == 302:
                 stored = db.session.scalars(select(Attachment).where(Attachment.id > before)).all()
+                assert len(stored) == 1
+                kept = stored[0]
+                assert not set(kept.filename) & set("/\\\x00\x1b\u202e"), kept.filename
+                assert len(kept.filename) <= 200 and not kept.filename.startswith(".")
+                assert re.fullmatch(r"[0-9a-f]{32}", kept.stored_name), kept.stored_name
+    from proposals.models import MessageAttachment
+
+    in_dialogue = f"/proposals/{world.supply.for_event('progress')}/messages"
+    for label, name in HOSTILE_NAMES.items():
+        with probe.subtests.test(message_file=label):
+            before = db.session.scalar(select(MessageAttachment.id).order_by(MessageAttachment.id.desc()).limit(1))
+            data = {"text": "附件见下。", "attachments": (io.BytesIO(PDF), name)}
+            response = probe.send(client, "POST", in_dialogue, data=data, content_type="multipart/form-data")
+            if response.status_code == 302:
+                stored = db.session.scalars(select(MessageAttachment).where(MessageAttachment.id > (before or 0))).all()
                 assert len(stored) == 1
                 kept = stored[0]
                 assert not set(kept.filename) & set("/\\\x00\x1b\u202e"), kept.filename

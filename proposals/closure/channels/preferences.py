@@ -54,6 +54,7 @@ KIND_LABELS = {
     "remind_cosign": N_("Reminder: co-signing closes"),
     "overdue_ack": N_("Overdue: not acknowledged"),
     "overdue_reply": N_("Overdue: no reply"),
+    "message": N_("A new message on a proposal"),
 }
 CHANNEL_LABELS = {
     "email": N_("Email"),
