@@ -45,6 +45,7 @@ def _result_json(imported: imports.Imported) -> dict:
             "users_updated": result.users_updated,
             "units_created": result.units_created,
             "units_renamed": result.units_renamed,
+            "awaiting_activation": result.awaiting_activation,
         }
     else:
         counts = {"proposals_created": result.created, "states": result.states}

@@ -3,6 +3,7 @@ attachments, the outstanding-proposal vote, the reports' files, the audit log, i
 slips, the administration's changes, and the caller's own tokens and data. Built from the same field
 specs the operations validate with; openapi.document() merges them in."""
 
+from ..auth.activation import ISSUE_FIELDS
 from ..models import ATTACHMENT_TYPES
 from ..operations.admin import OVERRIDE_FIELDS, UNION_FIELDS, UNIT_CHANGES, USER_CHANGES
 from ..operations.attachments import FIELD, MAX_ATTACHMENTS, MAX_SIZE
@@ -148,6 +149,7 @@ def components() -> dict:
                 "users_updated": COUNT,
                 "units_created": COUNT,
                 "units_renamed": COUNT,
+                "awaiting_activation": described(COUNT, "New users without a password (roster): to activate."),
                 "proposals_created": array(ID),
                 "states": {"type": "object", "additionalProperties": COUNT},
                 "ignored_columns": array(STR),
@@ -160,6 +162,28 @@ def components() -> dict:
                 "error": STR,
                 "code": {"const": "import_refused"},
                 "problems": array(obj({"row": nullable(INT), "column": nullable(STR), "message": STR})),
+            }
+        ),
+        "ActivationCodes": obj(
+            {
+                "count": COUNT,
+                "codes": described(
+                    array(
+                        obj(
+                            {
+                                "user_id": ID,
+                                "username": STR,
+                                "name": STR,
+                                "code": described(STR, "The activation code, as printed: XXXX-XXXX-XXXX."),
+                                "link_token": described(STR, "What the link /activate/{link_token} carries."),
+                                "expires_at": MOMENT,
+                            }
+                        )
+                    ),
+                    "The codes, in this answer only: the server keeps their HMAC alone.",
+                ),
+                "sent": nullable(obj({"email": COUNT, "sms": COUNT, "messenger": COUNT, "unreachable": COUNT})),
+                "unreachable": described(COUNT, "Chosen people no code could be sent to (none was issued them)."),
             }
         ),
         "PendingSlips": array(obj({"id": ID, "count": ID, "created_at": MOMENT})),
@@ -537,6 +561,19 @@ def paths(h) -> dict:
             )
         },
         # -- administration
+        "/users/activation-codes": {
+            "post": op(
+                "Issue activation codes for chosen people or everyone awaiting activation",
+                {**ok(ref("ActivationCodes"), 201), **errors(400, 401, 403, 422)},
+                body=body(ISSUE_FIELDS, partial=True),
+                **{
+                    **admin,
+                    "description": "Union administrators only. Either `user_ids` (active accounts) or "
+                    "`all_awaiting`; with `send`, each code is also queued by mail, SMS or messenger, and only "
+                    "those who can be reached get one. A new code replaces the person's earlier one.",
+                },
+            )
+        },
         "/users/{user_id}": {
             "get": op("An account", {**ok(ref("User")), **errors(401, 403, 404)}, params=[user_id], **admin),
             "patch": op(

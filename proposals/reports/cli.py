@@ -17,7 +17,7 @@ from ..extensions import db
 from ..i18n import state_label, translate
 from ..models import CongressSession, User
 from ..queries import Filters
-from . import ledger, proposal_import, roster_import, sign_in
+from . import ledger, proposal_import, roster_import
 from .columns import label
 from .figures import figures
 from .tables import ImportRefused
@@ -57,14 +57,7 @@ def _run(module, path: str, check_only: bool, run):
 @click.command("import-roster")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--check", "check_only", is_flag=True, help="Only check the file; change nothing.")
-@click.option(
-    "--slips",
-    "slips_file",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write the generated sign-in details to this PDF, one slip per person, instead of printing them.",
-)
-@click.option("--address", default="", help="The address people sign in at, printed on the slips.")
-def import_roster_command(file, check_only, slips_file, address):
+def import_roster_command(file, check_only):
     """Create or update users, departments and delegations from an .xlsx or .csv roster."""
     result = _run(roster_import, file, check_only, roster_import.import_roster)
     if check_only:
@@ -79,17 +72,14 @@ def import_roster_command(file, check_only, slips_file, address):
             renamed=result.units_renamed,
         )
     )
-    if result.passwords and slips_file:
-        wanted = [username for username, _ in result.passwords]
-        rows = db.session.execute(select(User.username, User.name).where(User.username.in_(wanted))).all()
-        names = {username: name for username, name in rows}
-        slips = [(names.get(u, u), u, secret) for u, secret in result.passwords]
-        Path(slips_file).write_bytes(sign_in.to_pdf(slips, address))
-        click.echo(gettext("%(n)d sign-in slips written to %(file)s.", n=len(slips), file=slips_file))
-    elif result.passwords:
-        click.echo(gettext("Generated passwords (shown only this once):"))
-        for username, password in result.passwords:
-            click.echo(f"{username}\t{password}")
+    if result.awaiting_activation:
+        click.echo(
+            gettext(
+                "%(n)d new users have no password: they sign in through the company directory or a sign-in "
+                "provider, or activate their accounts with codes (flask --app proposals issue-activation-codes).",
+                n=result.awaiting_activation,
+            )
+        )
 
 
 @click.command("import-proposals")

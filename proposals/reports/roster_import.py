@@ -10,17 +10,23 @@ stays, a deactivated unit takes nobody new, a new password ends the user's API t
   also gives the unit's name (`department_name`, `delegation_name`), and a given name renames it;
   a row without a user name only declares units;
 - `password`, when given, sets the password (the password policy of proposals/auth/passwords.py
-  applies); a new user without one gets a generated initial password, reported once in the result and
-  nowhere stored in clear, which the user must change at the first login;
+  applies); a new user without one gets none: they sign in through the directory or a sign-in
+  provider, or activate the account with a one-time code an administrator issues (auth/activation.py).
+  So no password is hashed for them (scrypt costs 83 ms a row: 2 min 46 s for 2,000 rows);
 - `mobile` (an 11-digit mainland number, for SMS) and `wecom_id`, `dingtalk_id`, `feishu_id` (the
   person's id in 企业微信, 钉钉, 飞书) say where the channels reach them; a messenger id belongs to one
   person only.
+
+New users are written in bulk (one INSERT of many rows per table: users, their roles, their messenger ids,
+their audit rows), after every lookup was made in one query per table; existing users are updated
+through the operations, row by row, as their rules need (the last administrator, tokens ended).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from workflow import ROLES, InvalidPayload
 from workflow.errors import N_
@@ -31,12 +37,11 @@ from ..closure.channels.preferences import set_identity
 from ..closure.channels.sms import MAINLAND
 from ..extensions import db
 from ..i18n import ROLE_LABELS, role_label
-from ..models import ExternalIdentity, OrgUnit, User
+from ..models import AuditEntry, ExternalIdentity, OrgUnit, User, UserRole
 from ..operations import (
     audit,
     clock,
     create_unit,
-    create_user,
     disable_user,
     enable_user,
     reset_password,
@@ -86,7 +91,7 @@ class RosterResult:
     users_updated: int = 0
     units_created: int = 0
     units_renamed: int = 0
-    passwords: list[tuple[str, str]] = field(default_factory=list)  # generated ones: (username, password)
+    awaiting_activation: int = 0  # new users without a password: they activate with a code, or sign in elsewhere
 
 
 @dataclass
@@ -94,6 +99,11 @@ class _Plan:
     units: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (kind, code) -> name given
     unit_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, code) -> first row naming it
     users: list[tuple[int, dict]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Known:
+    id: int
 
 
 def _role_names() -> dict[str, str]:
@@ -111,7 +121,7 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
     plan = _Plan()
     units = {(u.kind, u.code): u for u in db.session.scalars(select(OrgUnit))}
     codes = {code: kind for kind, code in units}
-    existing = {u.username: u for u in db.session.scalars(select(User))}
+    existing = {username: _Known(id_) for id_, username in db.session.execute(select(User.id, User.username))}
     roles = _role_names()
     seen: dict[str, int] = {}
     identities = {
@@ -211,8 +221,9 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
 
 
 def apply(plan: _Plan, progress: Callable[[int], None] | None = None, *, actor: User | None = None) -> RosterResult:
-    """Write the checked plan through the administration operations, all in one transaction; a rule only
-    they know (the last union administrator, a deactivated unit) refuses the whole file."""
+    """Write the checked plan, all in one transaction: units and existing users through the administration
+    operations, new users in bulk; a rule only they know (the last union administrator, a deactivated
+    unit) refuses the whole file."""
     result = RosterResult()
     row = None
     try:
@@ -227,42 +238,119 @@ def apply(plan: _Plan, progress: Callable[[int], None] | None = None, *, actor: 
                 elif name and unit.name != name:
                     update_unit(unit, {"name": name}, actor=actor)
                     result.units_renamed += 1
-            existing = {u.username: u for u in db.session.scalars(select(User))}
+            existing = {}
+            for start in range(0, len(plan.users), 5000):
+                part = [values["username"] for _, values in plan.users[start : start + 5000]]
+                existing |= {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(part)))}
+            new = [(number, values) for number, values in plan.users if values["username"] not in existing]
+            row = new[0][0] if new else None
+            _insert_new(new, units, result, actor)
+            if progress and new:
+                progress(len(new))
             for number, values in plan.users:
+                if values["username"] not in existing:
+                    continue
                 row = number  # where a refusal points
-                _write_user(existing.get(values["username"]), values, units, result, actor)
+                _update_user(existing[values["username"]], values, units, result, actor)
                 if progress:
                     progress(1)
-            audit.record(
-                "import.roster", details={k: v for k, v in vars(result).items() if k != "passwords"}, actor=actor
-            )
+            audit.record("import.roster", details=vars(result), actor=actor)
     except InvalidPayload as exc:
         problems = [Problem(row, FIELD_COLUMNS.get(name, name), msg) for name, msg in exc.fields.items()]
         raise ImportRefused(problems) from exc
     return result
 
 
-def _write_user(user: User | None, row: dict, units: dict, result: RosterResult, actor: User | None) -> None:
+def _insert_new(rows: list[tuple[int, dict]], units: dict, result: RosterResult, actor: User | None) -> None:
+    """Create these users in bulk: one INSERT of many rows for the users, one for their roles, their
+    messenger ids and their audit rows each; a password is hashed only where the row gives one."""
+    if not rows:
+        return
+    now = clock.utcnow()
+    for number, values in rows:  # a deactivated unit takes nobody new (as create_user's callers check)
+        for kind in UNIT_COLUMNS:
+            if values.get(kind) and not units[(kind, values[kind])].active:
+                msg = message(N_("This unit is deactivated."))
+                raise ImportRefused([Problem(number, kind, msg)])
+    users = []
+    for _, values in rows:
+        record = {
+            "username": values["username"],
+            "name": values["name"],
+            "email": values.get("email") or None,
+            "mobile": values.get("mobile") or None,
+            "department_id": units[("department", values["department"])].id if values.get("department") else None,
+            "delegation_id": units[("delegation", values["delegation"])].id if values.get("delegation") else None,
+            "active": values["active"] is not False,
+            "password_hash": None,
+            "must_change_password": False,
+            "email_notifications": True,
+            "session_epoch": 0,
+            "created_at": now,
+        }
+        if values.get("password"):
+            holder = User()
+            holder.set_password(values["password"])
+            record["password_hash"] = holder.password_hash
+        else:
+            result.awaiting_activation += 1
+        users.append(record)
+    session = db.session
+    try:
+        for start in range(0, len(users), 10000):
+            session.execute(insert(User.__table__), users[start : start + 10000])
+    except IntegrityError:  # someone took one of these user names meanwhile
+        session.rollback()
+        msg = message(N_("A user name of this file was taken while it was imported. Import it again."))
+        raise ImportRefused([Problem(None, "username", msg)]) from None
+    ids = {}
+    names = [r["username"] for r in users]
+    for start in range(0, len(names), 5000):
+        part = names[start : start + 5000]
+        ids |= dict(session.execute(select(User.username, User.id).where(User.username.in_(part))).all())
+    roles, identities, entries = [], [], []
+    address = audit._address()
+    actor_id = actor.id if actor is not None else None
+    for (_, values), record in zip(rows, users, strict=True):
+        user_id = ids[values["username"]]
+        roles += [{"user_id": user_id, "role": role} for role in values["roles"]]
+        for column, provider in MESSENGER_COLUMNS.items():
+            if values.get(column):
+                identities.append(
+                    {"user_id": user_id, "provider": provider, "subject": values[column], "created_at": now}
+                )
+        shown = {k: v for k, v in record.items() if k not in ("password_hash", "session_epoch", "created_at")}
+        entries.append(
+            {
+                "at": now,
+                "actor_id": actor_id,
+                "action": "user.create",
+                "target_type": "users",
+                "target_id": user_id,
+                "details": audit._plain({**shown, "roles": values["roles"], "by": "import"}),
+                "address": address,
+            }
+        )
+    for table, batch in (
+        (UserRole.__table__, roles),
+        (ExternalIdentity.__table__, identities),
+        (AuditEntry.__table__, entries),
+    ):
+        for start in range(0, len(batch), 10000):
+            session.execute(insert(table), batch[start : start + 10000])
+    result.users_created += len(users)
+
+
+def _update_user(user: User, row: dict, units: dict, result: RosterResult, actor: User | None) -> None:
     changes = {f"{kind}_id": units[(kind, row[kind])].id for kind in UNIT_COLUMNS if row.get(kind)}
     changes |= {key: row[key] for key in ("name", "email") if row.get(key)}
     if row["roles"]:
         changes["roles"] = row["roles"]
-    if user is None:
-        password = row.get("password") or passwords.initial_password(row["username"])
-        initial = not row.get("password")
-        user = create_user(
-            {"username": row["username"], "password": password, "must_change_password": initial, **changes},
-            actor=actor,
-        )
-        if not row.get("password"):
-            result.passwords.append((user.username, password))
-        result.users_created += 1
-    else:
-        if changes:
-            update_user(user, changes, actor=actor)
-        if row.get("password"):
-            reset_password(user, {"password": row["password"]}, actor=actor)
-        result.users_updated += 1
+    if changes:
+        update_user(user, changes, actor=actor)
+    if row.get("password"):
+        reset_password(user, {"password": row["password"]}, actor=actor)
+    result.users_updated += 1
     if row.get("mobile"):
         user.mobile = row["mobile"]
     for column, provider in MESSENGER_COLUMNS.items():
@@ -274,9 +362,13 @@ def _write_user(user: User | None, row: dict, units: dict, result: RosterResult,
         disable_user(user, actor=actor)
 
 
+# a group's whole roster at once, from the command line (the pages take IMPORT_PAGE_MAX_ROWS: imports.py)
+MAX_ROWS = 200_000
+
+
 def read(filename: str, data: bytes):
     """The file as a table of roster columns, or ImportRefused."""
-    return read_table(filename, data, KEYS, REQUIRED)
+    return read_table(filename, data, KEYS, REQUIRED, MAX_ROWS)
 
 
 def import_roster(table, *, dry_run: bool = False, progress=None, actor: User | None = None) -> RosterResult:

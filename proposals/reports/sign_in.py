@@ -10,11 +10,11 @@ secret is (a password today) does not matter here: a slip prints what it is give
 import base64
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import format_datetime, gettext
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from sqlalchemy import delete, select
@@ -93,16 +93,48 @@ def take(slips_id: int, user: User, how: str) -> list[Slip]:
 
 def to_pdf(slips: list[Slip], address: str) -> bytes:
     """One slip per person, four to an A4 page, with cut lines between them."""
+    advice = gettext("Change the password when you first sign in. Keep this slip to yourself.")
+    rows = [
+        [
+            (gettext("Full name"), name),
+            (gettext("User name"), username),
+            (gettext("Initial password"), secret),
+            (gettext("Sign in at"), address),
+        ]
+        for name, username, secret in slips
+    ]
+    return _slips_pdf(rows, advice)
+
+
+def activation_pdf(issued, address: str) -> bytes:
+    """The activation slips (激活凭条) of codes just issued (auth/activation.Issued), one per person."""
+    from ..auth.activation import normalised
+
+    base = address.rstrip("/")
+    rows = []
+    for one in issued:
+        expires = format_datetime(one.expires_at.replace(tzinfo=UTC), "short")
+        rows.append(
+            [
+                (gettext("Full name"), one.name),
+                (gettext("User name"), one.username),
+                (gettext("Activation code"), one.code),
+                (gettext("Activate at"), f"{base}/activate"),
+                (gettext("Or open"), f"{base}/activate/{normalised(one.code)}"),
+                (gettext("Valid until"), expires),
+            ]
+        )
+    advice = gettext("Set your own password with this code; it works once. Keep this slip to yourself.")
+    return _slips_pdf(rows, advice, gettext("Activation slip"), gettext("Activation slips"))
+
+
+def _slips_pdf(slips: list[list[tuple[str, str]]], advice: str, heading: str = "", title: str = "") -> bytes:
     look = styles()
     union = site_name()
+    heading, title = heading or gettext("Sign-in slip"), title or gettext("Sign-in slips")
     story = []
-    for name, username, secret in slips:
-        rows = [
-            [para(gettext("Full name"), look["cell"]), para(name, look["body"])],
-            [para(gettext("User name"), look["cell"]), para(username, look["body"])],
-            [para(gettext("Initial password"), look["cell"]), para(secret, look["body"])],
-            [para(gettext("Sign in at"), look["cell"]), para(address, look["body"])],
-        ]
+    for lines in slips:
+        rows = [[para(label, look["cell"]), para(value, look["body"])] for label, value in lines]
         table = Table(rows, colWidths=[34 * mm, 120 * mm])
         table.setStyle(
             TableStyle(
@@ -114,10 +146,10 @@ def to_pdf(slips: list[Slip], address: str) -> bytes:
             )
         )
         slip = [
-            para(f"{union}　{gettext('Sign-in slip')}", look["heading"]),
+            para(f"{union}　{heading}", look["heading"]),
             table,
             Spacer(1, 2 * mm),
-            para(gettext("Change the password when you first sign in. Keep this slip to yourself."), look["meta"]),
+            para(advice, look["meta"]),
             Spacer(1, 6 * mm),
             para("－" * 40, look["meta"]),
             Spacer(1, 4 * mm),
@@ -125,5 +157,4 @@ def to_pdf(slips: list[Slip], address: str) -> bytes:
         story.append(KeepTogether(slip))
     if not slips:
         story.append(para(gettext("There is nothing to print."), look["body"]))
-    title = gettext("Sign-in slips")
     return build(story, f"{union} {title}", title=title, author=union)
