@@ -90,9 +90,7 @@ def test_imported_people_get_no_password_and_no_hashing(runner, tmp_path, monkey
     assert wang.roles == {"worker"} and wang.department.code == "HR"
     assert activation.awaiting_count() == 3
     assert "3" in result.output and "issue-activation-codes" in result.output
-    created = db.session.scalar(
-        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "user.create")
-    )
+    created = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "user.create"))
     assert created == 3  # one audit row per person, written in bulk
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "import.roster"))
 
@@ -178,7 +176,9 @@ def test_the_page_prints_slips_with_codes_that_work(app, client, make, people):
     page = client.get("/admin/users/activation-codes")
     assert page.status_code == 200 and "3 人待激活" in page_text(page) and "wang" in page_text(page)
     assert "/admin/users/activation-codes" in page_text(client.get("/admin/users"))
-    response = client.post("/admin/users/activation-codes", data={"who": "chosen", "usernames": "wang、li", "how": "pdf"})
+    response = client.post(
+        "/admin/users/activation-codes", data={"who": "chosen", "usernames": "wang、li", "how": "pdf"}
+    )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
@@ -192,7 +192,9 @@ def test_the_page_prints_slips_with_codes_that_work(app, client, make, people):
 
 def test_the_page_refuses_unknown_user_names(client, make, people):
     login(client, make.user("union_admin"))
-    response = client.post("/admin/users/activation-codes", data={"who": "chosen", "usernames": "wang, nobody", "how": "pdf"})
+    response = client.post(
+        "/admin/users/activation-codes", data={"who": "chosen", "usernames": "wang, nobody", "how": "pdf"}
+    )
     assert response.status_code == 422 and "nobody" in page_text(response)
     assert get_user("wang").activation_code_hash is None
 
@@ -322,7 +324,13 @@ def test_the_audit_log_names_each_step(client, people):
     activate(client, "wang", "AAAA-BBBB-CCCC")
     activate(client, "wang", code)
     actions = {row.action for row in db.session.scalars(select(AuditEntry))}
-    assert {"user.create", "import.roster", "user.activation_code_issued", "activation_codes.issue", "user.activated"} <= actions
+    assert {
+        "user.create",
+        "import.roster",
+        "user.activation_code_issued",
+        "activation_codes.issue",
+        "user.activated",
+    } <= actions
     for action in actions:
         assert action in audit_log.ADMIN_ACTIONS, action
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from workflow import InvalidPayload
 
@@ -28,13 +29,16 @@ SHOWN = 200  # people awaiting activation listed on the page
 class CodesForm(FlaskForm):
     who = RadioField(
         _l("For whom"),
-        choices=[("all", _l("Everyone awaiting activation")), ("chosen", _l("These people"))],
+        choices=[SelectChoice("all", _l("Everyone awaiting activation")), SelectChoice("chosen", _l("These people"))],
         default="all",
     )
     usernames = TextAreaField(_l("User names"), description=_l("One per line, or separated by commas."))
     how = RadioField(
         _l("How"),
-        choices=[("pdf", _l("Print activation slips (PDF)")), ("send", _l("Send by mail, SMS or messenger"))],
+        choices=[
+            SelectChoice("pdf", _l("Print activation slips (PDF)")),
+            SelectChoice("send", _l("Send by mail, SMS or messenger")),
+        ],
         default="pdf",
     )
 
