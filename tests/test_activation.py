@@ -45,10 +45,10 @@ def csv_bytes(rows) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def imported(runner, tmp_path, rows=ROSTER):
+def imported(runner, tmp_path, rows=ROSTER, *options):
     path = tmp_path / "roster.csv"
     path.write_bytes(csv_bytes(rows))
-    result = runner.invoke(args=["import-roster", str(path)])
+    result = runner.invoke(args=["import-roster", str(path), *(options or ["--no-codes"])])
     assert result.exit_code == 0, result.output
     return result
 
@@ -89,10 +89,25 @@ def test_imported_people_get_no_password_and_no_hashing(runner, tmp_path, monkey
     assert wang.password_hash is None and not wang.must_change_password and wang.mobile == "13800138000"
     assert wang.roles == {"worker"} and wang.department.code == "HR"
     assert activation.awaiting_count() == 3
-    assert "3" in result.output and "issue-activation-codes" in result.output
+    assert "3" in result.output and "issue-activation-codes" in result.output  # --no-codes: issue them later
     created = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "user.create"))
     assert created == 3  # one audit row per person, written in bulk
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "import.roster"))
+
+
+def test_the_import_issues_codes_for_its_new_people(runner, tmp_path, at):
+    result = imported(runner, tmp_path, ROSTER, "--address", "https://x.cn/")
+    printed = dict(line.split("\t") for line in result.output.splitlines() if "\t" in line)
+    assert set(printed) == {"wang", "li", "zhao"}
+    db.session.expire_all()
+    wang = get_user("wang")
+    assert wang.password_hash is None and wang.activation_code_hash == activation.digest(printed["wang"])
+    assert wang.activation_expires_at == NOW + timedelta(days=14)
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "user.create", AuditEntry.target_id == wang.id)
+    )
+    assert entry.details["activation_code"] is True and printed["wang"] not in str(entry.details)
+    assert "activation_salt" not in entry.details and "activation_code_hash" not in entry.details
 
 
 def test_a_row_with_a_password_still_gets_it(runner, tmp_path, at):

@@ -153,7 +153,10 @@ def components() -> dict:
                 "proposals_created": array(ID),
                 "states": {"type": "object", "additionalProperties": COUNT},
                 "ignored_columns": array(STR),
-                "slips_id": described(nullable(ID), "The sign-in slips of the people created (roster), to take once."),
+                "slips_id": described(
+                    nullable(ID),
+                    "The activation slips of the people created without a password (roster), to take once.",
+                ),
             },
             required=["kind", "ignored_columns", "slips_id"],
         ),
@@ -187,7 +190,18 @@ def components() -> dict:
             }
         ),
         "PendingSlips": array(obj({"id": ID, "count": ID, "created_at": MOMENT})),
-        "Slips": array(obj({"name": STR, "username": STR, "initial_password": STR})),
+        "Slips": array(
+            obj(
+                {
+                    "name": STR,
+                    "username": STR,
+                    "activation_code": described(STR, "The activation code (slips of codes)."),
+                    "expires_at": described(nullable(MOMENT), "Until when the code works."),
+                    "initial_password": described(STR, "The initial password (slips made before codes)."),
+                },
+                required=["name", "username"],
+            )
+        ),
     }
 
 

@@ -57,7 +57,9 @@ def issue_activation_codes_command(usernames, all_awaiting, sending, slips_file,
         return
     base = address or _base_url()
     if slips_file:
-        Path(slips_file).write_bytes(sign_in.activation_pdf(handed.issued, base))
+        slips = [(one.name, one.username, one.code) for one in handed.issued]
+        expires = handed.issued[0].expires_at if handed.issued else None
+        Path(slips_file).write_bytes(sign_in.activation_pdf(slips, base, expires))
         click.echo(gettext("%(n)d activation slips written to %(file)s.", n=len(handed.issued), file=slips_file))
         return
     click.echo(gettext("Activation codes (shown only this once):"))

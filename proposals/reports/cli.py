@@ -17,7 +17,7 @@ from ..extensions import db
 from ..i18n import state_label, translate
 from ..models import CongressSession, User
 from ..queries import Filters
-from . import ledger, proposal_import, roster_import
+from . import imports, ledger, proposal_import, roster_import, sign_in
 from .columns import label
 from .figures import figures
 from .tables import ImportRefused
@@ -57,9 +57,23 @@ def _run(module, path: str, check_only: bool, run):
 @click.command("import-roster")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--check", "check_only", is_flag=True, help="Only check the file; change nothing.")
-def import_roster_command(file, check_only):
+@click.option(
+    "--slips",
+    "slips_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the activation codes of the new users to this PDF, one slip per person, instead of printing them.",
+)
+@click.option("--address", default="", help="The address people activate at, printed on the slips.")
+@click.option(
+    "--no-codes", "no_codes", is_flag=True, help="Issue no activation codes (people sign in through the directory)."
+)
+def import_roster_command(file, check_only, slips_file, address, no_codes):
     """Create or update users, departments and delegations from an .xlsx or .csv roster."""
-    result = _run(roster_import, file, check_only, roster_import.import_roster)
+
+    def run(table, **options):
+        return roster_import.import_roster(table, codes=not no_codes, **options)
+
+    result = _run(roster_import, file, check_only, run)
     if check_only:
         click.echo(gettext("The file is fine; nothing was changed."))
         return
@@ -72,7 +86,15 @@ def import_roster_command(file, check_only):
             renamed=result.units_renamed,
         )
     )
-    if result.awaiting_activation:
+    if result.codes and slips_file:
+        slips = imports.slips_of(result.codes)
+        Path(slips_file).write_bytes(sign_in.activation_pdf(slips, address, result.codes_expire_at))
+        click.echo(gettext("%(n)d activation slips written to %(file)s.", n=len(slips), file=slips_file))
+    elif result.codes:
+        click.echo(gettext("Activation codes (shown only this once):"))
+        for username, code in result.codes:
+            click.echo(f"{username}\t{code}")
+    elif result.awaiting_activation:
         click.echo(
             gettext(
                 "%(n)d new users have no password: they sign in through the company directory or a sign-in "

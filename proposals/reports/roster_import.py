@@ -22,9 +22,12 @@ their audit rows), after every lookup was made in one query per table; existing 
 through the operations, row by row, as their rules need (the last administrator, tokens ended).
 """
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,7 +35,7 @@ from workflow import ROLES, InvalidPayload
 from workflow.errors import N_
 from workflow.payload import Line, message
 
-from ..auth import passwords
+from ..auth import activation, passwords
 from ..closure.channels.preferences import set_identity
 from ..closure.channels.sms import MAINLAND
 from ..extensions import db
@@ -92,6 +95,8 @@ class RosterResult:
     units_created: int = 0
     units_renamed: int = 0
     awaiting_activation: int = 0  # new users without a password: they activate with a code, or sign in elsewhere
+    codes: list[tuple[str, str]] = field(default_factory=list)  # (username, activation code) issued, shown once
+    codes_expire_at: datetime | None = None
 
 
 @dataclass
@@ -220,7 +225,9 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
     return plan, sorted(problems, key=lambda p: p.row or 0)
 
 
-def apply(plan: _Plan, progress: Callable[[int], None] | None = None, *, actor: User | None = None) -> RosterResult:
+def apply(
+    plan: _Plan, progress: Callable[[int], None] | None = None, *, actor: User | None = None, codes: bool = True
+) -> RosterResult:
     """Write the checked plan, all in one transaction: units and existing users through the administration
     operations, new users in bulk; a rule only they know (the last union administrator, a deactivated
     unit) refuses the whole file."""
@@ -244,7 +251,7 @@ def apply(plan: _Plan, progress: Callable[[int], None] | None = None, *, actor: 
                 existing |= {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(part)))}
             new = [(number, values) for number, values in plan.users if values["username"] not in existing]
             row = new[0][0] if new else None
-            _insert_new(new, units, result, actor)
+            _insert_new(new, units, result, actor, codes)
             if progress and new:
                 progress(len(new))
             for number, values in plan.users:
@@ -254,19 +261,24 @@ def apply(plan: _Plan, progress: Callable[[int], None] | None = None, *, actor: 
                 _update_user(existing[values["username"]], values, units, result, actor)
                 if progress:
                     progress(1)
-            audit.record("import.roster", details=vars(result), actor=actor)
+            summary = {k: v for k, v in vars(result).items() if k not in ("codes", "codes_expire_at")}
+            audit.record("import.roster", details=summary, actor=actor)
     except InvalidPayload as exc:
         problems = [Problem(row, FIELD_COLUMNS.get(name, name), msg) for name, msg in exc.fields.items()]
         raise ImportRefused(problems) from exc
     return result
 
 
-def _insert_new(rows: list[tuple[int, dict]], units: dict, result: RosterResult, actor: User | None) -> None:
+def _insert_new(
+    rows: list[tuple[int, dict]], units: dict, result: RosterResult, actor: User | None, codes: bool
+) -> None:
     """Create these users in bulk: one INSERT of many rows for the users, one for their roles, their
-    messenger ids and their audit rows each; a password is hashed only where the row gives one."""
+    messenger ids and their audit rows each; a password is hashed only where the row gives one. With
+    `codes`, each user without a password gets an activation code (an HMAC, not a password hash)."""
     if not rows:
         return
     now = clock.utcnow()
+    expires = now + timedelta(days=int(current_app.config["ACTIVATION_CODE_DAYS"]))
     for number, values in rows:  # a deactivated unit takes nobody new (as create_user's callers check)
         for kind in UNIT_COLUMNS:
             if values.get(kind) and not units[(kind, values[kind])].active:
@@ -287,6 +299,10 @@ def _insert_new(rows: list[tuple[int, dict]], units: dict, result: RosterResult,
             "email_notifications": True,
             "session_epoch": 0,
             "created_at": now,
+            # every row with the same keys: one INSERT of many rows
+            "activation_salt": None,
+            "activation_code_hash": None,
+            "activation_expires_at": None,
         }
         if values.get("password"):
             holder = User()
@@ -294,6 +310,16 @@ def _insert_new(rows: list[tuple[int, dict]], units: dict, result: RosterResult,
             record["password_hash"] = holder.password_hash
         else:
             result.awaiting_activation += 1
+            if codes:
+                salt = secrets.token_hex(32)
+                code = activation.code_of(salt)
+                record |= {
+                    "activation_salt": salt,
+                    "activation_code_hash": activation.digest(code),
+                    "activation_expires_at": expires,
+                }
+                result.codes.append((values["username"], code))
+                result.codes_expire_at = expires
         users.append(record)
     session = db.session
     try:
@@ -319,7 +345,8 @@ def _insert_new(rows: list[tuple[int, dict]], units: dict, result: RosterResult,
                 identities.append(
                     {"user_id": user_id, "provider": provider, "subject": values[column], "created_at": now}
                 )
-        shown = {k: v for k, v in record.items() if k not in ("password_hash", "session_epoch", "created_at")}
+        shown = {k: v for k, v in record.items() if k not in HIDDEN}
+        shown["activation_code"] = record["activation_code_hash"] is not None
         entries.append(
             {
                 "at": now,
@@ -339,6 +366,16 @@ def _insert_new(rows: list[tuple[int, dict]], units: dict, result: RosterResult,
         for start in range(0, len(batch), 10000):
             session.execute(insert(table), batch[start : start + 10000])
     result.users_created += len(users)
+
+
+HIDDEN = (
+    "password_hash",
+    "session_epoch",
+    "created_at",
+    "activation_salt",
+    "activation_code_hash",
+    "activation_expires_at",
+)
 
 
 def _update_user(user: User, row: dict, units: dict, result: RosterResult, actor: User | None) -> None:
@@ -371,12 +408,15 @@ def read(filename: str, data: bytes):
     return read_table(filename, data, KEYS, REQUIRED, MAX_ROWS)
 
 
-def import_roster(table, *, dry_run: bool = False, progress=None, actor: User | None = None) -> RosterResult:
+def import_roster(
+    table, *, dry_run: bool = False, progress=None, actor: User | None = None, codes: bool = True
+) -> RosterResult:
     """Check the whole table, then write it in one transaction; raise ImportRefused and change nothing if
-    anything is wrong. `progress(n)` is told of each row checked and each row written."""
+    anything is wrong. `progress(n)` is told of each row checked and each row written. With `codes`, the
+    new users without a password get activation codes (in the result, once)."""
     plan, problems = check(table, progress)
     if problems:
         raise ImportRefused(problems)
     if dry_run:
         return RosterResult()
-    return apply(plan, progress, actor=actor)
+    return apply(plan, progress, actor=actor, codes=codes)

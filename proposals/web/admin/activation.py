@@ -98,7 +98,8 @@ def activation_codes():
         )
         return redirect(url_for("admin.activation_codes"))
     if handed.sent is None:
-        body = sign_in.activation_pdf(handed.issued, request.url_root)
+        slips = [(one.name, one.username, one.code) for one in handed.issued]
+        body = sign_in.activation_pdf(slips, request.url_root, handed.issued[0].expires_at)
         return send(File(body, PDF, f"{gettext('Activation slips')}.pdf", "activation-slips.pdf"), no_store=True)
     flash(
         gettext(
