@@ -59,9 +59,9 @@ def _key() -> bytes:
     return key.encode() if isinstance(key, str) else key
 
 
-def code_of(salt: str) -> str:
+def code_of(salt: str, key: bytes | None = None) -> str:
     """The code a salt stands for, as printed: XXXX-XXXX-XXXX."""
-    number = int.from_bytes(hmac.new(_key(), f"activation-code:{salt}".encode(), hashlib.sha256).digest())
+    number = int.from_bytes(hmac.new(key or _key(), f"activation-code:{salt}".encode(), hashlib.sha256).digest())
     chars = []
     for _ in range(LENGTH):
         number, index = divmod(number, len(ALPHABET))
@@ -75,9 +75,17 @@ def normalised(code: str) -> str:
     return "".join(c for c in (code or "").upper() if c.isalnum())[: 4 * LENGTH]
 
 
-def digest(code: str) -> str:
+def digest(code: str, key: bytes | None = None) -> str:
     """The HMAC a code is found by (fast: a code is random, not a chosen password)."""
-    return hmac.new(_key(), f"activation:{normalised(code)}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key or _key(), f"activation:{normalised(code)}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_code(key: bytes | None = None) -> tuple[str, str, str]:
+    """A fresh (salt, code, digest); `key` (the application's, once for many) saves looking it up."""
+    key = key or _key()
+    salt = secrets.token_hex(32)
+    code = code_of(salt, key)
+    return salt, code, digest(code, key)
 
 
 def awaiting():
@@ -149,15 +157,15 @@ def issue(user_ids: list[int], *, actor: User | None, how: str, now: datetime | 
     expires = now + timedelta(days=int(current_app.config["ACTIVATION_CODE_DAYS"]))
     issued, rows = [], []
     users = User.__table__
+    key = _key()
     for start in range(0, len(user_ids), 5000):
         part = user_ids[start : start + 5000]
         for user_id, username, name in db.session.execute(
             select(users.c.id, users.c.username, users.c.name).where(users.c.id.in_(part)).order_by(users.c.id)
         ):
-            salt = secrets.token_hex(32)
-            code = code_of(salt)
+            salt, code, hashed = new_code(key)
             issued.append(Issued(user_id, username, name, code, expires))
-            rows.append({"uid": user_id, "salt": salt, "hash": digest(code)})
+            rows.append({"uid": user_id, "salt": salt, "hash": hashed})
     if rows:
         db.session.execute(
             update(users)

@@ -22,13 +22,12 @@ their audit rows), after every lookup was made in one query per table; existing 
 through the operations, row by row, as their rules need (the last administrator, tokens ended).
 """
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from workflow import ROLES, InvalidPayload
@@ -44,7 +43,6 @@ from ..models import AuditEntry, ExternalIdentity, OrgUnit, User, UserRole
 from ..operations import (
     audit,
     clock,
-    create_unit,
     disable_user,
     enable_user,
     reset_password,
@@ -236,15 +234,20 @@ def apply(
     try:
         with one_transaction():
             units = {(u.kind, u.code): u for u in db.session.scalars(select(OrgUnit))}
+            new_units = []
             for (kind, code), name in plan.units.items():
                 row = plan.unit_rows[(kind, code)]
                 unit = units.get((kind, code))
                 if unit is None:
-                    units[(kind, code)] = create_unit(kind, {"code": code, "name": name}, actor=actor)
-                    result.units_created += 1
+                    new_units.append({"kind": kind, "code": code, "name": name})
                 elif name and unit.name != name:
                     update_unit(unit, {"name": name}, actor=actor)
                     result.units_renamed += 1
+            if new_units:
+                row = None
+                _insert_units(new_units, actor)
+                units = {(u.kind, u.code): u for u in db.session.scalars(select(OrgUnit))}
+                result.units_created += len(new_units)
             existing = {}
             for start in range(0, len(plan.users), 5000):
                 part = [values["username"] for _, values in plan.users[start : start + 5000]]
@@ -269,6 +272,40 @@ def apply(
     return result
 
 
+def _insert_units(rows: list[dict], actor: User | None) -> None:
+    """Create these units (codes checked free) in one INSERT, with their audit rows in another."""
+    for row in rows:  # as create_unit would refuse them
+        Line(required=True, max_length=40).clean(row["code"])
+        row["name"] = Line(required=True, max_length=200).clean(row["name"])
+    session = db.session
+    before = session.scalar(select(func.max(OrgUnit.id))) or 0
+    try:
+        session.execute(insert(OrgUnit.__table__), [{**r, "active": True, "parent_id": None} for r in rows])
+    except IntegrityError:  # someone took one of these codes meanwhile
+        session.rollback()
+        raise ImportRefused([Problem(None, None, message(CODE_TAKEN_MEANWHILE))]) from None
+    made = session.execute(select(OrgUnit.id, OrgUnit.code).where(OrgUnit.id > before)).all()
+    codes = {r["code"]: r for r in rows}
+    now, address = clock.utcnow(), audit._address()
+    entries = [
+        {
+            "at": now,
+            "actor_id": actor.id if actor is not None else None,
+            "action": "unit.create",
+            "target_type": "org_units",
+            "target_id": unit_id,
+            "details": {"code": code, "name": codes[code]["name"], "kind": codes[code]["kind"], "by": "import"},
+            "address": address,
+        }
+        for unit_id, code in made
+        if code in codes
+    ]
+    session.execute(insert(AuditEntry.__table__), entries)
+
+
+CODE_TAKEN_MEANWHILE = N_("A unit code of this file was taken while it was imported. Import it again.")
+
+
 def _insert_new(
     rows: list[tuple[int, dict]], units: dict, result: RosterResult, actor: User | None, codes: bool
 ) -> None:
@@ -279,6 +316,8 @@ def _insert_new(
         return
     now = clock.utcnow()
     expires = now + timedelta(days=int(current_app.config["ACTIVATION_CODE_DAYS"]))
+    key = activation._key() if codes else None
+    before = db.session.scalar(select(func.max(User.id))) or 0  # the new rows' ids are above it
     for number, values in rows:  # a deactivated unit takes nobody new (as create_user's callers check)
         for kind in UNIT_COLUMNS:
             if values.get(kind) and not units[(kind, values[kind])].active:
@@ -311,13 +350,8 @@ def _insert_new(
         else:
             result.awaiting_activation += 1
             if codes:
-                salt = secrets.token_hex(32)
-                code = activation.code_of(salt)
-                record |= {
-                    "activation_salt": salt,
-                    "activation_code_hash": activation.digest(code),
-                    "activation_expires_at": expires,
-                }
+                salt, code, hashed = activation.new_code(key)
+                record |= {"activation_salt": salt, "activation_code_hash": hashed, "activation_expires_at": expires}
                 result.codes.append((values["username"], code))
                 result.codes_expire_at = expires
         users.append(record)
@@ -329,11 +363,8 @@ def _insert_new(
         session.rollback()
         msg = message(N_("A user name of this file was taken while it was imported. Import it again."))
         raise ImportRefused([Problem(None, "username", msg)]) from None
-    ids = {}
-    names = [r["username"] for r in users]
-    for start in range(0, len(names), 5000):
-        part = names[start : start + 5000]
-        ids |= dict(session.execute(select(User.username, User.id).where(User.username.in_(part))).all())
+    # one query for every new id (rows another transaction wrote meanwhile are left aside by name)
+    ids = dict(session.execute(select(User.username, User.id).where(User.id > before)).all())
     roles, identities, entries = [], [], []
     address = audit._address()
     actor_id = actor.id if actor is not None else None
@@ -354,7 +385,7 @@ def _insert_new(
                 "action": "user.create",
                 "target_type": "users",
                 "target_id": user_id,
-                "details": audit._plain({**shown, "roles": values["roles"], "by": "import"}),
+                "details": {**shown, "roles": values["roles"], "by": "import"},  # plain JSON values already
                 "address": address,
             }
         )
