@@ -236,9 +236,14 @@ def test_codes_are_sent_by_mail_and_work_from_the_link(app, smtp, client, make, 
     done = fresh.post(link, data={"new_password": NEW, "new_password_again": NEW})
     assert done.status_code == 302 and done.location == "/login"
     assert get_user("wang").check_password(NEW)
-    # the notification the person can read names no code
+    # the notification the person can read names no code; nor does anything the administrators read
     notice = db.session.scalar(select(Notification).where(Notification.event == "activation_code"))
     assert notice is not None
+    listed = api_client(app.test_client()).as_(get_user("wang")).get("/notifications").get_data(as_text=True)
+    assert "激活码" in listed and code not in listed and activation.normalised(code) not in listed
+    for page in ("/admin/users/activation-codes", "/admin/audit", f"/admin/users/{get_user('wang').id}"):
+        shown = page_text(client.get(page))
+        assert code not in shown and activation.normalised(code) not in shown, page
     again = fresh.get(link)
     assert again.status_code == 404 and "已经使用" in page_text(again)
 
