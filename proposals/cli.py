@@ -9,6 +9,7 @@ from sqlalchemy import select
 from workflow import LIFECYCLE, ROLES, InvalidPayload
 from workflow.diagram import mermaid
 
+from .auth import activation_cli
 from .closure import cli as closure_cli
 from .demo import seed_demo_command
 from .extensions import db
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     closure_cli.init_app(app)  # tick, send-mail
     reports_cli.init_app(app)  # import-roster, import-proposals, export-ledger
     maintenance_cli.init_app(app)  # backup, restore
+    activation_cli.init_app(app)  # issue-activation-codes
 
 
 @click.command("create-user")

@@ -7,6 +7,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from proposals.auth import activation
 from proposals.extensions import db
 from proposals.models import ApiToken, AuditEntry, CalendarOverride, Notification, OrgUnit, SignInSlips, User
 
@@ -160,7 +161,8 @@ def test_import_a_roster_and_take_its_slips_once(api, cast):
     shown = admin.post(f"/sign-in-slips/{slips_id}/show")
     assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
     (slip,) = shown.json
-    assert slip["username"] == "wang" and get_user("wang").check_password(slip["initial_password"])
+    assert slip["username"] == "wang" and "initial_password" not in slip
+    assert get_user("wang").activation_code_hash == activation.digest(slip["activation_code"])
     gone = admin.post(f"/sign-in-slips/{slips_id}/pdf")
     assert gone.status_code == 404 and gone.json["error"]
     assert db.session.scalar(select(func.count(SignInSlips.id))) == 0

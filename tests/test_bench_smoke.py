@@ -29,6 +29,7 @@ BENCHES = {
         "0.1",
     ],  # fmt: skip
     "scale.py": ["--sizes", "60,120", "--runs", "1"],
+    "roster.py": ["--db", "sqlite", "--rows", "40", "--present-rows", "1"],
 }
 LIBRARIES = {"webapp.py"}  # imported by a script above, not run on its own
 
@@ -68,3 +69,9 @@ def test_the_web_bench_runs_every_page_and_its_bare_route():
 def test_the_scale_bench_runs():
     out = run("scale.py")
     assert "list at 120 within 2x of 60" in out and "stats at 120 under 1 s" in out
+
+
+def test_the_roster_bench_runs():
+    out = run("roster.py")
+    assert "SQLite (file): present import" in out and "ms a row" in out
+    assert "SQLite (file): new import of 40 rows" in out and "40 activation codes" in out

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from proposals.auth import activation
 from proposals.extensions import db
 from proposals.i18n import compile_translations
 from proposals.models import HistoryEntry, Notification, OrgUnit, Proposal, User
@@ -89,10 +90,10 @@ def test_the_roster_creates_units_and_users_with_their_roles(runner, app, tmp_pa
     assert (li.roles, li.department_id, li.delegation_id) == ({"department_handler", "delegate"}, hr.id, d1.id)
     assert zhao.roles == {"union_admin", "leader"}
     assert li.check_password("S3cret-Pass!")
-    # passwords generated for the others, printed once
+    # no password for the others (none hashed): activation codes, printed once, kept only as their HMAC
     printed = dict(line.split("\t") for line in result.output.splitlines() if "\t" in line)
-    assert set(printed) == {"wang", "zhao"} and wang.check_password(printed["wang"])
-    assert printed["wang"] not in wang.password_hash
+    assert set(printed) == {"wang", "zhao"} and wang.password_hash is None and not wang.must_change_password
+    assert wang.activation_code_hash == activation.digest(printed["wang"]) != printed["wang"]
 
 
 def test_a_second_roster_updates_and_never_clears(runner, make, tmp_path):
@@ -147,15 +148,15 @@ def test_check_only_changes_nothing(runner, app, tmp_path):
     assert counts() == before
 
 
-def test_the_roster_page_keeps_generated_passwords_for_slips_never_on_the_page(client, make):
+def test_the_roster_page_keeps_activation_codes_for_slips_never_on_the_page(client, make):
     login(client, make.user("union_admin"))
     page = client.get("/imports/")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
     response = upload(client, "roster", xlsx_bytes(ROSTER), "名册.xlsx")
     assert response.status_code == 200
     generated = zh(
-        "Sign-in details were generated for %(n)d new users. Print them as slips or show them on screen below: "
-        "either can be done only once.",
+        "%(n)d new users have no password: they sign in through the company directory or a sign-in provider, "
+        "or activate their accounts with a code.",
         n=2,
     )
     assert zh("Users created: %(n)s", n=3) in response.text and generated in response.text
@@ -461,9 +462,9 @@ def test_a_csv_field_beyond_the_limit_is_refused(client, make):
 def test_reading_stops_at_the_row_limit(client, make, monkeypatch, extension):
     """A file with more rows than the limit is refused as soon as the reading passes it: the rows beyond
     are never read (the CSV's end holds a cell beyond the field limit, which would be refused otherwise)."""
-    from proposals.reports import tables
+    from proposals.reports import roster_import, tables
 
-    monkeypatch.setattr(tables, "MAX_ROWS", 5)
+    monkeypatch.setattr(roster_import, "MAX_ROWS", 5)  # the roster's own limit (the command line's)
     read = []
     monkeypatch.setattr(tables, "_text", lambda value, text=tables._text: read.append(value) or text(value))
     login(client, make.user("union_admin"))
@@ -486,7 +487,9 @@ def test_a_sheet_claiming_a_row_far_down_is_refused_without_reading_the_gap(clie
     data = rezipped(xlsx_bytes(ROSTER), {SHEET: sheet_xml(ROSTER[:2], far)})
     response = upload(client, "roster", data, "roster.xlsx")
     assert response.status_code == 422
-    assert zh("At most %(max)d rows at a time.", max=20000) in response.text
+    from proposals.reports import roster_import
+
+    assert zh("At most %(max)d rows at a time.", max=roster_import.MAX_ROWS) in response.text
 
 
 @pytest.mark.parametrize("value", ["王\n五", "王\t五", "王&#27;五", "王\u2028五"])

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from proposals import stats
+from proposals.auth import activation
 from proposals.branding import site_name
 from proposals.extensions import db
 from proposals.i18n import compile_translations
@@ -350,8 +351,8 @@ def test_sign_in_slips_are_printed_once_then_gone(client, make, union):
     assert_embedded(slips_pdf.data)
     text = pdf_text(slips_pdf.data)
     assert UNION in text and "王五" in text and "赵六" in text and "wang" in text
-    secret = re.search(rf"{re.escape(plain(zh('Initial password')))}(\S+?){re.escape(plain(zh('Sign in at')))}", text)
-    assert secret and get_user("wang").check_password(secret.group(1))  # the first slip is wang's
+    secret = re.search(rf"{re.escape(plain(zh('Activation code')))}(\S+?){re.escape(plain(zh('Activate at')))}", text)
+    assert secret and get_user("wang").activation_code_hash == activation.digest(secret.group(1))  # wang's first
     assert db.session.scalars(select(SignInSlips)).all() == []  # gone from the server
     assert client.post(f"/imports/slips/{kept[0].id}/pdf").status_code == 404
     assert client.post(f"/imports/slips/{kept[0].id}/show").status_code == 404

@@ -12,6 +12,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from . import (  # noqa: E402, F401  (register the routes on bp)
     account,
+    activation,
     admin,
     administration,
     attachments,

@@ -45,6 +45,7 @@ def _result_json(imported: imports.Imported) -> dict:
             "users_updated": result.users_updated,
             "units_created": result.units_created,
             "units_renamed": result.units_renamed,
+            "awaiting_activation": result.awaiting_activation,
         }
     else:
         counts = {"proposals_created": result.created, "states": result.states}
@@ -84,7 +85,7 @@ def pending_slips():
     return jsonify([{"id": s.id, "count": s.count, "created_at": iso(s.created_at)} for s in kept])
 
 
-def _taken(slips_id: int, how: str) -> list[sign_in.Slip]:
+def _taken(slips_id: int, how: str) -> sign_in.Taken:
     try:
         slips = sign_in.take(slips_id, current_user(), how)
     except sign_in.SlipsGone:
@@ -106,8 +107,14 @@ def slips_pdf(slips_id: int):
 @bp.post(f"/sign-in-slips/<{ID}:slips_id>/show")
 @admin_only
 def slips_data(slips_id: int):
-    """Take the slips as data (name, user name, initial password): once; then they are gone from the server."""
+    """Take the slips as data (name, user name, activation code or initial password): once; then they are gone
+    from the server."""
     slips = _taken(slips_id, "page")
-    response = jsonify([{"name": n, "username": u, "initial_password": p} for n, u, p in slips])
+    if slips.kind == "activation":
+        expires = iso(slips.expires_at) if slips.expires_at else None
+        shown = [{"name": n, "username": u, "activation_code": c, "expires_at": expires} for n, u, c in slips]
+    else:
+        shown = [{"name": n, "username": u, "initial_password": p} for n, u, p in slips]
+    response = jsonify(shown)
     response.headers["Cache-Control"] = "no-store"
     return response

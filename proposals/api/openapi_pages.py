@@ -3,6 +3,7 @@ attachments, the outstanding-proposal vote, the reports' files, the audit log, i
 slips, the administration's changes, and the caller's own tokens and data. Built from the same field
 specs the operations validate with; openapi.document() merges them in."""
 
+from ..auth.activation import ISSUE_FIELDS
 from ..models import ATTACHMENT_TYPES
 from ..operations.admin import OVERRIDE_FIELDS, UNION_FIELDS, UNIT_CHANGES, USER_CHANGES
 from ..operations.attachments import FIELD, MAX_ATTACHMENTS, MAX_SIZE
@@ -168,10 +169,14 @@ def components() -> dict:
                 "users_updated": COUNT,
                 "units_created": COUNT,
                 "units_renamed": COUNT,
+                "awaiting_activation": described(COUNT, "New users without a password (roster): to activate."),
                 "proposals_created": array(ID),
                 "states": {"type": "object", "additionalProperties": COUNT},
                 "ignored_columns": array(STR),
-                "slips_id": described(nullable(ID), "The sign-in slips of the people created (roster), to take once."),
+                "slips_id": described(
+                    nullable(ID),
+                    "The activation slips of the people created without a password (roster), to take once.",
+                ),
             },
             required=["kind", "ignored_columns", "slips_id"],
         ),
@@ -182,8 +187,41 @@ def components() -> dict:
                 "problems": array(obj({"row": nullable(INT), "column": nullable(STR), "message": STR})),
             }
         ),
+        "ActivationCodes": obj(
+            {
+                "count": COUNT,
+                "codes": described(
+                    array(
+                        obj(
+                            {
+                                "user_id": ID,
+                                "username": STR,
+                                "name": STR,
+                                "code": described(STR, "The activation code, as printed: XXXX-XXXX-XXXX."),
+                                "link_token": described(STR, "What the link /activate/{link_token} carries."),
+                                "expires_at": MOMENT,
+                            }
+                        )
+                    ),
+                    "The codes, in this answer only: the server keeps their HMAC alone.",
+                ),
+                "sent": nullable(obj({"email": COUNT, "sms": COUNT, "messenger": COUNT, "unreachable": COUNT})),
+                "unreachable": described(COUNT, "Chosen people no code could be sent to (none was issued them)."),
+            }
+        ),
         "PendingSlips": array(obj({"id": ID, "count": ID, "created_at": MOMENT})),
-        "Slips": array(obj({"name": STR, "username": STR, "initial_password": STR})),
+        "Slips": array(
+            obj(
+                {
+                    "name": STR,
+                    "username": STR,
+                    "activation_code": described(STR, "The activation code (slips of codes)."),
+                    "expires_at": described(nullable(MOMENT), "Until when the code works."),
+                    "initial_password": described(STR, "The initial password (slips made before codes)."),
+                },
+                required=["name", "username"],
+            )
+        ),
     }
 
 
@@ -557,6 +595,19 @@ def paths(h) -> dict:
             )
         },
         # -- administration
+        "/users/activation-codes": {
+            "post": op(
+                "Issue activation codes for chosen people or everyone awaiting activation",
+                {**ok(ref("ActivationCodes"), 201), **errors(400, 401, 403, 422)},
+                body=body(ISSUE_FIELDS, partial=True),
+                **{
+                    **admin,
+                    "description": "Union administrators only. Either `user_ids` (active accounts) or "
+                    "`all_awaiting`; with `send`, each code is also queued by mail, SMS or messenger, and only "
+                    "those who can be reached get one. A new code replaces the person's earlier one.",
+                },
+            )
+        },
         "/users/{user_id}": {
             "get": op("An account", {**ok(ref("User")), **errors(401, 403, 404)}, params=[user_id], **admin),
             "patch": op(

@@ -17,6 +17,7 @@ DEFAULTS = {
     **sessions.DEFAULTS,
     **TOKEN_DEFAULTS,
     **totp.DEFAULTS,
+    "ACTIVATION_CODE_DAYS": 14,  # how long an activation code works (proposals/auth/activation.py)
     "API_TOKENS_KEEP_DAYS": 30,  # expired or revoked tokens are purged by tick after this many days
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -49,6 +50,9 @@ def init_app(app) -> None:
 
     retention.init_app(app)
     app.register_blueprint(reset_bp)
+    from .activation_pages import bp as activation_bp
+
+    app.register_blueprint(activation_bp)
     first_login.init_app(app)
     outbound.init_app(app)
     providers.init_app(app)  # the configured sign-in providers (OIDC_PROVIDERS)

@@ -99,6 +99,10 @@ def compose(notification: Notification, config: MailConfig, now: datetime) -> Em
         from ..auth import reset
 
         return reset.compose(notification, config, now)
+    if notification.event == "activation_code":  # an account's activation code (auth/activation.py)
+        from ..auth import activation
+
+        return activation.compose(notification, config, now)
     user, proposal = notification.user, notification.proposal
     entry = db.session.get(HistoryEntry, notification.history_id) if notification.history_id else None
     due = reminder_due(notification)

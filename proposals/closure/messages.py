@@ -34,6 +34,8 @@ NOTICES = {
     "password_reset": N_(
         "A link to set a new password was sent to your email address. If you did not ask for it, tell the union office."
     ),
+    # accounts (proposals/auth/activation.py)
+    "activation_code": N_("An activation code for your account was sent to you. With it you set your own password."),
 }
 
 

@@ -201,8 +201,8 @@ def _message(row_id: int, config: MailConfig, now: datetime):
 
 
 def _always_mailed(row: Notification) -> bool:
-    """A forgotten-password link goes out whatever the user's notification setting: it was asked for."""
-    return row.event == "password_reset" and bool(row.user.active and row.user.email)
+    """A forgotten-password link or an activation code goes out whatever the notification settings: asked for."""
+    return row.event in ("password_reset", "activation_code") and bool(row.user.active and row.user.email)
 
 
 def _after_failure(row_id, attempts, error, permanent, config, now, report) -> None:

@@ -75,6 +75,13 @@ class User(UserMixin, db.Model):
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     # an initial password (generated, or marked so by an administrator): changed at the first page login
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # a one-time activation code (激活码) to set one's own password with (proposals/auth/activation.py):
+    # the code is derived from the salt and the application's key when it is printed or sent; the row
+    # keeps only its HMAC, by which it is found, and whether and when it was used up or expires
+    activation_salt: Mapped[str | None] = mapped_column(String(64))
+    activation_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    activation_expires_at: Mapped[datetime | None]
+    activation_used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

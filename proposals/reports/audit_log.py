@@ -58,6 +58,11 @@ ADMIN_ACTIONS = {
     "user.password_change": N_("Password changed"),
     "user.password_reset_requested": N_("Password reset link requested"),
     "user.password_reset_by_link": N_("Password reset by link"),
+    "user.activation_code_issued": N_("Activation code issued"),
+    "user.activation_code_sent": N_("Activation code sent"),
+    "user.activated": N_("Account activated with a code"),
+    "user.activation_tried": N_("Activation code tried"),
+    "activation_codes.issue": N_("Activation codes issued"),
     "user.disable": N_("Account disabled"),
     "user.enable": N_("Account enabled"),
     "unit.create": N_("Unit created"),
@@ -249,6 +254,8 @@ def _union(reader: User):
         case(
             # forgotten-password requests count in the login throttle under "reset:<name>" (auth/reset.py)
             (LoginAttempt.username.like("reset:%"), "user.password_reset_requested"),
+            # tries of an activation code, under "activate:<name>" (auth/activation_pages.py)
+            (LoginAttempt.username.like("activate:%"), "user.activation_tried"),
             (LoginAttempt.succeeded, "login.succeeded"),
             else_="login.failed",
         ),

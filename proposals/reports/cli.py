@@ -17,7 +17,7 @@ from ..extensions import db
 from ..i18n import state_label, translate
 from ..models import CongressSession, User
 from ..queries import Filters
-from . import ledger, proposal_import, roster_import, sign_in
+from . import imports, ledger, proposal_import, roster_import, sign_in
 from .columns import label
 from .figures import figures
 from .tables import ImportRefused
@@ -61,12 +61,19 @@ def _run(module, path: str, check_only: bool, run):
     "--slips",
     "slips_file",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write the generated sign-in details to this PDF, one slip per person, instead of printing them.",
+    help="Write the activation codes of the new users to this PDF, one slip per person, instead of printing them.",
 )
-@click.option("--address", default="", help="The address people sign in at, printed on the slips.")
-def import_roster_command(file, check_only, slips_file, address):
+@click.option("--address", default="", help="The address people activate at, printed on the slips.")
+@click.option(
+    "--no-codes", "no_codes", is_flag=True, help="Issue no activation codes (people sign in through the directory)."
+)
+def import_roster_command(file, check_only, slips_file, address, no_codes):
     """Create or update users, departments and delegations from an .xlsx or .csv roster."""
-    result = _run(roster_import, file, check_only, roster_import.import_roster)
+
+    def run(table, **options):
+        return roster_import.import_roster(table, codes=not no_codes, **options)
+
+    result = _run(roster_import, file, check_only, run)
     if check_only:
         click.echo(gettext("The file is fine; nothing was changed."))
         return
@@ -79,17 +86,22 @@ def import_roster_command(file, check_only, slips_file, address):
             renamed=result.units_renamed,
         )
     )
-    if result.passwords and slips_file:
-        wanted = [username for username, _ in result.passwords]
-        rows = db.session.execute(select(User.username, User.name).where(User.username.in_(wanted))).all()
-        names = {username: name for username, name in rows}
-        slips = [(names.get(u, u), u, secret) for u, secret in result.passwords]
-        Path(slips_file).write_bytes(sign_in.to_pdf(slips, address))
-        click.echo(gettext("%(n)d sign-in slips written to %(file)s.", n=len(slips), file=slips_file))
-    elif result.passwords:
-        click.echo(gettext("Generated passwords (shown only this once):"))
-        for username, password in result.passwords:
-            click.echo(f"{username}\t{password}")
+    if result.codes and slips_file:
+        slips = imports.slips_of(result.codes)
+        Path(slips_file).write_bytes(sign_in.activation_pdf(slips, address, result.codes_expire_at))
+        click.echo(gettext("%(n)d activation slips written to %(file)s.", n=len(slips), file=slips_file))
+    elif result.codes:
+        click.echo(gettext("Activation codes (shown only this once):"))
+        for username, code in result.codes:
+            click.echo(f"{username}\t{code}")
+    elif result.awaiting_activation:
+        click.echo(
+            gettext(
+                "%(n)d new users have no password: they sign in through the company directory or a sign-in "
+                "provider, or activate their accounts with codes (flask --app proposals issue-activation-codes).",
+                n=result.awaiting_activation,
+            )
+        )
 
 
 @click.command("import-proposals")

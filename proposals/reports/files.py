@@ -131,6 +131,6 @@ def audit_log_file(filters: audit_log.Filters, user: User, extension: str) -> Fi
     return File(body, mimetype, f"{title}-{stamp}.{extension}", f"audit-{stamp}.{extension}")
 
 
-def sign_in_slips_file(slips: list[sign_in.Slip], address: str) -> File:
+def sign_in_slips_file(slips: sign_in.Taken, address: str) -> File:
     """Sign-in slips as a PDF, from slips already taken (sign_in.take) by the administrator who imported them."""
-    return File(sign_in.to_pdf(slips, address), PDF, f"{gettext('Sign-in slips')}.pdf", "sign-in-slips.pdf")
+    return File(sign_in.pdf_of(slips, address), PDF, f"{gettext('Sign-in slips')}.pdf", "sign-in-slips.pdf")

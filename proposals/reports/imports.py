@@ -1,21 +1,30 @@
 """Importing a roster or proposals collected on paper from an uploaded file, for the import page and the API.
 
 The file is checked whole; anything wrong refuses all of it (tables.ImportRefused, row by row) and
-changes nothing. Otherwise everything is written in one transaction with the sign-in slips of the
-people it created, sealed for the administrator who imported them (sign_in.py): the users and their
-slips, or neither.
+changes nothing. Otherwise everything is written in one transaction. New people get no password (none is
+hashed): they sign in through the directory or a provider, or activate their account with a code
+(auth/activation.py); the codes the import issued are sealed as slips for the administrator who imported
+them (sign_in.py), to print or show once: the users and their slips, or neither.
+
+What comes through a page or the API is answered within the request, so a file has at most
+IMPORT_PAGE_MAX_ROWS rows there (20,000 by default: well within the server's 60-second timeout); a
+larger roster is imported with `flask --app proposals import-roster FILE`, which the refusal names.
 """
 
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
+
+from workflow.errors import N_
+from workflow.payload import message
 
 from ..access import ADMIN_ROLES
 from ..extensions import db
 from ..models import User
 from . import proposal_import, roster_import, sign_in
 from .files import require
-from .tables import Table
+from .tables import ImportRefused, Problem, Table
 from .transaction import one_transaction
 
 MAX_BYTES = 16 * 1024 * 1024
@@ -30,15 +39,18 @@ class Imported:
     kind: str
     table: Table
     result: object  # roster_import.RosterResult or proposal_import.ProposalResult
-    slips_id: int | None  # the sealed sign-in slips of the people created, if any
+    slips_id: int | None  # the sealed activation slips of the people created without a password, if any
 
 
-def slips_of(generated: list[tuple[str, str]]) -> list[sign_in.Slip]:
-    """(name, user name, secret) of each (user name, secret) an import generated."""
-    usernames = [username for username, _ in generated]
-    rows = db.session.execute(select(User.username, User.name).where(User.username.in_(usernames))).all()
-    names = {username: name for username, name in rows}
-    return [(names.get(username, username), username, secret) for username, secret in generated]
+PAGE_MAX_ROWS = 20_000
+TOO_MANY_FOR_A_PAGE = N_(
+    "This file has %(n)d rows; at most %(max)d are imported through the page. Import it on the server with "
+    "the command line: flask --app proposals import-roster FILE (add --check to check it first)."
+)
+
+
+def page_max_rows() -> int:
+    return int(current_app.config.get("IMPORT_PAGE_MAX_ROWS", PAGE_MAX_ROWS))
 
 
 def run_import(kind: str, filename: str, data: bytes, actor: User) -> Imported:
@@ -47,9 +59,23 @@ def run_import(kind: str, filename: str, data: bytes, actor: User) -> Imported:
     require(actor, ADMIN_ROLES)
     module, run = KINDS[kind]
     table = module.read(filename, data)
+    if len(table.rows) > page_max_rows():
+        params = {"n": len(table.rows), "max": page_max_rows()}
+        raise ImportRefused([Problem(None, None, message(TOO_MANY_FOR_A_PAGE, params))])
     kept = None
     with one_transaction():
         result = run(table, actor=actor)
-        if kind == "roster":
-            kept = sign_in.seal(actor, slips_of(result.passwords))
+        if kind == "roster":  # the codes of the people created without a password, sealed for the actor
+            slips = slips_of(result.codes)
+            kept = sign_in.seal(actor, slips, kind="activation", expires_at=result.codes_expire_at)
     return Imported(kind, table, result, kept.id if kept is not None else None)
+
+
+def slips_of(codes: list[tuple[str, str]]) -> list[sign_in.Slip]:
+    """(name, user name, code) of each (user name, code) an import issued."""
+    names = {}
+    usernames = [username for username, _ in codes]
+    for start in range(0, len(usernames), 5000):
+        part = usernames[start : start + 5000]
+        names |= dict(db.session.execute(select(User.username, User.name).where(User.username.in_(part))).all())
+    return [(names.get(username, username), username, code) for username, code in codes]

@@ -10,33 +10,39 @@ stays, a deactivated unit takes nobody new, a new password ends the user's API t
   also gives the unit's name (`department_name`, `delegation_name`), and a given name renames it;
   a row without a user name only declares units;
 - `password`, when given, sets the password (the password policy of proposals/auth/passwords.py
-  applies); a new user without one gets a generated initial password, reported once in the result and
-  nowhere stored in clear, which the user must change at the first login;
+  applies); a new user without one gets none: they sign in through the directory or a sign-in
+  provider, or activate the account with a one-time code an administrator issues (auth/activation.py).
+  So no password is hashed for them (scrypt costs 83 ms a row: 2 min 46 s for 2,000 rows);
 - `mobile` (an 11-digit mainland number, for SMS) and `wecom_id`, `dingtalk_id`, `feishu_id` (the
   person's id in 企业微信, 钉钉, 飞书) say where the channels reach them; a messenger id belongs to one
   person only.
+
+New users are written in bulk (one INSERT of many rows per table: users, their roles, their messenger ids,
+their audit rows), after every lookup was made in one query per table; existing users are updated
+through the operations, row by row, as their rules need (the last administrator, tokens ended).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from workflow import ROLES, InvalidPayload
 from workflow.errors import N_
 from workflow.payload import Line, message
 
-from ..auth import passwords
+from ..auth import activation, passwords
 from ..closure.channels.preferences import set_identity
 from ..closure.channels.sms import MAINLAND
 from ..extensions import db
 from ..i18n import ROLE_LABELS, role_label
-from ..models import ExternalIdentity, OrgUnit, User
+from ..models import AuditEntry, ExternalIdentity, OrgUnit, User, UserRole
 from ..operations import (
     audit,
     clock,
-    create_unit,
-    create_user,
     disable_user,
     enable_user,
     reset_password,
@@ -86,7 +92,9 @@ class RosterResult:
     users_updated: int = 0
     units_created: int = 0
     units_renamed: int = 0
-    passwords: list[tuple[str, str]] = field(default_factory=list)  # generated ones: (username, password)
+    awaiting_activation: int = 0  # new users without a password: they activate with a code, or sign in elsewhere
+    codes: list[tuple[str, str]] = field(default_factory=list)  # (username, activation code) issued, shown once
+    codes_expire_at: datetime | None = None
 
 
 @dataclass
@@ -94,6 +102,11 @@ class _Plan:
     units: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (kind, code) -> name given
     unit_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, code) -> first row naming it
     users: list[tuple[int, dict]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Known:
+    id: int
 
 
 def _role_names() -> dict[str, str]:
@@ -111,7 +124,7 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
     plan = _Plan()
     units = {(u.kind, u.code): u for u in db.session.scalars(select(OrgUnit))}
     codes = {code: kind for kind, code in units}
-    existing = {u.username: u for u in db.session.scalars(select(User))}
+    existing = {username: _Known(id_) for id_, username in db.session.execute(select(User.id, User.username))}
     roles = _role_names()
     seen: dict[str, int] = {}
     identities = {
@@ -210,59 +223,202 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
     return plan, sorted(problems, key=lambda p: p.row or 0)
 
 
-def apply(plan: _Plan, progress: Callable[[int], None] | None = None, *, actor: User | None = None) -> RosterResult:
-    """Write the checked plan through the administration operations, all in one transaction; a rule only
-    they know (the last union administrator, a deactivated unit) refuses the whole file."""
+def apply(
+    plan: _Plan, progress: Callable[[int], None] | None = None, *, actor: User | None = None, codes: bool = True
+) -> RosterResult:
+    """Write the checked plan, all in one transaction: units and existing users through the administration
+    operations, new users in bulk; a rule only they know (the last union administrator, a deactivated
+    unit) refuses the whole file."""
     result = RosterResult()
     row = None
     try:
         with one_transaction():
             units = {(u.kind, u.code): u for u in db.session.scalars(select(OrgUnit))}
+            new_units = []
             for (kind, code), name in plan.units.items():
                 row = plan.unit_rows[(kind, code)]
                 unit = units.get((kind, code))
                 if unit is None:
-                    units[(kind, code)] = create_unit(kind, {"code": code, "name": name}, actor=actor)
-                    result.units_created += 1
+                    new_units.append({"kind": kind, "code": code, "name": name})
                 elif name and unit.name != name:
                     update_unit(unit, {"name": name}, actor=actor)
                     result.units_renamed += 1
-            existing = {u.username: u for u in db.session.scalars(select(User))}
+            if new_units:
+                row = None
+                _insert_units(new_units, actor)
+                units = {(u.kind, u.code): u for u in db.session.scalars(select(OrgUnit))}
+                result.units_created += len(new_units)
+            existing = {}
+            for start in range(0, len(plan.users), 5000):
+                part = [values["username"] for _, values in plan.users[start : start + 5000]]
+                existing |= {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(part)))}
+            new = [(number, values) for number, values in plan.users if values["username"] not in existing]
+            row = new[0][0] if new else None
+            _insert_new(new, units, result, actor, codes)
+            if progress and new:
+                progress(len(new))
             for number, values in plan.users:
+                if values["username"] not in existing:
+                    continue
                 row = number  # where a refusal points
-                _write_user(existing.get(values["username"]), values, units, result, actor)
+                _update_user(existing[values["username"]], values, units, result, actor)
                 if progress:
                     progress(1)
-            audit.record(
-                "import.roster", details={k: v for k, v in vars(result).items() if k != "passwords"}, actor=actor
-            )
+            summary = {k: v for k, v in vars(result).items() if k not in ("codes", "codes_expire_at")}
+            audit.record("import.roster", details=summary, actor=actor)
     except InvalidPayload as exc:
         problems = [Problem(row, FIELD_COLUMNS.get(name, name), msg) for name, msg in exc.fields.items()]
         raise ImportRefused(problems) from exc
     return result
 
 
-def _write_user(user: User | None, row: dict, units: dict, result: RosterResult, actor: User | None) -> None:
+def _insert_units(rows: list[dict], actor: User | None) -> None:
+    """Create these units (codes checked free) in one INSERT, with their audit rows in another."""
+    for row in rows:  # as create_unit would refuse them
+        Line(required=True, max_length=40).clean(row["code"])
+        row["name"] = Line(required=True, max_length=200).clean(row["name"])
+    session = db.session
+    before = session.scalar(select(func.max(OrgUnit.id))) or 0
+    try:
+        session.execute(insert(OrgUnit.__table__), [{**r, "active": True, "parent_id": None} for r in rows])
+    except IntegrityError:  # someone took one of these codes meanwhile
+        session.rollback()
+        raise ImportRefused([Problem(None, None, message(CODE_TAKEN_MEANWHILE))]) from None
+    made = session.execute(select(OrgUnit.id, OrgUnit.code).where(OrgUnit.id > before)).all()
+    codes = {r["code"]: r for r in rows}
+    now, address = clock.utcnow(), audit._address()
+    entries = [
+        {
+            "at": now,
+            "actor_id": actor.id if actor is not None else None,
+            "action": "unit.create",
+            "target_type": "org_units",
+            "target_id": unit_id,
+            "details": {"code": code, "name": codes[code]["name"], "kind": codes[code]["kind"], "by": "import"},
+            "address": address,
+        }
+        for unit_id, code in made
+        if code in codes
+    ]
+    session.execute(insert(AuditEntry.__table__), entries)
+
+
+CODE_TAKEN_MEANWHILE = N_("A unit code of this file was taken while it was imported. Import it again.")
+
+
+def _insert_new(
+    rows: list[tuple[int, dict]], units: dict, result: RosterResult, actor: User | None, codes: bool
+) -> None:
+    """Create these users in bulk: one INSERT of many rows for the users, one for their roles, their
+    messenger ids and their audit rows each; a password is hashed only where the row gives one. With
+    `codes`, each user without a password gets an activation code (an HMAC, not a password hash)."""
+    if not rows:
+        return
+    now = clock.utcnow()
+    expires = now + timedelta(days=int(current_app.config["ACTIVATION_CODE_DAYS"]))
+    key = activation._key() if codes else None
+    before = db.session.scalar(select(func.max(User.id))) or 0  # the new rows' ids are above it
+    for number, values in rows:  # a deactivated unit takes nobody new (as create_user's callers check)
+        for kind in UNIT_COLUMNS:
+            if values.get(kind) and not units[(kind, values[kind])].active:
+                msg = message(N_("This unit is deactivated."))
+                raise ImportRefused([Problem(number, kind, msg)])
+    users = []
+    for _, values in rows:
+        record = {
+            "username": values["username"],
+            "name": values["name"],
+            "email": values.get("email") or None,
+            "mobile": values.get("mobile") or None,
+            "department_id": units[("department", values["department"])].id if values.get("department") else None,
+            "delegation_id": units[("delegation", values["delegation"])].id if values.get("delegation") else None,
+            "active": values["active"] is not False,
+            "password_hash": None,
+            "must_change_password": False,
+            "email_notifications": True,
+            "session_epoch": 0,
+            "created_at": now,
+            # every row with the same keys: one INSERT of many rows
+            "activation_salt": None,
+            "activation_code_hash": None,
+            "activation_expires_at": None,
+        }
+        if values.get("password"):
+            holder = User()
+            holder.set_password(values["password"])
+            record["password_hash"] = holder.password_hash
+        else:
+            result.awaiting_activation += 1
+            if codes:
+                salt, code, hashed = activation.new_code(key)
+                record |= {"activation_salt": salt, "activation_code_hash": hashed, "activation_expires_at": expires}
+                result.codes.append((values["username"], code))
+                result.codes_expire_at = expires
+        users.append(record)
+    session = db.session
+    try:
+        for start in range(0, len(users), 10000):
+            session.execute(insert(User.__table__), users[start : start + 10000])
+    except IntegrityError:  # someone took one of these user names meanwhile
+        session.rollback()
+        msg = message(N_("A user name of this file was taken while it was imported. Import it again."))
+        raise ImportRefused([Problem(None, "username", msg)]) from None
+    # one query for every new id (rows another transaction wrote meanwhile are left aside by name)
+    ids = dict(session.execute(select(User.username, User.id).where(User.id > before)).all())
+    roles, identities, entries = [], [], []
+    address = audit._address()
+    actor_id = actor.id if actor is not None else None
+    for (_, values), record in zip(rows, users, strict=True):
+        user_id = ids[values["username"]]
+        roles += [{"user_id": user_id, "role": role} for role in values["roles"]]
+        for column, provider in MESSENGER_COLUMNS.items():
+            if values.get(column):
+                identities.append(
+                    {"user_id": user_id, "provider": provider, "subject": values[column], "created_at": now}
+                )
+        shown = {k: v for k, v in record.items() if k not in HIDDEN}
+        shown["activation_code"] = record["activation_code_hash"] is not None
+        entries.append(
+            {
+                "at": now,
+                "actor_id": actor_id,
+                "action": "user.create",
+                "target_type": "users",
+                "target_id": user_id,
+                "details": {**shown, "roles": values["roles"], "by": "import"},  # plain JSON values already
+                "address": address,
+            }
+        )
+    for table, batch in (
+        (UserRole.__table__, roles),
+        (ExternalIdentity.__table__, identities),
+        (AuditEntry.__table__, entries),
+    ):
+        for start in range(0, len(batch), 10000):
+            session.execute(insert(table), batch[start : start + 10000])
+    result.users_created += len(users)
+
+
+HIDDEN = (
+    "password_hash",
+    "session_epoch",
+    "created_at",
+    "activation_salt",
+    "activation_code_hash",
+    "activation_expires_at",
+)
+
+
+def _update_user(user: User, row: dict, units: dict, result: RosterResult, actor: User | None) -> None:
     changes = {f"{kind}_id": units[(kind, row[kind])].id for kind in UNIT_COLUMNS if row.get(kind)}
     changes |= {key: row[key] for key in ("name", "email") if row.get(key)}
     if row["roles"]:
         changes["roles"] = row["roles"]
-    if user is None:
-        password = row.get("password") or passwords.initial_password(row["username"])
-        initial = not row.get("password")
-        user = create_user(
-            {"username": row["username"], "password": password, "must_change_password": initial, **changes},
-            actor=actor,
-        )
-        if not row.get("password"):
-            result.passwords.append((user.username, password))
-        result.users_created += 1
-    else:
-        if changes:
-            update_user(user, changes, actor=actor)
-        if row.get("password"):
-            reset_password(user, {"password": row["password"]}, actor=actor)
-        result.users_updated += 1
+    if changes:
+        update_user(user, changes, actor=actor)
+    if row.get("password"):
+        reset_password(user, {"password": row["password"]}, actor=actor)
+    result.users_updated += 1
     if row.get("mobile"):
         user.mobile = row["mobile"]
     for column, provider in MESSENGER_COLUMNS.items():
@@ -274,17 +430,24 @@ def _write_user(user: User | None, row: dict, units: dict, result: RosterResult,
         disable_user(user, actor=actor)
 
 
+# a group's whole roster at once, from the command line (the pages take IMPORT_PAGE_MAX_ROWS: imports.py)
+MAX_ROWS = 200_000
+
+
 def read(filename: str, data: bytes):
     """The file as a table of roster columns, or ImportRefused."""
-    return read_table(filename, data, KEYS, REQUIRED)
+    return read_table(filename, data, KEYS, REQUIRED, MAX_ROWS)
 
 
-def import_roster(table, *, dry_run: bool = False, progress=None, actor: User | None = None) -> RosterResult:
+def import_roster(
+    table, *, dry_run: bool = False, progress=None, actor: User | None = None, codes: bool = True
+) -> RosterResult:
     """Check the whole table, then write it in one transaction; raise ImportRefused and change nothing if
-    anything is wrong. `progress(n)` is told of each row checked and each row written."""
+    anything is wrong. `progress(n)` is told of each row checked and each row written. With `codes`, the
+    new users without a password get activation codes (in the result, once)."""
     plan, problems = check(table, progress)
     if problems:
         raise ImportRefused(problems)
     if dry_run:
         return RosterResult()
-    return apply(plan, progress, actor=actor)
+    return apply(plan, progress, actor=actor, codes=codes)

@@ -10,11 +10,11 @@ secret is (a password today) does not matter here: a slip prints what it is give
 import base64
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import format_datetime, gettext
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from sqlalchemy import delete, select
@@ -42,13 +42,28 @@ def _expired_before():
     return clock.utcnow() - timedelta(hours=KEEP_HOURS)
 
 
-def seal(user: User, slips: list[Slip]) -> SignInSlips | None:
+class Taken(list):
+    """Slips handed over: a list of (name, user name, secret), and what the secret is."""
+
+    def __init__(self, slips, kind: str = "password", expires_at: datetime | None = None):
+        super().__init__(slips)
+        self.kind = kind  # "password": initial passwords (imports before codes); "activation": codes
+        self.expires_at = expires_at  # of the codes
+
+
+def seal(
+    user: User, slips: list[Slip], kind: str = "password", expires_at: datetime | None = None
+) -> SignInSlips | None:
     """Keep these slips for `user` (added, not committed); None when there are none. Expired slips of anyone
-    are deleted on the way."""
+    are deleted on the way. `kind` says what their secrets are: initial passwords, or activation codes
+    valid until `expires_at`."""
     db.session.execute(delete(SignInSlips).where(SignInSlips.created_at < _expired_before()))
     if not slips:
         return None
-    token = _fernet().encrypt(json.dumps([list(s) for s in slips], ensure_ascii=False).encode()).decode()
+    content = [list(s) for s in slips]
+    if kind != "password":  # the first slips were a bare list of initial passwords: those still read so
+        content = {"kind": kind, "expires_at": expires_at.isoformat() if expires_at else None, "slips": content}
+    token = _fernet().encrypt(json.dumps(content, ensure_ascii=False).encode()).decode()
     kept = SignInSlips(created_by_id=user.id, count=len(slips), sealed=token, created_at=clock.utcnow())
     db.session.add(kept)
     db.session.flush()
@@ -66,7 +81,7 @@ def pending(user: User) -> list[SignInSlips]:
     return list(db.session.scalars(stmt))
 
 
-def take(slips_id: int, user: User, how: str) -> list[Slip]:
+def take(slips_id: int, user: User, how: str) -> Taken:
     """The slips, deleted from the server as they are handed over (`how`: "pdf" or "page"; not committed).
     SlipsGone when they are not `user`'s, taken already or expired (expired ones are deleted)."""
     kept = db.session.get(SignInSlips, slips_id, with_for_update=True)
@@ -74,10 +89,15 @@ def take(slips_id: int, user: User, how: str) -> list[Slip]:
         raise SlipsGone()
     expired = kept.created_at < _expired_before()
     try:
-        slips = [] if expired else [tuple(s) for s in json.loads(_fernet().decrypt(kept.sealed.encode()))]
+        content = [] if expired else json.loads(_fernet().decrypt(kept.sealed.encode()))
     except InvalidToken:  # the SECRET_KEY changed since: they cannot be read by anyone any more
         expired = True
-        slips = []
+        content = []
+    if isinstance(content, dict):
+        expires = datetime.fromisoformat(content["expires_at"]) if content.get("expires_at") else None
+        slips = Taken([tuple(s) for s in content["slips"]], content["kind"], expires)
+    else:
+        slips = Taken([tuple(s) for s in content])
     audit.record(
         "sign_in_slips.expired" if expired else "sign_in_slips.taken",
         kept,
@@ -93,16 +113,54 @@ def take(slips_id: int, user: User, how: str) -> list[Slip]:
 
 def to_pdf(slips: list[Slip], address: str) -> bytes:
     """One slip per person, four to an A4 page, with cut lines between them."""
+    advice = gettext("Change the password when you first sign in. Keep this slip to yourself.")
+    rows = [
+        [
+            (gettext("Full name"), name),
+            (gettext("User name"), username),
+            (gettext("Initial password"), secret),
+            (gettext("Sign in at"), address),
+        ]
+        for name, username, secret in slips
+    ]
+    return _slips_pdf(rows, advice)
+
+
+def activation_pdf(slips: list[Slip], address: str, expires_at: datetime | None) -> bytes:
+    """The activation slips (激活凭条) of codes just issued, (name, user name, code) each, one per person."""
+    from ..auth.activation import normalised
+
+    base = address.rstrip("/")
+    expires = format_datetime(expires_at.replace(tzinfo=UTC), "short") if expires_at else "—"
+    rows = [
+        [
+            (gettext("Full name"), name),
+            (gettext("User name"), username),
+            (gettext("Activation code"), code),
+            (gettext("Activate at"), f"{base}/activate"),
+            (gettext("Or open"), f"{base}/activate/{normalised(code)}"),
+            (gettext("Valid until"), expires),
+        ]
+        for name, username, code in slips
+    ]
+    advice = gettext("Set your own password with this code; it works once. Keep this slip to yourself.")
+    return _slips_pdf(rows, advice, gettext("Activation slip"), gettext("Activation slips"))
+
+
+def pdf_of(slips: Taken, address: str) -> bytes:
+    """Taken slips as their PDF, by what they hold."""
+    if slips.kind == "activation":
+        return activation_pdf(slips, address, slips.expires_at)
+    return to_pdf(slips, address)
+
+
+def _slips_pdf(slips: list[list[tuple[str, str]]], advice: str, heading: str = "", title: str = "") -> bytes:
     look = styles()
     union = site_name()
+    heading, title = heading or gettext("Sign-in slip"), title or gettext("Sign-in slips")
     story = []
-    for name, username, secret in slips:
-        rows = [
-            [para(gettext("Full name"), look["cell"]), para(name, look["body"])],
-            [para(gettext("User name"), look["cell"]), para(username, look["body"])],
-            [para(gettext("Initial password"), look["cell"]), para(secret, look["body"])],
-            [para(gettext("Sign in at"), look["cell"]), para(address, look["body"])],
-        ]
+    for lines in slips:
+        rows = [[para(label, look["cell"]), para(value, look["body"])] for label, value in lines]
         table = Table(rows, colWidths=[34 * mm, 120 * mm])
         table.setStyle(
             TableStyle(
@@ -114,10 +172,10 @@ def to_pdf(slips: list[Slip], address: str) -> bytes:
             )
         )
         slip = [
-            para(f"{union}　{gettext('Sign-in slip')}", look["heading"]),
+            para(f"{union}　{heading}", look["heading"]),
             table,
             Spacer(1, 2 * mm),
-            para(gettext("Change the password when you first sign in. Keep this slip to yourself."), look["meta"]),
+            para(advice, look["meta"]),
             Spacer(1, 6 * mm),
             para("－" * 40, look["meta"]),
             Spacer(1, 4 * mm),
@@ -125,5 +183,4 @@ def to_pdf(slips: list[Slip], address: str) -> bytes:
         story.append(KeepTogether(slip))
     if not slips:
         story.append(para(gettext("There is nothing to print."), look["body"]))
-    title = gettext("Sign-in slips")
     return build(story, f"{union} {title}", title=title, author=union)

@@ -141,7 +141,9 @@ def _uninert(text: str) -> str:
     return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
-def read_table(filename: str, data: bytes, keys: tuple[str, ...], required: tuple[str, ...]) -> Table:
+def read_table(
+    filename: str, data: bytes, keys: tuple[str, ...], required: tuple[str, ...], max_rows: int = MAX_ROWS
+) -> Table:
     """The file's rows by column key; refused when unreadable, empty, too long or missing a required column.
 
     The rows are read as they come and the reading stops at the limit, so a file of a million rows costs no
@@ -150,17 +152,17 @@ def read_table(filename: str, data: bytes, keys: tuple[str, ...], required: tupl
     if extension not in EXTENSIONS:
         raise ImportRefused([Problem(None, None, message(N_("Upload an .xlsx or .csv file.")))])
     raw = _xlsx_rows(data) if extension == "xlsx" else _csv_rows(data)
-    too_long = ImportRefused([Problem(None, None, message(N_("At most %(max)d rows at a time."), {"max": MAX_ROWS}))])
+    too_long = ImportRefused([Problem(None, None, message(N_("At most %(max)d rows at a time."), {"max": max_rows}))])
     table = None
     for number, row in enumerate(raw, start=1):
-        if number > MAX_LINES:  # blank rows too: a sheet can claim a row a billion rows down
+        if number > 2 * max_rows:  # blank rows too: a sheet can claim a row a billion rows down
             raise too_long
         if not any(row):  # blank rows keep their number
             continue
         if table is None:
             table = _header(number, row, keys, required)
             continue
-        if len(table.rows) == MAX_ROWS:
+        if len(table.rows) == max_rows:
             raise too_long
         table.rows.append((number, {key: row[i] if i < len(row) else "" for i, key in table.columns.items()}))
     if table is None:

@@ -222,6 +222,12 @@ class Api:
                 (),
             ),
             ("patch", "/units/{unit_id}"): ("admin", f"/units/{self.spare('unit')}", {}, ("name",)),
+            ("post", "/users/activation-codes"): (
+                "admin",
+                "/users/activation-codes",
+                {"user_ids": [self.spare("activation code")]},
+                (),
+            ),
             ("put", "/union"): ("admin", "/union", {"name": f"工会{n}"}, ("name",)),
             ("put", "/union/dashboard-thresholds"): (
                 "admin",

@@ -119,6 +119,16 @@ def reset_link(world):
     return f"/password/reset/{secret}"
 
 
+def activation_link(world):
+    """The address of a fresh activation code's link, of a fresh user."""
+    from proposals.auth import activation
+
+    user = world.make.user("worker")
+    (issued,) = activation.issue([user.id], actor=None, how="api")
+    db.session.commit()
+    return f"/activate/{activation.normalised(issued.code)}"
+
+
 def fresh_category(world):
     from proposals.operations import create_category
 
@@ -193,6 +203,15 @@ FORMS = {
     "auth.logout": Form(None, lambda w, t: "/", lambda w: "/logout", stores=False),
     "password_reset.forgot": Form("anonymous", lambda w, t: t, lambda w: "/password/forgot", stores=False),
     "password_reset.reset": Form("anonymous", lambda w, t: t, reset_link, stores=False),
+    "activation.by_code": Form("anonymous", lambda w, t: "/activate", lambda w: "/activate", stores=False),
+    "activation.by_link": Form("anonymous", lambda w, t: t, activation_link, stores=False),
+    "admin.activation_codes": Form(
+        "admin",
+        lambda w, t: "/admin/users/activation-codes",
+        lambda w: "/admin/users/activation-codes",
+        lambda w: {"who": "chosen", "usernames": fresh_user(w).username, "how": "pdf"},
+        stores=False,
+    ),
     "account.password": Form(None, lambda w, t: "/account/password", lambda w: "/account/password", stores=False),
     "account.logout_everywhere": Form(None, lambda w, t: "/account/tokens", lambda w: "/account/logout-everywhere"),
     "account.revoke": Form("worker", lambda w, t: "/account/tokens", lambda w: "/account/tokens/1/revoke"),

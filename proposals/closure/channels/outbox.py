@@ -24,6 +24,8 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ...auth import activation
+from ...branding import site_name
 from ...extensions import db
 from ...models import Delivery, User
 from ...models.channels import MESSENGERS
@@ -32,7 +34,7 @@ from ...operations.admin import authorize
 from ..outbox import BACKOFF_FIRST, BATCH, CLAIM_TIMEOUT, NotFailed, backoff
 from . import texts
 from .http import ChannelError
-from .messengers import APPS, send_to_group
+from .messengers import APPS, Message, send_to_group
 from .preferences import choices, configured, identities_of
 from .sms import SmsConfig, provider
 
@@ -103,6 +105,8 @@ class Sender:
             send_to_group(robot.provider, robot.webhook, robot.secret, message)
             return True
         user = notification.user
+        if notification.event == activation.EVENT:  # an account's code, asked for by the union: always
+            return self._send_code(row, notification)
         if not user.active or self.channel not in choices([user.id], notification.event)[user.id]:
             return False
         address = user.mobile if self.channel == "sms" else identities_of(user).get(self.channel)
@@ -116,6 +120,18 @@ class Sender:
             provider(self.sms).send(address, content, link, row.key)
         else:
             self.app.send(address, texts.notice(notification, user, row.key), row.key)
+        return True
+
+    def _send_code(self, row: Delivery, notification) -> bool:
+        """An activation code (proposals/auth/activation.py), to the address it was queued for."""
+        made = activation.channel_text(notification)
+        if made is None:  # used or expired since: not worth a message
+            return False
+        text, link = made
+        if self.sms is not None:
+            provider(self.sms).send(row.address, text, link, row.key)
+        else:
+            self.app.send(row.address, Message(title=site_name(), text=text, link=link), row.key)
         return True
 
 

@@ -27,7 +27,8 @@ from ..messages import kinds
 from .messengers import APPS
 from .sms import MAINLAND, SmsConfig
 
-KINDS = tuple(kind for kind in kinds() if kind != "password_reset")  # a reset link is mailed, always
+# a reset link and an activation code are sent whenever asked for: nobody opts out of them
+KINDS = tuple(kind for kind in kinds() if kind not in ("password_reset", "activation_code"))
 KIND_LABELS = {
     "submit": N_("Invitation to co-sign"),
     "withdraw": N_("A proposal you co-signed is withdrawn"),

@@ -54,6 +54,7 @@ def index():
 
 
 from . import (  # noqa: E402, F401  (the pages, on this blueprint)
+    activation,
     audit,
     calendar,
     categories,
