@@ -1,7 +1,7 @@
 """activation codes: imported people set their own password with a one-time code instead of an initial one
 
 Revision ID: 7a3c5e9b1d24
-Revises: 5e771a6b1e5a
+Revises: 7d3e5a0c9b21
 Create Date: 2026-12-02 16:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7a3c5e9b1d24"
-down_revision = "5e771a6b1e5a"
+down_revision = "7d3e5a0c9b21"
 branch_labels = None
 depends_on = None
 

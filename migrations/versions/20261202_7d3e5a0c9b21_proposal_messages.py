@@ -1,7 +1,7 @@
 """the dialogue on a proposal: its messages and their files
 
 Revision ID: 7d3e5a0c9b21
-Revises: 5e771a6b1e5a
+Revises: a7d3c9e51f20
 Create Date: 2026-12-02 16:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7d3e5a0c9b21"
-down_revision = "5e771a6b1e5a"
+down_revision = "a7d3c9e51f20"
 branch_labels = None
 depends_on = None
 

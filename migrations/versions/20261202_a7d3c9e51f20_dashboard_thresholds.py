@@ -5,7 +5,7 @@ Two nullable percentages on org_units (used on the root `union` unit alone): a r
 defaults (90 and 70), so nothing is backfilled.
 
 Revision ID: a7d3c9e51f20
-Revises: 5e771a6b1e5a
+Revises: 7b3e9c41d2a8
 Create Date: 2026-12-02 16:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a7d3c9e51f20"
-down_revision = "5e771a6b1e5a"
+down_revision = "7b3e9c41d2a8"
 branch_labels = None
 depends_on = None
 
