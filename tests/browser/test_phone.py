@@ -84,19 +84,22 @@ MEASURE = r"""() => {
   const parts = bar ? [...bar.children].filter(shown).map(box) : [];
   // one line: each part of the header beside the others, none below another
   const rows = parts.filter((b, i) => parts.some((a, j) => j !== i && b.top >= a.bottom - 1)).length + 1;
-  const tabs = [...document.querySelectorAll(".site-nav li, .tabs li, .admin-nav li, .session-switch li")].filter(shown);
+  const tabBars = ".site-nav li, .tabs li, .admin-nav li, .session-switch li";
+  const tabs = [...document.querySelectorAll(tabBars)].filter(shown);
+  const right = window.innerWidth + 0.5;
+  const name = el => `${el.tagName}.${el.className} ${Math.round(box(el).left)}-${Math.round(box(el).right)}`;
+  const onlyHidden = th => th.querySelector(".visually-hidden")?.textContent.trim() === th.textContent.trim();
   const stamp = document.querySelector(".stamp");
   const first = document.querySelector(".facts dt, .facts dd, form .field");
   return {
     width: document.documentElement.scrollWidth,
-    wide: [...document.querySelectorAll("body *")].filter(el => box(el).right > window.innerWidth + 0.5)
-      .filter(el => !el.closest(".table-scroll")).slice(0, 5).map(el => el.tagName + "." + el.className + " " + Math.round(box(el).left) + "-" + Math.round(box(el).right)),
+    beyond: [...document.querySelectorAll("body *")].filter(el => box(el).right > right)
+      .filter(el => !el.closest(".table-scroll")).slice(0, 5).map(name),
     viewport: window.innerWidth,
     headerRows: rows,
-    hiddenTabs: tabs.filter(li => box(li).left < 0 || box(li).right > window.innerWidth + 0.5).map(li => li.textContent.trim()),
+    hiddenTabs: tabs.filter(li => box(li).left < 0 || box(li).right > right).map(li => li.textContent.trim()),
     stampOverlaps: !!(stamp && first && overlap(box(stamp), box(first))),
-    brokenHeaders: [...document.querySelectorAll("thead th")].filter(shown)
-      .filter(th => !th.querySelector(".visually-hidden") || th.textContent.trim() !== th.querySelector(".visually-hidden").textContent.trim())
+    brokenHeaders: [...document.querySelectorAll("thead th")].filter(shown).filter(th => !onlyHidden(th))
       .filter(breaksInside).map(th => th.textContent.trim()),
   };
 }"""
