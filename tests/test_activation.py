@@ -239,7 +239,7 @@ def test_codes_are_sent_by_mail_and_work_from_the_link(app, smtp, client, make, 
     # the notification the person can read names no code; nor does anything the administrators read
     notice = db.session.scalar(select(Notification).where(Notification.event == "activation_code"))
     assert notice is not None
-    listed = api_client(app.test_client()).as_(get_user("wang")).get("/notifications").get_data(as_text=True)
+    listed = str(api_client(app.test_client()).as_(get_user("wang")).get("/notifications").json)
     assert "激活码" in listed and code not in listed and activation.normalised(code) not in listed
     for page in ("/admin/users/activation-codes", "/admin/audit", f"/admin/users/{get_user('wang').id}"):
         shown = page_text(client.get(page))

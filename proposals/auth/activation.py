@@ -130,8 +130,8 @@ def chosen(data) -> list[int]:
     """The ids of the accounts a request names, checked: `user_ids` (active accounts) or `all_awaiting`."""
     clean = validate(ISSUE_FIELDS, data)
     ids, everyone = clean.get("user_ids"), bool(clean.get("all_awaiting"))
-    if bool(ids) == everyone:
-        raise InvalidPayload({"user_ids": message(CHOOSE)}, message=CHOOSE)
+    if bool(ids) == everyone:  # both named, or neither: the field that is one too many, or the one missing
+        raise InvalidPayload({"all_awaiting" if everyone else "user_ids": message(CHOOSE)}, message=CHOOSE)
     if everyone:
         return list(db.session.scalars(select(User.id).where(awaiting()).order_by(User.id)))
     found = {}

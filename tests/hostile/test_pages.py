@@ -710,6 +710,7 @@ def test_every_query_page_is_covered(world):
     """A page taking GET requests either reads no query argument or is in QUERY_PAGES."""
     reads_nothing = {
         "/account/password", "/account/tokens", "/admin/", "/admin/sessions", "/admin/sessions/new",
+        "/activate", "/admin/users/activation-codes",
         "/admin/units", "/admin/users/new", "/home", "/imports/", "/logout", "/me/data.zip",
         "/notifications/settings", "/proposals/new", "/account/second-factor", "/login/second-factor",
         "/password/forgot", "/admin/categories", "/admin/outbox", "/admin/union",
