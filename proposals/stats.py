@@ -22,9 +22,8 @@ Rates are fractions in [0, 1], or None when the denominator is 0.
 import operator
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
-
 from flask_babel import gettext
+from sqlalchemy import and_, case, func, or_, select
 
 from workflow import LIFECYCLE, OUTCOMES, RATINGS, calendar
 from workflow.errors import N_

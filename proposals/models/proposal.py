@@ -2,9 +2,21 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import DDL, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import (
+    DDL,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    select,
+)
 from sqlalchemy import false as sa_false
-from sqlalchemy import func, select
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from workflow import LIFECYCLE, RATINGS, Facts
@@ -116,9 +128,7 @@ class Proposal(db.Model):
         cascade="all",
     )
     # every co-signature ever given, ended ones too (kept on record: they signed an earlier text)
-    all_cosignatures: Mapped[list["Cosignature"]] = relationship(
-        order_by="Cosignature.id", viewonly=True
-    )
+    all_cosignatures: Mapped[list["Cosignature"]] = relationship(order_by="Cosignature.id", viewonly=True)
     versions: Mapped[list["ProposalVersion"]] = relationship(
         back_populates="proposal", order_by="ProposalVersion.number", cascade="all"
     )
