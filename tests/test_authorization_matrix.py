@@ -296,6 +296,7 @@ ELSEWHERE = {
     ("exports.proposal_form", "GET"): "test_proposal_pages",
     ("exports.reply_letter", "GET"): "test_proposal_pages",
     ("api.list_attachments", "GET"): "test_proposal_pages",
+    ("api.list_versions", "GET"): "test_proposal_pages",
     ("api.download_attachment", "GET"): "test_proposal_pages",
     ("api.proposal_form", "GET"): "test_proposal_pages",
     ("api.reply_letter", "GET"): "test_proposal_pages",
@@ -504,6 +505,7 @@ def test_proposal_pages(world, person, subtests):
         "form": request(world, person, "GET", f"/reports/proposals/{gone}/form.pdf"),
         "letter": request(world, person, "GET", f"/reports/proposals/{gone}/replies/{gone}/letter.pdf"),
         "api_attachments": request(world, person, "GET", f"/api/v1/proposals/{gone}/attachments"),
+        "api_versions": request(world, person, "GET", f"/api/v1/proposals/{gone}/versions"),
         "api_download": request(world, person, "GET", f"/api/v1/proposals/{gone}/attachments/{gone}"),
         "api_form": request(world, person, "GET", f"/api/v1/proposals/{gone}/form.pdf"),
         "api_letter": request(world, person, "GET", f"/api/v1/proposals/{gone}/replies/{gone}/letter.pdf"),
@@ -519,6 +521,7 @@ def test_proposal_pages(world, person, subtests):
             "edit": f"/proposals/{item.id}/edit",
             "form": f"/reports/proposals/{item.id}/form.pdf",
             "api_attachments": f"/api/v1/proposals/{item.id}/attachments",
+            "api_versions": f"/api/v1/proposals/{item.id}/versions",
             "api_download": f"/api/v1/proposals/{item.id}/attachments/{item.attachment_id}",
             "api_form": f"/api/v1/proposals/{item.id}/form.pdf",
         }
@@ -554,6 +557,9 @@ def test_proposal_pages(world, person, subtests):
                 elif name == "api_attachments":
                     assert [a["id"] for a in response.json["items"]] == [item.attachment_id]
                     assert response.json["may_change"] == (person == item.owner and item.state == "draft")
+                elif name == "api_versions":  # numbered from 1, one for each submission
+                    numbers = [v["number"] for v in response.json["items"]]
+                    assert numbers == list(range(1, len(numbers) + 1))
                 elif item.confidential:
                     assert (SECRET_NAME in body) == knows
                     if name not in ("letter", "api_letter"):  # (a letter names no delegation at all)

@@ -53,7 +53,9 @@ def test_an_entry_for_no_event_stops_the_import():
 
 
 def test_an_event_that_tells_someone_without_a_sentence_stops_the_import():
-    assert "event 'reply' tells author, cosigners, coauthors but has no sentence" in refused(changed("reply", sentence=None))
+    assert "event 'reply' tells author, cosigners, coauthors but has no sentence" in refused(
+        changed("reply", sentence=None)
+    )
     assert "event 'reply' tells" in refused(changed("reply", sentence="The reply has come."))  # no title
 
 

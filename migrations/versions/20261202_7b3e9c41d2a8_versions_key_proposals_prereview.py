@@ -65,7 +65,9 @@ def upgrade():
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
         batch_op.add_column(sa.Column("ended_at", sa.DateTime(), nullable=True))
         batch_op.drop_constraint("uq_cosignatures_proposal_user", type_="unique")
-        batch_op.create_unique_constraint("uq_cosignatures_proposal_user_version", ["proposal_id", "user_id", "version"])
+        batch_op.create_unique_constraint(
+            "uq_cosignatures_proposal_user_version", ["proposal_id", "user_id", "version"]
+        )
     with op.batch_alter_table("proposals") as batch_op:
         batch_op.add_column(sa.Column("key", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("key_leader_id", sa.Integer(), nullable=True))

@@ -58,11 +58,17 @@ _COSIGNERS = (
 )
 
 
-_ENDED = select(_COSIGNATURES.c.user_id).where(
-    _COSIGNATURES.c.proposal_id == bindparam("pid"),
-    _COSIGNATURES.c.ended_at
-    == select(func.max(_COSIGNATURES.c.ended_at)).where(_COSIGNATURES.c.proposal_id == bindparam("pid")).scalar_subquery(),
-).order_by(_COSIGNATURES.c.id)
+_ENDED = (
+    select(_COSIGNATURES.c.user_id)
+    .where(
+        _COSIGNATURES.c.proposal_id == bindparam("pid"),
+        _COSIGNATURES.c.ended_at
+        == select(func.max(_COSIGNATURES.c.ended_at))
+        .where(_COSIGNATURES.c.proposal_id == bindparam("pid"))
+        .scalar_subquery(),
+    )
+    .order_by(_COSIGNATURES.c.id)
+)
 _PROPOSALS = Proposal.__table__
 _COAUTHORS = (
     select(_PROPOSALS.c.author_id)

@@ -51,9 +51,7 @@ def record_version(proposal: Proposal, now: datetime) -> ProposalVersion:
 
 def in_a_version(attachment_id: int) -> bool:
     """Whether a submitted version carried this attachment (so it may be left out, never removed)."""
-    return bool(
-        db.session.scalar(select(exists().where(version_attachments.c.attachment_id == attachment_id)))
-    )
+    return bool(db.session.scalar(select(exists().where(version_attachments.c.attachment_id == attachment_id))))
 
 
 def versions_of(proposal_id: int, user: User) -> list[ProposalVersion]:

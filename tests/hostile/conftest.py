@@ -306,6 +306,8 @@ EVENT_SETUP = {
     "urge": ("supervisor", "assigned", []),
     "extend": ("supervisor", "assigned", []),
     "archive": ("committee", "closed", []),
+    "mark_key": ("committee", "accepted", []),
+    "unmark_key": ("committee", "accepted", [("mark_key", "committee", {"reason": "涉及全体职工。"})]),
 }
 
 
@@ -346,8 +348,8 @@ class Supply:
             proposal = cast.make.proposal(author=cast.author, session=self._review_session)
             return fire_event(proposal.id, "submit", cast.author)
         proposal = cast.proposal_in(state)
-        for step, person in steps:
-            proposal = fire_event(proposal.id, step, getattr(cast, person))
+        for step, person, *payload in steps:
+            proposal = fire_event(proposal.id, step, getattr(cast, person), *payload)
         return proposal
 
     def merge_target(self) -> int:

@@ -153,6 +153,8 @@ class Api:
                 "reply": {"text": "已解决。", "outcome": "A"},
                 "evaluate": {"rating": "satisfied"},
                 "extend": {"days": 5, "reason": "需协调。"},
+                "mark_key": {"reason": "涉及全体职工。"},
+                "unmark_key": {"reason": "已不必列为重点。"},
             }.get(event, {})
             return (
                 who,

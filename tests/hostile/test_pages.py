@@ -191,6 +191,8 @@ EVENT_FILL = {
     "send_back": lambda world: {"send_back-reason": "请补充。"},
     "decline": lambda world: {"decline-reason": "不属本部门。"},
     "progress": lambda world: {"progress-note": "办理中。"},
+    "mark_key": lambda world: {"mark_key-reason": "涉及全体职工。"},
+    "unmark_key": lambda world: {"unmark_key-reason": "已不必列为重点。"},
 }
 
 
