@@ -141,7 +141,7 @@ def fire(proposal_id: int, event: str):
     if then is not None:  # (accept with the assignment's fields filled: accepted and assigned together)
         forms[then] = then_form = event_form(then, formdata=request.form)
         then_payload = payload_of(then_form, then)
-        if any(name in then_payload for name, spec in LIFECYCLE.event(then).payload.items() if spec.required):
+        if then_payload:  # anything of it filled in: fired, or refused with its errors (never silently dropped)
             fired.append((then, then_payload))
     done = []
 
