@@ -11,37 +11,22 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from workflow import InvalidPayload
 
 from ..i18n import translate, translate_error
-from . import passwords, throttle
+from . import throttle
 from .activation import CodeRefused, activate, find_by_code, find_by_link
+from .forms import NewPasswordForm
 from .throttle import LoginThrottled, client_address
 
 bp = Blueprint("activation", __name__, url_prefix="/activate")
 LINK = "activate:link"  # the throttle's name for tries by link (the code names no account until found)
 
 
-class PasswordFields(FlaskForm):
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Please enter a new password.")), Length(max=200)],
-        description=_l(passwords.HINT),
-    )
-    new_password_again = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(_l("Please enter the new password again.")),
-            EqualTo("new_password", _l("The two new passwords differ.")),
-        ],
-    )
-
-
-class CodeForm(PasswordFields):
+class CodeForm(NewPasswordForm):
     username = StringField(
         _l("User name"), validators=[DataRequired(_l("Please enter your user name.")), Length(max=80)]
     )
@@ -105,7 +90,7 @@ def by_code():
 @bp.route("/<token>", methods=["GET", "POST"])
 def by_link(token: str):
     """Activate an account with the link of its code, choosing one's own password."""
-    form = PasswordFields()
+    form = NewPasswordForm()
     action = url_for("activation.by_link", token=token)
     address = client_address()
     if not form.is_submitted():

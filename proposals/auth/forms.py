@@ -18,6 +18,23 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice: a reset link's and an activation's form (and, with the present one, a change's)."""
+
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Please enter a new password.")), Length(max=200)],
+        description=_l(HINT),
+    )
+    new_password_again = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Please enter the new password again.")),
+            EqualTo("new_password", _l("The two new passwords differ.")),
+        ],
+    )
+
+
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         _l("Present password"), validators=[DataRequired(_l("Please enter your present password.")), Length(max=200)]

@@ -5,13 +5,13 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from workflow import InvalidPayload
 
 from ..i18n import translate, translate_error
-from . import passwords
+from .forms import NewPasswordForm
 from .reset import LINK_MINUTES, LinkInvalid, find_link, mail_configured, request_link, reset_with_link
 from .throttle import LoginThrottled, client_address
 
@@ -22,21 +22,6 @@ class ForgotForm(FlaskForm):
     login = StringField(
         _l("User name or email address"),
         validators=[DataRequired(_l("Please enter your user name or email address.")), Length(max=200)],
-    )
-
-
-class ResetForm(FlaskForm):
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Please enter a new password.")), Length(max=200)],
-        description=_l(passwords.HINT),
-    )
-    new_password_again = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(_l("Please enter the new password again.")),
-            EqualTo("new_password", _l("The two new passwords differ.")),
-        ],
     )
 
 
@@ -77,7 +62,7 @@ def reset(token: str):
         link = find_link(token)
     except LinkInvalid as exc:
         return render_template("auth/reset.html", form=None, error=translate_error(exc)), 404
-    form = ResetForm()
+    form = NewPasswordForm()
     status = 200
     if form.is_submitted():
         status = 422

@@ -82,6 +82,18 @@ class ReviewFilterForm(FlaskForm):
         )
 
 
+def chosen_ids(limit: int) -> tuple[list[int], list[str]]:
+    """The proposals ticked in the posted list (each once), with the errors of a choice that is empty,
+    holds something other than ids, or is longer than `limit`."""
+    raw = request.form.getlist("ids")
+    chosen = list(dict.fromkeys(n for n in map(id_or_nothing, raw) if n is not None))
+    if not chosen or len(chosen) != len(set(raw)):
+        return chosen, [gettext("Choose at least one proposal from the list.")]
+    if len(chosen) > limit:
+        return chosen, [gettext("At most %(max)d at a time.", max=limit)]
+    return chosen, []
+
+
 class DecisionForm(FlaskForm):
     """One decision for every chosen proposal (a POST form, with its CSRF token)."""
 
@@ -98,12 +110,7 @@ class DecisionForm(FlaskForm):
     def read(self) -> dict | None:
         """The chosen proposals and the event's payload, or None with errors next to the fields."""
         self.validate()
-        raw = request.form.getlist("ids")
-        self.chosen = list(dict.fromkeys(n for n in map(id_or_nothing, raw) if n is not None))
-        if not self.chosen or len(self.chosen) != len(set(raw)):
-            self.chosen_errors = [gettext("Choose at least one proposal from the list.")]
-        elif len(self.chosen) > MAX_CHOSEN:
-            self.chosen_errors = [gettext("At most %(max)d at a time.", max=MAX_CHOSEN)]
+        self.chosen, self.chosen_errors = chosen_ids(MAX_CHOSEN)
         if self.decision.data not in DECISIONS:
             self.decision.errors = [_l("Choose a decision.")]
             return None
@@ -230,12 +237,7 @@ class AssignForm(FlaskForm):
     def read(self) -> dict | None:
         """The chosen proposals and the assignment's payload, or None with errors next to the fields."""
         self.validate()
-        raw = request.form.getlist("ids")
-        self.chosen = list(dict.fromkeys(n for n in map(id_or_nothing, raw) if n is not None))
-        if not self.chosen or len(self.chosen) != len(set(raw)):
-            self.chosen_errors = [gettext("Choose at least one proposal from the list.")]
-        elif len(self.chosen) > bulk.MAX_AT_ONCE:
-            self.chosen_errors = [gettext("At most %(max)d at a time.", max=bulk.MAX_AT_ONCE)]
+        self.chosen, self.chosen_errors = chosen_ids(bulk.MAX_AT_ONCE)
         payload = {
             "lead_department_id": self.lead_department_id.data or None,
             "cohandler_department_ids": [d for d in self.cohandler_department_ids.data or [] if d],
