@@ -32,7 +32,7 @@ def test_the_committee_sees_what_awaits_review_and_a_way_to_merge(client, cast, 
     assert response.status_code == 200
     assert listed(response.text) == [p.id for p in under_review]  # oldest first
     assert response.text.count('type="checkbox" name="ids"') == 3
-    assert f'href="/proposals/{under_review[0].id}#event-merge"' in response.text
+    assert f'href="/proposals/{under_review[0].id}?do=merge#event-merge"' in response.text  # its form open
     for label in ("立案", "转为意见建议", "不予立案", "退回修改"):
         assert label in response.text
     assert '<a href="/review" aria-current="page">提案审查</a>' in response.text
