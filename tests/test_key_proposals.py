@@ -102,17 +102,20 @@ def test_the_key_filter_on_the_page_list_and_the_api(client, cast):
     assert 'name="key"' in page and "仅看重点提案" in page  # offered among the filters
 
 
-def test_the_page_shows_the_key_mark_and_the_leader_to_those_who_follow_the_handling(client, cast):
+def test_the_page_and_api_show_the_key_mark_and_the_leader_to_those_who_follow_the_handling(client, cast):
     proposal = cast.proposal_in("in_progress")
     login(client, cast.committee)
     assert "tag-key" not in client.get(f"/proposals/{proposal.id}").text
     fire_event(proposal.id, "mark_key", cast.committee, {"reason": "涉及面广", "leader_id": cast.leader.id})
     leader = f"领办领导：{cast.leader.name}"
+    api = api_client(client)
     for who, names_leader in ((cast.committee, True), (cast.leader, True), (cast.lead, True), (cast.worker, False)):
         login(client, who)
         page = client.get(f"/proposals/{proposal.id}").text
         assert '<span class="tag tag-key">重点提案</span>' in page
         assert (leader in page) is names_leader, who.roles
+        body = api.as_(who).get(f"/proposals/{proposal.id}").json  # the API says as much as the page
+        assert body["key"] is True and (body["key_leader_id"] == cast.leader.id) is names_leader, who.roles
 
 
 def test_the_handling_report_lists_key_proposals_first(client, cast):
