@@ -154,6 +154,8 @@ def test_a_co_author_rates_the_reply_like_a_co_signer_without_moving_the_state(c
     survivor = walk_to_replied(cast, survivor)
     assert count(first.author, Filters(task="evaluate")) == 1  # in their tasks: a reply awaiting their rating
     assert "evaluate" in available_events(survivor, first.author)
+    login(client, first.author)
+    assert 'id="event-evaluate"' in client.get(f"/proposals/{survivor.id}").text  # the page offers it too
     api = api_client(client)
     coauthor = api.as_(first.author)
     body = coauthor.fire(survivor.id, "evaluate", {"rating": "unsatisfied", "comment": "座位仍不够。"}).json
