@@ -102,7 +102,10 @@ def _summary() -> dict:
             ),
             "final_rating": nullable({"type": "string", "enum": list(FINAL_RATINGS)}),
             "key": described(BOOL, "A key proposal (重点提案), marked by the committee."),
-            "key_leader_id": described(nullable(ID), "The leader in charge of a key proposal (领导领办), if named."),
+            "key_leader_id": described(
+                nullable(ID),
+                "The leader in charge of a key proposal (领导领办), if named, for those who follow its handling.",
+            ),
             "created_at": MOMENT,
             "submitted_at": nullable(MOMENT),
             "updated_at": MOMENT,

@@ -99,7 +99,8 @@ def proposal_summary(proposal: Proposal, user: User, overdue: bool) -> dict:
         "overdue": overdue,
         "final_rating": proposal.final_rating,
         "key": proposal.key,
-        "key_leader_id": proposal.key_leader_id if proposal.key else None,
+        # the leader in charge (领导领办): for those who follow its handling, as the page names them
+        "key_leader_id": proposal.key_leader_id if proposal.key and can_see_handling(user, proposal) else None,
         "created_at": iso(proposal.created_at),
         "submitted_at": iso(proposal.submitted_at),
         "updated_at": iso(proposal.updated_at),

@@ -163,7 +163,8 @@ class ListFilterForm(FlaskForm):
     """What to list, read from the query string: a GET form (no CSRF token), works without script.
 
     The parameter names are shared with the dashboard's links and the ledger export: session, state,
-    category, department, delegation, overdue (1 or 0), outcome; and q, kind, lead, sort, task."""
+    category, department, delegation, overdue (1 or 0), outcome; and q, kind, key (true or false: key proposals,
+    重点提案, as the API's `key`), lead, sort, task."""
 
     class Meta:
         csrf = False
@@ -179,6 +180,7 @@ class ListFilterForm(FlaskForm):
     kind = FilterSelectField(_l("Kind"), validate_choice=False)
     overdue = FilterSelectField(_l("Overdue"), validate_choice=False)
     outcome = FilterSelectField(_l("Reply class"), validate_choice=False)
+    key = FilterSelectField(_l("Key proposals"), validate_choice=False)
     lead = BooleanField(_l("As lead department only"))
     state = CheckboxList(_l("State"), validate_choice=False)
     task = HiddenField()
@@ -194,13 +196,14 @@ class ListFilterForm(FlaskForm):
         self.kind.choices = [ANY, *((k, _l(label)) for k, label in KIND_LABELS.items())]
         self.overdue.choices = [ANY, ("1", _l("Overdue only")), ("0", _l("Not overdue"))]
         self.outcome.choices = [ANY, *((o, choice_label(o)) for o in OUTCOMES)]
+        self.key.choices = [ANY, ("true", _l("Key proposals only")), ("false", _l("Not key proposals"))]
         self.state.choices = [(s, state_label(s)) for s in LIFECYCLE.states]
 
     def to_filters(self) -> Filters | None:
         """The filters asked for, or None with an error next to each field that is wrong."""
         self.validate()  # lengths only: the choices are checked here, with a message of our own
         choices = (self.sort, self.session, self.category, self.department, self.delegation, self.kind)
-        for field in (*choices, self.overdue, self.outcome):
+        for field in (*choices, self.overdue, self.outcome, self.key):
             if (field.data or None) not in {value or None for value, _label in field.choices}:
                 field.errors = [_l("Choose one of the listed options.")]
         if any(s not in LIFECYCLE.states for s in self.state.data or ()):
@@ -221,6 +224,7 @@ class ListFilterForm(FlaskForm):
             kind=self.kind.data or None,
             overdue={"1": True, "0": False}.get(self.overdue.data or ""),
             outcome=self.outcome.data or None,
+            key={"true": True, "false": False}.get(self.key.data or ""),
             q=(self.q.data or "").strip() or None,
             task=self.task.data or None,
         )
