@@ -8,7 +8,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from proposals.auth import passwords
+from proposals.auth import activation, passwords
 from proposals.extensions import db
 from proposals.i18n import translate
 from proposals.models import AuditEntry, User
@@ -128,7 +128,9 @@ def test_the_roster_refuses_a_weak_password(runner, make, tmp_path):
 # -- initial passwords -------------------------------------------------------------------------------
 
 
-def test_the_roster_gives_generated_passwords_to_change_at_first_login(app, runner, tmp_path):
+def test_the_roster_gives_activation_codes_not_passwords_and_keeps_a_given_password(app, runner, tmp_path):
+    # A row without a password gets an activation code (printed once), never a generated password; a row with
+    # one keeps it, as the policy allows it (a weak one is refused: test_the_roster_refuses_a_weak_password).
     path = tmp_path / "roster.csv"
     out = io.StringIO()
     rows = [["username", "name", "roles", "password"], ["wang", "王五", "worker", ""], ["li", "李四", "worker", STRONG]]
@@ -139,8 +141,10 @@ def test_the_roster_gives_generated_passwords_to_change_at_first_login(app, runn
     printed = dict(line.split("\t") for line in result.output.splitlines() if "\t" in line)
     wang = db.session.scalar(select(User).where(User.username == "wang"))
     li = db.session.scalar(select(User).where(User.username == "li"))
-    assert wang.must_change_password and not li.must_change_password
-    assert passwords.problems(printed["wang"], "wang") == []
+    assert set(printed) == {"wang"}
+    assert wang.password_hash is None and not wang.must_change_password
+    assert wang.activation_code_hash == activation.digest(printed["wang"])
+    assert li.check_password(STRONG) and not li.must_change_password and li.activation_code_hash is None
 
 
 def test_an_initial_password_must_be_changed_before_anything_else(app, make):
