@@ -58,6 +58,13 @@ FULL_FORM = {
     "cosign_deadline": "",
     "vote_start": "2026-05-01",
     "vote_end": "2026-05-10",
+    # the procedure (issue 14) and the pre-review and key-proposal deadlines: a form gives every setting
+    "proposers": "delegates",
+    "min_cosigner_delegations": 2,
+    "delegation_share": 0.6,
+    "late_submissions": "suggestion",
+    "delegation_review_days": 7,
+    "key_remind_days_before": 4,
 }
 
 
@@ -70,6 +77,9 @@ def test_edit_session_sets_every_setting_and_clears_empty_dates(make):
     assert session.delegation_review is True and session.two_axis_rating is False
     assert session.collection_start is None and session.collection_end is None
     assert (session.vote_start, session.vote_end) == (date(2026, 5, 1), date(2026, 5, 10))
+    assert (session.proposers, session.min_cosigner_delegations, session.delegation_share) == ("delegates", 2, 0.6)
+    assert session.late_submissions == "suggestion"
+    assert (session.delegation_review_days, session.key_remind_days_before) == (7, 4)
 
 
 @pytest.mark.parametrize(

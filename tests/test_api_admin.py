@@ -144,7 +144,7 @@ def test_the_lifecycle_definition(api, make):
     assert events["close_unrated"]["system"] is True
     assert [(t["sources"], t["dest"], t["roles"]) for t in events["send_back"]["transitions"]] == [
         (["review"], "draft", ["committee"]),
-        (["delegation_review"], "draft", ["head_of_authors_delegation"]),
+        (["delegation_review"], "draft", ["head_of_authors_delegation", "committee"]),  # once pre-review is overdue
     ]
     assert events["progress"]["transitions"][0]["dest"] is None  # the state stays
 

@@ -256,7 +256,7 @@ def test_late_as_a_suggestion_is_submitted_as_a_suggestion_and_says_why(api, cas
     row = db.session.scalar(
         select(HistoryEntry).where(HistoryEntry.proposal_id == created["id"], HistoryEntry.event == "submit")
     )
-    assert row.payload == {"late": True}
+    assert row.payload == {"version": 1, "late": True}  # its first submission's version, and why it is a suggestion
 
 
 def test_late_refused_is_a_conflict_and_the_draft_stays(api, cast):

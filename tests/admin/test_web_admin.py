@@ -164,6 +164,8 @@ NEW_SESSION = {
     "min_cosigner_delegations": "0",
     "delegation_share": "0.5",
     "late_submissions": "accept",
+    "delegation_review_days": "5",
+    "key_remind_days_before": "5",
 }
 
 
