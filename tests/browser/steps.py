@@ -58,6 +58,8 @@ def event_form(page: Page, label: str) -> Locator:
 # what the page says happened after each button (the register's `done` sentences, values filled in)
 DONE = {
     "附议": "已附议。",
+    "退回修改": "已退回提案人修改。",
+    "不予立案": "已决定不予立案，并将理由告知提案人。",
     "立案": re.compile(r"^已立案，案号第 \d+ 号。$"),
     "交办": re.compile(r"^已交办给.+。$"),
     "签收": "已签收。",
