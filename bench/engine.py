@@ -383,9 +383,17 @@ class RawWriter:
             columns = {}
             if event == "submit":
                 columns["submitted_at"] = now
+                # the submitted text kept as the proposal's first version (operations.versions.record_version)
+                self.sql(
+                    "INSERT INTO proposal_versions (proposal_id, number, submitted_at, title, reason, measures) "
+                    "VALUES (?, 1, ?, ?, ?, ?)",
+                    (proposal_id, self.ts(now), DRAFT["title"], DRAFT["reason"], DRAFT["measures"]),
+                )
+                record["version"] = 1
             elif event == "cosign":
                 self.sql(
-                    "INSERT INTO cosignatures (proposal_id, user_id, comment, created_at) VALUES (?, ?, NULL, ?)",
+                    "INSERT INTO cosignatures (proposal_id, user_id, comment, created_at, version) "
+                    "VALUES (?, ?, NULL, ?, 1)",
                     (proposal_id, actor_id, self.ts(now)),
                 )
             elif event == "accept":
@@ -515,6 +523,7 @@ class SpiffRunner(RawWriter):
                     rehandle_round=0,
                 )
                 columns["submitted_at"] = now
+                record["version"] = 1  # the history says which version was submitted, as the operations' does
             elif event == "cosign":
                 task.data["cosigners"] = [*task.data["cosigners"], actor_id]
             elif event == "accept":

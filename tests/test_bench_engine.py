@@ -85,7 +85,13 @@ def handling(proposal_id: int) -> dict[str, list]:
                 **p,
             )
         ),
-        "cosignatures": rows("SELECT user_id, comment FROM cosignatures WHERE proposal_id = :p ORDER BY id", **p),
+        "proposal_versions": rows(
+            "SELECT number, title, reason, measures FROM proposal_versions WHERE proposal_id = :p ORDER BY number",
+            **p,
+        ),
+        "cosignatures": rows(
+            "SELECT user_id, comment, version, ended_at FROM cosignatures WHERE proposal_id = :p ORDER BY id", **p
+        ),
         "assignments": rows(
             "SELECT department_id, role, ack_deadline, reply_deadline, acknowledged_at IS NOT NULL, extended_days, "
             "ended_at FROM assignments WHERE proposal_id = :p ORDER BY id",

@@ -128,8 +128,15 @@ class Lifecycle(RuleBasedStateMachine):
             assert p.state in LIFECYCLE.states
             assert p.history[-1].to_state == p.state, f"{p.id}: {p.state} but history says {p.history[-1]}"
             assert [h.seq for h in p.history] == list(range(1, len(p.history) + 1))
-            cosigns = sum(1 for h in p.history if h.event == "cosign")
-            assert cosigns == len(p.cosignatures)
+            # the co-signatures in force are those given since the last submission (a send-back ends them,
+            # the resubmission starts co-signing again); each of them signed that submission's version
+            submits = [h for h in p.history if h.event == "submit"]
+            since = [h for h in p.history if submits and h.seq > submits[-1].seq]
+            in_force = 0 if any(h.event == "send_back" for h in since) else sum(h.event == "cosign" for h in since)
+            assert in_force == len(p.cosignatures)
+            version = submits[-1].payload["version"] if submits else None
+            assert all(c.version == version and c.ended_at is None for c in p.cosignatures)
+            assert [h.payload["version"] for h in submits] == list(range(1, len(submits) + 1))
             assert (p.state == "merged") == (p.merged_into_id is not None)
         numbers = db.session.execute(
             select(Proposal.session_id, Proposal.number).where(Proposal.number.is_not(None))

@@ -53,10 +53,12 @@ def _forget_assignments(proposal: Proposal) -> None:
 
 def on_submit(d, proposal, user, now):
     late = "to_suggestion" in d.effects  # after the collection window, which this session takes as a suggestion
+    # the version first: its query's autoflush would otherwise write the columns set below through the unit
+    # of work, a second UPDATE (and a second version bump) besides the event's own (events.update_row)
+    record = {"version": versions.record_version(proposal, now).number}
     proposal.submitted_at = now
     if proposal.delegation_id is None:
         proposal.delegation_id = proposal.author.delegation_id
-    record = {"version": versions.record_version(proposal, now).number}
     if late:
         record["late"] = True
     return record

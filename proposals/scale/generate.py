@@ -30,6 +30,7 @@ from ..models import (
     OrgUnit,
     ProgressNote,
     Proposal,
+    ProposalVersion,
     Reply,
     User,
     UserRole,
@@ -47,6 +48,7 @@ HANDLERS_PER_DEPARTMENT = 2
 BATCH = 5000
 MODELS = {
     "proposals": Proposal,
+    "proposal_versions": ProposalVersion,
     "history": HistoryEntry,
     "cosignatures": Cosignature,
     "assignments": Assignment,

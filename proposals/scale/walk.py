@@ -88,6 +88,7 @@ class Rows:
     """The rows of one batch of proposals, by table, as dicts of column values."""
 
     proposals: list = field(default_factory=list)
+    proposal_versions: list = field(default_factory=list)
     history: list = field(default_factory=list)
     cosignatures: list = field(default_factory=list)
     assignments: list = field(default_factory=list)
@@ -98,6 +99,7 @@ class Rows:
 
     TABLES = (
         "proposals",
+        "proposal_versions",
         "history",
         "cosignatures",
         "assignments",
@@ -127,6 +129,8 @@ class Walker:
         # the proposal being walked: its row, the batch, its clock, its last history seq, its co-signers,
         # and how much its steps' gaps shrink to end by now
         self.p, self.rows, self.t, self.seq, self.cosigners, self.scale = {}, Rows(), now, 0, [], 1.0
+        # the number of its latest submitted version and its co-signature rows not ended
+        self.versions, self.signed = 0, []
 
     def proposal(self, session: Session, rows: Rows) -> None:
         """Add one proposal of `session` and everything its walk wrote to `rows`."""
@@ -167,6 +171,7 @@ class Walker:
             "version": 1,
         }
         self.p, self.rows, self.t, self.seq, self.cosigners = p, rows, created, 0, []
+        self.versions, self.signed = 0, []
         self.step("create", author, None, "draft", gap=0)
         self._walk(session, target)
         p["updated_at"] = self.t
@@ -267,7 +272,8 @@ class Walker:
         self._handle(session, committee, target)
 
     def _sent_back(self, session: Session, needed: int, after: str) -> None:
-        """Submitted, co-signed, then sent back for revision: a draft again, its co-signatures kept."""
+        """Submitted, co-signed, then sent back for revision: a draft again, its co-signatures ended (they
+        signed a text the author may now change; the resubmission starts co-signing again)."""
         p = self.p
         self._submit(needed, after)
         self._cosign(needed - len(self.cosigners), needed, after)
@@ -275,15 +281,35 @@ class Walker:
             by = self.org.heads[p["delegation_id"]]
         else:
             by = self.rng.choice(self.org.committee)
-        self.step("send_back", by, p["state"], "draft", 4, texts.send_back(self.rng))
+        payload = {**texts.send_back(self.rng), "title": p["title"]}
+        if self.signed:
+            payload["cosignatures_ended"] = len(self.signed)
+        self.step("send_back", by, p["state"], "draft", 4, payload)
+        for row in self.signed:
+            row["ended_at"] = self.t
+        self.signed, self.cosigners = [], []
         self.step("edit", p["author_id"], "draft", "draft", 2, {"changed": ["measures"]})
 
     def _submit(self, needed: int, after: str) -> None:
         p = self.p
-        # straight on when co-signed enough already (a draft sent back keeps its co-signatures)
-        self.step("submit", p["author_id"], "draft", after if len(self.cosigners) >= needed else "cosigning", 1)
+        # co-signing starts on each submission (straight on only when the session asks for no co-signer)
+        self.versions += 1
+        self.step(
+            "submit", p["author_id"], "draft", after if needed <= 0 else "cosigning", 1, {"version": self.versions}
+        )
         if p["submitted_at"] is None:
             p["submitted_at"] = self.t
+        self.rows.proposal_versions.append(
+            {
+                "id": self.ids.take("proposal_versions"),
+                "proposal_id": p["id"],
+                "number": self.versions,
+                "submitted_at": self.t,
+                "title": p["title"],
+                "reason": p["reason"],
+                "measures": p["measures"],
+            }
+        )
 
     def _cosign(self, count: int, needed: int, after: str) -> None:
         """`count` more co-signatures; the last needed one moves the proposal on."""
@@ -299,15 +325,17 @@ class Walker:
             payload = texts.maybe(self.rng, "comment", texts.COSIGN_COMMENTS)
             to_state = after if len(self.cosigners) == needed else "cosigning"
             self.step("cosign", user, "cosigning", to_state, 1, payload)
-            self.rows.cosignatures.append(
-                {
-                    "id": self.ids.take("cosignatures"),
-                    "proposal_id": p["id"],
-                    "user_id": user,
-                    "comment": payload.get("comment"),
-                    "created_at": self.t,
-                }
-            )
+            row = {
+                "id": self.ids.take("cosignatures"),
+                "proposal_id": p["id"],
+                "user_id": user,
+                "comment": payload.get("comment"),
+                "created_at": self.t,
+                "version": self.versions,
+                "ended_at": None,
+            }
+            self.rows.cosignatures.append(row)
+            self.signed.append(row)
 
     def _assign(self, session: Session, committee: int) -> tuple[dict, list[dict]]:
         rng, p = self.rng, self.p
