@@ -213,27 +213,6 @@ def _write(file: CheckedFile, folder: Path) -> tuple[str, str]:
     return name, digest.hexdigest()
 
 
-def store(checked: list[CheckedFile], written: list[Path]) -> list[dict]:
-    """Write checked files into the attachments folder, each path added to `written` (for the caller to
-    remove should its transaction fail); return each file's columns (stored_name, filename, kind, size, sha256)."""
-    folder = attachments_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    stored = []
-    for file in checked:
-        stored_name, sha256 = _write(file, folder)
-        written.append(folder / stored_name)
-        stored.append(
-            {
-                "stored_name": stored_name,
-                "filename": file.filename,
-                "kind": file.kind,
-                "size": file.size,
-                "sha256": sha256,
-            }
-        )
-    return stored
-
-
 def _described(attachment: Attachment) -> dict:
     return {
         "id": attachment.id,
@@ -290,10 +269,24 @@ def add_attachments(
         proposal = lock_proposal(proposal_id)
         _own_draft(proposal, user)
         checked = check_uploads(uploads, existing=count_of(proposal.id))
-        rows = [
-            Attachment(proposal_id=proposal.id, uploaded_by_id=user.id, created_at=now, **columns)
-            for columns in store(checked, written)
-        ]
+        folder = attachments_dir()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        rows = []
+        for file in checked:
+            stored_name, sha256 = _write(file, folder)
+            written.append(folder / stored_name)
+            rows.append(
+                Attachment(
+                    proposal_id=proposal.id,
+                    stored_name=stored_name,
+                    filename=file.filename,
+                    kind=file.kind,
+                    size=file.size,
+                    sha256=sha256,
+                    uploaded_by_id=user.id,
+                    created_at=now,
+                )
+            )
         db.session.add_all(rows)
         db.session.flush()
         payload = {"attachments": [_described(a) for a in rows], "note": ", ".join(a.filename for a in rows)}

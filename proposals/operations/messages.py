@@ -23,7 +23,7 @@ from ..access import DIALOGUE_STATES, assigned_department_of, can_read_messages,
 from ..extensions import db
 from ..models import MessageAttachment, Proposal, ProposalMessage, User
 from . import audit, clock
-from .attachments import FIELD, MAX_ATTACHMENTS, check_uploads, rewindable, store
+from .attachments import FIELD, MAX_ATTACHMENTS, _write, attachments_dir, check_uploads, rewindable
 from .errors import NotFound
 from .events import lock_proposal
 from .notify import AUDIENCES, notify_users, queue_deliveries
@@ -104,9 +104,22 @@ def post_message(proposal_id: int, user: User, data, uploads=(), *, now: datetim
         db.session.add(row)
         db.session.flush()
         if checked:
-            db.session.add_all(
-                MessageAttachment(message_id=row.id, created_at=now, **columns) for columns in store(checked, written)
-            )
+            folder = attachments_dir()
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for file in checked:
+                stored_name, sha256 = _write(file, folder)
+                written.append(folder / stored_name)
+                db.session.add(
+                    MessageAttachment(
+                        message_id=row.id,
+                        stored_name=stored_name,
+                        filename=file.filename,
+                        kind=file.kind,
+                        size=file.size,
+                        sha256=sha256,
+                        created_at=now,
+                    )
+                )
             db.session.flush()
         details = {
             "message_id": row.id,
