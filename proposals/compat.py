@@ -52,3 +52,22 @@ class DirectRenderOption:
     @classmethod
     def _dispatch_render_option(cls):
         return cls.render_option
+
+
+# -- SQLAlchemy --------------------------------------------------------------------------------------
+#
+# operations/events.update_row writes a proposal's changed columns as one guarded UPDATE of its own and
+# then marks them written (the public set_committed_value). An entity whose every change is written that
+# way still sits on the session's list of modified objects, and every later flush of the transaction plans
+# for it again. The ORM offers no public way to take it off that list; InstanceState._commit_all, what the
+# unit of work itself calls after a flush, does it. Used here only.
+
+SQLALCHEMY = "2.1"  # the release series mark_written was written for
+
+
+def mark_written(entity, session) -> None:
+    """Tell the ORM that `entity` has nothing left to flush (its changes were written by hand)."""
+    from sqlalchemy import inspect
+
+    state = inspect(entity)
+    state._commit_all(state.dict, session.identity_map)

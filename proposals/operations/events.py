@@ -23,6 +23,7 @@ from workflow.errors import N_
 
 from .. import facts
 from ..access import can_view
+from ..compat import mark_written
 from ..extensions import db
 from ..models import (
     Assignment,
@@ -265,7 +266,7 @@ def update_row(proposal: Proposal) -> None:
     for key, value in changes.items():
         set_committed_value(proposal, key, value)
     if not state.committed_state:  # nothing left for the unit of work: off the dirty list, or each flush plans for it
-        state._commit_all(state.dict, db.session.identity_map)
+        mark_written(proposal, db.session)
 
 
 # -- applying decisions ---------------------------------------------------------------------------
