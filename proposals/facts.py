@@ -9,17 +9,29 @@ So the report is one GROUP BY over `proposals` alone, with no join, whatever the
 - lead_department_id, lead_ack_deadline, lead_reply_deadline: of the active lead assignment (role lead,
   not ended; the first made, as Proposal.facts reads it), null when there is none;
 - first_reply_on_time: whether the FIRST reply (lowest round) was on time (reply_on_time), null when no reply;
-- latest_outcome: the LATEST reply's outcome (the answer in force), null when no reply.
+- latest_outcome: the LATEST reply's outcome (the answer in force), null when no reply;
+- countersign_deadline: the earliest deadline of a co-handling department yet to countersign the draft
+  reply (Assignment.countersign_deadline), null when none is awaited.
+
+Replies are the released ones (the draft stays in reply_drafts until it goes out): a reply's date is
+its release, the moment the author receives it.
 """
 
-from sqlalchemy import Date, and_, bindparam, case, select, update
+from sqlalchemy import Date, and_, bindparam, case, func, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from .extensions import db
 from .models import Assignment, Proposal, Reply
 
-COLUMNS = ("lead_department_id", "lead_ack_deadline", "lead_reply_deadline", "first_reply_on_time", "latest_outcome")
+COLUMNS = (
+    "lead_department_id",
+    "lead_ack_deadline",
+    "lead_reply_deadline",
+    "first_reply_on_time",
+    "latest_outcome",
+    "countersign_deadline",
+)
 
 
 class china_date(FunctionElement):
@@ -63,6 +75,9 @@ def _expressions() -> dict:
         "lead_reply_deadline": _lead(Assignment.reply_deadline),
         "first_reply_on_time": _reply(case((reply_on_time(), True), else_=False), Reply.round),
         "latest_outcome": _reply(Reply.outcome, Reply.round.desc()),
+        "countersign_deadline": select(func.min(Assignment.countersign_deadline))
+        .where(Assignment.proposal_id == Proposal.id, Assignment.ended_at.is_(None), Assignment.role == "cohandler")
+        .scalar_subquery(),
     }
 
 

@@ -28,10 +28,10 @@ from .models import (
     Category,
     CongressSession,
     Cosignature,
-    Countersignature,
     Evaluation,
     Invitation,
     Proposal,
+    ReplyDraft,
     User,
 )
 from .stats import local_today, overdue_condition, overdue_ids
@@ -187,25 +187,45 @@ def _acknowledge(user: User, today: date):
     return and_(_sources("acknowledge"), _active_assignment(user.department_id, Assignment.acknowledged_at.is_(None)))
 
 
+def _draft_waiting(*statuses: str):
+    """This round's draft reply of the lead department waits for one of `statuses`."""
+    return exists().where(
+        ReplyDraft.proposal_id == Proposal.id,
+        ReplyDraft.round == Proposal.rehandle_round,
+        ReplyDraft.department_id == Proposal.lead_department_id,
+        ReplyDraft.status.in_(statuses),
+    )
+
+
 def _reply(user: User, today: date):
-    """Lead of an item being handled: the reply is due, whether or not every co-handler has countersigned."""
+    """Lead of an item being handled with no draft out for countersigning or approval: the reply to draft,
+    or a returned draft to revise."""
     if not _handler(user):
         return false()
-    return and_(_sources("reply"), _active_assignment(user.department_id, Assignment.role == "lead"))
+    return and_(
+        _sources("reply"),
+        _active_assignment(user.department_id, Assignment.role == "lead"),
+        ~_draft_waiting("awaiting_countersign", "awaiting_approval"),
+    )
 
 
 def _countersign(user: User, today: date):
+    """A co-handler whose countersignature of the lead's draft is awaited (its own deadline runs)."""
     if not _handler(user):
         return false()
-    signed = (
-        select(Countersignature.id)
-        .where(Countersignature.assignment_id == Assignment.id, Countersignature.round == Proposal.rehandle_round)
-        .correlate(Assignment, Proposal)  # two levels up: auto-correlation reaches only the one around it
-        .exists()
+    awaited = and_(Assignment.role == "cohandler", Assignment.countersign_deadline.is_not(None))
+    return and_(_sources("countersign"), _active_assignment(user.department_id, awaited))
+
+
+def _approve_reply(user: User, today: date):
+    """Countersigned drafts of the sessions whose replies this role approves (reply_approval)."""
+    roles = [r for r in ("supervisor", "committee") if user.has_role(r)]
+    if not roles:
+        return false()
+    approves = exists().where(
+        CongressSession.id == Proposal.session_id, CongressSession.reply_approval.in_(roles)
     )
-    return and_(
-        _sources("countersign"), _active_assignment(user.department_id, Assignment.role == "cohandler", ~signed)
-    )
+    return and_(_sources("approve_reply"), _draft_waiting("awaiting_approval"), approves)
 
 
 def _evaluate(user: User, today: date):
@@ -269,10 +289,22 @@ TASKS: dict[str, Task] = {
         N_("Replies due from your department"),
         HANDLER,
         "deadline",
-        N_("A reply can be sent once every co-handling department has countersigned."),
+        N_("Draft the reply: the co-handling departments countersign your draft before it goes out."),
     ),
     "countersign": Task(
-        "countersign", _countersign, N_("Awaiting your department's countersignature"), HANDLER, "deadline"
+        "countersign",
+        _countersign,
+        N_("Draft replies awaiting your department's countersignature"),
+        HANDLER,
+        "deadline",
+        N_("Read the lead department's draft, then agree or say why not."),
+    ),
+    "approve_reply": Task(
+        "approve_reply",
+        _approve_reply,
+        N_("Draft replies awaiting your approval"),
+        ("supervisor", "committee"),
+        hint=N_("A countersigned reply goes out to the author once you approve it."),
     ),
     "evaluate": Task(
         "evaluate", _evaluate, N_("Replies awaiting your rating"), hint=N_("Rate how your proposal was handled.")

@@ -12,6 +12,8 @@ The kinds are payload fields (workflow/payload.py) that also know their column a
 number between bounds, a fraction between bounds, a yes/no, a day, one of some choices, some of them.
 """
 
+import copy
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -82,6 +84,65 @@ class SomeOf(Field):
         }
 
 
+OUTCOME_REQUIREMENTS = {
+    "planned_date": N_("a planned date"),
+    "reason": N_("why it cannot be solved now"),
+}
+CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
+# DOMAIN's three classes; a union with four (A/B/C/D) names its own in the session's settings. The labels of
+# these are msgids (shown translated); a union's own labels are shown as it wrote them.
+DEFAULT_OUTCOME_CLASSES = (
+    {"code": "A", "label": N_("A: solved or adopted"), "requires": []},
+    {"code": "B", "label": N_("B: being solved, or planned with a date"), "requires": ["planned_date"]},
+    {"code": "C", "label": N_("C: cannot be solved now, kept for reference"), "requires": ["reason"]},
+)
+
+
+@dataclass(frozen=True)
+class OutcomeClasses(Field):
+    """The classes a reply may be given (答复分类): a list of {"code", "label", "requires"}, codes unique,
+    `requires` naming what a reply of that class must also give (OUTCOME_REQUIREMENTS)."""
+
+    def clean(self, value):
+        if not isinstance(value, list) or not 1 <= len(value) <= 10:
+            raise ValueError(N_("Give between 1 and 10 classes."))
+        classes, codes = [], set()
+        for item in value:
+            if not isinstance(item, dict) or set(item) - {"code", "label", "requires"}:
+                raise ValueError(N_("Each class is an object with code, label and requires."))
+            code, label, requires = item.get("code"), item.get("label"), item.get("requires", [])
+            if not isinstance(code, str) or not CODE_PATTERN.match(code):
+                raise ValueError(N_("A class code is a capital letter, then up to 9 capitals or digits."))
+            if code in codes:
+                raise ValueError(N_("The class %(code)s is named twice."), {"code": code})
+            if not isinstance(label, str) or not label.strip() or len(label) > 100:
+                raise ValueError(N_("Each class needs a label of at most 100 characters."))
+            if not isinstance(requires, list) or any(r not in OUTCOME_REQUIREMENTS for r in requires):
+                raise ValueError(
+                    N_("A class may require only: %(choices)s."), {"choices": ", ".join(OUTCOME_REQUIREMENTS)}
+                )
+            codes.add(code)
+            classes.append({"code": code, "label": label.strip(), "requires": [r for r in OUTCOME_REQUIREMENTS if r in requires]})
+        return classes
+
+    def describe(self) -> dict:
+        return {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 10,
+            "items": {
+                "type": "object",
+                "required": ["code", "label"],
+                "additionalProperties": False,
+                "properties": {
+                    "code": {"type": "string", "pattern": CODE_PATTERN.pattern},
+                    "label": {"type": "string", "maxLength": 100},
+                    "requires": {"type": "array", "items": {"type": "string", "enum": list(OUTCOME_REQUIREMENTS)}},
+                },
+            },
+        }
+
+
 def one_of(labels: dict[str, str]) -> OneOf:
     """One of `labels`' keys (value: its msgid)."""
     return OneOf(choices=tuple(labels), labels=tuple(labels.values()))
@@ -139,7 +200,7 @@ class Setting:
             return sa.Date()
         if isinstance(field, Choice):
             return sa.String(max(len(c) for c in field.choices))
-        if isinstance(field, SomeOf):
+        if isinstance(field, SomeOf | OutcomeClasses):
             return sa.JSON()
         raise TypeError(f"setting {self.name}: no column for {type(field).__name__}")
 
@@ -325,6 +386,30 @@ SETTINGS: tuple[Setting, ...] = (
         "rules",
     ),
     Setting(
+        "countersign_days",
+        Integer(minimum=1, maximum=60),
+        5,
+        N_("Days to countersign"),
+        N_("Working days a co-handling department has to countersign the lead department's draft reply."),
+        "rules",
+    ),
+    Setting(
+        "reply_approval",
+        one_of({"none": N_("No approval"), "supervisor": N_("The supervisor"), "committee": N_("The proposal committee")}),
+        "none",
+        N_("Who approves a reply"),
+        N_("A countersigned draft reply goes out at once, or waits for the supervisor's or the committee's approval."),
+        "rules",
+    ),
+    Setting(
+        "outcome_classes",
+        OutcomeClasses(),
+        [dict(c) for c in DEFAULT_OUTCOME_CLASSES],
+        N_("Reply classes"),
+        N_("The classes a reply is given, one per line as “code | label | requirements” (planned_date, reason)."),
+        "rules",
+    ),
+    Setting(
         "two_axis_rating",
         Boolean(),
         True,
@@ -396,7 +481,7 @@ def columns(table: Iterable[Setting] = SETTINGS) -> type:
 
 
 def _default(setting: Setting):
-    if isinstance(setting.default, list):  # a list is copied for each new row, never shared
-        value = tuple(setting.default)
-        return lambda: list(value)
+    if isinstance(setting.default, list | tuple):  # a list is copied for each new row, never shared
+        value = copy.deepcopy(tuple(setting.default))
+        return lambda: copy.deepcopy(list(value))
     return setting.default

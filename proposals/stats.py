@@ -58,7 +58,12 @@ def local_today() -> date:
 # it, facts.py): per deadline, the states in which it runs and the column that holds it. Overdue is a
 # deadline running and China-local today after it: the acknowledgement while assigned, the reply while
 # assigned or in progress.
-OVERDUE = (("ack", ("assigned",), "lead_ack_deadline"), ("reply", HANDLING, "lead_reply_deadline"))
+OVERDUE = (
+    ("ack", ("assigned",), "lead_ack_deadline"),
+    ("reply", HANDLING, "lead_reply_deadline"),
+    # a co-handling department's countersignature of the draft reply (its own deadline, countersign_days)
+    ("countersign", HANDLING, "countersign_deadline"),
+)
 
 
 def overdue_condition(today: date):

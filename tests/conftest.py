@@ -201,8 +201,8 @@ class Cast:
         to_replied = [
             *to_in_progress,
             ("acknowledge", "cohandler", None),
-            ("countersign", "cohandler", None),
-            ("reply", "lead", {"text": "已解决。", "outcome": "A"}),
+            ("reply", "lead", {"text": "已解决。", "outcome": "A"}),  # the draft ...
+            ("countersign", "cohandler", None),  # ... the co-handler agrees to: it goes out
         ]
         to_closed = [*to_replied, ("evaluate", "author", {"rating": "satisfied"})]
         return {

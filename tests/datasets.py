@@ -20,15 +20,15 @@ def stages(cast, make):
     p = {state: cast.proposal_in(state) for state in ("draft", "cosigning", "review", "accepted", "assigned")}
     p["in_progress"] = cast.proposal_in("in_progress")  # co-handler has not acknowledged yet
     p["acknowledged"] = cast.proposal_in("in_progress")
-    fire(p["acknowledged"], "acknowledge", "cohandler")  # ...and here has, not countersigned yet
-    p["countersigned"] = cast.proposal_in("in_progress")
-    fire(p["countersigned"], "acknowledge", "cohandler")
-    fire(p["countersigned"], "countersign", "cohandler")  # the lead may reply now
+    fire(p["acknowledged"], "acknowledge", "cohandler")  # ...and here has, with no draft reply to countersign yet
+    p["drafted"] = cast.proposal_in("in_progress")
+    fire(p["drafted"], "acknowledge", "cohandler")
+    fire(p["drafted"], "reply", "lead", {"text": "拟答复。", "outcome": "A"})  # the co-handler is to countersign it
     p["replied"] = cast.proposal_in("replied")
     p["rated_by_cosigner"] = cast.proposal_in("replied")
     fire(p["rated_by_cosigner"], "evaluate", "delegate1", {"rating": "satisfied"})
     p["rehandled"] = cast.proposal_in("replied")
-    fire(p["rehandled"], "evaluate", "author", {"rating": "unsatisfied"})  # a new round: countersign again
+    fire(p["rehandled"], "evaluate", "author", {"rating": "unsatisfied"})  # a new round: a new draft to write
     p["closed"] = cast.proposal_in("closed")
     p["rejected"] = cast.proposal_in("rejected")
     p["cosigned_once"] = cast.proposal_in("cosigning")
@@ -78,13 +78,13 @@ def hand_checked(cast, make):
     fire(p["basically"], "assign", "committee", assign, now=then)
     fire(p["basically"], "acknowledge", "lead", now=then)
     fire(p["basically"], "acknowledge", "cohandler", now=then)
-    fire(p["basically"], "countersign", "cohandler")
-    fire(p["basically"], "reply", "lead", {"text": "列入明年计划。", "outcome": "B"})  # B, late
+    fire(p["basically"], "reply", "lead", {"text": "列入明年计划。", "outcome": "B", "planned_date": "2027-06-30"})
+    fire(p["basically"], "countersign", "cohandler")  # released: B, late
     fire(p["basically"], "evaluate", "author", {"rating": "basically_satisfied"})
     p["unsatisfied"] = cast.proposal_in("in_progress", category="safety")
     fire(p["unsatisfied"], "acknowledge", "cohandler")
-    fire(p["unsatisfied"], "countersign", "cohandler")
-    fire(p["unsatisfied"], "reply", "lead", {"text": "暂无条件解决。", "outcome": "C"})  # C, on time
+    fire(p["unsatisfied"], "reply", "lead", {"text": "暂无条件解决。", "outcome": "C", "reason": "场地所限。"})
+    fire(p["unsatisfied"], "countersign", "cohandler")  # released: C, on time
     update_session(cast.session, {"max_rehandle": 0})
     fire(p["unsatisfied"], "evaluate", "author", {"rating": "unsatisfied"})  # closed, unsatisfied
     update_session(cast.session, {"max_rehandle": 2})

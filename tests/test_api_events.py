@@ -110,7 +110,7 @@ def test_the_whole_lifecycle_through_the_api(api, make):
         "progress"
     ]
     fire("finance", "countersign", {"comment": "同意"})
-    body = fire("logistics", "reply", {"text": "将增加座位。", "outcome": "B", "contact": "后勤 1234"}, state="replied")
+    body = fire("logistics", "reply", {"text": "将增加座位。", "outcome": "B", "planned_date": "2027-06-30", "contact": "后勤 1234"}, state="replied")
     assert body["reply"]["outcome"] == "B" and body["reply"]["on_time"] is True
     # a co-signer's rating leaves it open; the author's "unsatisfied" sends it back for one more round
     fire("rep1", "evaluate", {"rating": "basically_satisfied"}, state="replied")

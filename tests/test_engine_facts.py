@@ -16,7 +16,7 @@ def test_the_query_and_the_collections_give_the_same_facts_at_every_step(cast):
         ("evaluate", "author", unsatisfied),  # handled again: round 1, nothing countersigned or rated yet
         ("extend", "supervisor", {"days": 5, "reason": "需要协调预算。"}),
         ("countersign", "cohandler", None),
-        ("reply", "lead", {"text": "已重新办理。", "outcome": "B"}),
+        ("reply", "lead", {"text": "已重新办理。", "outcome": "B", "planned_date": "2027-06-30"}),
         ("evaluate", "delegate2", {"rating": "satisfied"}),
     ]
     seen = []

@@ -88,7 +88,7 @@ def handled(cast, union):
     fire_event(class_c.id, "acknowledge", cast.cohandler)
     fire_event(class_c.id, "countersign", cast.cohandler)
     class_c = fire_event(
-        class_c.id, "reply", cast.lead, {"text": "场地所限，暂不能解决。", "outcome": "C", "contact": "张三 8001"}
+        class_c.id, "reply", cast.lead, {"text": "场地所限，暂不能解决。", "outcome": "C", "reason": "场地所限。", "contact": "张三 8001"}
     )
     review = cast.proposal_in("review", title="审查中的提案")
     cast.proposal_in("draft", title="草稿")

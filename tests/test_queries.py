@@ -213,7 +213,7 @@ def test_the_latest_reply_decides_the_class(cast):
     proposal = cast.proposal_in("replied")  # class A
     fire_event(proposal.id, "evaluate", cast.author, {"rating": "unsatisfied"})
     fire_event(proposal.id, "countersign", cast.cohandler)
-    fire_event(proposal.id, "reply", cast.lead, {"text": "列入计划。", "outcome": "B"})
+    fire_event(proposal.id, "reply", cast.lead, {"text": "列入计划。", "outcome": "B", "planned_date": "2027-06-30"})
     assert every_id(cast.committee, Filters(outcome="B")) == [proposal.id]
     assert every_id(cast.committee, Filters(outcome="A")) == []
 

@@ -135,7 +135,7 @@ def test_assign_checks_departments(cast, make):
 
 def test_reply_waits_for_every_countersignature(cast):
     p = cast.proposal_in("in_progress")
-    reply = {"text": "答复", "outcome": "B"}
+    reply = {"text": "答复", "outcome": "B", "planned_date": "2027-06-30"}
     with pytest.raises(StateConflict) as refused:
         fire(p, "reply", cast.lead, reply)
     assert "reply" not in refused.value.available
@@ -173,9 +173,9 @@ def test_rehandling_stops_after_max_rehandle_rounds(cast, max_rehandle):
         p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied"})
         assert (p.state, p.rehandle_round) == ("in_progress", round_ + 1)
         with pytest.raises(StateConflict):  # a new round needs a new countersignature
-            fire(p, "reply", cast.lead, {"text": "再答复", "outcome": "B"})
+            fire(p, "reply", cast.lead, {"text": "再答复", "outcome": "B", "planned_date": "2027-06-30"})
         fire(p, "countersign", cast.cohandler)
-        p = fire(p, "reply", cast.lead, {"text": "再答复", "outcome": "B"})
+        p = fire(p, "reply", cast.lead, {"text": "再答复", "outcome": "B", "planned_date": "2027-06-30"})
     p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied"})
     assert (p.state, p.final_rating, p.rehandle_round) == ("closed", "unsatisfied", max_rehandle)
     assert len(p.replies) == max_rehandle + 1

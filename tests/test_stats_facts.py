@@ -130,7 +130,7 @@ def test_a_late_reply_a_decline_and_a_second_round_are_kept(cast):
     assert facts.stored()[proposal.id][0] == cast.co_dept.id and deadline is not None
     fire_event(proposal.id, "acknowledge", cast.cohandler, None, now=at)
     late = at + timedelta(days=90)
-    fire_event(proposal.id, "reply", cast.cohandler, {"text": "答复", "outcome": "C"}, now=late)
+    fire_event(proposal.id, "reply", cast.cohandler, {"text": "答复", "outcome": "C", "reason": "暂无条件。"}, now=late)
     assert facts.stored()[proposal.id][3:] == (False, "C")
     fire_event(proposal.id, "evaluate", cast.author, {"rating": "unsatisfied"}, now=late)
     fire_event(proposal.id, "reply", cast.cohandler, {"text": "再答复", "outcome": "A"}, now=late)

@@ -11,7 +11,7 @@ application's lists of states are derived from these, never written out again.
 """
 
 from .errors import N_
-from .payload import Choice, Integer, IntegerList, Line, Text
+from .payload import Boolean, Choice, Day, Integer, IntegerList, Line, Text
 
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 OUTCOMES = ("A", "B", "C")
@@ -70,6 +70,8 @@ MAIN_WAY = [
 
 _REASON = Text(required=True, max_length=2000)
 _COMMENT = Text(max_length=2000)
+# who is told when a reply goes out to the author, whichever event releases it
+_RELEASED = ["author", "cosigners", "coauthors"]
 # where a proposal can be made (or stop being) a key proposal: from review until it is closed
 _KEY_STATES = ("review", "accepted", "assigned", "in_progress", "replied")
 
@@ -201,25 +203,88 @@ EVENTS = {
         "transitions": [{"source": ["in_progress"], "dest": None}],
         "notify": ["author"],
     },
+    # the lead department drafts the reply; co-handling departments countersign that draft (or disagree,
+    # returning it to the lead); the session may have the supervisor or the committee approve it; it goes
+    # out to the author (state replied) when nothing more is waited for. A transition's own `notify` says
+    # who is told when that way is taken: never the author before the reply goes out.
     "countersign": {
         "label": N_("Countersign"),
         "who": ["cohandler"],
-        "requires": ["not_yet_countersigned"],
-        "payload": {"comment": _COMMENT},
-        "transitions": [{"source": ["in_progress"], "dest": None}],
+        "requires": ["draft_to_countersign", "not_yet_countersigned"],
+        # agree (the default) with an optional comment, or disagree with the reason, which returns the draft
+        "payload": {"agree": Boolean(), "comment": _COMMENT, "reason": Text(max_length=2000)},
+        "transitions": [
+            {
+                "source": ["in_progress"],
+                "dest": None,
+                "conditions": ["disagrees"],
+                "notify": ["lead_department"],
+                "notice": "reply_returned",
+            },
+            {
+                "source": ["in_progress"],
+                "dest": None,
+                "conditions": ["!completes_countersigning"],
+                "notify": ["lead_department"],
+            },
+            {
+                "source": ["in_progress"],
+                "dest": None,
+                "conditions": ["approval_on"],
+                "notify": ["reply_approvers"],
+                "notice": "reply_to_approve",
+            },
+            {"source": ["in_progress"], "dest": "replied", "notify": _RELEASED, "notice": "reply"},
+        ],
         "notify": ["lead_department"],
     },
     "reply": {
         "label": N_("Reply"),
         "who": ["lead_handler"],
-        "requires": ["all_countersigned"],
         "payload": {
             "text": Text(required=True, max_length=20000),
-            "outcome": Choice(required=True, choices=OUTCOMES),
+            # one of the session's outcome classes (its setting outcome_classes), which say what else it needs
+            "outcome": Line(required=True, max_length=10),
+            "planned_date": Day(),
+            "reason": Text(max_length=2000),
             "contact": Line(max_length=200),
         },
-        "transitions": [{"source": ["in_progress"], "dest": "replied"}],
-        "notify": ["author", "cosigners", "coauthors"],
+        "transitions": [
+            {
+                "source": ["in_progress"],
+                "dest": None,
+                "conditions": ["has_cohandlers"],
+                "notify": ["cohandler_departments"],
+                "notice": "reply_drafted",
+            },
+            {
+                "source": ["in_progress"],
+                "dest": None,
+                "conditions": ["approval_on"],
+                "notify": ["reply_approvers"],
+                "notice": "reply_to_approve",
+            },
+            {"source": ["in_progress"], "dest": "replied", "notify": _RELEASED},
+        ],
+        "notify": _RELEASED,
+    },
+    "approve_reply": {
+        "label": N_("Approve the reply"),
+        "who": ["supervisor", "committee"],
+        "permits": ["reply_approver"],
+        "requires": ["draft_to_approve"],
+        "payload": {"comment": _COMMENT},
+        "transitions": [{"source": ["in_progress"], "dest": "replied", "notice": "reply"}],
+        "notify": _RELEASED,
+    },
+    "return_reply": {
+        "label": N_("Return the draft reply"),
+        "who": ["supervisor", "committee"],
+        "permits": ["reply_approver"],
+        "requires": ["draft_to_approve"],
+        "payload": {"reason": _REASON},
+        "transitions": [{"source": ["in_progress"], "dest": None}],
+        "notify": ["lead_department"],
     },
     "evaluate": {
         "label": N_("Rate the reply"),

@@ -30,6 +30,8 @@ KNOWN_AUDIENCES = {
     "key_leader",
     "coauthors",
     "former_cosigners",
+    "cohandler_departments",
+    "reply_approvers",
 }
 
 
@@ -39,6 +41,8 @@ class Transition:
     dest: str | None
     who: tuple[str, ...]
     conditions: tuple[str, ...]
+    notify: tuple[str, ...] | None = None  # who is told when this way is taken (None: the event's audiences)
+    notice: str | None = None  # the kind of notice they get (None: the event's own); names the way taken
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class Decision:
     payload: dict
     effects: tuple[str, ...]
     notify: tuple[str, ...]
+    notice: str | None = None  # the kind of notice of the way taken (None: the event's own)
 
 
 class _Subject:
@@ -78,6 +83,7 @@ class _Subject:
 
     def __init__(self, state: str):
         self.state = state
+        self.taken: Transition | None = None  # the transition the machine took
 
 
 def _condition(name: str):
@@ -97,6 +103,13 @@ def _who(names: Iterable[str]):
 
     def run(event_data) -> bool:
         return any(WHO[n](event_data.kwargs["actor"], event_data.kwargs["facts"]) for n in names)
+
+    return run
+
+
+def _taken(transition: Transition):
+    def run(event_data) -> None:
+        event_data.model.taken = transition
 
     return run
 
@@ -127,6 +140,7 @@ class Lifecycle:
                     list(t.sources),
                     t.dest if t.dest is not None else None,
                     conditions=[_who(t.who)] + [_condition(c) for c in t.conditions],
+                    after=[_taken(t)],
                 )
 
     @staticmethod
@@ -138,6 +152,8 @@ class Lifecycle:
                 dest=t.get("dest"),
                 who=tuple(t.get("who") or who),
                 conditions=tuple(t.get("conditions") or ()),
+                notify=tuple(t["notify"]) if "notify" in t else None,
+                notice=t.get("notice"),
             )
             for t in spec.get("transitions") or ()
         )
@@ -179,7 +195,7 @@ class Lifecycle:
             for _, c in event.effects_if:
                 if c.lstrip("!") not in CONDITIONS:
                     problems.append(f"{where}: unknown condition {c!r}")
-            for n in event.notify:
+            for n in (*event.notify, *(n for t in event.transitions for n in t.notify or ())):
                 if n not in KNOWN_AUDIENCES:
                     problems.append(f"{where}: unknown audience {n!r}")
             for t in event.transitions:
@@ -297,5 +313,6 @@ class Lifecycle:
             to_state=subject.state,
             payload=clean,
             effects=effects,
-            notify=event.notify,
+            notify=subject.taken.notify if subject.taken and subject.taken.notify is not None else event.notify,
+            notice=subject.taken.notice if subject.taken else None,
         )

@@ -46,6 +46,7 @@ class Settings:
     late_submissions: str = "accept"  # what a submission after the collection window is: accept, suggestion, refuse
     collection_over: bool = False  # whether the collection window has ended (the application knows the day)
     delegation_review_days: int = 5  # working days the delegation head has before the committee may act
+    reply_approval: str = "none"  # who approves a countersigned draft reply: none, supervisor or committee
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,11 @@ class Facts:
     lead_department_id: int | None = None
     cohandler_department_ids: frozenset[int] = frozenset()
     acknowledged_department_ids: frozenset[int] = frozenset()
-    countersigned_department_ids: frozenset[int] = frozenset()  # in the present handling round
+    # co-handlers who agreed to the present revision of this round's draft reply
+    countersigned_department_ids: frozenset[int] = frozenset()
+    # what this round's draft reply waits for (awaiting_countersign, awaiting_approval, returned), None:
+    # no draft, or it has gone out
+    draft_status: str | None = None
     evaluator_ids: frozenset[int] = frozenset()  # who rated the present reply
     rehandle_round: int = 0
     extended: bool = False

@@ -1,6 +1,7 @@
 """Declarative payload fields of events and their validation."""
 
 import re
+from datetime import date
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -93,6 +94,20 @@ class Boolean(Field):
 
     def describe(self) -> dict:
         return {"type": "boolean"}
+
+
+@dataclass(frozen=True)
+class Day(Field):
+    """A calendar day, as 2026-03-01."""
+
+    def clean(self, value):
+        try:
+            return date.fromisoformat(value).isoformat()
+        except (TypeError, ValueError):
+            raise ValueError(N_("Must be a date such as 2026-03-01.")) from None
+
+    def describe(self) -> dict:
+        return {"type": "string", "format": "date"}
 
 
 @dataclass(frozen=True)

@@ -114,12 +114,24 @@ CONDITIONS: dict[str, Callable[[Facts, Actor, Settings, dict, str], bool]] = {
     "actor_is_author": lambda f, a, s, p, e: _is_author(a, f),
     "rated_unsatisfied": lambda f, a, s, p, e: p.get("rating") == "unsatisfied",
     "rehandle_left": lambda f, a, s, p, e: f.rehandle_round < s.max_rehandle,
+    # the reply: a draft while co-handlers countersign it or the approver has still to approve it
+    "has_cohandlers": lambda f, a, s, p, e: bool(f.cohandler_department_ids),
+    "approval_on": lambda f, a, s, p, e: s.reply_approval != "none",
+    "disagrees": lambda f, a, s, p, e: p.get("agree") is False,
+    # this countersignature is the last one the draft waits for
+    "completes_countersigning": lambda f, a, s, p, e: (
+        f.cohandler_department_ids - {a.department_id} <= f.countersigned_department_ids
+    ),
 }
 
 PERMITS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = {
     "may_propose": (
         lambda f, a, s: s.proposers != "delegates" or "delegate" in a.roles,
         N_("Only delegates may submit proposals to this session; you may keep your draft."),
+    ),
+    "reply_approver": (
+        lambda f, a, s: s.reply_approval in a.roles,
+        N_("This session's replies are approved by another role."),
     ),
     "delegation_head_for_delegation": (
         lambda f, a, s: (
@@ -147,9 +159,13 @@ REQUIREMENTS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = 
         lambda f, a, s: a.department_id not in f.countersigned_department_ids,
         N_("Your department has already countersigned this reply."),
     ),
-    "all_countersigned": (
-        lambda f, a, s: f.cohandler_department_ids <= f.countersigned_department_ids,
-        N_("Every co-handling department must countersign before the reply is sent."),
+    "draft_to_countersign": (
+        lambda f, a, s: f.draft_status == "awaiting_countersign",
+        N_("There is no draft reply to countersign: the lead department has not drafted one yet, or is revising it."),
+    ),
+    "draft_to_approve": (
+        lambda f, a, s: f.draft_status == "awaiting_approval",
+        N_("There is no countersigned draft reply waiting for approval."),
     ),
     "not_yet_evaluated": (
         lambda f, a, s: a.id not in f.evaluator_ids,

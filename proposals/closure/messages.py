@@ -15,7 +15,7 @@ from flask_babel import format_date, gettext
 
 from workflow.errors import N_
 
-from ..operations.register import REGISTER
+from ..operations.register import REGISTER, notice_sentence, notices
 from ..references import title_for
 
 # the lifecycle events' sentences are in their register entries (operations/register.py); these are
@@ -28,6 +28,8 @@ NOTICES = {
     "remind_cosign": N_("Co-signing of “%(title)s” closes on %(due)s."),
     "overdue_ack": N_("“%(title)s” is overdue: it was to be acknowledged by %(due)s."),
     "overdue_reply": N_("“%(title)s” is overdue: the reply was due on %(due)s."),
+    "remind_countersign": N_("Please countersign the draft reply to “%(title)s” by %(due)s."),
+    "overdue_countersign": N_("“%(title)s” is overdue: the draft reply was to be countersigned by %(due)s."),
     # the dialogue on a proposal (operations/messages.py): never its text, which not every channel may carry
     "message": N_("There is a new message on “%(title)s”."),
     # accounts (proposals/auth/reset.py)
@@ -41,13 +43,13 @@ NOTICES = {
 
 def template(event: str) -> str:
     """The msgid of the sentence of a notification of `event`: its register entry's, or a notice's."""
-    entry = REGISTER.get(event)
-    return entry.sentence if entry is not None and entry.sentence else NOTICES[event]
+    return notice_sentence(event) or NOTICES[event]
 
 
 def kinds() -> tuple[str, ...]:
-    """Every kind of notification there is: the lifecycle events that tell someone, then the notices."""
-    return (*(event for event, entry in REGISTER.items() if entry.sentence), *NOTICES)
+    """Every kind of notification there is: the lifecycle events that tell someone, the notices of their
+    ways (a draft reply to countersign), then the other notices."""
+    return (*(event for event, entry in REGISTER.items() if entry.sentence), *notices(), *NOTICES)
 
 
 def reminder_event(kind: str, stage: str) -> str:

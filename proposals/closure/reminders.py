@@ -4,6 +4,7 @@
   deadlines of a key proposal): the departments that have not
   acknowledged, the departments that owe the reply, the author who has not rated, the author whose
   proposal lacks co-signers;
+- before a co-handling department's deadline to countersign the draft reply, that department;
 - once a proposal is overdue (stats.overdue_condition, the one definition): the departments that owe
   the step, and the supervisors.
 A changed deadline (an extension, a new handling round) is a new date, reminded of again.
@@ -82,11 +83,17 @@ def _handling_dues(proposal: Proposal, today: date, working: Calendar) -> list[D
         found.append(Due("ack", "before", min(waiting), ("unacknowledged_departments",)))
     if remind_now(working, today, lead.reply_deadline, ahead):
         found.append(Due("reply", "before", lead.reply_deadline, ("departments_to_reply",)))
+    countersigning = proposal.countersign_deadline  # (facts.py: the earliest of those still awaited)
+    if countersigning is not None and remind_now(working, today, countersigning, ahead):
+        found.append(Due("countersign", "before", countersigning, ("departments_to_countersign",)))
     late = overdue_deadlines(proposal, today)  # stats' one definition of overdue
     if "ack" in late:
         found.append(Due("ack", "overdue", lead.ack_deadline, ("unacknowledged_departments", "supervisors")))
     if "reply" in late:
         found.append(Due("reply", "overdue", lead.reply_deadline, ("departments_to_reply", "supervisors")))
+    if "countersign" in late:
+        audiences = ("departments_to_countersign", "supervisors")
+        found.append(Due("countersign", "overdue", proposal.countersign_deadline, audiences))
     return found
 
 

@@ -1,7 +1,7 @@
 """The open session's proposals from assignment to archive.
 
 What the demo accounts find to do here: `handler` assignments to acknowledge (one overdue) and
-replies to write; `handler2` an assignment to acknowledge and a reply to countersign; `worker`,
+replies to write; `handler2` an assignment to acknowledge and two draft replies to countersign; `worker`,
 `delegate` and `delegate3` replies to rate (`delegate` once as co-signer); `supervisor` overdue
 items; `committee` and `admin` closed items to archive.
 """
@@ -69,7 +69,7 @@ STORIES = (
         start=33,
         dept="LOGISTICS",
         co=("SAFETY",),
-        countersigned=False,
+        drafted=True,
     ),
     Story(
         key="shift-meals",
@@ -82,7 +82,7 @@ STORIES = (
         start=28,
         dept="LOGISTICS",
         co=("HR",),
-        countersigned=False,
+        drafted=True,
     ),
     Story(
         key="rest-room",

@@ -7,7 +7,7 @@ between the story's start and now, and `play()` fires the steps of all stories i
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from workflow.calendar import is_working_day
 from ..extensions import db
 from ..models import Proposal, User
 from ..operations import create_proposal, fire_event
-from ..operations.clock import LOCAL
+from ..operations.clock import LOCAL, local_date
 from .organisation import COSIGNER_POOL, DEPARTMENT_NAMES, EXTENSIONS, HANDLERS
 
 COMMITTEE = "committee"
@@ -40,7 +40,7 @@ GAPS = {
     "progress": 7,
     "extend": 2,
     "urge": 2,
-    "countersign": 6,
+    "countersign": 2,
     "reply": 3,
     "evaluate": 4,
     "close_unrated": 22,
@@ -73,12 +73,24 @@ class Dept:
 
 
 @dataclass(frozen=True)
+class Later:
+    """A day this many days after the step's own (a reply's planned date)."""
+
+    days: int
+
+
+@dataclass(frozen=True)
 class Answer:
-    """One handling round's reply and the author's rating of it (None: not rated)."""
+    """One handling round's reply and the author's rating of it (None: not rated). A reply of class B gives
+    the day it is planned to be solved by, one of class C why it cannot be solved now (the text says it)."""
 
     outcome: str
     text: str
     rating: str | None = None
+
+    def payload(self) -> dict:
+        extra = {"B": {"planned_date": Later(90)}, "C": {"reason": self.text}}.get(self.outcome, {})
+        return {"text": self.text, "outcome": self.outcome, **extra}
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,7 @@ class Story:
     sent_back: bool = False
     withdraw_from: str = "review"
     misassigned: str | None = None  # a department first assigned by mistake, which asks to return it
-    countersigned: bool = True  # in progress without a reply yet: co-handlers have countersigned
+    drafted: bool = False  # in progress without a reply yet: the lead's draft awaits the co-handlers
     answers: tuple[Answer, ...] = ()
     cosigner_rates: bool = False
     extend: int = 0  # working days the supervisor extends the deadline by
@@ -179,8 +191,9 @@ def _handling(s: Story, signers: tuple[str, ...]) -> list[Step]:
     for n, answer in enumerate(s.answers):
         if n:
             steps.append(Step("progress", HANDLERS[s.dept], {"note": REHANDLE_NOTE}))
+        # the lead drafts the reply; the co-handlers countersign that draft, and the last one sends it out
+        steps.append(Step("reply", HANDLERS[s.dept], {**answer.payload(), **_contact(s)}))
         steps += _countersign(s)
-        steps.append(Step("reply", HANDLERS[s.dept], {"text": answer.text, "outcome": answer.outcome, **_contact(s)}))
         if answer.rating is None:
             if s.state in ("closed", "archived"):
                 steps.append(Step("close_unrated", None))
@@ -190,8 +203,9 @@ def _handling(s: Story, signers: tuple[str, ...]) -> list[Step]:
         steps.append(_evaluate(s.author, answer.rating))
     if s.state == "in_progress" and s.answers:
         steps.append(Step("progress", HANDLERS[s.dept], {"note": REHANDLE_NOTE}))
-    elif s.state == "in_progress" and s.countersigned:
-        steps += _countersign(s)
+    elif s.state == "in_progress" and s.drafted:
+        draft = "经与配合部门初步协商，拟于下季度内完成整改，具体方案正在征求配合部门意见。"
+        steps.append(Step("reply", HANDLERS[s.dept], {"text": draft, "outcome": "B", "planned_date": Later(60)}))
     if s.state == "archived":
         steps.append(Step("archive", s.archive_by))
     return steps
@@ -217,7 +231,7 @@ def _urge(s: Story) -> list[Step]:
 
 
 def _countersign(s: Story) -> list[Step]:
-    return [Step("countersign", HANDLERS[c], {"comment": "同意答复意见，本部门配合落实。"}) for c in s.co]
+    return [Step("countersign", HANDLERS[c], {"agree": True, "comment": "同意答复意见，本部门配合落实。"}) for c in s.co]
 
 
 def _contact(s: Story) -> dict:
@@ -295,7 +309,7 @@ def play(sessions: list[tuple[int, tuple[Story, ...]]], units: dict[str, int], n
         if step.event == "create":
             ids[story.key] = create_proposal(users[story.author], _draft(story, session_id, units), now=moment).id
             continue
-        payload = _resolve(step.payload, ids, units)
+        payload = _resolve(step.payload, ids, units, local_date(moment))
         fire_event(ids[story.key], step.event, users[step.who] if step.who else None, payload, now=moment)
     for _, stories in sessions:
         for story in stories:
@@ -319,13 +333,15 @@ def _draft(story: Story, session_id: int, units: dict[str, int]) -> dict:
     return data
 
 
-def _resolve(value, ids: dict[str, int], units: dict[str, int]):
+def _resolve(value, ids: dict[str, int], units: dict[str, int], day: date):
     if isinstance(value, Ref):
         return ids[value.key]
     if isinstance(value, Dept):
         return units[value.code]
+    if isinstance(value, Later):
+        return (day + timedelta(days=value.days)).isoformat()
     if isinstance(value, list):
-        return [_resolve(v, ids, units) for v in value]
+        return [_resolve(v, ids, units, day) for v in value]
     if isinstance(value, dict):
-        return {k: _resolve(v, ids, units) for k, v in value.items()}
+        return {k: _resolve(v, ids, units, day) for k, v in value.items()}
     return value

@@ -4,7 +4,7 @@ from .attachment import ATTACHMENT_TYPES, Attachment
 from .audit import AuditEntry
 from .channels import ChannelDefault, ChannelPreference, Delivery, GroupRobot
 from .congress import SETTING_DATES, SETTING_DEFAULTS, CalendarOverride, CalendarYear, CongressSession
-from .handling import Assignment, Countersignature, Evaluation, ProgressNote, Reply
+from .handling import DRAFT_STATUSES, Assignment, Countersignature, Evaluation, ProgressNote, Reply, ReplyDraft
 from .history import HistoryEntry, Notification
 from .identity import ExternalIdentity
 from .login_attempt import LoginAttempt
@@ -30,6 +30,8 @@ __all__ = [
     "Evaluation",
     "ProgressNote",
     "Reply",
+    "ReplyDraft",
+    "DRAFT_STATUSES",
     "HistoryEntry",
     "Notification",
     "DEFAULT_CATEGORIES",

@@ -104,7 +104,8 @@ class Proposal(db.Model):
     lead_ack_deadline: Mapped[date | None]
     lead_reply_deadline: Mapped[date | None]
     first_reply_on_time: Mapped[bool | None]
-    latest_outcome: Mapped[str | None] = mapped_column(String(1))
+    latest_outcome: Mapped[str | None] = mapped_column(String(10))
+    countersign_deadline: Mapped[date | None]  # the earliest of a co-handler yet to countersign the draft reply
     # a key proposal (重点提案), marked by the committee, and the leader who takes charge of it (领导领办)
     key: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     key_leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -138,6 +139,7 @@ class Proposal(db.Model):
     key_leader = relationship("User", foreign_keys=[key_leader_id])
     assignments = relationship("Assignment", back_populates="proposal", order_by="Assignment.id", cascade="all")
     replies = relationship("Reply", back_populates="proposal", order_by="Reply.round", cascade="all")
+    reply_drafts = relationship("ReplyDraft", back_populates="proposal", order_by="ReplyDraft.round", cascade="all")
     evaluations = relationship("Evaluation", back_populates="proposal", order_by="Evaluation.id", cascade="all")
     progress_notes = relationship("ProgressNote", order_by="ProgressNote.id", cascade="all")
     history = relationship("HistoryEntry", back_populates="proposal", order_by="HistoryEntry.seq", cascade="all")
@@ -146,6 +148,9 @@ class Proposal(db.Model):
     def invitees(self) -> list[int]:
         """The ids of the delegates the author invited to co-sign (the form's picker reads them)."""
         return [i.user_id for i in self.invitations]
+
+    # not a column: the engine's decisions of the events just fired on it (operations.events.fire_events)
+    decisions: tuple = ()
 
     @property
     def active_assignments(self) -> list:
@@ -179,7 +184,7 @@ class Proposal(db.Model):
                     a.department_id,
                     a.role,
                     bool(a.acknowledged_at),
-                    bool(a.countersignature(self.rehandle_round)),
+                    a.agreed(self.rehandle_round),
                     a.extended_days,
                 )
                 for a in self.active_assignments
@@ -224,7 +229,25 @@ def facts_context(proposal: Proposal, now: datetime | None = None) -> dict:
             today = clock.local_date(now or clock.utcnow())
             waited = max(0, clock.working_calendar().between(clock.local_date(since), today))
     found["prereview_waited"] = waited
+    found["draft_status"] = draft_status(proposal)
     return found
+
+
+def draft_status(proposal: Proposal) -> str | None:
+    """What this round's draft reply waits for (None: no draft, or it has gone out). A draft of a department
+    that has since handed the proposal back is no longer anyone's to countersign or approve."""
+    from .handling import ReplyDraft
+
+    if proposal.state != "in_progress":
+        return None
+    row = db.session.execute(
+        select(ReplyDraft.status, ReplyDraft.department_id).where(
+            ReplyDraft.proposal_id == proposal.id, ReplyDraft.round == proposal.rehandle_round
+        )
+    ).first()
+    if row is None or row.status == "released" or row.department_id != proposal.lead_department_id:
+        return None
+    return row.status
 
 
 def facts_from(proposal: Proposal, cosigners, active_assignments, evaluator_ids, **context) -> Facts:

@@ -10,7 +10,7 @@ from .base import utcnow
 
 # ack: the departments' acknowledgement; reply: the lead department's reply; feedback: the author's rating;
 # cosign: the session's co-signing deadline
-REMINDER_KINDS = ("ack", "reply", "feedback", "cosign")
+REMINDER_KINDS = ("ack", "reply", "feedback", "cosign", "countersign")
 # before: `remind_days_before` working days ahead; overdue: once the deadline has passed
 REMINDER_STAGES = ("before", "overdue")
 

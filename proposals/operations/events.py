@@ -33,6 +33,7 @@ from ..models import (
     Evaluation,
     HistoryEntry,
     Proposal,
+    ReplyDraft,
     User,
 )
 from ..models.proposal import facts_context, facts_from
@@ -73,9 +74,18 @@ def _facts_query():
     for acknowledged), "e" who rated this round, else the assignment's role with its department as who. Built
     once; run with `pid` and `round`."""
     cos, asg, csg, ev, users = (m.__table__ for m in (Cosignature, Assignment, Countersignature, Evaluation, User))
+    drafts = ReplyDraft.__table__
     pid, round_ = bindparam("pid"), bindparam("round")
     zero = literal_column("0")
-    signed = exists().where(csg.c.assignment_id == asg.c.id, csg.c.round == round_)
+    # agreed to the present revision of this round's draft reply
+    signed = exists().where(
+        csg.c.assignment_id == asg.c.id,
+        csg.c.agree.is_(True),
+        csg.c.reply_draft_id == drafts.c.id,
+        csg.c.revision == drafts.c.revision,
+        drafts.c.proposal_id == pid,
+        drafts.c.round == round_,
+    )
     return union_all(
         # a co-signer's delegation stands where an assignment's acknowledgement does; ended co-signatures
         # (of a text sent back and resubmitted) no longer count
@@ -143,13 +153,16 @@ def fire_events(
     them together: all of them, or (on the first refusal, which is raised with its `event` set) none.
     Accepting and assigning from one form is two events in one transaction."""
     now = now or clock.utcnow()
+    decisions = []
     try:
         for event, payload in events:
             try:
-                proposal = _fire_one(proposal_id, event, user, payload, now)
+                proposal, decision = _fire_one(proposal_id, event, user, payload, now)
             except WorkflowError as exc:
                 exc.event = event  # which of them was refused: the page puts its errors next to that form
                 raise
+            decisions.append(decision)
+        proposal.decisions = decisions  # what was decided, for the page to say (web/done.py)
         if before_commit is not None:
             before_commit(proposal)
         if commit:
@@ -171,7 +184,7 @@ def fire_events(
     return proposal
 
 
-def _fire_one(proposal_id: int, event: str, user: User | None, payload, now: datetime) -> Proposal:
+def _fire_one(proposal_id: int, event: str, user: User | None, payload, now: datetime) -> tuple[Proposal, Decision]:
     """Decide and apply one event under the proposal's lock, without committing."""
     proposal = lock_proposal(proposal_id)
     if user is not None and not can_view(user, proposal):
@@ -184,8 +197,8 @@ def _fire_one(proposal_id: int, event: str, user: User | None, payload, now: dat
     entry = write_history(proposal, decision, user, now, record)
     if REGISTER[decision.event].facts:  # it wrote assignments or replies: the facts kept on the row
         facts.refresh_one(proposal)
-    queue(decision.notify, proposal, entry, user.id if user else None)
-    return proposal
+    queue(decision.notify, proposal, entry, user.id if user else None, kind=decision.notice)
+    return proposal, decision
 
 
 # PostgreSQL's codes for losing to another transaction: deadlock detected, serialization failure, lock not available

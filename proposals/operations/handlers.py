@@ -6,7 +6,7 @@ register (operations/register.py) says which handler belongs to which event.
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, insert, select, update
 
@@ -25,6 +25,7 @@ from ..models import (
     ProgressNote,
     Proposal,
     Reply,
+    ReplyDraft,
     User,
 )
 from . import clock, versions
@@ -185,10 +186,17 @@ _OWN = (
 )
 _ACKNOWLEDGE = update(_ASSIGNMENTS).where(*_OWN).values(acknowledged_at=bindparam("now"))
 _COUNTERSIGN = insert(Countersignature.__table__).from_select(
-    ["assignment_id", "round", "user_id", "comment", "created_at"],
-    select(_ASSIGNMENTS.c.id, bindparam("round"), bindparam("uid"), bindparam("comment"), bindparam("now")).where(
-        *_OWN
-    ),
+    ["assignment_id", "round", "reply_draft_id", "revision", "agree", "user_id", "comment", "created_at"],
+    select(
+        _ASSIGNMENTS.c.id,
+        bindparam("round"),
+        bindparam("draft"),
+        bindparam("revision"),
+        bindparam("agree"),
+        bindparam("uid"),
+        bindparam("comment"),
+        bindparam("now"),
+    ).where(*_OWN),
 )
 
 
@@ -211,29 +219,163 @@ def on_progress(d, proposal, user, now):
     )
 
 
-def on_countersign(d, proposal, user, now):
-    params = {"pid": proposal.id, "dept": user.department_id, "round": proposal.rehandle_round, "uid": user.id}
-    db.session.execute(_COUNTERSIGN, {**params, "comment": d.payload.get("comment"), "now": now})
+# -- the reply: drafted by the lead, countersigned by the co-handlers, approved where the session says so,
+# released to the author as the round's Reply (the only row the author, the reports and the statistics read)
+
+
+def current_draft(proposal: Proposal) -> ReplyDraft | None:
+    """This round's draft reply (released or not), None before the lead drafts one."""
+    return db.session.scalar(
+        select(ReplyDraft).where(ReplyDraft.proposal_id == proposal.id, ReplyDraft.round == proposal.rehandle_round)
+    )
+
+
+def outcome_class(congress, code: str) -> dict | None:
+    """The session's outcome class with this code (settings.outcome_classes), None when it has none."""
+    return next((c for c in congress.outcome_classes or () if c["code"] == code), None)
+
+
+def _check_outcome(payload: dict, congress) -> None:
+    """Refuse a class the session does not have, or a reply without what its class requires."""
+    found = outcome_class(congress, payload["outcome"])
+    if found is None:
+        codes = ", ".join(c["code"] for c in congress.outcome_classes)
+        raise InvalidPayload({"outcome": message(N_("Must be one of: %(choices)s."), {"choices": codes})})
+    errors = {}
+    if "planned_date" in found["requires"] and not payload.get("planned_date"):
+        errors["planned_date"] = message(N_("This class of reply needs the date by which it is planned to be solved."))
+    if "reason" in found["requires"] and not payload.get("reason"):
+        errors["reason"] = message(N_("This class of reply needs the reason why it cannot be solved now."))
+    if errors:
+        raise InvalidPayload(errors)
+
+
+_COHANDLERS = (
+    _ASSIGNMENTS.c.proposal_id == bindparam("pid"),
+    _ASSIGNMENTS.c.role == "cohandler",
+    _ASSIGNMENTS.c.ended_at.is_(None),
+)
+_OPEN_COUNTERSIGNING = (
+    update(_ASSIGNMENTS)
+    .where(*_COHANDLERS)
+    .values(
+        countersign_deadline=bindparam("deadline"),
+        countersign_start=bindparam("start"),
+        countersign_working_days=bindparam("days"),
+    )
+)
+_END_COUNTERSIGNING = (
+    update(_ASSIGNMENTS)
+    .where(*_COHANDLERS)
+    .values(countersign_deadline=None, countersign_start=None, countersign_working_days=None)
+)
+_OWN_COUNTERSIGNING_DONE = (
+    update(_ASSIGNMENTS).where(*_OWN).values(countersign_deadline=None, countersign_start=None, countersign_working_days=None)
+)
+
+
+def _release(draft: ReplyDraft, proposal: Proposal, now: datetime) -> dict:
+    """The draft goes out as the round's Reply: on time when released by the reply deadline in force."""
+    deadline = proposal.lead_reply_deadline
+    reply = Reply(
+        proposal_id=proposal.id,
+        round=draft.round,
+        department_id=draft.department_id,
+        user_id=draft.user_id,
+        text=draft.text,
+        outcome=draft.outcome,
+        contact=draft.contact,
+        planned_date=draft.planned_date,
+        reason=draft.reason,
+        deadline=deadline,
+        created_at=now,
+    )
+    db.session.add(reply)
+    db.session.flush()
+    draft.status, draft.reply_id = "released", reply.id
+    db.session.execute(_END_COUNTERSIGNING, {"pid": proposal.id})
     _forget_assignments(proposal)
+    return {"released": True, "revision": draft.revision, "on_time": clock.local_date(now) <= deadline}
 
 
 def on_reply(d, proposal, user, now):
-    # the active lead assignment's department and deadline, as kept on the row (facts.py)
-    deadline = proposal.lead_reply_deadline
-    db.session.add(
-        Reply(
+    congress = proposal.session
+    _check_outcome(d.payload, congress)
+    fields = {
+        "text": d.payload["text"],
+        "outcome": d.payload["outcome"],
+        "contact": d.payload.get("contact"),
+        "planned_date": date.fromisoformat(d.payload["planned_date"]) if d.payload.get("planned_date") else None,
+        "reason": d.payload.get("reason"),
+    }
+    draft = current_draft(proposal)
+    if draft is None:
+        draft = ReplyDraft(
             proposal_id=proposal.id,
             round=proposal.rehandle_round,
             department_id=proposal.lead_department_id,
-            user_id=user.id,
-            text=d.payload["text"],
-            outcome=d.payload["outcome"],
-            contact=d.payload.get("contact"),
-            deadline=deadline,
+            revision=1,
             created_at=now,
+            status="awaiting_countersign",
+            **fields,
         )
-    )
-    return {"on_time": clock.local_date(now) <= deadline}
+        db.session.add(draft)
+    else:  # a revision: every countersignature given to the text before it is void (they name its revision)
+        draft.revision += 1
+        for name, value in fields.items():
+            setattr(draft, name, value)
+    draft.user_id, draft.revised_at, draft.department_id = user.id, now, proposal.lead_department_id
+    if d.to_state == "replied":
+        return _release(draft, proposal, now)
+    record = {"revision": draft.revision}
+    if d.notice == "reply_drafted":  # co-handlers countersign it, each by its own deadline
+        draft.status = "awaiting_countersign"
+        start, days = clock.local_date(now), congress.countersign_days
+        deadline = clock.working_calendar().add(start, days)
+        params = {"pid": proposal.id, "deadline": deadline, "start": start, "days": days}
+        db.session.execute(_OPEN_COUNTERSIGNING, params)
+        _forget_assignments(proposal)
+        record["countersign_deadline"] = deadline.isoformat()
+    else:
+        draft.status = "awaiting_approval"
+    record["draft"] = draft.status
+    return record
+
+
+def on_countersign(d, proposal, user, now):
+    agree = d.payload.get("agree", True)
+    if not agree and not d.payload.get("reason"):
+        raise InvalidPayload({"reason": message(N_("Say why your department does not agree with the draft."))})
+    if agree and d.payload.get("reason"):
+        raise InvalidPayload({"reason": message(N_("A reason is for disagreeing: add a comment instead."))})
+    draft = current_draft(proposal)
+    params = {"pid": proposal.id, "dept": user.department_id, "round": proposal.rehandle_round, "uid": user.id}
+    values = {"draft": draft.id, "revision": draft.revision, "agree": agree}
+    text = d.payload.get("reason") if not agree else d.payload.get("comment")
+    db.session.execute(_COUNTERSIGN, {**params, **values, "comment": text, "now": now})
+    record = {"revision": draft.revision, "agree": agree}
+    if not agree:  # back to the lead, who revises it; every co-handler countersigns the revision again
+        draft.status = "returned"
+        db.session.execute(_END_COUNTERSIGNING, {"pid": proposal.id})
+    elif d.to_state == "replied":
+        record.update(_release(draft, proposal, now))
+    else:
+        db.session.execute(_OWN_COUNTERSIGNING_DONE, params)
+        if d.notice == "reply_to_approve":
+            draft.status = "awaiting_approval"
+    record["draft"] = draft.status
+    _forget_assignments(proposal)
+    return record
+
+
+def on_approve_reply(d, proposal, user, now):
+    return _release(current_draft(proposal), proposal, now)
+
+
+def on_return_reply(d, proposal, user, now):
+    draft = current_draft(proposal)
+    draft.status = "returned"
+    return {"revision": draft.revision, "draft": draft.status}
 
 
 def on_evaluate(d, proposal, user, now):

@@ -162,14 +162,25 @@ def _unacknowledged_departments(proposal: Proposal, to_state: str) -> list:
 
 
 def _departments_to_reply(proposal: Proposal, to_state: str) -> list:
-    """The lead, and the co-handlers yet to countersign this round."""
+    """The lead department, which owes the reply."""
+    return _handlers([a.department_id for a in proposal.active_assignments if a.role == "lead"])
+
+
+def _cohandler_departments(proposal: Proposal, to_state: str) -> list:
+    return _handlers([a.department_id for a in proposal.active_assignments if a.role == "cohandler"])
+
+
+def _departments_to_countersign(proposal: Proposal, to_state: str) -> list:
+    """The co-handlers whose countersignature of the draft reply is still awaited (their deadline runs)."""
     return _handlers(
-        [
-            a.department_id
-            for a in proposal.active_assignments
-            if a.role == "lead" or not a.countersignature(proposal.rehandle_round)
-        ]
+        [a.department_id for a in proposal.active_assignments if a.role == "cohandler" and a.countersign_deadline]
     )
+
+
+def _reply_approvers(proposal: Proposal, to_state: str) -> list:
+    """Those who approve the session's replies (its setting reply_approval): the supervisors or the committee."""
+    role = proposal.session.reply_approval
+    return _with_role(role) if role != "none" else []
 
 
 # every audience there is: the lifecycle's (workflow.engine.KNOWN_AUDIENCES, checked by the register)
@@ -187,6 +198,9 @@ AUDIENCES: dict[str, Audience] = {
     "assigned_departments": Audience(_assigned_departments),
     "unacknowledged_departments": Audience(_unacknowledged_departments),
     "departments_to_reply": Audience(_departments_to_reply),
+    "cohandler_departments": Audience(_cohandler_departments),
+    "departments_to_countersign": Audience(_departments_to_countersign),
+    "reply_approvers": Audience(_reply_approvers),
 }
 
 
@@ -208,18 +222,20 @@ def recipients(audiences, proposal: Proposal, to_state: str) -> list:
     return users
 
 
-def queue(audiences, proposal: Proposal, entry, actor_id: int | None) -> int:
+def queue(audiences, proposal: Proposal, entry, actor_id: int | None, kind: str | None = None) -> int:
     """Add one notification per user told of this event (never the actor), in the open transaction.
 
-    `entry` is the event's history row (anything with its id, event, to_state and at). One multi-row
-    INSERT, not an entity per row: nothing in the event's transaction reads them back."""
+    `entry` is the event's history row (anything with its id, event, to_state and at); `kind` the notice
+    of the way the event went, when not its own (a draft reply to countersign). One multi-row INSERT,
+    not an entity per row: nothing in the event's transaction reads them back."""
+    kind = kind or entry.event
     users = [u for u in recipients(audiences, proposal, entry.to_state) if u.id != actor_id]
-    chosen = choices([u.id for u in users], entry.event)
+    chosen = choices([u.id for u in users], kind)
     rows = [
         {
             "user_id": user.id,
             "proposal_id": proposal.id,
-            "event": entry.event,
+            "event": kind,
             "history_id": entry.id,
             "created_at": entry.at,
             "email_state": "pending" if wants_mail(user) and "email" in chosen[user.id] else "skipped",

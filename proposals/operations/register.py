@@ -41,6 +41,10 @@ class Entry:
     # card show why it happened (its reason or comment; a merge's target), while it is the latest change
     done: str | None = None  # msgid of what the person who fired it is told happened (web/done.py fills in
     # %(number)s, %(state)s, %(lead)s, %(into)s, %(days)s, %(rating)s); None only for the system's events
+    notices: Mapping[str, str] = field(default_factory=dict)  # the kinds of notice its ways of going send
+    # (a transition's `notice` in the definition) besides its own, each with its sentence's msgid
+    done_if: Mapping[str, str] = field(default_factory=dict)  # what its firer is told when it goes a way
+    # with a notice of this kind (instead of `done`)
 
 
 REASON, COMMENT = N_("Reason"), N_("Comment")
@@ -163,24 +167,69 @@ REGISTER: dict[str, Entry] = {
         done=N_("Progress recorded."),
     ),
     "countersign": Entry(
-        N_("A co-handling department has countersigned the reply to “%(title)s”."),
+        N_("A co-handling department has countersigned the draft reply to “%(title)s”."),
         handlers.on_countersign,
-        labels={"comment": COMMENT},
+        facts=True,
+        labels={"agree": N_("Agree with the draft"), "comment": COMMENT, "reason": N_("Why not")},
         details=("comment",),
         by_department=True,
         record=INTERNAL,
         main=True,
+        up_front=N_("A co-handling department disagreed with the draft: why"),
         done=N_("Countersigned."),
+        done_if={
+            "reply_returned": N_("You disagreed: the draft is returned to the lead department with your reason."),
+            "reply_to_approve": N_("Countersigned: the draft reply now awaits approval."),
+            "reply": N_("Countersigned: the reply has gone out to the author."),
+        },
     ),
     "reply": Entry(
         N_("“%(title)s” has been replied to: please read the reply and rate it."),
         handlers.on_reply,
         facts=True,
-        labels={"text": N_("Reply"), "outcome": N_("Outcome"), "contact": N_("Contact person and telephone")},
-        details=("outcome", "text", "contact"),
-        by_department=True,  # the reply's text is released with it: not a handling record
+        labels={
+            "text": N_("Reply"),
+            "outcome": N_("Outcome"),
+            "planned_date": N_("Planned to be solved by"),
+            "reason": N_("Why it cannot be solved now"),
+            "contact": N_("Contact person and telephone"),
+        },
+        details=("outcome", "text", "planned_date", "reason", "contact"),
+        by_department=True,
+        # a draft's text is the handling departments' until it goes out (the author reads the released
+        # reply itself, never this record)
+        record=INTERNAL,
         main=True,
         done=N_("Replied: the author is asked to rate the reply."),
+        notices={
+            "reply_drafted": N_("A draft reply to “%(title)s” awaits your department's countersignature."),
+            "reply_to_approve": N_("A draft reply to “%(title)s” awaits your approval."),
+            "reply_returned": N_("The draft reply to “%(title)s” has been returned to your department: please revise it."),
+        },
+        done_if={
+            "reply_drafted": N_("Drafted: the co-handling departments are asked to countersign it."),
+            "reply_to_approve": N_("Drafted: the reply now awaits approval."),
+        },
+    ),
+    "approve_reply": Entry(
+        N_("“%(title)s” has been replied to: please read the reply and rate it."),
+        handlers.on_approve_reply,
+        facts=True,
+        labels={"comment": COMMENT},
+        details=("comment",),
+        record=INTERNAL,
+        main=True,
+        done=N_("Approved: the reply has gone out to the author."),
+    ),
+    "return_reply": Entry(
+        N_("The draft reply to “%(title)s” has been returned to your department: please revise it."),
+        handlers.on_return_reply,
+        facts=True,
+        labels={"reason": REASON},
+        details=("reason",),
+        record=INTERNAL,
+        up_front=N_("The draft reply was returned: why"),
+        done=N_("Returned to the lead department with your reason."),
     ),
     "evaluate": Entry(
         N_("The reply to “%(title)s” has been rated."),
@@ -265,10 +314,29 @@ def check(register: Mapping[str, Entry], lifecycle: Lifecycle, audiences: Mappin
             problems.append(f"{where}: is followed by {entry.then!r}, which cannot follow it")
         if not event.is_system and not isinstance(entry.done, str):
             problems.append(f"{where} is fired by people but says nothing of what happened (no `done`)")
+        for t in event.transitions:
+            if t.notice is not None and not isinstance(notice_sentence(t.notice, register), str):
+                problems.append(f"{where}: notice {t.notice!r} has no sentence")
+        for kind in entry.done_if:
+            if kind not in {t.notice for t in event.transitions}:
+                problems.append(f"{where}: says what happened for {kind!r}, which none of its ways sends")
         if entry.record not in (None, PROGRESS, INTERNAL):
             problems.append(f"{where}: unknown kind of handling record {entry.record!r}")
     if problems:
         raise DefinitionError("the register does not match the lifecycle: " + "; ".join(problems))
+
+
+def notice_sentence(kind: str, register: Mapping[str, Entry] | None = None) -> str | None:
+    """The sentence of a notice kind the lifecycle sends: an event's own, or one of an entry's notices."""
+    register = REGISTER if register is None else register
+    if kind in register and register[kind].sentence:
+        return register[kind].sentence
+    return next((e.notices[kind] for e in register.values() if kind in e.notices), None)
+
+
+def notices() -> tuple[str, ...]:
+    """The kinds of notice the lifecycle's ways send besides its events' own, in register order."""
+    return tuple(dict.fromkeys(kind for e in REGISTER.values() for kind in e.notices))
 
 
 check(REGISTER, LIFECYCLE, AUDIENCES)

@@ -15,7 +15,9 @@ from ..references import title_for
 
 def done_message(event: str, proposal, payload: dict, reader) -> str:
     """The flash message of `event` just fired on `proposal` by `reader`, in the current language."""
-    msgid = entry(event).done
+    registered = entry(event)
+    notice = next((d.notice for d in getattr(proposal, "decisions", ()) if d.event == event), None)
+    msgid = registered.done_if.get(notice, registered.done)
     if msgid is None:  # (a system event: nobody is told it was done)
         return ""
     lead = proposal.lead_assignment

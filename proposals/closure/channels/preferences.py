@@ -45,6 +45,11 @@ KIND_LABELS = {
     "progress": N_("Progress recorded"),
     "countersign": N_("Countersigned by a co-handler"),
     "reply": N_("Replied to"),
+    "reply_drafted": N_("A draft reply to countersign"),
+    "reply_to_approve": N_("A draft reply to approve"),
+    "reply_returned": N_("A draft reply returned for revision"),
+    "approve_reply": N_("A reply approved and sent"),
+    "return_reply": N_("A draft reply returned by the approver"),
     "evaluate": N_("The reply rated"),
     "close_unrated": N_("Closed without a rating"),
     "urge": N_("Urged by the supervisor"),
@@ -55,6 +60,8 @@ KIND_LABELS = {
     "remind_cosign": N_("Reminder: co-signing closes"),
     "overdue_ack": N_("Overdue: not acknowledged"),
     "overdue_reply": N_("Overdue: no reply"),
+    "remind_countersign": N_("Reminder: countersign the draft reply"),
+    "overdue_countersign": N_("Overdue: the draft reply not countersigned"),
     "message": N_("A new message on a proposal"),
 }
 CHANNEL_LABELS = {

@@ -6,7 +6,16 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
-from wtforms import BooleanField, Field, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    Field,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 
 from workflow import ROLES
@@ -17,7 +26,7 @@ from ...auth.passwords import HINT as PASSWORD_HINT
 from ...extensions import db
 from ...i18n import ROLE_LABELS, translate_error
 from ...models import OrgUnit
-from ...settings import Date, Fraction, OneOf, Setting, SomeOf
+from ...settings import Date, Fraction, OneOf, OutcomeClasses, Setting, SomeOf
 from ..event_forms import MultiCheckbox, put_errors
 
 NONE = 0  # the "—" choice of an optional unit
@@ -62,6 +71,38 @@ def fraction_field(label: str, hint: str, minimum: float, maximum: float) -> Str
     )
 
 
+class OutcomeClassesField(TextAreaField):
+    """The session's reply classes, one per line as "code | label | requirements" (settings.OutcomeClasses
+    says what is right; a line that cannot be read goes to it as typed, to be refused with a reason)."""
+
+    def _value(self) -> str:
+        if isinstance(self.data, str):
+            return self.data
+        lines = []
+        for c in self.data or ():
+            parts = [c.get("code", ""), gettext(c["label"]) if c.get("label") else ""]
+            if c.get("requires"):
+                parts.append(", ".join(c["requires"]))
+            lines.append(" | ".join(parts))
+        return "\n".join(lines)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        defaults = {c["code"]: c["label"] for c in settings.DEFAULT_OUTCOME_CLASSES}
+        classes = []
+        for line in valuelist[0].splitlines():
+            if not line.strip():
+                continue
+            code, label, requires = ([p.strip() for p in line.split("|")] + ["", ""])[:3]
+            if code in defaults and label == gettext(defaults[code]):
+                label = defaults[code]  # the default's label stays a msgid, shown in each reader's language
+            classes.append(
+                {"code": code, "label": label, "requires": [r.strip() for r in requires.split(",") if r.strip()]}
+            )
+        self.data = classes
+
+
 def setting_field(setting: Setting) -> Field:
     """The input of a setting, made from its kind."""
     f, label, hint = setting.field, _l(setting.label), _l(setting.hint)
@@ -79,6 +120,8 @@ def setting_field(setting: Setting) -> Field:
     if isinstance(f, SomeOf):
         choices = [SelectChoice(c, _l(text)) for c, text in zip(f.choices, f.labels, strict=True)]
         return MultiCheckbox(label, description=hint, choices=choices, validate_choice=False)
+    if isinstance(f, OutcomeClasses):
+        return OutcomeClassesField(label, description=hint, render_kw={"rows": 4})
     raise TypeError(f"setting {setting.name}: no input for {type(f).__name__}")
 
 
