@@ -27,6 +27,16 @@ def choice_label(value: str) -> str:
     return gettext(CHOICE_LABELS[value]) if value in CHOICE_LABELS else value
 
 
+def outcome_label(code: str, session=None) -> str:
+    """How a reply class reads: its label in the session's outcome_classes (a default one translated, a
+    union's own as written), else DOMAIN's, else the code itself."""
+    found = next((c for c in (session.outcome_classes if session is not None else None) or () if c["code"] == code), None)
+    if found is not None:
+        label = found["label"]  # (a variable: a default's label is a msgid, a union's own is returned as it is)
+        return gettext(label)
+    return choice_label(code)
+
+
 def state_label(state: str) -> str:
     """The one name of a lifecycle state, in the current language (an unknown value as it is)."""
     spec = LIFECYCLE.states.get(state)

@@ -198,15 +198,11 @@ def _draft_waiting(*statuses: str):
 
 
 def _reply(user: User, today: date):
-    """Lead of an item being handled with no draft out for countersigning or approval: the reply to draft,
-    or a returned draft to revise."""
+    """Lead of an item being handled: the reply is due (to draft, to revise, or out with the co-handlers or
+    the approver, which the lead may still revise until it goes out)."""
     if not _handler(user):
         return false()
-    return and_(
-        _sources("reply"),
-        _active_assignment(user.department_id, Assignment.role == "lead"),
-        ~_draft_waiting("awaiting_countersign", "awaiting_approval"),
-    )
+    return and_(_sources("reply"), _active_assignment(user.department_id, Assignment.role == "lead"))
 
 
 def _countersign(user: User, today: date):

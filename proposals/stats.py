@@ -13,7 +13,8 @@ Definitions, over the proposals a report covers (drafts are private and never co
   date of sending <= Reply.deadline) / proposals with a reply
 - satisfaction rate: author's final rating satisfied or basically satisfied / rated by the author
   (satisfied, basically satisfied, unsatisfied; a proposal closed without a rating is not counted)
-- outcomes: shares of A, B and C among each proposal's LATEST reply (the answer in force)
+- outcomes: shares of each reply class (by code: A, B, C and the sessions' own) among each proposal's
+  LATEST reply (the answer in force)
 - overdue: see overdue_condition()
 - average working days to reply (avg_working_days_to_reply, in each breakdown too): over the proposals with a
   reply, the working days from the lead assignment to the first reply, first_reply_working_days(); None
@@ -104,7 +105,19 @@ def _count_if(condition):
     return func.count().filter(condition)  # COUNT(*) FILTER (WHERE ...): no CASE per row
 
 
-def _aggregates(today: date) -> list:
+def outcome_codes(session_id: int | None = None) -> tuple[str, ...]:
+    """The reply classes a report counts, by code: DOMAIN's A, B and C, then the other classes of the
+    session's (or every session's) outcome_classes; across sessions a code counts together."""
+    stmt = select(CongressSession.outcome_classes).order_by(CongressSession.id)
+    if session_id is not None:
+        stmt = stmt.where(CongressSession.id == session_id)
+    codes = dict.fromkeys(OUTCOMES)
+    for classes in db.session.scalars(stmt):
+        codes.update(dict.fromkeys(c["code"] for c in classes or ()))
+    return tuple(codes)
+
+
+def _aggregates(today: date, codes: tuple[str, ...] = OUTCOMES) -> list:
     """The counts every number is made of; all of them sums, so that groups add up."""
     return [
         func.count().label("total"),
@@ -112,7 +125,7 @@ def _aggregates(today: date) -> list:
         _count_if(overdue_condition(today)).label("overdue"),
         _count_if(Proposal.first_reply_on_time.is_not(None)).label("replied"),
         _count_if(Proposal.first_reply_on_time.is_(True)).label("on_time"),
-        *(_count_if(Proposal.latest_outcome == o).label(f"outcome_{o}") for o in OUTCOMES),
+        *(_count_if(Proposal.latest_outcome == o).label(f"outcome_{o}") for o in codes),
         _count_if(Proposal.final_rating.in_(EVALUATED)).label("evaluated"),
         _count_if(Proposal.final_rating.in_(SATISFIED)).label("satisfied"),
     ]
@@ -128,7 +141,7 @@ def _numbers(row: dict) -> dict:
     def among(states):
         return sum(counts[s] for s in states)
 
-    outcome_counts = {o: int(row[f"outcome_{o}"]) for o in OUTCOMES}
+    outcome_counts = {k[len("outcome_") :]: int(v) for k, v in row.items() if k.startswith("outcome_")}
     replies = sum(outcome_counts.values())
     return {
         "total": int(row["total"]),
@@ -170,7 +183,7 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
         Proposal.lead_department_id,
         Proposal.kind,
     ]
-    aggregates = _aggregates(today)
+    aggregates = _aggregates(today, outcome_codes(session_id))
     stmt = select(*keys, *aggregates).where(*where).group_by(*keys)
     names = [a.name for a in aggregates]
     width = len(names)

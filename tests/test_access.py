@@ -49,8 +49,8 @@ def handled(make):
         ("acknowledge", "lead", None),
         ("acknowledge", "cohandler", None),
         ("progress", "lead", {"note": NOTE}),
-        ("countersign", "cohandler", {"comment": COUNTERSIGN}),
         ("reply", "lead", {"text": REPLY, "outcome": "B", "planned_date": "2027-06-30"}),
+        ("countersign", "cohandler", {"comment": COUNTERSIGN}),
     ]  # fmt: skip
     for event, who, payload in steps:
         proposal = fire_event(proposal.id, event, getattr(cast, who), payload)

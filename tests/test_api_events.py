@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from proposals.extensions import db
 from proposals.models import HistoryEntry, Proposal
-from proposals.operations import fire_event
+from proposals.operations import fire_event, update_session
 from workflow import LIFECYCLE, StateConflict
 
 from .conftest import PASSWORD, Cast
@@ -106,12 +106,15 @@ def test_the_whole_lifecycle_through_the_api(api, make):
     body = fire("supervisor", "extend", {"days": 10, "reason": "需要采购审批。"})
     assert body["reply_deadline"] > before
     assert body["assignments"][0]["extended_days"] == 10
-    assert ok(as_["logistics"].fire(pid, "reply", {"text": "x", "outcome": "A"}), 409)["available_events"] == [
-        "progress"
-    ]
-    fire("finance", "countersign", {"comment": "同意"})
-    body = fire("logistics", "reply", {"text": "将增加座位。", "outcome": "B", "planned_date": "2027-06-30", "contact": "后勤 1234"}, state="replied")
+    # the lead drafts the reply; the co-handler countersigns that draft, which sends it out
+    assert ok(as_["finance"].fire(pid, "countersign"), 409)["available_events"] == ["progress"]
+    reply = {"text": "将增加座位。", "outcome": "B", "planned_date": "2027-06-30", "contact": "后勤 1234"}
+    body = fire("logistics", "reply", reply, state="in_progress")
+    assert body["reply"] is None and body["reply_draft"]["status"] == "awaiting_countersign"
+    assert ok(as_["author"].get(f"/proposals/{pid}"))["reply_draft"] is None  # not the author's before it goes out
+    body = fire("finance", "countersign", {"comment": "同意"}, state="replied")
     assert body["reply"]["outcome"] == "B" and body["reply"]["on_time"] is True
+    assert body["reply"]["planned_date"] == "2027-06-30"
     # a co-signer's rating leaves it open; the author's "unsatisfied" sends it back for one more round
     fire("rep1", "evaluate", {"rating": "basically_satisfied"}, state="replied")
     body = fire(
@@ -121,16 +124,16 @@ def test_the_whole_lifecycle_through_the_api(api, make):
         state="in_progress",
     )
     assert body["rehandle_round"] == 1 and body["reply"] is None and len(body["replies"]) == 1
-    fire("finance", "countersign")
-    fire("logistics", "reply", {"text": "座位已增加一百个。", "outcome": "A"}, state="replied")
+    fire("logistics", "reply", {"text": "座位已增加一百个。", "outcome": "A"}, state="in_progress")
+    fire("finance", "countersign", state="replied")
     body = fire("author", "evaluate", {"rating": "satisfied"}, state="closed")
     assert body["final_rating"] == "satisfied"
     body = fire("committee", "archive", state="archived")
     assert body["available_events"] == []
     assert [h["event"] for h in body["history"]] == [
         "create", "edit", "submit", "cosign", "cosign", "accept", "assign", "decline", "assign", "acknowledge",
-        "acknowledge", "progress", "urge", "extend", "countersign", "reply", "evaluate", "evaluate", "countersign",
-        "reply", "evaluate", "archive",
+        "acknowledge", "progress", "urge", "extend", "reply", "countersign", "evaluate", "evaluate", "reply",
+        "countersign", "evaluate", "archive",
     ]  # fmt: skip
     stats = ok(as_["committee"].get(f"/stats?session_id={session['id']}"))
     assert stats["counts"]["archived"] == 1
@@ -207,6 +210,7 @@ def test_delegation_head_forwards_or_sends_back(api, make):
 
 # -- each refusal for each event -------------------------------------------------------------------
 
+DRAFT = ("reply", "lead", {"text": "拟答复", "outcome": "A"})
 # event: (the state it is tried in, who may fire it there, a good payload, steps to take first,
 #         a user who sees the proposal but may not fire it, a state where it is not possible for that actor)
 CASES = {
@@ -222,11 +226,15 @@ CASES = {
     "acknowledge": ("assigned", "lead", None, [], ("assigned", "other_handler"), ("replied", "lead")),
     "decline": ("assigned", "lead", {"reason": "非本部门职责"}, [], ("assigned", "cohandler"), ("in_progress", "lead")),
     "progress": ("in_progress", "lead", {"note": "已调研"}, [], ("in_progress", "worker"), ("assigned", "lead")),
-    "countersign": ("in_progress", "cohandler", None, [("acknowledge", "cohandler", None)], ("in_progress", "lead"),
-                    ("assigned", "cohandler")),
-    "reply": ("in_progress", "lead", {"text": "已解决", "outcome": "A"},
-              [("acknowledge", "cohandler", None), ("countersign", "cohandler", None)], ("in_progress", "cohandler"),
-              ("assigned", "lead")),
+    "countersign": ("in_progress", "cohandler", None, [("acknowledge", "cohandler", None), DRAFT],
+                    ("in_progress", "lead"), ("assigned", "cohandler")),
+    "reply": ("in_progress", "lead", {"text": "已解决", "outcome": "A"}, [("acknowledge", "cohandler", None)],
+              ("in_progress", "cohandler"), ("assigned", "lead")),
+    # (in a session whose replies the supervisor approves: test_each_refusal_changes_nothing turns it on)
+    "approve_reply": ("in_progress", "supervisor", None, [DRAFT, ("countersign", "cohandler", None)],
+                      ("in_progress", "committee"), ("assigned", "supervisor")),
+    "return_reply": ("in_progress", "supervisor", {"reason": "请补充"}, [DRAFT, ("countersign", "cohandler", None)],
+                     ("in_progress", "committee"), ("assigned", "supervisor")),
     "evaluate": ("replied", "author", {"rating": "satisfied"}, [], ("replied", "worker"), ("in_progress", "author")),
     "urge": ("in_progress", "supervisor", None, [], ("in_progress", "worker"), ("replied", "supervisor")),
     "extend": ("in_progress", "supervisor", {"days": 5, "reason": "需要审批"}, [], ("in_progress", "committee"),
@@ -263,6 +271,8 @@ def test_every_event_is_covered():
 def test_each_refusal_changes_nothing(api, cast, event):
     state, who, payload, steps, (seen_state, bystander), (wrong_state, wrong_actor) = CASES[event]
     payload = good_payload(cast, payload)
+    if event in ("approve_reply", "return_reply"):
+        update_session(cast.session, {"reply_approval": "supervisor"})
 
     def refused(proposal, user, body, status):
         before = snapshot(proposal.id)

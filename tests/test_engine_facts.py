@@ -15,8 +15,10 @@ def test_the_query_and_the_collections_give_the_same_facts_at_every_step(cast):
         ("evaluate", "delegate1", {"rating": "satisfied"}),  # a co-signer's rating: no state change
         ("evaluate", "author", unsatisfied),  # handled again: round 1, nothing countersigned or rated yet
         ("extend", "supervisor", {"days": 5, "reason": "需要协调预算。"}),
-        ("countersign", "cohandler", None),
-        ("reply", "lead", {"text": "已重新办理。", "outcome": "B", "planned_date": "2027-06-30"}),
+        ("reply", "lead", {"text": "已重新办理。", "outcome": "B", "planned_date": "2027-06-30"}),  # a draft
+        ("countersign", "cohandler", {"agree": False, "reason": "请写明计划。"}),  # returned to the lead
+        ("reply", "lead", {"text": "已重新办理，计划六月完成。", "outcome": "B", "planned_date": "2027-06-30"}),
+        ("countersign", "cohandler", None),  # agreed: it goes out
         ("evaluate", "delegate2", {"rating": "satisfied"}),
     ]
     seen = []
@@ -30,7 +32,11 @@ def test_the_query_and_the_collections_give_the_same_facts_at_every_step(cast):
     last = seen[-1]
     assert last.rehandle_round == 1 and last.extended and last.evaluator_ids == {cast.delegate2.id}
     assert last.cosigner_ids == {cast.delegate1.id, cast.delegate2.id}
-    assert last.countersigned_department_ids == {cast.co_dept.id}
+    assert last.countersigned_department_ids == {cast.co_dept.id} and last.draft_status is None
     assert last.acknowledged_department_ids == {cast.lead_dept.id, cast.co_dept.id}
-    assert seen[-5].countersigned_department_ids == frozenset() and seen[-5].evaluator_ids == frozenset()
-    assert seen[-6].evaluator_ids == {cast.delegate1.id}
+    assert [f.draft_status for f in seen[-6:-1]] == [
+        None, "awaiting_countersign", "returned", "awaiting_countersign", None
+    ]  # fmt: skip
+    assert seen[-7].countersigned_department_ids == frozenset() and seen[-7].evaluator_ids == frozenset()
+    assert seen[-4].countersigned_department_ids == frozenset()  # a disagreement is not a countersignature
+    assert seen[-8].evaluator_ids == {cast.delegate1.id}

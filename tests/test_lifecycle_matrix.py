@@ -61,7 +61,8 @@ ALLOWED = {
         "mark_key": {"committee": "in_progress"},
         "acknowledge": {"cohandler": "in_progress"},
         "progress": {"lead": "in_progress", "cohandler": "in_progress"},
-        "countersign": {"cohandler": "in_progress"},
+        # the lead's draft: the co-handler countersigns it (nothing to countersign before; test_reply_flow)
+        "reply": {"lead": "in_progress"},
         "urge": {"supervisor": "in_progress"},
         "extend": {"supervisor": "in_progress"},
     },
@@ -72,8 +73,12 @@ ALLOWED = {
     "closed": {"archive": {"committee": "archived", "admin": "archived"}},
 }
 
-# the event is possible in this state, but it is someone else's step: permission, not conflict
-OTHERS_TURN = {("review", "send_back", "head")}
+# the event is possible in this state, but it is someone else's step: permission, not conflict (approving
+# replies is nobody's in a session without approval: reply_approval "none")
+OTHERS_TURN = {
+    ("review", "send_back", "head"),
+    *((s, e, p) for s in ("in_progress",) for e in ("approve_reply", "return_reply") for p in ("supervisor", "committee")),
+}
 
 HANDLED = {"assigned", "in_progress", "replied", "closed", "archived"}
 COSIGNED = {"review", "accepted", "rejected", "merged", *HANDLED}
@@ -98,6 +103,8 @@ def could_ever(person: str, event: str, state: str) -> bool:
         "evaluate": {"author"},
         "mark_key": {"committee"},
         "unmark_key": {"committee"},
+        "approve_reply": {"supervisor", "committee"},
+        "return_reply": {"supervisor", "committee"},
     }.get(event, set())
     if state in HANDLED:  # departments are assigned only from then on
         always |= {
@@ -164,6 +171,6 @@ def test_state_event_role_table(state, cast, subtests):
 def test_every_state_and_event_is_covered():
     assert set(ALLOWED) <= set(STATES)
     covered = {event for events in ALLOWED.values() for event in events}
-    # forward: delegation review (test_prereview); reply: test_rules; unmark_key: only of a key proposal
-    # (test_key_proposals)
-    assert covered | {"forward", "reply", "unmark_key"} == set(EVENTS)
+    # forward: delegation review (test_prereview); unmark_key: only of a key proposal (test_key_proposals);
+    # countersign, approve_reply, return_reply: of a draft reply (test_reply_flow)
+    assert covered | {"forward", "unmark_key", "countersign", "approve_reply", "return_reply"} == set(EVENTS)

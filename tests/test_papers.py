@@ -86,10 +86,9 @@ def handled(cast, union):
     cast.author = cast.make.user("worker", delegation_id=cast.delegation.id, name="提案人乙")  # the others' author
     class_c = cast.proposal_in("in_progress", title="关于停车场的提案")
     fire_event(class_c.id, "acknowledge", cast.cohandler)
-    fire_event(class_c.id, "countersign", cast.cohandler)
-    class_c = fire_event(
-        class_c.id, "reply", cast.lead, {"text": "场地所限，暂不能解决。", "outcome": "C", "reason": "场地所限。", "contact": "张三 8001"}
-    )
+    reply = {"text": "场地所限，暂不能解决。", "outcome": "C", "reason": "场地所限。", "contact": "张三 8001"}
+    fire_event(class_c.id, "reply", cast.lead, reply)
+    class_c = fire_event(class_c.id, "countersign", cast.cohandler)
     review = cast.proposal_in("review", title="审查中的提案")
     cast.proposal_in("draft", title="草稿")
     return closed, class_c, review

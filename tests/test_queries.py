@@ -82,8 +82,8 @@ def test_each_task_group_is_where_the_engine_offers_its_event(cast, dataset):
         "review": 1,
         "assign": 1,
         "acknowledge": 2,  # assigned, and in progress before the co-handler acknowledged
-        "reply": 4,  # in progress x3 and the re-handled one; not another department's
-        "countersign": 3,  # in progress x2 (acknowledged or not) and the re-handled one's new round
+        "reply": 4,  # in progress x3 (one drafted) and the re-handled one; not another department's
+        "countersign": 1,  # the lead's draft; not before there is one (in progress x2, the re-handled one)
         "evaluate": 1,  # not the reply delegate1 rated already
         "urge": 1,
     }
@@ -212,8 +212,9 @@ def test_filters_combine(cast, make, sortable):
 def test_the_latest_reply_decides_the_class(cast):
     proposal = cast.proposal_in("replied")  # class A
     fire_event(proposal.id, "evaluate", cast.author, {"rating": "unsatisfied"})
-    fire_event(proposal.id, "countersign", cast.cohandler)
     fire_event(proposal.id, "reply", cast.lead, {"text": "列入计划。", "outcome": "B", "planned_date": "2027-06-30"})
+    assert every_id(cast.committee, Filters(outcome="B")) == []  # a draft is not the answer in force
+    fire_event(proposal.id, "countersign", cast.cohandler)
     assert every_id(cast.committee, Filters(outcome="B")) == [proposal.id]
     assert every_id(cast.committee, Filters(outcome="A")) == []
 

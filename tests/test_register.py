@@ -76,7 +76,9 @@ def test_an_audience_without_a_resolver_stops_the_import():
 
 def test_the_register_names_each_event_s_handler_and_facts():
     assert REGISTER["assign"].handler is handlers.on_assign
-    assert {name for name, e in REGISTER.items() if e.facts} == {"assign", "decline", "reply", "evaluate", "extend"}
+    assert {name for name, e in REGISTER.items() if e.facts} == {
+        "assign", "decline", "reply", "countersign", "approve_reply", "return_reply", "evaluate", "extend"
+    }  # fmt: skip
     assert REGISTER["urge"].handler is None and REGISTER["archive"].sentence is None
 
 
@@ -135,11 +137,17 @@ def test_a_proposal_under_review_or_being_handled_may_be_merged_into(cast, state
 
 def test_handlers_writing_plain_statements_leave_nothing_stale_in_the_session(cast):
     """What a page or the API reads after the event, in the same transaction, is what was written."""
-    p = db.session.get(Proposal, cast.proposal_in("in_progress").id)
+    p = cast.proposal_in("in_progress")
+    fire_event(p.id, "reply", cast.lead, {"text": "拟答复。", "outcome": "A"})  # a draft to countersign
+    p = db.session.get(Proposal, p.id)
     now = datetime(2026, 12, 2, 1, 0)
     co = next(a for a in p.active_assignments if a.role == "cohandler")  # loaded before the writes
-    assert co.countersignatures == []
-    handlers.on_countersign(SimpleNamespace(payload={"comment": "同意"}), p, cast.cohandler, now)
+    assert co.countersignatures == [] and co.countersign_deadline is not None
+    decision = SimpleNamespace(payload={"comment": "同意"}, to_state="in_progress", notice=None)
+    handlers.on_countersign(decision, p, cast.cohandler, now)
     co = next(a for a in p.active_assignments if a.role == "cohandler")
-    assert [(c.user_id, c.comment, c.round) for c in co.countersignatures] == [(cast.cohandler.id, "同意", 0)]
+    assert [(c.user_id, c.comment, c.round, c.agree) for c in co.countersignatures] == [
+        (cast.cohandler.id, "同意", 0, True)
+    ]
+    assert co.countersign_deadline is None  # no longer awaited
     db.session.rollback()

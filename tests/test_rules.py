@@ -133,24 +133,35 @@ def test_assign_checks_departments(cast, make):
     assert lead.role == "lead" and lead.ack_deadline < lead.reply_deadline
 
 
-def test_reply_waits_for_every_countersignature(cast):
+def test_the_reply_goes_out_once_every_cohandler_agreed_to_the_draft(cast):
     p = cast.proposal_in("in_progress")
+    with pytest.raises(StateConflict) as refused:  # nothing to countersign before the lead drafts
+        fire(p, "countersign", cast.cohandler)
+    assert "countersign" not in refused.value.available
     reply = {"text": "答复", "outcome": "B", "planned_date": "2027-06-30"}
-    with pytest.raises(StateConflict) as refused:
-        fire(p, "reply", cast.lead, reply)
-    assert "reply" not in refused.value.available
-    fire(p, "countersign", cast.cohandler)
+    p = fire(p, "reply", cast.lead, reply)
+    assert p.state == "in_progress" and p.replies == []  # a draft, not a reply
+    p = fire(p, "countersign", cast.cohandler)
+    assert p.state == "replied" and [r.text for r in p.replies] == ["答复"]
     with pytest.raises(StateConflict):
         fire(p, "countersign", cast.cohandler)
-    assert fire(p, "reply", cast.lead, reply).state == "replied"
 
 
-def test_reply_outcome_must_be_a_b_or_c(cast):
+def test_reply_outcome_must_be_one_of_the_sessions_classes_with_what_it_requires(cast):
     p = cast.proposal_in("in_progress")
-    fire(p, "countersign", cast.cohandler)
-    with pytest.raises(InvalidPayload) as refused:
-        fire(p, "reply", cast.lead, {"text": "答复", "outcome": "D"})
-    assert set(refused.value.fields) == {"outcome"}
+    for payload, wrong in (
+        ({"text": "答复", "outcome": "D"}, {"outcome"}),
+        ({"text": "答复", "outcome": "B"}, {"planned_date"}),
+        ({"text": "答复", "outcome": "C"}, {"reason"}),
+        ({"text": "答复", "outcome": "B", "planned_date": "2027-02-30"}, {"planned_date"}),
+    ):
+        with pytest.raises(InvalidPayload) as refused:
+            fire(p, "reply", cast.lead, payload)
+        assert set(refused.value.fields) == wrong
+    assert db.session.get(Proposal, p.id).reply_drafts == []
+    classes = [{"code": c, "label": f"{c} 类", "requires": []} for c in "ABCD"]
+    update_session(cast.session, {"outcome_classes": classes})
+    assert fire(p, "reply", cast.lead, {"text": "答复", "outcome": "D"}).state == "in_progress"
 
 
 def test_cosigners_rate_without_closing_and_only_once(cast):
@@ -172,10 +183,10 @@ def test_rehandling_stops_after_max_rehandle_rounds(cast, max_rehandle):
     for round_ in range(max_rehandle):
         p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied"})
         assert (p.state, p.rehandle_round) == ("in_progress", round_ + 1)
-        with pytest.raises(StateConflict):  # a new round needs a new countersignature
-            fire(p, "reply", cast.lead, {"text": "再答复", "outcome": "B", "planned_date": "2027-06-30"})
-        fire(p, "countersign", cast.cohandler)
-        p = fire(p, "reply", cast.lead, {"text": "再答复", "outcome": "B", "planned_date": "2027-06-30"})
+        with pytest.raises(StateConflict):  # a new round: the countersignature of the last one is past
+            fire(p, "countersign", cast.cohandler)
+        fire(p, "reply", cast.lead, {"text": "再答复", "outcome": "B", "planned_date": "2027-06-30"})
+        p = fire(p, "countersign", cast.cohandler)
     p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied"})
     assert (p.state, p.final_rating, p.rehandle_round) == ("closed", "unsatisfied", max_rehandle)
     assert len(p.replies) == max_rehandle + 1

@@ -109,16 +109,18 @@ def test_overdue_is_one_definition(cast, dataset):
 
 @pytest.mark.parametrize("china_clock, on_time", [(time(23, 59), True), (time(0, 0), False)])
 def test_on_time_means_by_the_deadline_in_china(cast, china_clock, on_time):
+    """Judged by the release, the moment the author receives the reply: not by when the lead drafted it."""
     proposal = cast.proposal_in("in_progress")
     fire_event(proposal.id, "acknowledge", cast.cohandler)
-    fire_event(proposal.id, "countersign", cast.cohandler)
     deadline = proposal.lead_assignment.reply_deadline
+    drafted = datetime.combine(deadline - timedelta(days=3), time(9))  # in time
+    fire_event(proposal.id, "reply", cast.lead, {"text": "答复", "outcome": "A"}, now=drafted)
     china_day = deadline if on_time else deadline + timedelta(days=1)
     sent = datetime.combine(china_day, china_clock) - timedelta(hours=8)  # naive UTC
-    fire_event(proposal.id, "reply", cast.lead, {"text": "答复", "outcome": "A"}, now=sent)
+    fire_event(proposal.id, "countersign", cast.cohandler, now=sent)  # the last countersignature releases it
     assert list(on_time_replies(proposal.id).values()) == [on_time]
-    # the same verdict as the one the reply operation wrote in the history
-    entry = db.session.scalar(db.select(HistoryEntry).filter_by(proposal_id=proposal.id, event="reply"))
+    # the same verdict as the one the releasing event wrote in the history
+    entry = db.session.scalar(db.select(HistoryEntry).filter_by(proposal_id=proposal.id, event="countersign"))
     assert entry.payload["on_time"] is on_time
     assert report(cast.session.id)["rates"]["on_time_rate"] == (1.0 if on_time else 0.0)
 

@@ -38,6 +38,10 @@ def from_the_rows() -> dict[int, tuple]:
             lead.reply_deadline if lead else None,
             clock.local_date(replies[0].created_at) <= replies[0].deadline if replies else None,
             replies[-1].outcome if replies else None,
+            min(
+                (a.countersign_deadline for a in p.assignments if a.role == "cohandler" and a.ended_at is None and a.countersign_deadline),
+                default=None,
+            ),
         )
     return found
 
@@ -87,17 +91,24 @@ class Walks(RuleBasedStateMachine):
         if not choices:
             return
         user, event = data.draw(st.sampled_from(sorted(choices, key=lambda c: (c[0].id, c[1]))))
+        lead = data.draw(st.sampled_from(self.depts))
         payloads = {
             "reject": {"reason": "不予立案"},
             "send_back": {"reason": "请补充"},
             "decline": {"reason": "非本部门职责"},
             "progress": {"note": "进展"},
-            "reply": {"text": "答复", "outcome": data.draw(st.sampled_from(["A", "B", "C"]))},
+            "reply": {
+                "text": "答复",
+                "outcome": data.draw(st.sampled_from(["A", "B", "C"])),
+                "planned_date": "2027-06-30",
+                "reason": "暂无条件。",
+            },
+            "countersign": data.draw(st.sampled_from([None, {"agree": False, "reason": "请补充"}])),
             "evaluate": {"rating": data.draw(st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"]))},
             "extend": {"days": data.draw(st.integers(1, 10)), "reason": "协调"},
             "assign": {
-                "lead_department_id": data.draw(st.sampled_from(self.depts)),
-                "cohandler_department_ids": [],
+                "lead_department_id": lead,
+                "cohandler_department_ids": data.draw(st.sampled_from([[], [d for d in self.depts if d != lead][:1]])),
             },
         }
         try:
@@ -123,7 +134,7 @@ def test_a_late_reply_a_decline_and_a_second_round_are_kept(cast):
     proposal = cast.proposal_in("assigned")
     at = clock.utcnow()
     fire_event(proposal.id, "decline", cast.lead, {"reason": "非本部门职责"}, now=at)
-    assert facts.stored()[proposal.id] == (None, None, None, None, None)
+    assert facts.stored()[proposal.id] == (None,) * 6
     assign = {"lead_department_id": cast.co_dept.id, "cohandler_department_ids": []}
     fire_event(proposal.id, "assign", cast.committee, assign, now=at)
     deadline = db.session.get(Proposal, proposal.id).lead_reply_deadline
@@ -131,10 +142,10 @@ def test_a_late_reply_a_decline_and_a_second_round_are_kept(cast):
     fire_event(proposal.id, "acknowledge", cast.cohandler, None, now=at)
     late = at + timedelta(days=90)
     fire_event(proposal.id, "reply", cast.cohandler, {"text": "答复", "outcome": "C", "reason": "暂无条件。"}, now=late)
-    assert facts.stored()[proposal.id][3:] == (False, "C")
+    assert facts.stored()[proposal.id][3:] == (False, "C", None)
     fire_event(proposal.id, "evaluate", cast.author, {"rating": "unsatisfied"}, now=late)
     fire_event(proposal.id, "reply", cast.cohandler, {"text": "再答复", "outcome": "A"}, now=late)
-    assert facts.stored()[proposal.id][3:] == (False, "A")  # the first reply's lateness, the latest's outcome
+    assert facts.stored()[proposal.id][3:] == (False, "A", None)  # the first reply's lateness, the latest's outcome
     assert_facts_hold()
 
 
@@ -152,7 +163,7 @@ def test_the_migration_fills_the_facts_as_refresh_does(app):
     app.test_cli_runner().invoke(args=["generate", "--proposals", "120", "--seed", "5"])
     expected = facts.stored()
     db.session.execute(update(Proposal.__table__).values(dict.fromkeys(facts.COLUMNS)))
-    assert set(facts.stored().values()) == {(None,) * 5}
+    assert set(facts.stored().values()) == {(None,) * 6}
     spec = importlib.util.spec_from_file_location("facts_migration", MIGRATION)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

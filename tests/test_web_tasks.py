@@ -32,7 +32,7 @@ EXPECTED = {  # on test_queries' dataset; groups open to everyone (drafts, ratin
     "head": {"cosign": 3, "forward": 1},
     "committee": {"review": 1, "assign": 1},
     "lead": {"acknowledge": 1, "reply": 4, "countersign": 0},
-    "cohandler": {"acknowledge": 2, "reply": 0, "countersign": 3},
+    "cohandler": {"acknowledge": 2, "reply": 0, "countersign": 1},
     "other_handler": {"acknowledge": 1, "reply": 1, "countersign": 0},
     "supervisor": {"urge": 1},
     "admin": {},

@@ -11,7 +11,7 @@ application's lists of states are derived from these, never written out again.
 """
 
 from .errors import N_
-from .payload import Boolean, Choice, Day, Integer, IntegerList, Line, Text
+from .payload import Boolean, Choice, Code, Day, Integer, IntegerList, Line, Text
 
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 OUTCOMES = ("A", "B", "C")
@@ -244,7 +244,7 @@ EVENTS = {
         "payload": {
             "text": Text(required=True, max_length=20000),
             # one of the session's outcome classes (its setting outcome_classes), which say what else it needs
-            "outcome": Line(required=True, max_length=10),
+            "outcome": Code(required=True, setting="outcome_classes"),
             "planned_date": Day(),
             "reason": Text(max_length=2000),
             "contact": Line(max_length=200),

@@ -97,6 +97,15 @@ class Boolean(Field):
 
 
 @dataclass(frozen=True)
+class Code(Line):
+    """A short code from a list the session's settings hold (`setting`, e.g. outcome_classes): the engine
+    takes any code; the application checks it against the proposal's session and shows that list."""
+
+    max_length: int = 10
+    setting: str = ""
+
+
+@dataclass(frozen=True)
 class Day(Field):
     """A calendar day, as 2026-03-01."""
 

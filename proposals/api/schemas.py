@@ -148,14 +148,26 @@ def _proposal() -> dict:
                         "reply_deadline": DATE,
                         "extended_days": COUNT,
                         "acknowledged_at": nullable(MOMENT),
-                        "countersigned_at": described(nullable(MOMENT), "In the present handling round."),
+                        "countersign_deadline": described(
+                            nullable(DATE), "A co-handler's own deadline to countersign the draft reply, while awaited."
+                        ),
+                        "countersigned_at": described(
+                            nullable(MOMENT), "When it agreed to the present revision of this round's draft reply."
+                        ),
                     }
                 )
             ),
             "The departments handling it now (ended assignments are in the history).",
         ),
         "progress": array(obj({"department_id": nullable(ID), "note": STR, "at": MOMENT})),
-        "reply": described(nullable(ref("Reply")), "The reply of the present handling round, if sent."),
+        "reply": described(
+            nullable(ref("Reply")), "The reply of the present handling round, once released to the author."
+        ),
+        "reply_draft": described(
+            nullable(ref("ReplyDraft")),
+            "The lead department's draft of this round's reply while it awaits countersigning or approval, or has "
+            "been returned for revision; only for those who see handling records (never the author).",
+        ),
         "replies": array(ref("Reply")),
         "evaluations": array(
             obj(
@@ -323,12 +335,30 @@ def components() -> dict:
                 "next_cursor": described(nullable(STR), "Pass as `cursor` for the next page; null on the last."),
             }
         ),
+        "ReplyDraft": obj(
+            {
+                "status": {"type": "string", "enum": ["awaiting_countersign", "awaiting_approval", "returned"]},
+                "revision": described(INT, "Each revision voids the countersignatures given to the one before."),
+                "text": STR,
+                "outcome": described(STR, "A code of the session's outcome_classes."),
+                "contact": nullable(STR),
+                "planned_date": nullable(DATE),
+                "reason": nullable(STR),
+                "revised_at": MOMENT,
+                "countersignatures": described(
+                    array(obj({"department_id": ID, "agree": BOOL, "comment": nullable(STR), "at": MOMENT})),
+                    "Given to the present revision; a disagreement's comment is its reason.",
+                ),
+            }
+        ),
         "Reply": obj(
             {
                 "round": COUNT,
                 "department_id": ID,
                 "text": STR,
-                "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                "outcome": described(STR, "A code of the session's outcome_classes (A, B, C by default)."),
+                "planned_date": described(nullable(DATE), "For a class that requires it: planned to be solved by."),
+                "reason": described(nullable(STR), "For a class that requires it: why it cannot be solved now."),
                 "contact": nullable(STR),
                 "deadline": DATE,
                 "on_time": BOOL,

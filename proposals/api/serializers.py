@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from ..access import PROGRESS, can_see_author, can_see_handling, can_view
 from ..extensions import db
 from ..models import CongressSession, OrgUnit, Proposal, User
+from .. import reply_drafts
 from ..operations import available_events, clock
 from ..session_status import status_of
 from ..settings import SETTINGS
@@ -150,6 +151,8 @@ def proposal_detail(proposal: Proposal, user: User) -> dict:
         if can_see_handling(user, proposal, PROGRESS)
         else [],
         "reply": _reply(current, on_time) if current is not None else None,
+        # the lead's draft of this round's reply, while it is not out: for those who see handling records
+        "reply_draft": reply_draft(reply_drafts.visible(user, proposal)),
         "replies": [_reply(r, on_time) for r in proposal.replies],
         "evaluations": [_evaluation(e, shows_author) for e in proposal.evaluations],
         "history": [_history(step) for step in timeline(user, proposal)],
@@ -168,6 +171,31 @@ def coauthors(proposal: Proposal, user: User) -> list[dict]:
     return found
 
 
+def reply_draft(draft) -> dict | None:
+    """A draft reply and the countersignatures given to its present revision (None: none to show)."""
+    if draft is None:
+        return None
+    return {
+        "status": draft.status,
+        "revision": draft.revision,
+        "text": draft.text,
+        "outcome": draft.outcome,
+        "contact": draft.contact,
+        "planned_date": day(draft.planned_date),
+        "reason": draft.reason,
+        "revised_at": iso(draft.revised_at),
+        "countersignatures": [
+            {
+                "department_id": c.assignment.department_id,
+                "agree": c.agree,
+                "comment": c.comment,
+                "at": iso(c.created_at),
+            }
+            for c in draft.current_countersignatures()
+        ],
+    }
+
+
 def _assignment(a, round_: int) -> dict:
     countersignature = a.countersignature(round_)
     return {
@@ -179,7 +207,8 @@ def _assignment(a, round_: int) -> dict:
         "reply_deadline": day(a.reply_deadline),
         "extended_days": a.extended_days,
         "acknowledged_at": iso(a.acknowledged_at),
-        "countersigned_at": iso(countersignature.created_at) if countersignature else None,
+        "countersign_deadline": day(a.countersign_deadline),
+        "countersigned_at": iso(countersignature.created_at) if countersignature and countersignature.agree else None,
     }
 
 
@@ -189,6 +218,8 @@ def _reply(reply, on_time: dict[int, bool]) -> dict:
         "department_id": reply.department_id,
         "text": reply.text,
         "outcome": reply.outcome,
+        "planned_date": day(reply.planned_date),
+        "reason": reply.reason,
         "contact": reply.contact,
         "deadline": day(reply.deadline),
         "on_time": on_time.get(reply.id, False),

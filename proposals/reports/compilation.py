@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..access import ADMIN_ROLES, can_see_author, visible_filter
 from ..branding import site_name
 from ..extensions import db
-from ..labels import CHOICE_LABELS
+from .. import labels
 from ..models import NUMBERED_STATES, CongressSession, Proposal, Reply, User
 from ..operations import clock
 from .pdf import FONT, Document, register_font, styles, text
@@ -59,8 +59,8 @@ def entries(session: CongressSession, user: User, *, internal: bool = False) -> 
     return shown
 
 
-def outcome_label(outcome: str) -> str:
-    return gettext(CHOICE_LABELS[outcome])
+def outcome_label(outcome: str, session=None) -> str:
+    return labels.outcome_label(outcome, session)
 
 
 def internal_mark() -> str:
@@ -144,6 +144,6 @@ def _entry(entry: Entry, look: dict, key: str) -> list:
     flow += [
         Paragraph(text(f"{reply.department.name}　{when}"), look["meta"]),
         Paragraph(text(reply.text), look["body"]),
-        Paragraph(text(f"{gettext('Reply class')}: {outcome_label(reply.outcome)}"), look["meta"]),
+        Paragraph(text(f"{gettext('Reply class')}: {outcome_label(reply.outcome, reply.proposal.session)}"), look["meta"]),
     ]
     return flow

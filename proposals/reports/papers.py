@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from ..access import can_see_author, visible_filter
 from ..branding import site_name
 from ..extensions import db
-from ..labels import CHOICE_LABELS
+from ..labels import outcome_label
 from ..models import Assignment, CongressSession, Cosignature, Proposal, Reply, User
 from ..operations import clock
 from .decisions import opinions
@@ -199,7 +199,7 @@ def _letter(reply: Reply, user: User, look: dict) -> list:
         para(opening, look["indent"]),
         para(reply.text, look["indent"]),
         Spacer(1, 4 * mm),
-        para(f"{gettext('Reply class')}：{gettext(CHOICE_LABELS[reply.outcome])}", look["body"]),
+        para(f"{gettext('Reply class')}：{outcome_label(reply.outcome, reply.proposal.session)}", look["body"]),
         para(f"{gettext('Contact')}：{reply.contact or '—'}", look["body"]),
         Spacer(1, 12 * mm),
         para(reply.department.name, look["right"]),

@@ -32,6 +32,7 @@ from ..models import (
     Proposal,
     ProposalVersion,
     Reply,
+    ReplyDraft,
     User,
     UserRole,
 )
@@ -55,6 +56,7 @@ MODELS = {
     "countersignatures": Countersignature,
     "progress_notes": ProgressNote,
     "replies": Reply,
+    "reply_drafts": ReplyDraft,
     "evaluations": Evaluation,
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"

@@ -95,17 +95,20 @@ class Rows:
     countersignatures: list = field(default_factory=list)
     progress_notes: list = field(default_factory=list)
     replies: list = field(default_factory=list)
+    reply_drafts: list = field(default_factory=list)
     evaluations: list = field(default_factory=list)
 
+    # in the order they are written: what a row refers to comes first
     TABLES = (
         "proposals",
         "proposal_versions",
         "history",
         "cosignatures",
         "assignments",
-        "countersignatures",
         "progress_notes",
         "replies",
+        "reply_drafts",
+        "countersignatures",
         "evaluations",
     )
 
@@ -424,21 +427,7 @@ class Walker:
                     payload = texts.maybe(rng, "comment", (texts.URGE_COMMENT,))
                     self.step("urge", rng.choice(self.org.supervisors), "in_progress", "in_progress", 9, payload)
                 return
-            for a in cohandlers:
-                signer = rng.choice(self.org.handlers[a["department_id"]])
-                payload = texts.maybe(rng, "comment", (texts.COUNTERSIGN_COMMENT,))
-                self.step("countersign", signer, "in_progress", "in_progress", 6, payload)
-                self.rows.countersignatures.append(
-                    {
-                        "id": self.ids.take("countersignatures"),
-                        "assignment_id": a["id"],
-                        "round": round_,
-                        "user_id": signer,
-                        "comment": payload.get("comment"),
-                        "created_at": self.t,
-                    }
-                )
-            self._reply(lead, handler, round_)
+            self._reply(lead, cohandlers, handler, round_)
             for user in self.cosigners:
                 if rng.random() < 0.1:
                     self._evaluate(user, session, round_, rng.choice(texts.RATINGS), "replied", by_author=False)
@@ -476,7 +465,9 @@ class Walker:
         self.step("acknowledge", handler, from_state, to_state, 0.6)
         assignment["acknowledged_at"] = self.t
 
-    def _reply(self, lead: dict, handler: int, round_: int) -> None:
+    def _reply(self, lead: dict, cohandlers: list, handler: int, round_: int) -> None:
+        """The lead drafts the round's reply; each co-handler agrees to the draft, the last one sending it
+        out (without co-handlers the draft goes out at once): the rows the real events write."""
         rng = self.rng
         outcome = rng.choices(("A", "B", "C"), (55, 30, 15))[0]
         text = rng.choice(texts.REPLIES[outcome])
@@ -484,12 +475,43 @@ class Walker:
         # mostly in time: a reply comes within the deadline's working days, sometimes after
         self.t += timedelta(days=rng.uniform(3, 45) * self.scale)
         self.t = min(self.t, self.now)
-        on_time = (self.t + timedelta(hours=8)).date() <= lead["reply_deadline"]
-        payload = {"text": text, "outcome": outcome, "contact": contact, "on_time": on_time}
-        self.step("reply", handler, "in_progress", "replied", 0, payload)
+        drafted = self.t
+        extra = {"planned_date": None, "reason": None}  # (every row of a multi-row INSERT has every column)
+        extra |= {"B": {"planned_date": (drafted + timedelta(days=90)).date()}, "C": {"reason": text}}.get(outcome, {})
+        payload = {"text": text, "outcome": outcome, "contact": contact, "revision": 1}
+        payload |= {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in extra.items() if v is not None}
+        draft_id = self.ids.take("reply_drafts")
+        if cohandlers:
+            self.step("reply", handler, "in_progress", "in_progress", 0, payload | {"draft": "awaiting_countersign"})
+            for n, a in enumerate(cohandlers):
+                signer = rng.choice(self.org.handlers[a["department_id"]])
+                last = n == len(cohandlers) - 1
+                comment = texts.maybe(rng, "comment", (texts.COUNTERSIGN_COMMENT,))
+                said = comment | {"revision": 1, "agree": True, "draft": "released" if last else "awaiting_countersign"}
+                if last:
+                    self.t = min(self.t + timedelta(days=2 * self.scale), self.now)
+                    said |= {"released": True, "on_time": (self.t + timedelta(hours=8)).date() <= lead["reply_deadline"]}
+                self.step("countersign", signer, "in_progress", "replied" if last else "in_progress", 0, said)
+                self.rows.countersignatures.append(
+                    {
+                        "id": self.ids.take("countersignatures"),
+                        "assignment_id": a["id"],
+                        "round": round_,
+                        "reply_draft_id": draft_id,
+                        "revision": 1,
+                        "agree": True,
+                        "user_id": signer,
+                        "comment": comment.get("comment"),
+                        "created_at": self.t,
+                    }
+                )
+        else:
+            on_time = (self.t + timedelta(hours=8)).date() <= lead["reply_deadline"]
+            self.step("reply", handler, "in_progress", "replied", 0, payload | {"released": True, "on_time": on_time})
+        reply_id = self.ids.take("replies")
         self.rows.replies.append(
             {
-                "id": self.ids.take("replies"),
+                "id": reply_id,
                 "proposal_id": self.p["id"],
                 "round": round_,
                 "department_id": lead["department_id"],
@@ -499,6 +521,25 @@ class Walker:
                 "contact": contact,
                 "deadline": lead["reply_deadline"],
                 "created_at": self.t,
+                **extra,
+            }
+        )
+        self.rows.reply_drafts.append(
+            {
+                "id": draft_id,
+                "proposal_id": self.p["id"],
+                "round": round_,
+                "department_id": lead["department_id"],
+                "user_id": handler,
+                "revision": 1,
+                "status": "released",
+                "text": text,
+                "outcome": outcome,
+                "contact": contact,
+                "created_at": drafted,
+                "revised_at": drafted,
+                "reply_id": reply_id,
+                **extra,
             }
         )
 

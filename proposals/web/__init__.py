@@ -14,7 +14,7 @@ from flask_login import current_user
 from workflow.errors import N_
 
 from ..i18n import event_label
-from ..labels import choice_label
+from ..labels import choice_label, outcome_label
 from ..routing import is_api_request
 
 HISTORY_LABELS = {  # history rows that are not lifecycle events
@@ -119,6 +119,7 @@ def init_app(app) -> None:
     _NAV.sort(key=lambda item: item.order)
     app.add_template_global(nav_items)
     app.add_template_global(choice_label)
+    app.add_template_global(outcome_label)
     app.add_template_global(history_label)
     from . import sections
 

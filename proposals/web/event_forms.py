@@ -12,11 +12,11 @@ from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.fields.choices import SelectChoice
 
 from workflow import LIFECYCLE
-from workflow.payload import Choice, Integer, IntegerList, Text
+from workflow.payload import Boolean, Choice, Code, Day, Integer, IntegerList, Text
 
 from ..extensions import db
 from ..i18n import translate
-from ..labels import CHOICE_LABELS
+from ..labels import CHOICE_LABELS, outcome_label
 from ..models import OrgUnit
 from ..operations.register import REGISTER
 
@@ -40,8 +40,18 @@ def _id_or_none(value) -> int | None:
     return None if value in ("", None) else int(value)
 
 
-def event_form(event_name: str, formdata=None, prefix: str | None = None) -> FlaskForm:
-    """The form for `event_name`: one input per payload field, required ones marked."""
+def _session_choices(spec: Code, session) -> list[SelectChoice]:
+    """The choices of a field whose list is a setting of the proposal's session (its outcome classes)."""
+    items = getattr(session, spec.setting, None) or ()
+    return [SelectChoice(c["code"], outcome_label(c["code"], session)) for c in items]
+
+
+YES_NO = [SelectChoice("true", lazy_gettext("Yes")), SelectChoice("false", lazy_gettext("No"))]
+
+
+def event_form(event_name: str, formdata=None, prefix: str | None = None, session=None) -> FlaskForm:
+    """The form for `event_name`: one input per payload field, required ones marked; a field whose choices
+    are the session's (a reply's class) offers those of `session`, the proposal's."""
     event = LIFECYCLE.event(event_name)
     labels = REGISTER[event_name].labels  # one for each payload field (checked at import)
 
@@ -59,6 +69,12 @@ def event_form(event_name: str, formdata=None, prefix: str | None = None) -> Fla
         elif isinstance(spec, Choice):
             choices = [SelectChoice(c, lazy_gettext(CHOICE_LABELS.get(c, c))) for c in spec.choices]
             field = RadioField(label, choices=choices, validate_choice=False, render_kw=render_kw)
+        elif isinstance(spec, Code):
+            field = RadioField(label, choices=_session_choices(spec, session), validate_choice=False, render_kw=render_kw)
+        elif isinstance(spec, Boolean):
+            field = RadioField(label, choices=YES_NO, validate_choice=False, default="true")
+        elif isinstance(spec, Day):
+            field = StringField(label, render_kw={**render_kw, "type": "date"})
         elif isinstance(spec, Integer):
             field = IntegerField(label, render_kw={**render_kw, "min": spec.minimum, "max": spec.maximum})
         elif isinstance(spec, Text) and spec.max_length > LONG_TEXT:
@@ -80,6 +96,8 @@ def payload_of(form: FlaskForm, event_name: str) -> dict:
         value = field.data
         if isinstance(field, IntegerField) and field.raw_data and value is None:
             value = field.raw_data[0]  # not a number: let the engine say so next to the field
+        if isinstance(LIFECYCLE.event(event_name).payload[name], Boolean) and value in ("true", "false"):
+            value = value == "true"
         if value in (None, "", []):
             continue
         payload[name] = value

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from workflow import LIFECYCLE, InvalidPayload, PermissionDenied, StateConflict, UnknownEvent
 from workflow.errors import N_
 
-from .. import procedure, progress, reasons
+from .. import procedure, progress, reasons, reply_drafts
 from ..access import REVIEW_ROLES, can_see_author, can_view
 from ..extensions import db
 from ..i18n import translate_error
@@ -62,6 +62,7 @@ def load_for_page(proposal_id: int) -> Proposal:
             joinedload(Assignment.department), selectinload(Assignment.countersignatures)
         ),
         selectinload(Proposal.replies).joinedload(Reply.department),
+        selectinload(Proposal.reply_drafts),
         selectinload(Proposal.evaluations).joinedload(Evaluation.user).lazyload(User.role_rows),
         selectinload(Proposal.history).joinedload(HistoryEntry.actor).lazyload(User.role_rows),
         selectinload(Proposal.attachments),
@@ -73,9 +74,9 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
     bar = actions(events)
     forms = forms or {}
     for action in bar:
-        forms.setdefault(action.event, event_form(action.event))
+        forms.setdefault(action.event, event_form(action.event, session=proposal.session))
         if action.then:
-            forms.setdefault(action.then, event_form(action.then))
+            forms.setdefault(action.then, event_form(action.then, session=proposal.session))
     if "assign" in forms and not forms["assign"].lead_department_id.raw_data:  # the author's wish, unless sent
         forms["assign"].lead_department_id.data = proposal.desired_department_id
     offers_assign = "assign" in forms
@@ -100,6 +101,8 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
             merged_into_visible=proposal.merged_into is not None and can_view(current_user, proposal.merged_into),
             neutral_reference=neutral_reference,
             deadlines=deadlines.of(proposal),
+            reply_draft=reply_drafts.visible(current_user, proposal),
+            draft_labels=reply_drafts.STATUS_LABELS,
             similar=similar,
             cosignable=COSIGNABLE_STATES,
             merge_query=merge_query,
@@ -126,7 +129,7 @@ def fire(proposal_id: int, event: str):
     """Fire one lifecycle event from the proposal page."""
     proposal = load(proposal_id)
     try:
-        form = event_form(event, formdata=request.form)
+        form = event_form(event, formdata=request.form, session=proposal.session)
     except UnknownEvent:
         abort(404)
     # an event that makes it a draft again (a send-back) takes it out of sight of all but its author
@@ -139,7 +142,7 @@ def fire(proposal_id: int, event: str):
     forms = {event: form}
     then = REGISTER[event].then
     if then is not None:  # (accept with the assignment's fields filled: accepted and assigned together)
-        forms[then] = then_form = event_form(then, formdata=request.form)
+        forms[then] = then_form = event_form(then, formdata=request.form, session=proposal.session)
         then_payload = payload_of(then_form, then)
         if then_payload:  # anything of it filled in: fired, or refused with its errors (never silently dropped)
             fired.append((then, then_payload))

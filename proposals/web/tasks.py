@@ -58,9 +58,10 @@ class Group:
         return url_for("lists.index", task=self.name, sort=TASKS[self.name].sort)
 
 
-def relevant(name: str, user, delegation_review_on: bool) -> bool:
+def relevant(name: str, user, delegation_review_on: bool, approving: frozenset[str] = frozenset()) -> bool:
     """Whether the user's roles give them this kind of task, so that its group shows even when empty
-    (groups open to everyone, such as drafts, show only when they have something)."""
+    (groups open to everyone, such as drafts, show only when they have something). `approving`: the
+    roles that approve the replies of an open session (its reply_approval)."""
     task = TASKS[name]
     if not task.roles or not user.has_role(*task.roles):
         return False
@@ -68,6 +69,8 @@ def relevant(name: str, user, delegation_review_on: bool) -> bool:
         return False
     if name == "forward":
         return bool(user.delegation_id) and delegation_review_on
+    if name == "approve_reply":
+        return bool(approving & set(user.roles))
     if "department_handler" in task.roles:
         return user.department_id is not None
     return True
@@ -85,9 +88,10 @@ def index():
     review_on = db.session.scalar(
         select(CongressSession.id).where(CongressSession.is_open, CongressSession.delegation_review).limit(1)
     )
+    approving = frozenset(db.session.scalars(select(CongressSession.reply_approval).where(CongressSession.is_open)))
     groups = []
     for name in TASKS:
-        if not (counts[name] or relevant(name, current_user, review_on is not None)):
+        if not (counts[name] or relevant(name, current_user, review_on is not None, approving)):
             continue
         page = Page([])
         if counts[name]:
