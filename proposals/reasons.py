@@ -29,8 +29,9 @@ class Reason(NamedTuple):
 
 
 def up_front(reader: User | None, proposal: Proposal) -> list[Reason]:
-    """The reason of the proposal's latest change of state, if that change has one to show (at most one)."""
-    steps = [s for s in timeline(reader, proposal) if s.entry.from_state != s.entry.to_state]
+    """The reason of the proposal's latest change of state, if that change has one to show (at most one); a
+    draft reply returned to the lead (by a co-handler or the approver) is such a change too."""
+    steps = [s for s in timeline(reader, proposal) if s.entry.from_state != s.entry.to_state or _returned(s.entry)]
     if not steps:
         return []
     found = _reason(reader, proposal, steps[-1].entry, steps[-1].comment)
@@ -44,6 +45,8 @@ def _reason(reader: User | None, proposal: Proposal, entry: HistoryEntry, commen
         return None
     if entry.event == "evaluate" and (entry.payload or {}).get("rating") != "unsatisfied":
         return None
+    if entry.event == "countersign" and not _returned(entry):  # an agreement is no reason to read first
+        return None
     if entry.event == "merge":
         target = proposal.merged_into
         if target is None:
@@ -53,6 +56,11 @@ def _reason(reader: User | None, proposal: Proposal, entry: HistoryEntry, commen
     if not comment:
         return None
     return Reason(entry.event, gettext(heading), comment)
+
+
+def _returned(entry: HistoryEntry) -> bool:
+    """Whether this step returned the draft reply to the lead department, to be revised."""
+    return (entry.payload or {}).get("draft") == "returned"
 
 
 def of_proposals(reader: User, proposals) -> dict[int, Reason]:

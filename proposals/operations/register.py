@@ -171,7 +171,7 @@ REGISTER: dict[str, Entry] = {
         handlers.on_countersign,
         facts=True,
         labels={"agree": N_("Agree with the draft"), "comment": COMMENT, "reason": N_("Why not")},
-        details=("comment",),
+        details=("reason", "comment"),
         by_department=True,
         record=INTERNAL,
         main=True,
