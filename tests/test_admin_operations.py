@@ -65,6 +65,10 @@ FULL_FORM = {
     "late_submissions": "suggestion",
     "delegation_review_days": 7,
     "key_remind_days_before": 4,
+    # the reply as practised (issue 15)
+    "countersign_days": 3,
+    "reply_approval": "committee",
+    "outcome_classes": [{"code": "A", "label": "已解决"}, {"code": "B", "label": "列入计划", "requires": ["planned_date"]}],
 }
 
 
@@ -80,6 +84,9 @@ def test_edit_session_sets_every_setting_and_clears_empty_dates(make):
     assert (session.proposers, session.min_cosigner_delegations, session.delegation_share) == ("delegates", 2, 0.6)
     assert session.late_submissions == "suggestion"
     assert (session.delegation_review_days, session.key_remind_days_before) == (7, 4)
+    assert (session.countersign_days, session.reply_approval) == (3, "committee")
+    assert [c["code"] for c in session.outcome_classes] == ["A", "B"]
+    assert session.outcome_classes[0]["requires"] == []
 
 
 @pytest.mark.parametrize(

@@ -285,6 +285,7 @@ def probe(world, subtests):
 
 # -- proposals to act on ----------------------------------------------------------------------------
 
+DRAFT = {"text": "拟答复。", "outcome": "A"}
 # event -> (who fires it, the state to start from, steps after reaching that state)
 EVENT_SETUP = {
     "submit": ("author", "draft", []),
@@ -300,8 +301,11 @@ EVENT_SETUP = {
     "acknowledge": ("lead", "assigned", []),
     "decline": ("lead", "assigned", []),
     "progress": ("lead", "in_progress", []),
-    "countersign": ("cohandler", "in_progress", [("acknowledge", "cohandler")]),
-    "reply": ("lead", "in_progress", [("acknowledge", "cohandler"), ("countersign", "cohandler")]),
+    "countersign": ("cohandler", "in_progress", [("acknowledge", "cohandler"), ("reply", "lead", DRAFT)]),
+    "reply": ("lead", "in_progress", [("acknowledge", "cohandler")]),
+    # in a session whose replies the supervisor approves (Supply.new), the draft countersigned
+    "approve_reply": ("supervisor", "awaiting_approval", []),
+    "return_reply": ("supervisor", "awaiting_approval", []),
     "evaluate": ("author", "replied", []),
     "urge": ("supervisor", "assigned", []),
     "extend": ("supervisor", "assigned", []),
@@ -319,6 +323,7 @@ class Supply:
         self.world = world
         self._current: dict[str, int] = {}
         self._review_session = None
+        self._approval_session = None
 
     def for_event(self, event: str) -> int:
         from proposals.models import Proposal
@@ -347,6 +352,14 @@ class Supply:
                 self._review_session = cast.make.new_session(delegation_review=True, min_cosigners=0)
             proposal = cast.make.proposal(author=cast.author, session=self._review_session)
             return fire_event(proposal.id, "submit", cast.author)
+        if state == "awaiting_approval":
+            if self._approval_session is None:
+                self._approval_session = cast.make.new_session(reply_approval="supervisor")
+            proposal = cast.make.proposal(author=cast.author, session=self._approval_session)
+            walk = [*cast.path("in_progress"), ("acknowledge", "cohandler", None), ("reply", "lead", DRAFT)]
+            for step, person, payload in [*walk, ("countersign", "cohandler", None)]:
+                proposal = fire_event(proposal.id, step, getattr(cast, person), payload)
+            return proposal
         proposal = cast.proposal_in(state)
         for step, person, *payload in steps:
             proposal = fire_event(proposal.id, step, getattr(cast, person), *payload)
