@@ -155,13 +155,13 @@ def test_reply_outcome_must_be_a_b_or_c(cast):
 
 def test_cosigners_rate_without_closing_and_only_once(cast):
     p = cast.proposal_in("replied")
-    p = fire(p, "evaluate", cast.delegate1, {"rating": "unsatisfied"})
+    p = fire(p, "evaluate", cast.delegate1, {"rating": "unsatisfied", "comment": "答复没有具体措施。"})
     assert p.state == "replied"
     with pytest.raises(StateConflict):
         fire(p, "evaluate", cast.delegate1, {"rating": "satisfied"})
     with pytest.raises(PermissionDenied):
         fire(p, "evaluate", cast.delegate3, {"rating": "satisfied"})
-    p = fire(p, "evaluate", cast.author, {"rating": "basically_satisfied", "attitude": "satisfied"})
+    p = fire(p, "evaluate", cast.author, {"rating": "basically_satisfied"})
     assert (p.state, p.final_rating) == ("closed", "basically_satisfied")
 
 
@@ -170,13 +170,13 @@ def test_rehandling_stops_after_max_rehandle_rounds(cast, max_rehandle):
     update_session(cast.session, {"max_rehandle": max_rehandle})
     p = cast.proposal_in("replied")
     for round_ in range(max_rehandle):
-        p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied"})
+        p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied", "comment": "答复没有具体措施。"})
         assert (p.state, p.rehandle_round) == ("in_progress", round_ + 1)
         with pytest.raises(StateConflict):  # a new round needs a new countersignature
             fire(p, "reply", cast.lead, {"text": "再答复", "outcome": "B"})
         fire(p, "countersign", cast.cohandler)
         p = fire(p, "reply", cast.lead, {"text": "再答复", "outcome": "B"})
-    p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied"})
+    p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied", "comment": "答复没有具体措施。"})
     assert (p.state, p.final_rating, p.rehandle_round) == ("closed", "unsatisfied", max_rehandle)
     assert len(p.replies) == max_rehandle + 1
 

@@ -93,7 +93,10 @@ class Walks(RuleBasedStateMachine):
             "decline": {"reason": "非本部门职责"},
             "progress": {"note": "进展"},
             "reply": {"text": "答复", "outcome": data.draw(st.sampled_from(["A", "B", "C"]))},
-            "evaluate": {"rating": data.draw(st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"]))},
+            "evaluate": {
+                "rating": data.draw(st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"])),
+                "comment": "理由",
+            },
             "extend": {"days": data.draw(st.integers(1, 10)), "reason": "协调"},
             "assign": {
                 "lead_department_id": data.draw(st.sampled_from(self.depts)),
@@ -132,7 +135,9 @@ def test_a_late_reply_a_decline_and_a_second_round_are_kept(cast):
     late = at + timedelta(days=90)
     fire_event(proposal.id, "reply", cast.cohandler, {"text": "答复", "outcome": "C"}, now=late)
     assert facts.stored()[proposal.id][3:] == (False, "C")
-    fire_event(proposal.id, "evaluate", cast.author, {"rating": "unsatisfied"}, now=late)
+    fire_event(
+        proposal.id, "evaluate", cast.author, {"rating": "unsatisfied", "comment": "答复没有具体措施。"}, now=late
+    )
     fire_event(proposal.id, "reply", cast.cohandler, {"text": "再答复", "outcome": "A"}, now=late)
     assert facts.stored()[proposal.id][3:] == (False, "A")  # the first reply's lateness, the latest's outcome
     assert_facts_hold()

@@ -221,17 +221,35 @@ EVENTS = {
         "transitions": [{"source": ["in_progress"], "dest": "replied"}],
         "notify": ["author", "cosigners", "coauthors"],
     },
+    # the author's rating decides; co-signers (and co-authors) rate when they wish, within the session's working
+    # days after the reply, even once the author's rating has closed it, and their ratings never move it
     "evaluate": {
         "label": N_("Rate the reply"),
         "who": ["author_or_cosigner"],
-        "requires": ["not_yet_evaluated"],
+        "requires": ["not_yet_evaluated", "author_rates_while_replied", "rating_window_open"],
         "payload": {
-            "rating": Choice(required=True, choices=RATINGS),
-            "attitude": Choice(choices=RATINGS),
+            "rating": Choice(required=True, choices=RATINGS),  # the result of the handling (办理结果)
+            "attitude": Choice(choices=RATINGS),  # the department's attitude (办理态度), where the session asks
             "comment": _COMMENT,
         },
+        "asked_if": [
+            {
+                "field": "attitude",
+                "switch": "two_axis_rating",
+                "refused": N_("This session rates the result of the handling only: leave out the attitude."),
+            }
+        ],
+        "required_if": [
+            {
+                "field": "comment",
+                "when": "rated_unsatisfied",
+                "message": N_(
+                    "Say why you are unsatisfied: the department reads it when it handles the proposal again."
+                ),
+            }
+        ],
         "transitions": [
-            {"source": ["replied"], "dest": None, "conditions": ["!actor_is_author"]},
+            {"source": ["replied", "closed"], "dest": None, "conditions": ["!actor_is_author"]},
             {"source": ["replied"], "dest": "in_progress", "conditions": ["rated_unsatisfied", "rehandle_left"]},
             {"source": ["replied"], "dest": "closed"},
         ],

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
 
-from workflow import LIFECYCLE
+from workflow import LIFECYCLE, Settings
 from workflow.payload import Choice, Integer, IntegerList, Text
 
 from ..extensions import db
@@ -40,15 +40,19 @@ def _id_or_none(value) -> int | None:
     return None if value in ("", None) else int(value)
 
 
-def event_form(event_name: str, formdata=None, prefix: str | None = None) -> FlaskForm:
-    """The form for `event_name`: one input per payload field, required ones marked."""
+def event_form(
+    event_name: str, formdata=None, prefix: str | None = None, settings: Settings | None = None
+) -> FlaskForm:
+    """The form for `event_name`: one input per payload field, required ones marked; with the session's
+    `settings`, the fields as its rules ask for them (the attitude of a rating only where it is rated)."""
     event = LIFECYCLE.event(event_name)
     labels = REGISTER[event_name].labels  # one for each payload field (checked at import)
+    payload = LIFECYCLE.payload_fields(event_name, settings) if settings is not None else event.payload
 
     class EventForm(FlaskForm):
         pass
 
-    for name, spec in event.payload.items():
+    for name, spec in payload.items():
         label = lazy_gettext(labels[name])
         render_kw = {"required": True} if spec.required else {}
         if name in ("lead_department_id",):  # a choice to make: it starts at "please choose"
@@ -67,7 +71,7 @@ def event_form(event_name: str, formdata=None, prefix: str | None = None) -> Fla
             field = StringField(label, render_kw={**render_kw, "maxlength": getattr(spec, "max_length", 200)})
         setattr(EventForm, name, field)
     form = EventForm(formdata=formdata, prefix=prefix or f"{event_name}-")
-    for name, spec in event.payload.items():
+    for name, spec in payload.items():
         form[name].flags.required = spec.required
     return form
 
@@ -76,6 +80,8 @@ def payload_of(form: FlaskForm, event_name: str) -> dict:
     """What the user filled in, as the engine's payload (empty inputs left out)."""
     payload = {}
     for name in LIFECYCLE.event(event_name).payload:
+        if name not in form:  # a field this session does not ask for
+            continue
         field = form[name]
         value = field.data
         if isinstance(field, IntegerField) and field.raw_data and value is None:

@@ -72,10 +72,11 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
     events = available_events(proposal, current_user)
     bar = actions(events)
     forms = forms or {}
+    rules = proposal.session.settings()
     for action in bar:
-        forms.setdefault(action.event, event_form(action.event))
+        forms.setdefault(action.event, event_form(action.event, settings=rules))
         if action.then:
-            forms.setdefault(action.then, event_form(action.then))
+            forms.setdefault(action.then, event_form(action.then, settings=rules))
     if "assign" in forms and not forms["assign"].lead_department_id.raw_data:  # the author's wish, unless sent
         forms["assign"].lead_department_id.data = proposal.desired_department_id
     offers_assign = "assign" in forms
@@ -126,7 +127,7 @@ def fire(proposal_id: int, event: str):
     """Fire one lifecycle event from the proposal page."""
     proposal = load(proposal_id)
     try:
-        form = event_form(event, formdata=request.form)
+        form = event_form(event, formdata=request.form, settings=proposal.session.settings())
     except UnknownEvent:
         abort(404)
     # an event that makes it a draft again (a send-back) takes it out of sight of all but its author
@@ -139,7 +140,7 @@ def fire(proposal_id: int, event: str):
     forms = {event: form}
     then = REGISTER[event].then
     if then is not None:  # (accept with the assignment's fields filled: accepted and assigned together)
-        forms[then] = then_form = event_form(then, formdata=request.form)
+        forms[then] = then_form = event_form(then, formdata=request.form, settings=proposal.session.settings())
         then_payload = payload_of(then_form, then)
         if then_payload:  # anything of it filled in: fired, or refused with its errors (never silently dropped)
             fired.append((then, then_payload))
