@@ -2,7 +2,9 @@
 
 Each event lists who may fire it (names in predicates.WHO), its payload fields, what the session's rules
 ask of the actor (`permits`, predicates.PERMITS), requirements that must hold (predicates.REQUIREMENTS),
-effects that happen only when a condition holds (`effects_if`), and its transitions: sources,
+effects that happen only when a condition holds (`effects_if`), payload fields asked for only where a
+session's switch is on (`asked_if`, predicates.SWITCHES) or required only when a condition holds on the rest
+of the payload (`required_if`), and its transitions: sources,
 destination (None: the state stays) and conditions (predicates.CONDITIONS; a name prefixed with "!"
 must be false). The first transition whose conditions hold is taken. `notify` names the audiences told of the event.
 
