@@ -35,6 +35,7 @@ PRESETS: dict[str, Preset] = {
                 "min_cosigner_delegations": 0,
                 "late_submissions": "accept",
                 "delegation_review": False,
+                "two_axis_rating": True,
             },
         ),
         Preset(
@@ -47,6 +48,7 @@ PRESETS: dict[str, Preset] = {
                 "min_cosigner_delegations": 0,
                 "late_submissions": "suggestion",
                 "delegation_review": False,
+                "two_axis_rating": True,
             },
         ),
         Preset(
@@ -62,6 +64,7 @@ PRESETS: dict[str, Preset] = {
                 "min_cosigner_delegations": 2,
                 "late_submissions": "refuse",
                 "delegation_review": True,
+                "two_axis_rating": True,
             },
         ),
     )

@@ -224,6 +224,13 @@ def _approve_reply(user: User, today: date):
     return and_(_sources("approve_reply"), _draft_waiting("awaiting_approval"), approves)
 
 
+# where a rating is awaited: the states in which the author's rating moves the proposal on. Co-signers may still
+# rate a closed one within the working days to rate, when they wish: no one's task
+AWAITING_RATING = tuple(
+    sorted({s for t in LIFECYCLE.event("evaluate").transitions if t.dest is not None for s in t.sources})
+)
+
+
 def _evaluate(user: User, today: date):
     rated = exists(
         select(Evaluation.id).where(
@@ -232,7 +239,8 @@ def _evaluate(user: User, today: date):
             Evaluation.round == Proposal.rehandle_round,
         )
     )
-    return and_(_sources("evaluate"), or_(Proposal.author_id == user.id, _cosigned_by(user), _coauthor(user)), ~rated)
+    awaited = Proposal.state.in_(AWAITING_RATING)
+    return and_(awaited, or_(Proposal.author_id == user.id, _cosigned_by(user), _coauthor(user)), ~rated)
 
 
 def _urge(user: User, today: date):

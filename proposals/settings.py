@@ -412,9 +412,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "two_axis_rating",
         Boolean(),
-        True,
+        False,
         N_("Rate attitude and result"),
-        N_("Raters judge the department's attitude as well as the result of the handling."),
+        N_(
+            "Raters judge the department's attitude (办理态度) as well as the result of the handling (办理结果); "
+            "both are then required. Off: the result alone."
+        ),
         "rules",
     ),
 )

@@ -13,6 +13,9 @@ Definitions, over the proposals a report covers (drafts are private and never co
   date of sending <= Reply.deadline) / proposals with a reply
 - satisfaction rate: author's final rating satisfied or basically satisfied / rated by the author
   (satisfied, basically satisfied, unsatisfied; a proposal closed without a rating is not counted)
+- co-signers' satisfaction rate (cosigner_satisfaction_rate, in each breakdown too): the co-signers' (and
+  co-authors') ratings satisfied or basically satisfied / all their ratings, each rating counted (one a
+  co-signer a round), _add_cosigner_ratings(); they rate when they wish, so it is apart from the author's
 - outcomes: shares of each reply class (by code: A, B, C and the sessions' own) among each proposal's
   LATEST reply (the answer in force)
 - overdue: see overdue_condition()
@@ -34,7 +37,18 @@ from workflow.errors import N_
 from .access import author_visible_filter, visible_filter
 from .extensions import db
 from .facts import reply_on_time
-from .models import KINDS, NUMBERED_STATES, Assignment, Category, CongressSession, OrgUnit, Proposal, Reply, User
+from .models import (
+    KINDS,
+    NUMBERED_STATES,
+    Assignment,
+    Category,
+    CongressSession,
+    Evaluation,
+    OrgUnit,
+    Proposal,
+    Reply,
+    User,
+)
 from .operations import clock
 
 # the states of workflow/definition.py by their tags, and "or later" along its main way
@@ -153,6 +167,7 @@ def _numbers(row: dict) -> dict:
             "closure_rate": _rate(among(CLOSED), among(ACCEPTED_OR_LATER)),
             "on_time_rate": _rate(int(row["on_time"]), int(row["replied"])),
             "satisfaction_rate": _rate(int(row["satisfied"]), int(row["evaluated"])),
+            "cosigner_satisfaction_rate": _rate(int(row["cosigner_satisfied"]), int(row["cosigner_rated"])),
         },
         "outcomes": {o: _rate(n, replies) for o, n in outcome_counts.items()},
         "outcome_counts": outcome_counts,
@@ -204,6 +219,7 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
     overall = dict(zip(names, overall, strict=True))
     sums = {k: {key: dict(zip(names, v, strict=True)) for key, v in groups.items()} for k, groups in sums.items()}
     _add_reply_days(keys, where, overall, sums)
+    _add_cosigner_ratings(keys, where, overall, sums)
     return {
         "session_id": session_id,
         "today": today.isoformat(),
@@ -244,6 +260,28 @@ def _add_reply_days(keys: list, where: list, overall: dict, sums: dict) -> None:
                 group["reply_days_n"] += 1
 
 
+def _add_cosigner_ratings(keys: list, where: list, overall: dict, sums: dict) -> None:
+    """Add to each group of the report its co-signers' ratings and how many of them were satisfied or basically
+    satisfied (every rating by someone other than the author, each round's), counted in SQL by the report's
+    own keys: ratings are rows of their own, not facts of the proposal's row."""
+    for group in (overall, *(g for groups in sums.values() for g in groups.values())):
+        group["cosigner_rated"], group["cosigner_satisfied"] = 0, 0
+    stmt = (
+        select(func.count(), _count_if(Evaluation.rating.in_(SATISFIED)), *keys)
+        .select_from(Evaluation)
+        .join(Proposal, Proposal.id == Evaluation.proposal_id)
+        .where(Evaluation.by_author.is_(False), *where)
+        .group_by(*keys)
+    )
+    for rated, satisfied, *row_keys in db.session.execute(stmt):
+        found = [overall]
+        found += [groups.get(key) for groups, key in zip(sums.values(), row_keys, strict=True) if key is not None]
+        for group in found:
+            if group is not None:  # (a group the first scan did not see: a proposal changed in between)
+                group["cosigner_rated"] += rated
+                group["cosigner_satisfied"] += satisfied
+
+
 def _rows(model, groups: dict, order_by) -> list:
     if not groups:
         return []
@@ -266,6 +304,7 @@ RATE_BASES = {
     "closure_rate": ACCEPTED_OR_LATER,
     "on_time_rate": REPLIED_OR_LATER,
     "satisfaction_rate": CLOSED,
+    "cosigner_satisfaction_rate": REPLIED_OR_LATER,  # co-signers rate from the reply on
 }
 
 

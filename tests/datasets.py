@@ -28,7 +28,9 @@ def stages(cast, make):
     p["rated_by_cosigner"] = cast.proposal_in("replied")
     fire(p["rated_by_cosigner"], "evaluate", "delegate1", {"rating": "satisfied"})
     p["rehandled"] = cast.proposal_in("replied")
-    fire(p["rehandled"], "evaluate", "author", {"rating": "unsatisfied"})  # a new round: a new draft to write
+    fire(
+        p["rehandled"], "evaluate", "author", {"rating": "unsatisfied", "comment": "答复没有具体措施。"}
+    )  # a new round: a new draft to write
     p["closed"] = cast.proposal_in("closed")
     p["rejected"] = cast.proposal_in("rejected")
     p["cosigned_once"] = cast.proposal_in("cosigning")
@@ -70,7 +72,10 @@ def hand_checked(cast, make):
     fire(p["late_reply"], "assign", "committee", assign_other, now=then)
     fire(p["late_reply"], "acknowledge", "other_handler", now=then)  # overdue: no reply in time
     p["replied"] = cast.proposal_in("replied")  # A, on time, not rated yet
+    fire(p["replied"], "evaluate", "delegate1", {"rating": "satisfied"})  # a co-signer's rating: satisfied
     p["satisfied"] = cast.proposal_in("closed")  # A, on time, satisfied
+    # a co-signer's rating after the author's closed it: not satisfied
+    fire(p["satisfied"], "evaluate", "delegate2", {"rating": "unsatisfied", "comment": "座位仍然不够。"})
     p["no_response"] = cast.proposal_in("replied")
     fire(p["no_response"], "close_unrated", None)  # A, on time, closed without a rating: not evaluated
     p["basically"] = cast.proposal_in("accepted")
@@ -86,8 +91,11 @@ def hand_checked(cast, make):
     fire(p["unsatisfied"], "reply", "lead", {"text": "暂无条件解决。", "outcome": "C", "reason": "场地所限。"})
     fire(p["unsatisfied"], "countersign", "cohandler")  # released: C, on time
     update_session(cast.session, {"max_rehandle": 0})
-    fire(p["unsatisfied"], "evaluate", "author", {"rating": "unsatisfied"})  # closed, unsatisfied
+    fire(
+        p["unsatisfied"], "evaluate", "author", {"rating": "unsatisfied", "comment": "答复没有具体措施。"}
+    )  # closed, unsatisfied
     update_session(cast.session, {"max_rehandle": 2})
+    fire(p["unsatisfied"], "evaluate", "delegate1", {"rating": "basically_satisfied"})  # a co-signer's: satisfied
     p["archived"] = cast.proposal_in("archived")  # A, on time, satisfied
     p["no_delegation"] = make.proposal(author=cast.worker, session=cast.session)
     fire(p["no_delegation"], "submit", "worker")  # co-signing; its author has no delegation

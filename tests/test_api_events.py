@@ -36,7 +36,8 @@ def test_the_whole_lifecycle_through_the_api(api, make):
         for code, name in (("HR", "人力资源部"), ("LOG", "后勤保障部"), ("FIN", "财务部"))
     }
     delegation = ok(admin.post("/delegations", {"code": "D1", "name": "第一代表团"}), 201)["id"]
-    session = ok(admin.post("/sessions", {"code": "X3", "name": "第十届职代会第三次会议", "max_rehandle": 1}), 201)
+    body = {"code": "X3", "name": "第十届职代会第三次会议", "max_rehandle": 1, "two_axis_rating": True}
+    session = ok(admin.post("/sessions", body), 201)
     assert session["min_cosigners"] == 2 and session["max_rehandle"] == 1 and session["delegation_review"] is False
     people = {
         "author": {"roles": ["worker"], "delegation_id": delegation},
@@ -116,7 +117,7 @@ def test_the_whole_lifecycle_through_the_api(api, make):
     assert body["reply"]["outcome"] == "B" and body["reply"]["on_time"] is True
     assert body["reply"]["planned_date"] == "2027-06-30"
     # a co-signer's rating leaves it open; the author's "unsatisfied" sends it back for one more round
-    fire("rep1", "evaluate", {"rating": "basically_satisfied"}, state="replied")
+    fire("rep1", "evaluate", {"rating": "basically_satisfied", "attitude": "satisfied"}, state="replied")
     body = fire(
         "author",
         "evaluate",
@@ -126,7 +127,7 @@ def test_the_whole_lifecycle_through_the_api(api, make):
     assert body["rehandle_round"] == 1 and body["reply"] is None and len(body["replies"]) == 1
     fire("logistics", "reply", {"text": "座位已增加一百个。", "outcome": "A"}, state="in_progress")
     fire("finance", "countersign", state="replied")
-    body = fire("author", "evaluate", {"rating": "satisfied"}, state="closed")
+    body = fire("author", "evaluate", {"rating": "satisfied", "attitude": "satisfied"}, state="closed")
     assert body["final_rating"] == "satisfied"
     body = fire("committee", "archive", state="archived")
     assert body["available_events"] == []

@@ -376,7 +376,13 @@ def test_the_proposal_json_says_when_a_deadline_is_provisional(app, cast, client
 
 def test_a_rehandled_deadline_counts_from_the_new_round(app, cast):
     proposal = walk(cast, "replied", at("2026-11-02"))
-    fire_event(proposal.id, "evaluate", cast.author, {"rating": "unsatisfied"}, now=at("2026-12-15"))
+    fire_event(
+        proposal.id,
+        "evaluate",
+        cast.author,
+        {"rating": "unsatisfied", "comment": "答复没有具体措施。"},
+        now=at("2026-12-15"),
+    )
     lead = db.session.get(Proposal, proposal.id).lead_assignment
     assert (lead.reply_start, lead.reply_working_days) == (date(2026, 12, 15), 30)
     assert lead.reply_deadline == counted(date(2026, 12, 15), 30, lambda d: clock.working_calendar().is_working_day(d))
@@ -497,7 +503,13 @@ def test_the_migration_keeps_what_each_stored_deadline_counts_from(app, cast, ru
     their start and count as the stored deadline gives them, and they move when 2027 is loaded."""
     proposal = walk(cast, "assigned", at("2026-12-01"))
     rehandled = walk(cast, "replied", at("2026-10-12"))
-    fire_event(rehandled.id, "evaluate", cast.author, {"rating": "unsatisfied"}, now=at("2026-11-05"))
+    fire_event(
+        rehandled.id,
+        "evaluate",
+        cast.author,
+        {"rating": "unsatisfied", "comment": "答复没有具体措施。"},
+        now=at("2026-11-05"),
+    )
     proposal_id, rehandled_id = proposal.id, rehandled.id  # (read now: after a commit a read opens a transaction)
     db.session.commit()
     # no read of the test may stay open while a migration runs: on PostgreSQL it alters the tables read

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from proposals.access import can_view
 from proposals.extensions import db
-from proposals.models import CongressSession, HistoryEntry, Notification, Proposal, User
+from proposals.models import CongressSession, Evaluation, HistoryEntry, Notification, Proposal, User
 from proposals.operations import available_events
 from proposals.operations.clock import local_date, utcnow
 from proposals.presets import PRESETS
@@ -61,6 +61,7 @@ def test_seed_demo(runner):
     check_histories()
     check_numbers()
     check_variety()
+    check_ratings()
     check_accounts()
     check_work_for_everyone()
     check_the_strict_session()
@@ -114,6 +115,26 @@ def check_numbers():
             .order_by(HistoryEntry.at)
         )
         assert [p["number"] for p in decided] == sorted(given)
+
+
+def check_ratings():
+    """A co-signer rates after the author's rating closed it, and it stays closed; the main session rates the
+    attitude and the result, the earlier one the result alone (issue 15)."""
+    late = list(
+        db.session.scalars(
+            select(HistoryEntry).where(HistoryEntry.event == "evaluate", HistoryEntry.from_state == "closed")
+        )
+    )
+    assert late and all(h.to_state == "closed" and h.actor_id != h.proposal.author_id for h in late)
+    assert all(h.proposal.final_rating != h.payload["rating"] for h in late)  # the author's rating stands
+    sessions = {s.code: s for s in db.session.scalars(select(CongressSession))}
+    assert sessions["10-3"].two_axis_rating and not sessions["10-2"].two_axis_rating
+    for code, both in (("10-3", True), ("10-2", False)):
+        ratings = list(
+            db.session.scalars(select(Evaluation).join(Proposal).where(Proposal.session_id == sessions[code].id))
+        )
+        assert ratings and all((e.attitude is not None) is both for e in ratings), code
+        assert all(e.comment for e in ratings if e.rating == "unsatisfied")
 
 
 def check_variety():

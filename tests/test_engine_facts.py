@@ -9,7 +9,7 @@ from proposals.operations.events import load_facts
 
 def test_the_query_and_the_collections_give_the_same_facts_at_every_step(cast):
     proposal = cast.make.proposal(author=cast.author, session=cast.session)
-    unsatisfied = {"rating": "unsatisfied"}
+    unsatisfied = {"rating": "unsatisfied", "comment": "答复没有具体措施。"}
     steps = [
         *cast.path("replied"),
         ("evaluate", "delegate1", {"rating": "satisfied"}),  # a co-signer's rating: no state change

@@ -27,7 +27,7 @@ PAYLOADS = {
     "assign": None,
     "progress": {"note": "已召开专题会研究。"},
     "reply": {"text": "已按建议落实。", "outcome": "A"},
-    "evaluate": {"rating": "satisfied", "attitude": "satisfied"},
+    "evaluate": {"rating": "satisfied"},
     "extend": {"days": 5, "reason": "需协调预算。"},
     "mark_key": REASON,
     "unmark_key": REASON,
@@ -70,7 +70,11 @@ ALLOWED = {
         "evaluate": {"author": "closed", "delegate1": "replied", "delegate2": "replied"},
         "mark_key": {"committee": "replied"},
     },
-    "closed": {"archive": {"committee": "archived", "admin": "archived"}},
+    # co-signers rate when they wish, the author's rating having closed it: it stays closed
+    "closed": {
+        "archive": {"committee": "archived", "admin": "archived"},
+        "evaluate": {"delegate1": "closed", "delegate2": "closed"},
+    },
 }
 
 # the event is possible in this state, but it is someone else's step: permission, not conflict (approving

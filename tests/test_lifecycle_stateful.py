@@ -105,7 +105,10 @@ class Lifecycle(RuleBasedStateMachine):
             "decline": {"reason": "非本部门职责"},
             "progress": {"note": "进展"},
             "reply": {"text": "答复", "outcome": data.draw(st.sampled_from(["A", "B", "C"]))},
-            "evaluate": {"rating": data.draw(st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"]))},
+            "evaluate": {
+                "rating": data.draw(st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"])),
+                "comment": "理由",
+            },
             "extend": {"days": 3, "reason": "协调"},
             "merge": {"into_id": data.draw(st.sampled_from(self.proposals))},
             "assign": {

@@ -11,7 +11,7 @@ from proposals.extensions import db
 from proposals.models import Proposal
 from proposals.models.base import utcnow
 from proposals.operations import available_events, fire_event
-from proposals.queries import SORTS, TASKS, BadCursor, Filters, count, count_each, list_page
+from proposals.queries import AWAITING_RATING, SORTS, TASKS, BadCursor, Filters, count, count_each, list_page
 from proposals.stats import overdue_ids
 from workflow import LIFECYCLE
 from workflow.predicates import WHO
@@ -49,6 +49,8 @@ def engine_says(name: str, proposal: Proposal, user) -> bool:
         return available and (user.id in proposal.invitees) == (name == "cosign_invited")
     if name == "urge":
         return available and proposal.id in overdue_ids([proposal.id])
+    if name == "evaluate":  # a co-signer may rate a closed one too, when they wish: not a task awaiting them
+        return available and proposal.state in AWAITING_RATING
     return available
 
 
@@ -211,7 +213,7 @@ def test_filters_combine(cast, make, sortable):
 
 def test_the_latest_reply_decides_the_class(cast):
     proposal = cast.proposal_in("replied")  # class A
-    fire_event(proposal.id, "evaluate", cast.author, {"rating": "unsatisfied"})
+    fire_event(proposal.id, "evaluate", cast.author, {"rating": "unsatisfied", "comment": "答复没有具体措施。"})
     fire_event(proposal.id, "reply", cast.lead, {"text": "列入计划。", "outcome": "B", "planned_date": "2027-06-30"})
     assert every_id(cast.committee, Filters(outcome="B")) == []  # a draft is not the answer in force
     fire_event(proposal.id, "countersign", cast.cohandler)

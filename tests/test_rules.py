@@ -166,13 +166,13 @@ def test_reply_outcome_must_be_one_of_the_sessions_classes_with_what_it_requires
 
 def test_cosigners_rate_without_closing_and_only_once(cast):
     p = cast.proposal_in("replied")
-    p = fire(p, "evaluate", cast.delegate1, {"rating": "unsatisfied"})
+    p = fire(p, "evaluate", cast.delegate1, {"rating": "unsatisfied", "comment": "答复没有具体措施。"})
     assert p.state == "replied"
     with pytest.raises(StateConflict):
         fire(p, "evaluate", cast.delegate1, {"rating": "satisfied"})
     with pytest.raises(PermissionDenied):
         fire(p, "evaluate", cast.delegate3, {"rating": "satisfied"})
-    p = fire(p, "evaluate", cast.author, {"rating": "basically_satisfied", "attitude": "satisfied"})
+    p = fire(p, "evaluate", cast.author, {"rating": "basically_satisfied"})
     assert (p.state, p.final_rating) == ("closed", "basically_satisfied")
 
 
@@ -181,13 +181,13 @@ def test_rehandling_stops_after_max_rehandle_rounds(cast, max_rehandle):
     update_session(cast.session, {"max_rehandle": max_rehandle})
     p = cast.proposal_in("replied")
     for round_ in range(max_rehandle):
-        p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied"})
+        p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied", "comment": "答复没有具体措施。"})
         assert (p.state, p.rehandle_round) == ("in_progress", round_ + 1)
         with pytest.raises(StateConflict):  # a new round: the countersignature of the last one is past
             fire(p, "countersign", cast.cohandler)
         fire(p, "reply", cast.lead, {"text": "再答复", "outcome": "B", "planned_date": "2027-06-30"})
         p = fire(p, "countersign", cast.cohandler)
-    p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied"})
+    p = fire(p, "evaluate", cast.author, {"rating": "unsatisfied", "comment": "答复没有具体措施。"})
     assert (p.state, p.final_rating, p.rehandle_round) == ("closed", "unsatisfied", max_rehandle)
     assert len(p.replies) == max_rehandle + 1
 

@@ -43,6 +43,8 @@ def test_the_numbers_of_one_session(cast, dataset):
         "closure_rate": pytest.approx(5 / 9),  # closed, archived / accepted or later
         "on_time_rate": pytest.approx(5 / 6),  # the one B reply came late
         "satisfaction_rate": pytest.approx(3 / 4),  # "no response" is not an evaluation
+        # three co-signers' ratings, one of a closed proposal unsatisfied: the author's rates apart
+        "cosigner_satisfaction_rate": pytest.approx(2 / 3),
     }
     assert numbers["outcome_counts"] == {"A": 4, "B": 1, "C": 1}
     assert numbers["outcomes"] == {"A": pytest.approx(4 / 6), "B": pytest.approx(1 / 6), "C": pytest.approx(1 / 6)}
@@ -58,6 +60,8 @@ def test_breakdowns(cast, dataset):
     assert lead["rates"]["reply_rate"] == 1.0
     assert lead["rates"]["on_time_rate"] == pytest.approx(5 / 6)
     assert lead["rates"]["satisfaction_rate"] == pytest.approx(3 / 4)
+    assert lead["rates"]["cosigner_satisfaction_rate"] == pytest.approx(2 / 3)
+    assert departments[cast.other_dept.id]["rates"]["cosigner_satisfaction_rate"] is None  # no co-signer rated
     other = departments[cast.other_dept.id]
     assert (other["total"], other["overdue"], other["rates"]["reply_rate"]) == (2, 2, 0.0)
     assert other["rates"]["on_time_rate"] is None and other["rates"]["satisfaction_rate"] is None
@@ -68,6 +72,9 @@ def test_breakdowns(cast, dataset):
     assert categories["welfare"]["total"] == 14
     safety = categories["safety"]
     assert (safety["total"], safety["rates"]["satisfaction_rate"], safety["outcomes"]["C"]) == (1, 0.0, 1.0)
+    assert safety["rates"]["cosigner_satisfaction_rate"] == 1.0  # its author unsatisfied, its co-signer not
+    assert categories["welfare"]["rates"]["cosigner_satisfaction_rate"] == pytest.approx(1 / 2)
+    assert numbers["by_session"][0]["rates"]["cosigner_satisfaction_rate"] == pytest.approx(2 / 3)
 
     assert [(d["delegation_id"], d["total"]) for d in numbers["by_delegation"]] == [(cast.delegation.id, 14)]
     assert [(s["session_id"], s["total"]) for s in numbers["by_session"]] == [(cast.session.id, 15)]

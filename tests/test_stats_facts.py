@@ -104,7 +104,10 @@ class Walks(RuleBasedStateMachine):
                 "reason": "暂无条件。",
             },
             "countersign": data.draw(st.sampled_from([None, {"agree": False, "reason": "请补充"}])),
-            "evaluate": {"rating": data.draw(st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"]))},
+            "evaluate": {
+                "rating": data.draw(st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"])),
+                "comment": "理由",
+            },
             "extend": {"days": data.draw(st.integers(1, 10)), "reason": "协调"},
             "assign": {
                 "lead_department_id": lead,
@@ -143,7 +146,9 @@ def test_a_late_reply_a_decline_and_a_second_round_are_kept(cast):
     late = at + timedelta(days=90)
     fire_event(proposal.id, "reply", cast.cohandler, {"text": "答复", "outcome": "C", "reason": "暂无条件。"}, now=late)
     assert facts.stored()[proposal.id][3:] == (False, "C", None)
-    fire_event(proposal.id, "evaluate", cast.author, {"rating": "unsatisfied"}, now=late)
+    fire_event(
+        proposal.id, "evaluate", cast.author, {"rating": "unsatisfied", "comment": "答复没有具体措施。"}, now=late
+    )
     fire_event(proposal.id, "reply", cast.cohandler, {"text": "再答复", "outcome": "A"}, now=late)
     assert facts.stored()[proposal.id][3:] == (False, "A", None)  # the first reply's lateness, the latest's outcome
     assert_facts_hold()

@@ -110,7 +110,13 @@ def test_reply_reminder_follows_an_extended_deadline(app, make):
 def test_reply_without_rating_closes_as_no_response_after_feedback_days(app, cast, runner):
     proposal = walk(cast, "replied", at(MONDAY))
     rated = walk(cast, "replied", at(MONDAY), title="另一件已答复的提案")
-    fire_event(rated.id, "evaluate", cast.delegate1, {"rating": "unsatisfied"}, now=at("2025-03-04"))  # a co-signer
+    fire_event(
+        rated.id,
+        "evaluate",
+        cast.delegate1,
+        {"rating": "unsatisfied", "comment": "答复没有具体措施。"},
+        now=at("2025-03-04"),
+    )  # a co-signer
 
     assert "reminders: 0" in run(runner, "2025-03-18")
     output = run(runner, "2025-03-19")  # 3 working days before 2025-03-24

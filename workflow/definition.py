@@ -2,7 +2,9 @@
 
 Each event lists who may fire it (names in predicates.WHO), its payload fields, what the session's rules
 ask of the actor (`permits`, predicates.PERMITS), requirements that must hold (predicates.REQUIREMENTS),
-effects that happen only when a condition holds (`effects_if`), and its transitions: sources,
+effects that happen only when a condition holds (`effects_if`), payload fields asked for only where a
+session's switch is on (`asked_if`, predicates.SWITCHES) or required only when a condition holds on the rest
+of the payload (`required_if`), and its transitions: sources,
 destination (None: the state stays) and conditions (predicates.CONDITIONS; a name prefixed with "!"
 must be false). The first transition whose conditions hold is taken. `notify` names the audiences told of the event.
 
@@ -286,17 +288,35 @@ EVENTS = {
         "transitions": [{"source": ["in_progress"], "dest": None}],
         "notify": ["lead_department"],
     },
+    # the author's rating decides; co-signers (and co-authors) rate when they wish, within the session's working
+    # days after the reply, even once the author's rating has closed it, and their ratings never move it
     "evaluate": {
         "label": N_("Rate the reply"),
         "who": ["author_or_cosigner"],
-        "requires": ["not_yet_evaluated"],
+        "requires": ["not_yet_evaluated", "author_rates_while_replied", "rating_window_open"],
         "payload": {
-            "rating": Choice(required=True, choices=RATINGS),
-            "attitude": Choice(choices=RATINGS),
+            "rating": Choice(required=True, choices=RATINGS),  # the result of the handling (办理结果)
+            "attitude": Choice(choices=RATINGS),  # the department's attitude (办理态度), where the session asks
             "comment": _COMMENT,
         },
+        "asked_if": [
+            {
+                "field": "attitude",
+                "switch": "two_axis_rating",
+                "refused": N_("This session rates the result of the handling only: leave out the attitude."),
+            }
+        ],
+        "required_if": [
+            {
+                "field": "comment",
+                "when": "rated_unsatisfied",
+                "message": N_(
+                    "Say why you are unsatisfied: the department reads it when it handles the proposal again."
+                ),
+            }
+        ],
         "transitions": [
-            {"source": ["replied"], "dest": None, "conditions": ["!actor_is_author"]},
+            {"source": ["replied", "closed"], "dest": None, "conditions": ["!actor_is_author"]},
             {"source": ["replied"], "dest": "in_progress", "conditions": ["rated_unsatisfied", "rehandle_left"]},
             {"source": ["replied"], "dest": "closed"},
         ],

@@ -7,14 +7,14 @@ applies a decision, its history row and its notifications in one database transa
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from transitions import Machine
 
-from .errors import N_, DefinitionError, PermissionDenied, StateConflict, UnknownEvent
+from .errors import N_, DefinitionError, InvalidPayload, PermissionDenied, StateConflict, UnknownEvent
 from .facts import SYSTEM, Actor, Facts, Settings
-from .payload import Field, validate
-from .predicates import CONDITIONS, PERMITS, REQUIREMENTS, WHO
+from .payload import Field, absent, message, validate
+from .predicates import CONDITIONS, PERMITS, REQUIREMENTS, SWITCHES, WHO
 
 KNOWN_EFFECTS = {"number", "to_suggestion"}
 # what a state may be tagged with (workflow/definition.py says what each means)
@@ -57,6 +57,11 @@ class Event:
     transitions: tuple[Transition, ...]
     permits: tuple[str, ...] = ()  # PERMITS the actor must pass (else a permission refusal)
     effects_if: tuple[tuple[str, str], ...] = ()  # (effect, condition): an effect only when the condition holds
+    # (field, switch, msgid): a field asked for, and then required, only where the session's switch is on
+    # (predicates.SWITCHES); sent where it is off, it is refused with the msgid
+    asked_if: tuple[tuple[str, str, str], ...] = ()
+    # (field, condition, msgid): a field required when the condition holds on the rest of the payload
+    required_if: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def sources(self) -> set[str]:
@@ -168,6 +173,8 @@ class Lifecycle:
             transitions=transitions,
             permits=tuple(spec.get("permits") or ()),
             effects_if=tuple((e["effect"], e["when"]) for e in spec.get("effects_if") or ()),
+            asked_if=tuple((a["field"], a["switch"], a["refused"]) for a in spec.get("asked_if") or ()),
+            required_if=tuple((r["field"], r["when"], r["message"]) for r in spec.get("required_if") or ()),
         )
 
     def _check(self) -> None:
@@ -193,6 +200,16 @@ class Lifecycle:
                 if n not in KNOWN_EFFECTS:
                     problems.append(f"{where}: unknown effect {n!r}")
             for _, c in event.effects_if:
+                if c.lstrip("!") not in CONDITIONS:
+                    problems.append(f"{where}: unknown condition {c!r}")
+            for field_name, switch, _ in event.asked_if:
+                if field_name not in event.payload:
+                    problems.append(f"{where}: asks for {field_name!r}, which is not a payload field")
+                if switch not in SWITCHES:
+                    problems.append(f"{where}: unknown switch {switch!r}")
+            for field_name, c, _ in event.required_if:
+                if field_name not in event.payload:
+                    problems.append(f"{where}: requires {field_name!r}, which is not a payload field")
                 if c.lstrip("!") not in CONDITIONS:
                     problems.append(f"{where}: unknown condition {c!r}")
             for n in (*event.notify, *(n for t in event.transitions for n in t.notify or ())):
@@ -252,6 +269,40 @@ class Lifecycle:
         except KeyError:
             raise UnknownEvent(N_("Unknown event %(event)s."), event=name) from None
 
+    def payload_fields(self, event_name: str, settings: Settings) -> dict[str, Field]:
+        """The payload fields `event_name` asks for under a session's settings (what its form shows): a field
+        asked only where a switch is on is left out where it is off, and required where it is on."""
+        event = self.event(event_name)
+        fields = dict(event.payload)
+        for name, switch, _ in event.asked_if:
+            if SWITCHES[switch](settings):
+                fields[name] = replace(fields[name], required=True)
+            else:
+                del fields[name]
+        return fields
+
+    def _clean(self, event: Event, facts: Facts, actor: Actor, settings: Settings, payload) -> dict:
+        """The cleaned payload, or InvalidPayload naming each wrong field: its fields' own checks, a field
+        the session does not ask for, a field the rest of the payload makes required."""
+        fields = self.payload_fields(event.name, settings)
+        errors: dict[str, tuple[str, dict]] = {}
+        if isinstance(payload, dict):
+            for name, _, refused in event.asked_if:
+                if name not in fields and not absent(payload.get(name)):
+                    errors[name] = message(refused)
+            payload = {k: v for k, v in payload.items() if k not in errors}
+        try:
+            clean = validate(fields, payload)
+        except InvalidPayload as exc:
+            raise InvalidPayload({**exc.fields, **errors}) from None
+        for name, when, msgid in event.required_if:
+            check = CONDITIONS[when.lstrip("!")]
+            if name not in clean and bool(check(facts, actor, settings, clean, event.name)) is not when.startswith("!"):
+                errors[name] = message(msgid)
+        if errors:
+            raise InvalidPayload(errors)
+        return clean
+
     def available_events(self, facts: Facts, actor: Actor, settings: Settings) -> list[str]:
         """The events this actor could fire now (payload aside), in definition order."""
         return [
@@ -289,7 +340,7 @@ class Lifecycle:
             if isinstance(refusal, StateConflict):
                 refusal.available = self.available_events(facts, actor, settings)
             raise refusal
-        clean = validate(event.payload, payload)
+        clean = self._clean(event, facts, actor, settings, payload)
         subject = _Subject(facts.state)
         moved = self.machine.events[event.name].trigger(
             subject, facts=facts, actor=actor, settings=settings, payload=clean

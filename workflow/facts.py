@@ -47,6 +47,7 @@ class Settings:
     collection_over: bool = False  # whether the collection window has ended (the application knows the day)
     delegation_review_days: int = 5  # working days the delegation head has before the committee may act
     reply_approval: str = "none"  # who approves a countersigned draft reply: none, supervisor or committee
+    two_axis_rating: bool = False  # raters judge the department's attitude (办理态度) as well as the result
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,4 @@ class Facts:
     prereview_waited: int = 0  # working days it has waited in delegation review
     key: bool = False  # a key proposal (重点提案)
     key_leader_id: int | None = None  # the leader who takes charge of it (领导领办)
+    rating_window_over: bool = False  # the `feedback_days` working days after the released reply have passed

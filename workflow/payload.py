@@ -175,6 +175,11 @@ def message(msgid: str, params: dict | None = None) -> tuple[str, dict]:
     return (msgid, params or {})
 
 
+def absent(value) -> bool:
+    """Whether a payload's value counts as not given: nothing, blank text or an empty list."""
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
 def validate(spec: dict[str, Field], payload) -> dict:
     """Return the cleaned payload or raise InvalidPayload naming each wrong field."""
     if payload is None:
@@ -190,7 +195,7 @@ def validate(spec: dict[str, Field], payload) -> dict:
         errors["_"] = message(N_("And %(count)d more unknown fields."), {"count": len(unknown) - UNKNOWN_NAMED})
     for name, field in spec.items():
         value = payload.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+        if absent(value):
             if field.required:
                 errors[name] = message(N_("This field is required."))
             continue

@@ -124,6 +124,12 @@ CONDITIONS: dict[str, Callable[[Facts, Actor, Settings, dict, str], bool]] = {
     ),
 }
 
+# what a session's settings switch on: a payload field an event asks for only where its switch is on (`asked_if`)
+SWITCHES: dict[str, Callable[[Settings], bool]] = {
+    # the department's attitude (办理态度) rated beside the result of the handling (办理结果)
+    "two_axis_rating": lambda s: bool(s.two_axis_rating),
+}
+
 PERMITS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = {
     "may_propose": (
         lambda f, a, s: s.proposers != "delegates" or "delegate" in a.roles,
@@ -170,6 +176,16 @@ REQUIREMENTS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = 
     "not_yet_evaluated": (
         lambda f, a, s: a.id not in f.evaluator_ids,
         N_("You have already rated this reply."),
+    ),
+    # the author rates while the reply waits for it; the co-signers also once the author's rating closed it
+    "author_rates_while_replied": (
+        lambda f, a, s: f.state == "replied" or not _is_author(a, f),
+        N_("The proposal is closed: its author can no longer rate the reply."),
+    ),
+    # a co-signer rates when they wish, but within the session's working days for rating after the reply
+    "rating_window_open": (
+        lambda f, a, s: _is_author(a, f) or not f.rating_window_over,
+        N_("The working days for rating this reply have passed: it can no longer be rated."),
     ),
     "not_yet_extended": (
         lambda f, a, s: not f.extended,

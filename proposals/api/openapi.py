@@ -5,6 +5,7 @@ import sys
 from flask import jsonify
 
 from workflow import LIFECYCLE
+from workflow.predicates import REQUIREMENTS
 
 from ..operations import PROPOSAL_FIELDS
 from ..operations.accounts import PASSWORD_CHANGE
@@ -35,7 +36,8 @@ Lists are paged by a cursor: pass the `next_cursor` of a page as `cursor` for th
 
 `/stats` counts the proposals the caller may see (never drafts); rates are fractions in [0, 1], or
 null when nothing is in the denominator. On-time counts each proposal's first reply; outcome shares
-each proposal's latest reply."""
+each proposal's latest reply; `satisfaction_rate` the authors' final ratings and `cosigner_satisfaction_rate`
+the co-signers' ratings (one a co-signer a handling round), which never move a proposal."""
 ERRORS = {
     400: "The body is not JSON, or not valid JSON.",
     401: "No valid API token.",
@@ -125,6 +127,11 @@ def _event_paths() -> dict:
             continue
         roles = ", ".join(event.who)
         sources = ", ".join(s for s in LIFECYCLE.states if s in event.sources)
+        rules = "".join(
+            f" `{name}`: asked, and required, only where the session's `{switch}` is on; sent elsewhere, refused (422)."
+            for name, switch, _ in event.asked_if
+        ) + "".join(f" `{name}`: required when `{when}` (422 without it)." for name, when, _ in event.required_if)
+        refusals = " ".join(REQUIREMENTS[name][1] for name in event.requires)
         paths[f"/proposals/{{proposal_id}}/events/{event.name}"] = {
             "post": _op(
                 f"Fire `{event.name}` ({event.label})",
@@ -134,7 +141,9 @@ def _event_paths() -> dict:
                 },
                 body=_body(event.payload),
                 params=[_id("proposal_id", "The proposal.")],
-                description=f"Who: {roles}. From: {sources}.",
+                description=f"Who: {roles}. From: {sources}."
+                + rules
+                + (f" Refused (409): {refusals}" if refusals else ""),
                 tags=["events"],
             )
         }

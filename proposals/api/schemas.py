@@ -220,8 +220,22 @@ def _numbers(key: dict | None = None) -> dict:
             "counts": obj({s: COUNT for s in COUNTED_STATES}),
             "rates": obj(
                 {
-                    name: RATE
-                    for name in ("acceptance_rate", "reply_rate", "closure_rate", "on_time_rate", "satisfaction_rate")
+                    **{
+                        name: RATE
+                        for name in (
+                            "acceptance_rate",
+                            "reply_rate",
+                            "closure_rate",
+                            "on_time_rate",
+                            "satisfaction_rate",
+                        )
+                    },
+                    "cosigner_satisfaction_rate": described(
+                        RATE,
+                        "The co-signers' (and co-authors') ratings satisfied or basically satisfied ÷ all their "
+                        "ratings, one a co-signer a handling round; null when none. The author's own is "
+                        "`satisfaction_rate`.",
+                    ),
                 }
             ),
             "outcomes": obj({o: RATE for o in OUTCOMES}),

@@ -46,7 +46,10 @@ def seed() -> None:
     _create_missing_categories()
     units = create_organisation()
     create_people(units)
-    this = create_session(_session_data(OPEN_SESSION, today, collect_from=-120, collect_to=14, cosign_to=21))
+    # the main session rates the department's attitude as well as the result (the earlier one the result only)
+    this = create_session(
+        _session_data(OPEN_SESSION, today, collect_from=-120, collect_to=14, cosign_to=21) | {"two_axis_rating": True}
+    )
     earlier = create_session(
         _session_data(PAST_SESSION, today, collect_from=-645, collect_to=-610, cosign_to=-605, vote_from=-470)
     )

@@ -244,6 +244,7 @@ STORIES = (
         state="closed",
         start=65,
         dept="HR",
+        cosigner_rates_late=True,
         answers=(
             Answer(
                 "B",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from workflow.calendar import is_working_day
 
 from ..extensions import db
-from ..models import Proposal, User
+from ..models import CongressSession, Proposal, User
 from ..operations import create_proposal, fire_event
 from ..operations.clock import LOCAL, local_date
 from .organisation import COSIGNER_POOL, DEPARTMENT_NAMES, EXTENSIONS, HANDLERS
@@ -117,6 +117,7 @@ class Story:
     drafted: bool = False  # in progress without a reply yet: the lead's draft awaits the co-handlers
     answers: tuple[Answer, ...] = ()
     cosigner_rates: bool = False
+    cosigner_rates_late: bool = False  # a co-signer rates the last reply after the author's rating closed it
     extend: int = 0  # working days the supervisor extends the deadline by
     urged: int | None = None  # days before today the supervisor urged
     archive_by: str = "admin"
@@ -201,6 +202,8 @@ def _handling(s: Story, signers: tuple[str, ...]) -> list[Step]:
         if s.cosigner_rates:
             steps.append(_evaluate(signers[0], answer.rating))
         steps.append(_evaluate(s.author, answer.rating))
+    if s.cosigner_rates_late and s.answers:  # within the working days to rate, though the author's rating closed it
+        steps.append(_evaluate(signers[-1], "unsatisfied"))
     if s.state == "in_progress" and s.answers:
         steps.append(Step("progress", HANDLERS[s.dept], {"note": REHANDLE_NOTE}))
     elif s.state == "in_progress" and s.drafted:
@@ -239,6 +242,7 @@ def _contact(s: Story) -> dict:
 
 
 def _evaluate(user: str, rating: str) -> Step:
+    """A rating with its reason; the attitude too, which play() leaves out where the session rates the result only."""
     attitude = "basically_satisfied" if rating == "unsatisfied" else "satisfied"
     return Step("evaluate", user, {"rating": rating, "attitude": attitude, "comment": RATING_COMMENTS[rating]})
 
@@ -304,12 +308,15 @@ def play(sessions: list[tuple[int, tuple[Story, ...]]], units: dict[str, int], n
                 timeline.append((_utc(moment), len(timeline), session_id, story, step))
     timeline.sort(key=lambda item: item[:2])
     users = {u.username: u for u in db.session.scalars(select(User))}
+    two_axis = {sid: db.session.get(CongressSession, sid).two_axis_rating for sid, _ in sessions}
     ids: dict[str, int] = {}
     for moment, _, session_id, story, step in timeline:
         if step.event == "create":
             ids[story.key] = create_proposal(users[story.author], _draft(story, session_id, units), now=moment).id
             continue
         payload = _resolve(step.payload, ids, units, local_date(moment))
+        if step.event == "evaluate" and not two_axis[session_id]:
+            payload.pop("attitude")
         fire_event(ids[story.key], step.event, users[step.who] if step.who else None, payload, now=moment)
     for _, stories in sessions:
         for story in stories:

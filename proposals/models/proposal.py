@@ -27,6 +27,7 @@ from .base import utcnow
 KINDS = ("proposal", "suggestion")
 FINAL_RATINGS = (*RATINGS, "no_response")
 NUMBERED_STATES = LIFECYCLE.tagged("numbered")  # accepted by the committee: each has its number (a CHECK)
+RATED_STATES = frozenset(LIFECYCLE.event("evaluate").sources)  # where a reply is rated
 
 
 class Proposal(db.Model):
@@ -199,8 +200,8 @@ class Proposal(db.Model):
 
 def facts_context(proposal: Proposal, now: datetime | None = None) -> dict:
     """The engine's facts of `proposal` beyond its own collections, each by one small query: its co-authors
-    (authors of what was merged into it), whether its delegation has a head to pre-review it, and how many
-    working days it has waited in delegation review."""
+    (authors of what was merged into it), whether its delegation has a head to pre-review it, how many
+    working days it has waited in delegation review, and whether the working days to rate its reply are over."""
     from ..operations import clock  # (clock reads the calendar models)
     from .history import HistoryEntry
     from .org import User, UserRole
@@ -230,6 +231,10 @@ def facts_context(proposal: Proposal, now: datetime | None = None) -> dict:
             waited = max(0, clock.working_calendar().between(clock.local_date(since), today))
     found["prereview_waited"] = waited
     found["draft_status"] = draft_status(proposal)
+    if proposal.state in RATED_STATES:
+        from ..operations.released import rating_window_over
+
+        found["rating_window_over"] = rating_window_over(proposal, clock.local_date(now or clock.utcnow()))
     return found
 
 

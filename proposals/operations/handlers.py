@@ -399,7 +399,7 @@ def on_evaluate(d, proposal, user, now):
         for a in proposal.active_assignments:
             a.reply_deadline, a.reply_start, a.reply_working_days = deadline, start, days
         return {"rehandle_round": proposal.rehandle_round, "reply_deadline": deadline.isoformat()}
-    if d.to_state == "closed":
+    if d.to_state == "closed" and d.from_state != "closed":  # the author's rating (a co-signer's moves nothing)
         proposal.final_rating = d.payload["rating"]
         proposal.closed_at = now
     return {}

@@ -291,6 +291,7 @@ def _sessions(count: int, today: date) -> list[Session]:
                 "collection_end": (start + timedelta(days=134)).isoformat(),
                 "cosign_deadline": (start + timedelta(days=141)).isoformat(),
                 "delegation_review": age == 0,  # the open session has the delegations' pre-review
+                "two_axis_rating": True,  # attitude and result, as the presets have it
             }
             row = create_session(data)
             if age:

@@ -546,7 +546,10 @@ class Walker:
     def _evaluate(self, user: int, session: Session, round_: int, rating: str, to_state: str, by_author: bool):
         rng = self.rng
         attitude = rng.choice(texts.RATINGS[:2]) if session.settings["two_axis_rating"] else None
-        comment = texts.RATING_COMMENTS[rating] if rng.random() < 0.5 else None
+        drawn = rng.random()  # (drawn whatever the rating: the same seed makes the same data)
+        comment = (
+            texts.RATING_COMMENTS[rating] if rating == "unsatisfied" or drawn < 0.5 else None
+        )  # a reason, required
         payload = {"rating": rating}
         if attitude:
             payload["attitude"] = attitude

@@ -37,6 +37,7 @@ RATE_LABELS = {
     "closure_rate": N_("Closure rate"),
     "on_time_rate": N_("On-time rate"),
     "satisfaction_rate": N_("Satisfaction rate"),
+    "cosigner_satisfaction_rate": N_("Co-signers' satisfaction rate"),
 }
 RATE_HINTS = {
     "acceptance_rate": N_("accepted (incl. converted) ÷ reviewed"),
@@ -44,6 +45,7 @@ RATE_HINTS = {
     "closure_rate": N_("closed ÷ accepted"),
     "on_time_rate": N_("replied by the deadline ÷ replied"),
     "satisfaction_rate": N_("satisfied or basically satisfied ÷ rated by the author"),
+    "cosigner_satisfaction_rate": N_("satisfied or basically satisfied ÷ the co-signers' ratings"),
 }
 
 

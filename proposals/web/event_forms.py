@@ -50,15 +50,18 @@ YES_NO = [SelectChoice("true", lazy_gettext("Yes")), SelectChoice("false", lazy_
 
 
 def event_form(event_name: str, formdata=None, prefix: str | None = None, session=None) -> FlaskForm:
-    """The form for `event_name`: one input per payload field, required ones marked; a field whose choices
-    are the session's (a reply's class) offers those of `session`, the proposal's."""
+    """The form for `event_name`: one input per payload field, required ones marked. With the proposal's
+    `session`, the fields as its rules ask for them (the attitude of a rating only where it is rated) and
+    the choices its settings hold (a reply's class)."""
+    settings = session.settings() if session is not None else None
     event = LIFECYCLE.event(event_name)
     labels = REGISTER[event_name].labels  # one for each payload field (checked at import)
+    payload = LIFECYCLE.payload_fields(event_name, settings) if settings is not None else event.payload
 
     class EventForm(FlaskForm):
         pass
 
-    for name, spec in event.payload.items():
+    for name, spec in payload.items():
         label = lazy_gettext(labels[name])
         render_kw = {"required": True} if spec.required else {}
         if name in ("lead_department_id",):  # a choice to make: it starts at "please choose"
@@ -83,7 +86,7 @@ def event_form(event_name: str, formdata=None, prefix: str | None = None, sessio
             field = StringField(label, render_kw={**render_kw, "maxlength": getattr(spec, "max_length", 200)})
         setattr(EventForm, name, field)
     form = EventForm(formdata=formdata, prefix=prefix or f"{event_name}-")
-    for name, spec in event.payload.items():
+    for name, spec in payload.items():
         form[name].flags.required = spec.required
     return form
 
@@ -92,6 +95,8 @@ def payload_of(form: FlaskForm, event_name: str) -> dict:
     """What the user filled in, as the engine's payload (empty inputs left out)."""
     payload = {}
     for name in LIFECYCLE.event(event_name).payload:
+        if name not in form:  # a field this session does not ask for
+            continue
         field = form[name]
         value = field.data
         if isinstance(field, IntegerField) and field.raw_data and value is None:
