@@ -121,8 +121,8 @@ def test_the_reason_stands_at_the_top_of_the_rehandling_round_for_the_department
     card = home.split("重新办理的提案", 1)[1].split("</li>", 1)[0]
     assert WHY in card
     # answered: the next reply is what the author reads first, no longer the reason
-    fire_event(p.id, "countersign", cast.cohandler)
     fire_event(p.id, "reply", cast.lead, {"text": "已增加座位一百个。", "outcome": "A"})
+    fire_event(p.id, "countersign", cast.cohandler)  # the co-handler's agreement sends the draft out
     assert 'class="reason-panel' not in client.get(f"/proposals/{p.id}").text
 
 
@@ -204,9 +204,9 @@ def test_the_window_counts_from_the_reply_of_the_present_round(cast):
     fire_event(p.id, "evaluate", cast.author, {"rating": "unsatisfied", "comment": WHY})
     p = db.session.get(Proposal, p.id)
     assert released_reply(p) is None  # handled again: nothing to rate until the next reply
-    fire_event(p.id, "countersign", cast.cohandler)
     later = first.created_at + timedelta(days=40)  # past the first reply's window
-    p = fire_event(p.id, "reply", cast.lead, {"text": "已重新办理。", "outcome": "A"}, now=later)
+    fire_event(p.id, "reply", cast.lead, {"text": "已重新办理。", "outcome": "A"}, now=first.created_at)  # drafted
+    p = fire_event(p.id, "countersign", cast.cohandler, now=later)  # released: the window counts from here
     assert released_reply(p).round == 1
     p = fire_event(p.id, "evaluate", cast.delegate1, SATISFIED, now=later + timedelta(days=1))
     assert p.state == "replied"
