@@ -65,6 +65,9 @@ DONE = {
     "签收": "已签收。",
     "会签": "已会签。",
     "答复": "已答复，并请提案人评价。",
+    # the lead's draft of a reply with co-handlers, and the last countersignature, which sends it out
+    "拟答复": "已拟写答复稿，请会办部门会签。",
+    "会签发出": "已会签：答复已送达提案人。",
     "满意度评价": re.compile(r"^已评价：.+。$"),
 }
 
@@ -109,9 +112,9 @@ TO_IN_PROGRESS = [
     ("assign", "committee", "departments"),
     ("acknowledge", "lead", None),
     ("acknowledge", "cohandler", None),
-    ("countersign", "cohandler", None),
 ]
-TO_REPLIED = [*TO_IN_PROGRESS, ("reply", "lead", {"text": "已解决。", "outcome": "A"})]
+# the lead's draft, which the co-handler's countersignature sends out
+TO_REPLIED = [*TO_IN_PROGRESS, ("reply", "lead", {"text": "已解决。", "outcome": "A"}), ("countersign", "cohandler", None)]
 
 
 def advance(proposal_id: int, scene: Scene, steps) -> None:

@@ -80,7 +80,8 @@ def test_each_role_does_its_main_task_by_its_buttons(login, live_server, screen)
     expect_flash(committee, re.compile(rf"^已立案，案号第 \d+ 号。 已交办给{re.escape(scene.lead_dept)}。$"))
     expect_stamp(committee, "已交办")
 
-    # the lead department acknowledges (one button), then replies once the co-handler has countersigned
+    # the lead department acknowledges (one button) and drafts the reply; the co-handler countersigns the
+    # draft (one button), which sends it out
     lead = login(scene.usernames["lead"], screen)
     lead.goto(url)
     expect(main_button(lead)).to_have_text("签收")
@@ -89,9 +90,7 @@ def test_each_role_does_its_main_task_by_its_buttons(login, live_server, screen)
     lead.reload()
     fire(lead, "签收")
     expect_stamp(lead, "办理中")
-    live_server.run(
-        advance, proposal_id, scene, [("acknowledge", "cohandler", None), ("countersign", "cohandler", None)]
-    )
+    live_server.run(advance, proposal_id, scene, [("acknowledge", "cohandler", None)])
     lead.reload()
     expect(main_button(lead)).to_have_text("答复")
 
@@ -102,8 +101,16 @@ def test_each_role_does_its_main_task_by_its_buttons(login, live_server, screen)
     event_form(lead, "答复")
     looked_at(lead, f"roles-{width}-lead-reply")
     lead.reload()
-    fire(lead, "答复", reply)
-    expect_stamp(lead, "已答复")
+    fire(lead, "答复", reply, done="拟答复")
+    expect_stamp(lead, "办理中")
+    cohandler = login(scene.usernames["cohandler"], screen)
+    cohandler.goto(url)
+    expect(cohandler.locator(".reply-draft")).to_contain_text("已在二号楼一层设夜班休息室")
+    expect(main_button(cohandler)).to_have_text("会签")
+    looked_at(cohandler, f"roles-{width}-cohandler-draft")
+    cohandler.reload()
+    fire(cohandler, "会签", done="会签发出")
+    expect_stamp(cohandler, "已答复")
 
     # the author rates it
     author = login(scene.usernames["author"], screen)

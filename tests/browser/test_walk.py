@@ -58,7 +58,7 @@ def test_from_draft_to_closure(login, scene, live_server):
     fire(committee, "交办", assign)
     expect_stamp(committee, "已交办")
 
-    # the lead department acknowledges; the co-handler acknowledges and countersigns
+    # the lead department and the co-handler acknowledge
     lead = login(scene.usernames["lead"])
     lead.goto(url)
     fire(lead, "签收")
@@ -66,16 +66,20 @@ def test_from_draft_to_closure(login, scene, live_server):
     cohandler = login(scene.usernames["cohandler"])
     cohandler.goto(url)
     fire(cohandler, "签收")
-    fire(cohandler, "会签")
 
-    # the lead department replies, class A
+    # the lead department drafts the reply, class A; the co-handler countersigns the draft, which sends it
     lead.reload()
 
     def reply(form):
         form.get_by_label("答复", exact=True).fill("已在二号楼一层设夜班休息室，12月1日启用。")
         form.get_by_role("group", name="答复类别").get_by_label("A：已解决或采纳").check()
 
-    fire(lead, "答复", reply)
+    fire(lead, "答复", reply, done="拟答复")
+    expect_stamp(lead, "办理中")
+    cohandler.reload()
+    fire(cohandler, "会签", done="会签发出")
+    expect_stamp(cohandler, "已答复")
+    lead.reload()
     expect_stamp(lead, "已答复")
     screenshot(lead, "walk-desktop-replied")
 
