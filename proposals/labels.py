@@ -30,7 +30,9 @@ def choice_label(value: str) -> str:
 def outcome_label(code: str, session=None) -> str:
     """How a reply class reads: its label in the session's outcome_classes (a default one translated, a
     union's own as written), else DOMAIN's, else the code itself."""
-    found = next((c for c in (session.outcome_classes if session is not None else None) or () if c["code"] == code), None)
+    found = next(
+        (c for c in (session.outcome_classes if session is not None else None) or () if c["code"] == code), None
+    )
     if found is not None:
         label = found["label"]  # (a variable: a default's label is a msgid, a union's own is returned as it is)
         return gettext(label)

@@ -218,9 +218,7 @@ def _approve_reply(user: User, today: date):
     roles = [r for r in ("supervisor", "committee") if user.has_role(r)]
     if not roles:
         return false()
-    approves = exists().where(
-        CongressSession.id == Proposal.session_id, CongressSession.reply_approval.in_(roles)
-    )
+    approves = exists().where(CongressSession.id == Proposal.session_id, CongressSession.reply_approval.in_(roles))
     return and_(_sources("approve_reply"), _draft_waiting("awaiting_approval"), approves)
 
 

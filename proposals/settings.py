@@ -122,7 +122,9 @@ class OutcomeClasses(Field):
                     N_("A class may require only: %(choices)s."), {"choices": ", ".join(OUTCOME_REQUIREMENTS)}
                 )
             codes.add(code)
-            classes.append({"code": code, "label": label.strip(), "requires": [r for r in OUTCOME_REQUIREMENTS if r in requires]})
+            classes.append(
+                {"code": code, "label": label.strip(), "requires": [r for r in OUTCOME_REQUIREMENTS if r in requires]}
+            )
         return classes
 
     def describe(self) -> dict:
@@ -395,7 +397,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "reply_approval",
-        one_of({"none": N_("No approval"), "supervisor": N_("The supervisor"), "committee": N_("The proposal committee")}),
+        one_of(
+            {"none": N_("No approval"), "supervisor": N_("The supervisor"), "committee": N_("The proposal committee")}
+        ),
         "none",
         N_("Who approves a reply"),
         N_("A countersigned draft reply goes out at once, or waits for the supervisor's or the committee's approval."),

@@ -20,7 +20,9 @@ class Step(NamedTuple):
 
 
 def timeline(reader: User | None, proposal: Proposal) -> list[Step]:
-    """The proposal's history rows, oldest first, with what `reader` may see of each."""
+    """The proposal's history rows, oldest first, with what `reader` may see of each. A handling record that
+    changed no state (a draft reply, its countersignatures, files added to it) is the handling side's
+    alone: whoever may not see such records does not see the step at all."""
     shows_author = can_see_author(reader, proposal)
     sees = {kind: can_see_handling(reader, proposal, kind) for kind in (PROGRESS, INTERNAL)}
     steps = []
@@ -31,5 +33,7 @@ def timeline(reader: User | None, proposal: Proposal) -> list[Step]:
         if by_department(entry.event) and not sees[INTERNAL]:
             actor = None
         record = handling_record(entry.event)
+        if record == INTERNAL and not sees[INTERNAL] and entry.from_state == entry.to_state:
+            continue
         steps.append(Step(entry, actor, entry.comment if record is None or sees[record] else None))
     return steps

@@ -68,7 +68,10 @@ FULL_FORM = {
     # the reply as practised (issue 15)
     "countersign_days": 3,
     "reply_approval": "committee",
-    "outcome_classes": [{"code": "A", "label": "已解决"}, {"code": "B", "label": "列入计划", "requires": ["planned_date"]}],
+    "outcome_classes": [
+        {"code": "A", "label": "已解决"},
+        {"code": "B", "label": "列入计划", "requires": ["planned_date"]},
+    ],
 }
 
 

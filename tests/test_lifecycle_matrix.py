@@ -81,7 +81,12 @@ ALLOWED = {
 # replies is nobody's in a session without approval: reply_approval "none")
 OTHERS_TURN = {
     ("review", "send_back", "head"),
-    *((s, e, p) for s in ("in_progress",) for e in ("approve_reply", "return_reply") for p in ("supervisor", "committee")),
+    *(
+        (s, e, p)
+        for s in ("in_progress",)
+        for e in ("approve_reply", "return_reply")
+        for p in ("supervisor", "committee")
+    ),
 }
 
 HANDLED = {"assigned", "in_progress", "replied", "closed", "archived"}

@@ -4,6 +4,7 @@ approve it, and only then does it go out to the author. Nothing of a draft reach
 handling records, by page, API, notification or mail.
 """
 
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -19,9 +20,14 @@ from proposals.operations import clock, fire_event, update_session, update_user
 from proposals.stats import overdue_ids, report
 from workflow import InvalidPayload, PermissionDenied, StateConflict
 
-from .helpers import api_client, login
+from .helpers import SAMPLES, api_client, login
 
-DRAFT = {"text": "拟增加座位一百个，下月底前完成。", "outcome": "B", "planned_date": "2027-03-31", "contact": "后勤 1234"}
+DRAFT = {
+    "text": "拟增加座位一百个，下月底前完成。",
+    "outcome": "B",
+    "planned_date": "2027-03-31",
+    "contact": "后勤 1234",
+}
 REVISED = {"text": "已增加座位一百个，本月底前完成。", "outcome": "A"}
 
 
@@ -34,7 +40,6 @@ def at(day: str, hour: int = 9) -> datetime:
 def told(event: str, proposal_id: int) -> set[int]:
     stmt = select(Notification.user_id).where(Notification.event == event, Notification.proposal_id == proposal_id)
     return set(db.session.scalars(stmt))
-
 
 
 def snapshot(proposal_id: int) -> tuple:
@@ -125,7 +130,12 @@ def test_disagreeing_needs_a_reason_and_returns_the_draft_to_the_lead(client, ca
     body = api.fire(pid, "countersign", {"agree": False, "reason": "请写明完成时间。"}).json
     assert body["state"] == "in_progress" and body["reply_draft"]["status"] == "returned"
     assert body["reply_draft"]["countersignatures"] == [
-        {"department_id": cast.co_dept.id, "agree": False, "comment": "请写明完成时间。", "at": body["history"][-1]["at"]}
+        {
+            "department_id": cast.co_dept.id,
+            "agree": False,
+            "comment": "请写明完成时间。",
+            "at": body["history"][-1]["at"],
+        }
     ]
     assert told("reply_returned", pid) == {cast.lead.id}
     with pytest.raises(StateConflict):  # nothing to countersign until the lead revises it
@@ -297,3 +307,80 @@ def test_the_page_drafts_disagrees_and_countersigns_through_its_forms(client, ca
     assert "答复已送达提案人" in shown
     db.session.expire_all()
     assert db.session.get(Proposal, pid).state == "replied"
+
+
+# -- files sent with the reply (a scanned 答复函) ----------------------------------------------------------
+
+
+def send_files(caller, proposal_id: int, *files: tuple[bytes, str]):
+    data = {"attachments": [(io.BytesIO(body), name) for body, name in files]}
+    return caller.request(
+        "POST", f"/proposals/{proposal_id}/reply-files", data=data, content_type="multipart/form-data"
+    )
+
+
+def fetched(caller, url: str) -> int:
+    """The status of a download, its response closed (it holds the file open until then)."""
+    response = caller.get(url)
+    status = response.status_code
+    response.close()
+    return status
+
+
+def test_files_go_with_the_draft_to_its_readers_and_with_the_reply_to_everyone(
+    app, client, cast, acknowledged, tmp_path
+):
+    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "attachments")
+    pid = acknowledged.id
+    api = api_client(client)
+    lead = api.as_(cast.lead, language="en")
+    for who, status in (("cohandler", 403), ("committee", 403)):
+        before = snapshot(pid)
+        assert send_files(api.as_(getattr(cast, who)), pid, (SAMPLES["pdf"], "答复函.pdf")).status_code == status
+        assert snapshot(pid) == before
+    r = send_files(lead, pid, (b"MZ not a pdf", "答复函.pdf"))
+    assert r.status_code == 422
+    added = send_files(lead, pid, (SAMPLES["pdf"], "答复函.pdf"))
+    assert added.status_code == 201, added.json
+    (item,) = added.json["items"]
+    url = item["url"].removeprefix("/api/v1")
+    fire_event(pid, "reply", cast.lead, DRAFT)  # a draft: its files are the handling side's
+    assert (
+        api.as_(cast.cohandler).get(f"/proposals/{pid}").json["reply_draft"]["attachments"][0]["filename"]
+        == "答复函.pdf"
+    )
+    assert fetched(api.as_(cast.cohandler), url) == 200
+    for who in ("author", "delegate1", "worker"):
+        assert fetched(api.as_(getattr(cast, who)), url) == 404, who
+    login(client, cast.author)
+    assert "答复函.pdf" not in client.get(f"/proposals/{pid}").text
+    assert fetched(client, f"/proposals/{pid}/reply-files/{item['id']}") == 404
+    fire_event(pid, "countersign", cast.cohandler)  # out: the reply's files are its readers'
+    body = api.as_(cast.author).get(f"/proposals/{pid}").json
+    assert [f["filename"] for f in body["reply"]["attachments"]] == ["答复函.pdf"]
+    assert fetched(api.as_(cast.worker), url) == 200  # disclosed with the reply
+    assert "答复函.pdf" in client.get(f"/proposals/{pid}").text
+    r = send_files(lead, pid, (SAMPLES["pdf"], "补充.pdf"))  # the reply is out: too late
+    assert r.status_code == 409
+
+
+def test_the_lead_adds_files_on_the_page(app, client, cast, acknowledged, tmp_path):
+    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "attachments")
+    login(client, cast.lead)
+    page = client.get(f"/proposals/{acknowledged.id}").text
+    assert 'name="attachments"' in page and "随答复发送" in page
+    sent = client.post(
+        f"/proposals/{acknowledged.id}/reply-files",
+        data={"attachments": [(io.BytesIO(SAMPLES["pdf"]), "答复函.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302
+    assert "答复函.pdf" in client.get(sent.location).text
+    login(client, cast.cohandler)
+    assert "reply-files-input" not in client.get(f"/proposals/{acknowledged.id}").text  # the lead's alone
+    refused = client.post(
+        f"/proposals/{acknowledged.id}/reply-files",
+        data={"attachments": [(io.BytesIO(SAMPLES["pdf"]), "x.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 403

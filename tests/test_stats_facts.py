@@ -39,7 +39,11 @@ def from_the_rows() -> dict[int, tuple]:
             clock.local_date(replies[0].created_at) <= replies[0].deadline if replies else None,
             replies[-1].outcome if replies else None,
             min(
-                (a.countersign_deadline for a in p.assignments if a.role == "cohandler" and a.ended_at is None and a.countersign_deadline),
+                (
+                    a.countersign_deadline
+                    for a in p.assignments
+                    if a.role == "cohandler" and a.ended_at is None and a.countersign_deadline
+                ),
                 default=None,
             ),
         )

@@ -215,6 +215,13 @@ EVENTS = {
         "requires": ["draft_to_countersign", "not_yet_countersigned"],
         # agree (the default) with an optional comment, or disagree with the reason, which returns the draft
         "payload": {"agree": Boolean(), "comment": _COMMENT, "reason": Text(max_length=2000)},
+        "required_if": [
+            {
+                "field": "reason",
+                "when": "disagrees",
+                "message": N_("Say why your department does not agree with the draft."),
+            }
+        ],
         "transitions": [
             {
                 "source": ["in_progress"],

@@ -1,8 +1,8 @@
 """Declarative payload fields of events and their validation."""
 
 import re
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from typing import ClassVar
 
 from .errors import N_, InvalidPayload

@@ -11,8 +11,6 @@ comment), with no draft, and counts as agreeing to none; a co-handler countersig
 Every session gets DOMAIN's three classes, which is what its replies were given.
 """
 
-import json
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -111,10 +109,33 @@ def upgrade():
         batch_op.drop_constraint(op.f("ck_reminders_kind"), type_="check")
         batch_op.create_check_constraint(op.f("ck_reminders_kind"), NEW_KINDS)
 
+    op.create_table(
+        "reply_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=64), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint("kind IN ('pdf', 'docx', 'xlsx', 'jpg', 'png')", name=op.f("ck_reply_files_kind")),
+        sa.CheckConstraint("size > 0", name=op.f("ck_reply_files_size")),
+        sa.ForeignKeyConstraint(["proposal_id"], ["proposals.id"], name=op.f("fk_reply_files_proposal_id_proposals")),
+        sa.ForeignKeyConstraint(["uploaded_by_id"], ["users.id"], name=op.f("fk_reply_files_uploaded_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reply_files")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_reply_files_stored_name")),
+    )
+    op.create_index(op.f("ix_reply_files_proposal_id"), "reply_files", ["proposal_id"], unique=False)
+
 
 def downgrade():
     # what only the new flow has goes: unreleased drafts (their text stays in the history rows), the
     # countersignatures of drafts (kept where one per assignment and round remains), classes beyond A/B/C
+    op.drop_index(op.f("ix_reply_files_proposal_id"), table_name="reply_files")
+    op.drop_table("reply_files")  # (their files stay in the attachments folder, unreferenced)
     with op.batch_alter_table("reminders") as batch_op:
         batch_op.drop_constraint(op.f("ck_reminders_kind"), type_="check")
     op.execute("DELETE FROM reminders WHERE kind = 'countersign'")

@@ -26,6 +26,7 @@ from . import (  # noqa: E402, F401  (register the routes on bp)
     notifications,
     openapi,
     proposals,
+    reply_files,
     stats,
     thresholds,
     votes,

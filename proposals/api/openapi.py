@@ -376,9 +376,11 @@ def document() -> dict:
     }
     from .channels import openapi_paths
     from .messages import openapi_paths as message_paths
+    from .reply_files import openapi_paths as reply_file_paths
 
     paths.update(openapi_paths(ref, _errors, _ok))
     paths.update(message_paths(sys.modules[__name__]))
+    paths.update(reply_file_paths(sys.modules[__name__]))
     return {
         "openapi": "3.1.0",
         "info": {

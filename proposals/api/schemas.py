@@ -2,7 +2,7 @@
 
 from workflow import LIFECYCLE, OUTCOMES, RATINGS, ROLES
 
-from ..models import FINAL_RATINGS, KINDS, UNIT_KINDS
+from ..models import ATTACHMENT_TYPES, FINAL_RATINGS, KINDS, UNIT_KINDS
 from ..session_status import STATUSES
 from ..settings import SETTINGS
 from ..stats import COUNTED_STATES
@@ -349,6 +349,16 @@ def components() -> dict:
                 "next_cursor": described(nullable(STR), "Pass as `cursor` for the next page; null on the last."),
             }
         ),
+        "ReplyFile": obj(
+            {
+                "id": ID,
+                "filename": STR,
+                "kind": {"type": "string", "enum": list(ATTACHMENT_TYPES)},
+                "size": COUNT,
+                "uploaded_at": MOMENT,
+                "url": STR,
+            }
+        ),
         "ReplyDraft": obj(
             {
                 "status": {"type": "string", "enum": ["awaiting_countersign", "awaiting_approval", "returned"]},
@@ -359,6 +369,7 @@ def components() -> dict:
                 "planned_date": nullable(DATE),
                 "reason": nullable(STR),
                 "revised_at": MOMENT,
+                "attachments": described(array(ref("ReplyFile")), "Files sent with it (a scanned 答复函)."),
                 "countersignatures": described(
                     array(obj({"department_id": ID, "agree": BOOL, "comment": nullable(STR), "at": MOMENT})),
                     "Given to the present revision; a disagreement's comment is its reason.",
@@ -373,6 +384,7 @@ def components() -> dict:
                 "outcome": described(STR, "A code of the session's outcome_classes (A, B, C by default)."),
                 "planned_date": described(nullable(DATE), "For a class that requires it: planned to be solved by."),
                 "reason": described(nullable(STR), "For a class that requires it: why it cannot be solved now."),
+                "attachments": described(array(ref("ReplyFile")), "Files sent with it (a scanned 答复函)."),
                 "contact": nullable(STR),
                 "deadline": DATE,
                 "on_time": BOOL,

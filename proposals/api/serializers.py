@@ -2,11 +2,12 @@
 
 from datetime import UTC, date, datetime
 
+from .. import reply_drafts
 from ..access import PROGRESS, can_see_author, can_see_handling, can_view
 from ..extensions import db
 from ..models import CongressSession, OrgUnit, Proposal, User
-from .. import reply_drafts
 from ..operations import available_events, clock
+from ..operations.reply_files import files_of
 from ..session_status import status_of
 from ..settings import SETTINGS
 from ..stats import local_today, on_time_replies, overdue_ids
@@ -171,6 +172,12 @@ def coauthors(proposal: Proposal, user: User) -> list[dict]:
     return found
 
 
+def reply_files_json(row) -> dict:
+    from .reply_files import reply_file_json  # (the routes import this module)
+
+    return reply_file_json(row)
+
+
 def reply_draft(draft) -> dict | None:
     """A draft reply and the countersignatures given to its present revision (None: none to show)."""
     if draft is None:
@@ -184,6 +191,7 @@ def reply_draft(draft) -> dict | None:
         "planned_date": day(draft.planned_date),
         "reason": draft.reason,
         "revised_at": iso(draft.revised_at),
+        "attachments": [reply_files_json(f) for f in files_of(draft.proposal, draft.round)],
         "countersignatures": [
             {
                 "department_id": c.assignment.department_id,
@@ -221,6 +229,7 @@ def _reply(reply, on_time: dict[int, bool]) -> dict:
         "planned_date": day(reply.planned_date),
         "reason": reply.reason,
         "contact": reply.contact,
+        "attachments": [reply_files_json(f) for f in files_of(reply.proposal, reply.round)],
         "deadline": day(reply.deadline),
         "on_time": on_time.get(reply.id, False),
         "at": iso(reply.created_at),

@@ -234,7 +234,9 @@ def _urge(s: Story) -> list[Step]:
 
 
 def _countersign(s: Story) -> list[Step]:
-    return [Step("countersign", HANDLERS[c], {"agree": True, "comment": "同意答复意见，本部门配合落实。"}) for c in s.co]
+    return [
+        Step("countersign", HANDLERS[c], {"agree": True, "comment": "同意答复意见，本部门配合落实。"}) for c in s.co
+    ]
 
 
 def _contact(s: Story) -> dict:

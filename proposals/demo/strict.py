@@ -1,8 +1,8 @@
 """A second open session under the strict preset (proposals/presets.py), with a few proposals that show its
 rules at work: a worker's draft that only a delegate could submit, co-signers from one delegation who are
 not enough, a proposal through to its delegation's pre-review, a delegation proposal (代表团提案) awaiting
-its delegation's share, a proposal whose author invited two delegates, and one handled under the session's approval of replies
-(答复审核, `reply_approval`: the supervisor): the lead's draft, a co-handler's disagreement, the revision,
+its delegation's share, a proposal whose author invited two delegates, and one handled under the session's
+approval of replies (答复审核, `reply_approval`: the supervisor): the lead's draft, a co-handler's disagreement, the revision,
 its countersignature, the supervisor's return, the next revision approved; the author unsatisfied with
 reason, the second round approved, and the author satisfied.
 
@@ -101,7 +101,11 @@ HANDLING = (
     ("reply", "handler", {"text": _SECOND + "首批两千副，凭工号领用。", "outcome": "B", "planned": 20}),
     ("countersign", "handler2", {"agree": True}),
     ("approve_reply", "supervisor", {"comment": "同意答复。"}),
-    ("evaluate", "delegate", {"rating": "unsatisfied", "attitude": "satisfied", "comment": "高磨损岗位一个月仍不够用。"}),
+    (
+        "evaluate",
+        "delegate",
+        {"rating": "unsatisfied", "attitude": "satisfied", "comment": "高磨损岗位一个月仍不够用。"},
+    ),
     ("reply", "handler", {"text": _THIRD, "outcome": "A", "contact": "后勤保障部，内线 6288"}),
     ("countersign", "handler2", {"agree": True, "comment": "同意，人力资源部已调整劳保费用标准。"}),
     ("approve_reply", "supervisor", None),

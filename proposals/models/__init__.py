@@ -4,7 +4,16 @@ from .attachment import ATTACHMENT_TYPES, Attachment
 from .audit import AuditEntry
 from .channels import ChannelDefault, ChannelPreference, Delivery, GroupRobot
 from .congress import SETTING_DATES, SETTING_DEFAULTS, CalendarOverride, CalendarYear, CongressSession
-from .handling import DRAFT_STATUSES, Assignment, Countersignature, Evaluation, ProgressNote, Reply, ReplyDraft
+from .handling import (
+    DRAFT_STATUSES,
+    Assignment,
+    Countersignature,
+    Evaluation,
+    ProgressNote,
+    Reply,
+    ReplyDraft,
+    ReplyFile,
+)
 from .history import HistoryEntry, Notification
 from .identity import ExternalIdentity
 from .login_attempt import LoginAttempt
@@ -31,6 +40,7 @@ __all__ = [
     "ProgressNote",
     "Reply",
     "ReplyDraft",
+    "ReplyFile",
     "DRAFT_STATUSES",
     "HistoryEntry",
     "Notification",

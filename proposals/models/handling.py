@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflow import RATINGS
 
 from ..extensions import db
+from .attachment import ATTACHMENT_TYPES
 from .base import utcnow
 
 
@@ -132,9 +133,7 @@ class ReplyDraft(db.Model):
 
     proposal = relationship("Proposal", back_populates="reply_drafts")
     department = relationship("OrgUnit")
-    countersignatures: Mapped[list["Countersignature"]] = relationship(
-        order_by="Countersignature.id", viewonly=True
-    )
+    countersignatures: Mapped[list["Countersignature"]] = relationship(order_by="Countersignature.id", viewonly=True)
 
     def current_countersignatures(self) -> list["Countersignature"]:
         """The countersignatures given to the present revision."""
@@ -165,6 +164,33 @@ class Reply(db.Model):
 
     proposal = relationship("Proposal", back_populates="replies")
     department = relationship("OrgUnit")
+
+
+class ReplyFile(db.Model):
+    """A file the lead department sends with a round's reply (a scanned 答复函), checked and stored as a
+    proposal's attachment is (operations.attachments). Read with the draft by those who see handling
+    records; once the round's reply is out, by whoever may read the reply (operations/reply_files.py)."""
+
+    __tablename__ = "reply_files"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {tuple(ATTACHMENT_TYPES)}", name="kind"),
+        CheckConstraint("size > 0", name="size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    round: Mapped[int]
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)  # generated, never the user's
+    filename: Mapped[str] = mapped_column(String(200))  # the user's, sanitised, for display and download
+    kind: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def content_type(self) -> str:
+        return ATTACHMENT_TYPES[self.kind]
 
 
 class Evaluation(db.Model):

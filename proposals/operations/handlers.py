@@ -270,7 +270,9 @@ _END_COUNTERSIGNING = (
     .values(countersign_deadline=None, countersign_start=None, countersign_working_days=None)
 )
 _OWN_COUNTERSIGNING_DONE = (
-    update(_ASSIGNMENTS).where(*_OWN).values(countersign_deadline=None, countersign_start=None, countersign_working_days=None)
+    update(_ASSIGNMENTS)
+    .where(*_OWN)
+    .values(countersign_deadline=None, countersign_start=None, countersign_working_days=None)
 )
 
 
@@ -343,9 +345,7 @@ def on_reply(d, proposal, user, now):
 
 
 def on_countersign(d, proposal, user, now):
-    agree = d.payload.get("agree", True)
-    if not agree and not d.payload.get("reason"):
-        raise InvalidPayload({"reason": message(N_("Say why your department does not agree with the draft."))})
+    agree = d.payload.get("agree", True)  # (disagreeing without a reason: refused by the definition's required_if)
     if agree and d.payload.get("reason"):
         raise InvalidPayload({"reason": message(N_("A reason is for disagreeing: add a comment instead."))})
     draft = current_draft(proposal)

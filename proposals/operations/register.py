@@ -204,7 +204,9 @@ REGISTER: dict[str, Entry] = {
         notices={
             "reply_drafted": N_("A draft reply to “%(title)s” awaits your department's countersignature."),
             "reply_to_approve": N_("A draft reply to “%(title)s” awaits your approval."),
-            "reply_returned": N_("The draft reply to “%(title)s” has been returned to your department: please revise it."),
+            "reply_returned": N_(
+                "The draft reply to “%(title)s” has been returned to your department: please revise it."
+            ),
         },
         done_if={
             "reply_drafted": N_("Drafted: the co-handling departments are asked to countersign it."),
@@ -347,11 +349,15 @@ def entry(event: str) -> Entry:
     return REGISTER[event]
 
 
+# history rows that are not lifecycle events but handling records: files added to a reply not yet out
+OTHER_RECORDS = {"reply_files": INTERNAL}
+
+
 def handling_record(event: str) -> str | None:
     """What kind of handling record the comment of a history row of `event` is (None: not one, or not
     a lifecycle event: an edit, an attachment, a calendar recount)."""
     found = REGISTER.get(event)
-    return found.record if found else None
+    return found.record if found else OTHER_RECORDS.get(event)
 
 
 def by_department(event: str) -> bool:

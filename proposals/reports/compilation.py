@@ -16,10 +16,10 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import labels
 from ..access import ADMIN_ROLES, can_see_author, visible_filter
 from ..branding import site_name
 from ..extensions import db
-from .. import labels
 from ..models import NUMBERED_STATES, CongressSession, Proposal, Reply, User
 from ..operations import clock
 from .pdf import FONT, Document, register_font, styles, text
@@ -144,6 +144,8 @@ def _entry(entry: Entry, look: dict, key: str) -> list:
     flow += [
         Paragraph(text(f"{reply.department.name}　{when}"), look["meta"]),
         Paragraph(text(reply.text), look["body"]),
-        Paragraph(text(f"{gettext('Reply class')}: {outcome_label(reply.outcome, reply.proposal.session)}"), look["meta"]),
+        Paragraph(
+            text(f"{gettext('Reply class')}: {outcome_label(reply.outcome, reply.proposal.session)}"), look["meta"]
+        ),
     ]
     return flow

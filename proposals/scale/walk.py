@@ -490,7 +490,10 @@ class Walker:
                 said = comment | {"revision": 1, "agree": True, "draft": "released" if last else "awaiting_countersign"}
                 if last:
                     self.t = min(self.t + timedelta(days=2 * self.scale), self.now)
-                    said |= {"released": True, "on_time": (self.t + timedelta(hours=8)).date() <= lead["reply_deadline"]}
+                    said |= {
+                        "released": True,
+                        "on_time": (self.t + timedelta(hours=8)).date() <= lead["reply_deadline"],
+                    }
                 self.step("countersign", signer, "in_progress", "replied" if last else "in_progress", 0, said)
                 self.rows.countersignatures.append(
                     {

@@ -23,6 +23,7 @@ HISTORY_LABELS = {  # history rows that are not lifecycle events
     "attach": N_("Attachments added"),
     "detach": N_("Attachment removed"),
     "calendar": N_("Deadlines counted again on the year's official calendar"),
+    "reply_files": N_("Files added to the reply"),
 }
 
 

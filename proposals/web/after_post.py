@@ -28,6 +28,7 @@ FORM_PAGES = {
         "proposals.detail", proposal_id=proposal_id, _anchor=f"event-{event}"
     ),
     "attachments.remove": _proposal,
+    "attachments.add_to_reply": _proposal,
     "messages.write": lambda proposal_id: url_for("proposals.detail", proposal_id=proposal_id, _anchor="messages"),
     "votes.vote": lambda proposal_id: url_for("votes.index", _anchor=f"p{proposal_id}"),
     "votes.withdraw": lambda proposal_id: url_for("votes.index", _anchor=f"p{proposal_id}"),

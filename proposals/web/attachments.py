@@ -10,17 +10,18 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from workflow import PermissionDenied, StateConflict
+from workflow import InvalidPayload, PermissionDenied, StateConflict
 
 from ..downloads import send_attachment
 from ..errors import answer, handle_http_error
-from ..i18n import translate_error
+from ..i18n import translate, translate_error
 from ..models import Attachment, Proposal
 from ..operations import NotFound, remove_attachment
-from ..operations.attachments import MAX_ATTACHMENTS, MAX_SIZE, count_of, visible_attachment
+from ..operations.attachments import FIELD, MAX_ATTACHMENTS, MAX_SIZE, count_of, visible_attachment
+from ..operations.reply_files import add_reply_files, visible_reply_file
 from ..routing import is_api_request
 from .proposals import load as load_proposal
-from .proposals import render_detail
+from .proposals import load_for_page, render_detail
 
 bp = Blueprint("attachments", __name__, url_prefix="/proposals")
 
@@ -109,3 +110,39 @@ def remove(proposal_id: int, attachment_id: int):
         return render_detail(load_proposal(proposal_id), status=409 if isinstance(exc, StateConflict) else 403)
     flash(gettext("Attachment removed: %(name)s.", name=name), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+
+
+# -- files sent with a reply (a scanned 答复函): operations/reply_files.py decides who adds and who reads
+
+
+@bp.post("/<int:proposal_id>/reply-files")
+@login_required
+def add_to_reply(proposal_id: int):
+    """The lead department adds files to the round's reply, before it goes out."""
+    load_proposal(proposal_id)  # 404 for whoever may not view it
+    uploads = [f for f in request.files.getlist(FIELD) if f and f.filename]
+    if not uploads:
+        flash(gettext("Choose at least one file."), "error")
+        return render_detail(load_for_page(proposal_id), status=422)
+    try:  # (CSRFProtect has already refused a POST without a valid token)
+        rows = add_reply_files(proposal_id, current_user, uploads)
+    except NotFound:
+        abort(404)
+    except InvalidPayload as exc:
+        flash(" ".join([translate_error(exc), *(translate(m) for m in exc.fields.values())]), "error")
+        return render_detail(load_for_page(proposal_id), status=422)
+    except (StateConflict, PermissionDenied) as exc:
+        flash(translate_error(exc), "error")
+        return render_detail(load_for_page(proposal_id), status=409 if isinstance(exc, StateConflict) else 403)
+    flash(gettext("Added to the reply: %(names)s.", names="、".join(r.filename for r in rows)), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+
+
+@bp.get("/<int:proposal_id>/reply-files/<int:file_id>")
+@login_required
+def download_reply_file(proposal_id: int, file_id: int):
+    """Send one file of a reply to someone who may read it now."""
+    try:
+        return send_attachment(visible_reply_file(current_user, proposal_id, file_id))
+    except NotFound:
+        abort(404)

@@ -73,7 +73,9 @@ def event_form(event_name: str, formdata=None, prefix: str | None = None, sessio
             choices = [SelectChoice(c, lazy_gettext(CHOICE_LABELS.get(c, c))) for c in spec.choices]
             field = RadioField(label, choices=choices, validate_choice=False, render_kw=render_kw)
         elif isinstance(spec, Code):
-            field = RadioField(label, choices=_session_choices(spec, session), validate_choice=False, render_kw=render_kw)
+            field = RadioField(
+                label, choices=_session_choices(spec, session), validate_choice=False, render_kw=render_kw
+            )
         elif isinstance(spec, Boolean):
             field = RadioField(label, choices=YES_NO, validate_choice=False, default="true")
         elif isinstance(spec, Day):

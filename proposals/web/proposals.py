@@ -20,6 +20,7 @@ from ..operations import (
     edit_draft_with_attachments,  # attachments
     fire_event,
     fire_events,
+    reply_files,
 )
 from ..operations.register import REGISTER
 from ..procedure import LATE_NOTICE
@@ -102,6 +103,8 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
             neutral_reference=neutral_reference,
             deadlines=deadlines.of(proposal),
             reply_draft=reply_drafts.visible(current_user, proposal),
+            reply_files=reply_files.readable(current_user, proposal),
+            may_add_reply_files=reply_files.may_add(current_user, proposal),
             draft_labels=reply_drafts.STATUS_LABELS,
             similar=similar,
             cosignable=COSIGNABLE_STATES,

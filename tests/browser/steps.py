@@ -114,7 +114,11 @@ TO_IN_PROGRESS = [
     ("acknowledge", "cohandler", None),
 ]
 # the lead's draft, which the co-handler's countersignature sends out
-TO_REPLIED = [*TO_IN_PROGRESS, ("reply", "lead", {"text": "已解决。", "outcome": "A"}), ("countersign", "cohandler", None)]
+TO_REPLIED = [
+    *TO_IN_PROGRESS,
+    ("reply", "lead", {"text": "已解决。", "outcome": "A"}),
+    ("countersign", "cohandler", None),
+]
 
 
 def advance(proposal_id: int, scene: Scene, steps) -> None:
