@@ -2,9 +2,9 @@
 rules at work: a worker's draft that only a delegate could submit, co-signers from one delegation who are
 not enough, a proposal through to its delegation's pre-review, a delegation proposal (代表团提案) awaiting
 its delegation's share, a proposal whose author invited two delegates, and one handled under the session's
-approval of replies (答复审核, `reply_approval`: the supervisor): the lead's draft, a co-handler's disagreement, the revision,
-its countersignature, the supervisor's return, the next revision approved; the author unsatisfied with
-reason, the second round approved, and the author satisfied.
+approval of replies (答复审核, `reply_approval`: the supervisor): the lead's draft, a co-handler's
+disagreement, the revision, its countersignature, the supervisor's return, the next revision approved; the
+author unsatisfied with reason, the second round approved, and the author satisfied.
 
 Made through the real operations (create_proposal, fire_event), at moments of the last few days.
 """
