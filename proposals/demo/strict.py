@@ -4,7 +4,7 @@ not enough, a proposal through to its delegation's pre-review, a delegation prop
 its delegation's share, a proposal whose author invited two delegates, and one handled under the session's
 approval of replies (答复审核, `reply_approval`: the supervisor): the lead's draft, a co-handler's
 disagreement, the revision, its countersignature, the supervisor's return, the next revision approved; the
-author unsatisfied with reason, the second round approved, and the author satisfied.
+author unsatisfied with reason, the second round approved, the author satisfied, then a co-signer's rating.
 
 Made through the real operations (create_proposal, fire_event), at moments of the last few days.
 """
@@ -110,6 +110,8 @@ HANDLING = (
     ("countersign", "handler2", {"agree": True, "comment": "同意，人力资源部已调整劳保费用标准。"}),
     ("approve_reply", "supervisor", None),
     ("evaluate", "delegate", {"rating": "satisfied", "attitude": "satisfied", "comment": "问题已经解决，感谢。"}),
+    # a co-signer rates when it suits, after the author's rating closed it (within the feedback days)
+    ("evaluate", "qianjin", {"rating": "basically_satisfied", "attitude": "satisfied", "comment": "希望长期坚持。"}),
 )
 
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from flask_babel import format_decimal, format_percent, gettext
 
-from workflow import OUTCOMES
 from workflow.errors import N_
 
 from .. import stats
@@ -52,7 +51,7 @@ def summary_lines(found: Figures) -> list[tuple[str, str]]:
             gettext("Share of class %(outcome)s", outcome=o),
             f"{percent(numbers['outcomes'][o])} ({numbers['outcome_counts'][o]})",
         )
-        for o in OUTCOMES
+        for o in numbers["outcomes"]  # A, B, C and the sessions' own classes (stats.outcome_codes)
     ]
     lines += [
         (gettext("Overdue"), str(numbers["overdue"])),

@@ -16,7 +16,7 @@ from sqlalchemy import String, cast, func, literal, select, union_all
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields import Label
 
-from workflow import LIFECYCLE, OUTCOMES
+from workflow import LIFECYCLE
 from workflow.errors import N_
 
 from ..access import can_see_author
@@ -28,7 +28,7 @@ from ..models import KINDS, Category, CongressSession, OrgUnit, Proposal
 from ..operations import clock
 from ..queries import SORTS, TASKS, BadCursor, Filters, Page, list_page
 from ..reasons import of_proposals
-from ..stats import HANDLING, local_today
+from ..stats import HANDLING, local_today, outcome_codes
 from . import NavItem, choice_label
 
 bp = Blueprint("lists", __name__)
@@ -195,7 +195,7 @@ class ListFilterForm(FlaskForm):
         self.delegation.choices = [ANY, *offered["delegation"]]
         self.kind.choices = [ANY, *((k, _l(label)) for k, label in KIND_LABELS.items())]
         self.overdue.choices = [ANY, ("1", _l("Overdue only")), ("0", _l("Not overdue"))]
-        self.outcome.choices = [ANY, *((o, choice_label(o)) for o in OUTCOMES)]
+        self.outcome.choices = [ANY, *((o, choice_label(o)) for o in outcome_codes())]
         self.key.choices = [ANY, ("true", _l("Key proposals only")), ("false", _l("Not key proposals"))]
         self.state.choices = [(s, state_label(s)) for s in LIFECYCLE.states]
 
