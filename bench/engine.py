@@ -3,14 +3,15 @@
     .venv/bin/python bench/engine.py [--db sqlite|postgresql|both] [--lifecycles N] [--rounds R]
 
 Three ways to take a proposal from draft to closed along the main path (submit, two co-signatures,
-accept, assign to a lead and a co-handling department, both acknowledge, countersign, reply, rate),
+accept, assign to a lead and a co-handling department, both acknowledge, the lead drafts the reply, the
+co-handler countersigns the draft, which sends it out, rate),
 each step one committed transaction with its history row:
 
 - ours:  proposals.operations (create_proposal, then fire_event per step), as the pages and the API do;
 - sql:   the limit: the same rows written by hand-written SQL through the raw DBAPI connection
          (sqlite3 / psycopg) of the app's engine, no engine logic, no ORM: lock and read the row, the
          same UPDATE with the version check, the same history, notification, co-signature, assignment,
-         countersignature, reply and evaluation rows, the session's number counter;
+         draft, countersignature, reply and evaluation rows, the session's number counter;
 - spiff: the peer: the same path as a BPMN process (bench/proposal.bpmn) run by SpiffWorkflow; per step
          the workflow is loaded from its table, the ready user task completed with its data, the engine
          steps run, the workflow serialized (BpmnWorkflowSerializer) and stored back, with the proposal's
@@ -82,8 +83,8 @@ STEPS = [
     ("assign", "committee", "ASSIGN", "assign"),
     ("acknowledge", "lead", None, "acknowledge_lead"),
     ("acknowledge", "cohandler", None, "acknowledge_cohandler"),
-    ("countersign", "cohandler", None, "countersign"),
-    ("reply", "lead", REPLY, "reply"),
+    ("reply", "lead", REPLY, "reply"),  # the draft ...
+    ("countersign", "cohandler", None, "countersign"),  # ... which the co-handler's countersignature sends out
     ("evaluate", "author", {"rating": "satisfied"}, "evaluate"),
 ]
 # the states the hand-written SQL walks through, in step order (the engine decides these for ours)
@@ -99,7 +100,7 @@ SQL_STATES = [
     "in_progress",
     "replied",
     "closed",
-]
+]  # (draft, acknowledged twice, drafted, released by the countersignature, rated)
 # where a Spiff workflow stands, as the proposal's state: by the next ready user task, or its end event
 SPIFF_STATES = {
     "submit": "draft",
@@ -108,8 +109,8 @@ SPIFF_STATES = {
     "assign": "accepted",
     "acknowledge_lead": "assigned",
     "acknowledge_cohandler": "in_progress",
-    "countersign": "in_progress",
     "reply": "in_progress",
+    "countersign": "in_progress",
     "evaluate": "replied",
     "closed": "closed",
     "rejected": "rejected",
@@ -212,8 +213,9 @@ class Organisation:
             "accept": told([author, d1, d2]),
             "assign": told(with_role("department_handler", department_id=departments)),
             "acknowledge": [],
-            "countersign": told(with_role("department_handler", department_id=[self.lead_dept.id])),
-            "reply": told([author, d1, d2]),
+            # the draft asks the co-handler to countersign; the countersignature sends it to the author's side
+            "reply": told(with_role("department_handler", department_id=[self.co_dept.id])),
+            "countersign": told([author, d1, d2]),
             "evaluate": told(with_role("department_handler", department_id=departments)),
         }
 
@@ -371,6 +373,8 @@ class RawWriter:
         proposal_id = self.insert_draft(now)
         self.commit()
         assignment_ids = {}
+        draft_id = None
+        working = clock.working_calendar()
         for seq, (event, who, payload, _task) in enumerate(o.steps, start=2):
             from_state, to_state = SQL_STATES[seq - 2], SQL_STATES[seq - 1]
             actor_id = ids[who]
@@ -381,6 +385,7 @@ class RawWriter:
                 raise RuntimeError(f"proposal {proposal_id} is {state}, not {from_state}")
             record = dict(payload or {})
             columns = {}
+            notice = None  # the kind of notice of the way the event went, when not its own
             if event == "submit":
                 columns["submitted_at"] = now
                 # the submitted text kept as the proposal's first version (operations.versions.record_version)
@@ -425,27 +430,65 @@ class RawWriter:
                 self.sql(
                     "UPDATE assignments SET acknowledged_at = ? WHERE id = ?", (self.ts(now), assignment_ids[role])
                 )
-            elif event == "countersign":
-                self.sql(
-                    "INSERT INTO countersignatures (assignment_id, round, user_id, comment, created_at) "
-                    "VALUES (?, 0, ?, NULL, ?)",
-                    (assignment_ids["cohandler"], actor_id, self.ts(now)),
-                )
-            elif event == "reply":
-                self.sql(
-                    "INSERT INTO replies (proposal_id, round, department_id, user_id, text, outcome, contact, "
-                    "deadline, created_at) VALUES (?, 0, ?, ?, ?, ?, NULL, ?, ?)",
+            elif event == "reply":  # the lead's draft, for the co-handler to countersign by its own deadline
+                draft_id = self.sql(
+                    "INSERT INTO reply_drafts (proposal_id, round, department_id, user_id, revision, status, text, "
+                    "outcome, contact, planned_date, reason, created_at, revised_at, reply_id) "
+                    "VALUES (?, 0, ?, ?, 1, 'awaiting_countersign', ?, ?, NULL, NULL, NULL, ?, ?, NULL) RETURNING id",
                     (
                         proposal_id,
                         o.lead_dept.id,
                         actor_id,
                         payload["text"],
                         payload["outcome"],
+                        self.ts(now),
+                        self.ts(now),
+                    ),
+                ).fetchone()[0]
+                due = working.add(clock.local_date(now), o.session.countersign_days)
+                self.sql(
+                    "UPDATE assignments SET countersign_deadline = ?, countersign_start = ?, "
+                    "countersign_working_days = ? WHERE id = ?",
+                    (
+                        self.ts(due),
+                        self.ts(clock.local_date(now)),
+                        o.session.countersign_days,
+                        assignment_ids["cohandler"],
+                    ),
+                )
+                columns["countersign_deadline"] = due
+                record |= {"revision": 1, "countersign_deadline": due.isoformat(), "draft": "awaiting_countersign"}
+                notice = "reply_drafted"
+            elif event == "countersign":  # the last countersignature: the draft goes out as the reply
+                self.sql(
+                    "INSERT INTO countersignatures (assignment_id, round, reply_draft_id, revision, agree, user_id, "
+                    "comment, created_at) VALUES (?, 0, ?, 1, ?, ?, NULL, ?)",
+                    (assignment_ids["cohandler"], draft_id, True, actor_id, self.ts(now)),
+                )
+                reply_id = self.sql(
+                    "INSERT INTO replies (proposal_id, round, department_id, user_id, text, outcome, contact, "
+                    "planned_date, reason, deadline, created_at) VALUES (?, 0, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?) "
+                    "RETURNING id",
+                    (
+                        proposal_id,
+                        o.lead_dept.id,
+                        ids["lead"],
+                        REPLY["text"],
+                        REPLY["outcome"],
                         self.ts(o.reply_deadline),
                         self.ts(now),
                     ),
+                ).fetchone()[0]
+                self.sql("UPDATE reply_drafts SET status = 'released', reply_id = ? WHERE id = ?", (reply_id, draft_id))
+                self.sql(
+                    "UPDATE assignments SET countersign_deadline = NULL, countersign_start = NULL, "
+                    "countersign_working_days = NULL WHERE id = ?",
+                    (assignment_ids["cohandler"],),
                 )
-                record["on_time"] = clock.local_date(now) <= o.reply_deadline
+                columns["countersign_deadline"] = None
+                on_time = clock.local_date(now) <= o.reply_deadline
+                record |= {"revision": 1, "agree": True, "released": True, "on_time": on_time, "draft": "released"}
+                notice = "reply"
             elif event == "evaluate":
                 self.sql(
                     "INSERT INTO evaluations (proposal_id, round, user_id, by_author, rating, attitude, comment, "
@@ -457,13 +500,14 @@ class RawWriter:
             self.update_proposal(proposal_id, version, to_state, now, **columns)
             history_id = self.history(proposal_id, seq, event, actor_id, now, from_state, to_state, record)
             told = [(user_id, state) for user_id, state in o.recipients[event] if user_id != actor_id]
+            kind = notice or event
             if told:
                 self.conn.cursor().executemany(
                     (
                         "INSERT INTO notifications (user_id, proposal_id, event, history_id, created_at, email_state, "
                         "attempts) VALUES (?, ?, ?, ?, ?, ?, 0)"
                     ).replace("?", "%s" if self.pg else "?"),
-                    [(user_id, proposal_id, event, history_id, self.ts(now), state) for user_id, state in told],
+                    [(user_id, proposal_id, kind, history_id, self.ts(now), state) for user_id, state in told],
                 )
             self.commit()
         return proposal_id
@@ -534,8 +578,13 @@ class SpiffRunner(RawWriter):
                 record["ack_deadline"] = o.ack_deadline.isoformat()
                 record["reply_deadline"] = o.reply_deadline.isoformat()
                 task.data.update(record)
-            elif event == "reply":
-                record["on_time"] = clock.local_date(now) <= o.reply_deadline
+            elif event == "reply":  # the draft, with the co-handler's deadline to countersign it
+                due = clock.working_calendar().add(clock.local_date(now), o.session.countersign_days)
+                record |= {"revision": 1, "countersign_deadline": due.isoformat(), "draft": "awaiting_countersign"}
+                task.data.update(record)
+            elif event == "countersign":  # which sends the reply out
+                on_time = clock.local_date(now) <= o.reply_deadline
+                record |= {"revision": 1, "agree": True, "released": True, "on_time": on_time, "draft": "released"}
                 task.data.update(record)
             elif event == "evaluate":
                 task.data.update(record)

@@ -83,7 +83,13 @@ OVERDUE = (
 
 def overdue_condition(today: date):
     """Overdue as a condition on a proposal row, for lists, counts and the report."""
-    return or_(*(and_(Proposal.state.in_(s), getattr(Proposal, c) < today) for _, s, c in OVERDUE))
+    # (a deadline not set is not passed: false, never NULL, so that "not overdue" holds for it too)
+    return or_(
+        *(
+            and_(Proposal.state.in_(s), getattr(Proposal, c).is_not(None), getattr(Proposal, c) < today)
+            for _, s, c in OVERDUE
+        )
+    )
 
 
 def overdue_deadlines(proposal: Proposal, today: date) -> set[str]:

@@ -357,6 +357,11 @@ ELSEWHERE = {
     ("api.list_messages", "GET"): "test_the_dialogue_by_role",
     ("api.write_message", "POST"): "test_the_dialogue_by_role",
     ("api.download_message_file", "GET"): "test_the_dialogue_by_role",
+    # files sent with a reply: added by the lead alone, read by the draft's readers and then the reply's
+    ("attachments.add_to_reply", "POST"): "tests/test_reply_flow.py (the lead department alone: 403 for others)",
+    ("attachments.download_reply_file", "GET"): "tests/test_reply_flow.py (the draft's readers, then the reply's)",
+    ("api.upload_reply_files", "POST"): "tests/test_reply_flow.py (the lead department alone: 403 for others)",
+    ("api.download_reply_file", "GET"): "tests/test_reply_flow.py (the draft's readers, then the reply's)",
     ("api.openapi", "GET"): "test_api_document_is_public",
     ("static", "GET"): "not walked: the application's own stylesheets and scripts, public",
 }

@@ -39,7 +39,7 @@ EXTRA = (
     Setting("quorum", settings.Fraction(minimum=0.0, maximum=1.0), 0.5, N_("Quorum"), N_("Hint"), "rules"),
     Setting("publish_replies", Boolean(), False, N_("Publish replies"), N_("Hint"), "session"),
     Setting(
-        "outcome_classes",
+        "example_classes",
         some_of({"A": N_("A"), "B": N_("B"), "C": N_("C")}),
         ["A", "B", "C"],
         N_("Outcome classes"),
@@ -66,7 +66,13 @@ def test_the_model_has_a_column_default_and_check_for_each_setting(app):
         c.name: str(c.sqltext) for c in CongressSession.__table__.constraints if isinstance(c, sa.CheckConstraint)
     }
     for s in SETTINGS:
-        assert columns[s.name].default is None if s.default is None else columns[s.name].default.arg == s.default
+        default = columns[s.name].default
+        if s.default is None:
+            assert default is None
+        elif callable(default.arg):  # a list: a copy for each new row
+            assert default.arg(None) == s.default and default.arg(None) is not default.arg(None)
+        else:
+            assert default.arg == s.default
         assert columns[s.name].nullable == (s.default is None)
         if isinstance(s.field, Integer):
             assert (
@@ -93,8 +99,8 @@ def test_a_table_is_checked_when_it_is_made():
         ("quorum", 1, 1.0, 1.01),
         ("quorum", 0.5, 0.5, "half"),
         ("publish_replies", True, True, "yes"),
-        ("outcome_classes", ["C", "A"], ["A", "C"], ["A", "D"]),
-        ("outcome_classes", ["B"], ["B"], ["B", "B"]),
+        ("example_classes", ["C", "A"], ["A", "C"], ["A", "D"]),
+        ("example_classes", ["B"], ["B"], ["B", "B"]),
     ],
 )
 def test_validation_of_an_extra_setting(name, good, cleaned, bad):
@@ -114,7 +120,7 @@ def test_an_extra_setting_is_in_the_api_schema():
     }
     assert properties["quorum"] == {"type": "number", "minimum": 0.0, "maximum": 1.0, "description": "Hint"}
     assert properties["cosign_window_days"]["maximum"] == 60
-    assert properties["outcome_classes"]["items"]["enum"] == ["A", "B", "C"]
+    assert properties["example_classes"]["items"]["enum"] == ["A", "B", "C"]
     assert properties["collection_start"]["type"] == ["string", "null"]  # a date may be unset
     assert set(EXTRA_NAMES) <= set(session_schema(TABLE)["required"])
     body = payload_schema(settings.fields(TABLE))["properties"]
@@ -137,13 +143,13 @@ def test_an_extra_setting_is_in_the_form_in_its_group(app):
         groups = {legend: [f.name for f in fields] for legend, _note, fields in form.groups()}
         assert groups["The session"][:3] == ["code", "name", "is_open"]
         assert groups["The session"][-1] == "publish_replies"
-        assert {"example_proposers", "cosign_window_days", "quorum", "outcome_classes"} <= set(
+        assert {"example_proposers", "cosign_window_days", "quorum", "example_classes"} <= set(
             groups["Rules and deadlines"]
         )
         assert [f.name for f in form if f.name in EXTRA_NAMES] == EXTRA_NAMES  # every one shown, in table order
         assert form.quorum.flags.required and not form.publish_replies.flags.required
         html = "".join(str(form[name]) for name in EXTRA_NAMES)
-        for text in ('value="delegates"', 'name="quorum"', 'value="0.5"', 'name="outcome_classes"', 'max="60"'):
+        for text in ('value="delegates"', 'name="quorum"', 'value="0.5"', 'name="example_classes"', 'max="60"'):
             assert text in html
 
 
@@ -157,12 +163,12 @@ def test_a_form_with_an_extra_setting_gives_every_setting_to_the_operation(app):
         "quorum": "0,75",
     }
     data = MultiDict({**typed, **{s.name: str(s.default) for s in SETTINGS if isinstance(s.field, Integer)}})
-    data.add("outcome_classes", "A")
-    data.add("outcome_classes", "C")
+    data.add("example_classes", "A")
+    data.add("example_classes", "C")
     with app.test_request_context(method="POST", data=data):
         payload = form_class().payload(with_code=True)
     assert payload["example_proposers"] == "delegates" and payload["cosign_window_days"] == 7
-    assert payload["quorum"] == 0.75 and payload["outcome_classes"] == ["A", "C"]
+    assert payload["quorum"] == 0.75 and payload["example_classes"] == ["A", "C"]
     assert payload["publish_replies"] is False and payload["vote_start"] == ""
     clean = validate(settings.fields(TABLE), {k: v for k, v in payload.items() if k not in ("code", "name")})
     assert clean["quorum"] == 0.75 and "vote_start" not in clean
@@ -182,7 +188,7 @@ def test_the_database_keeps_an_extra_setting_within_its_bounds():
         db.add(Trial())
         db.commit()
         row = db.scalar(sa.select(Trial))
-        assert (row.example_proposers, row.quorum, row.outcome_classes, row.is_open) == (
+        assert (row.example_proposers, row.quorum, row.example_classes, row.is_open) == (
             "workers",
             0.5,
             ["A", "B", "C"],

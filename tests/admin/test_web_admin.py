@@ -166,6 +166,10 @@ NEW_SESSION = {
     "late_submissions": "accept",
     "delegation_review_days": "5",
     "key_remind_days_before": "5",
+    # the reply as practised (issue 15): the classes one a line, as the form shows DOMAIN's
+    "countersign_days": "5",
+    "reply_approval": "none",
+    "outcome_classes": "A | A：已解决或采纳\nB | B：正在解决或列入计划解决 | planned_date\nC | C：因条件限制暂不能解决，留作参考 | reason",
 }
 
 
@@ -250,6 +254,27 @@ def test_admin_changes_a_sessions_settings(admin, make, zh):
     assert not session.is_open and session.delegation_review and session.collection_start is None
     assert session.code.startswith("S")  # a session's code never changes
     assert zh("Settings of %(name)s saved.", name=session.name) in admin.get(response.location).text
+
+
+def test_a_sessions_reply_classes_are_lines_of_the_form(admin, make, zh):
+    session = make.new_session()
+    page = admin.get(f"/admin/sessions/{session.id}").text
+    assert "B | " + zh("B: being solved, or planned with a date") + " | planned_date" in page
+    lines = "A | " + zh("A: solved or adopted") + "\nB | 列入计划 | planned_date\nD | 留作参考 | reason"
+    response = admin.post(f"/admin/sessions/{session.id}", data=NEW_SESSION | {"outcome_classes": lines})
+    assert response.status_code == 302
+    db.session.expire_all()
+    classes = db.session.get(CongressSession, session.id).outcome_classes
+    assert classes == [
+        {"code": "A", "label": "A: solved or adopted", "requires": []},  # DOMAIN's label stays a msgid
+        {"code": "B", "label": "列入计划", "requires": ["planned_date"]},
+        {"code": "D", "label": "留作参考", "requires": ["reason"]},
+    ]
+    response = admin.post(f"/admin/sessions/{session.id}", data=NEW_SESSION | {"outcome_classes": "a | 小写"})
+    assert response.status_code == 422
+    assert zh("A class code is a capital letter, then up to 9 capitals or digits.") in response.text
+    db.session.expire_all()
+    assert db.session.get(CongressSession, session.id).outcome_classes == classes
 
 
 def test_session_settings_errors_change_nothing(admin, make, zh):

@@ -155,6 +155,7 @@ class Api:
                 "extend": {"days": 5, "reason": "需协调。"},
                 "mark_key": {"reason": "涉及全体职工。"},
                 "unmark_key": {"reason": "已不必列为重点。"},
+                "return_reply": {"reason": "请补充领用方式。"},
             }.get(event, {})
             return (
                 who,
