@@ -169,7 +169,9 @@ NEW_SESSION = {
     # the reply as practised (issue 15): the classes one a line, as the form shows DOMAIN's
     "countersign_days": "5",
     "reply_approval": "none",
-    "outcome_classes": "A | A：已解决或采纳\nB | B：正在解决或列入计划解决 | planned_date\nC | C：因条件限制暂不能解决，留作参考 | reason",
+    "outcome_classes": "\n".join(
+        ("A | A：已解决或采纳", "B | B：正在解决或列入计划解决 | planned_date", "C | C：暂不能解决，留作参考 | reason")
+    ),
 }
 
 
