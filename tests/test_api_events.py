@@ -107,7 +107,8 @@ def test_the_whole_lifecycle_through_the_api(api, make):
     assert body["reply_deadline"] > before
     assert body["assignments"][0]["extended_days"] == 10
     assert ok(as_["logistics"].fire(pid, "reply", {"text": "x", "outcome": "A"}), 409)["available_events"] == [
-        "progress"
+        "request_return",
+        "progress",
     ]
     fire("finance", "countersign", {"comment": "同意"})
     body = fire("logistics", "reply", {"text": "将增加座位。", "outcome": "B", "contact": "后勤 1234"}, state="replied")
@@ -231,6 +232,22 @@ CASES = {
     "urge": ("in_progress", "supervisor", None, [], ("in_progress", "worker"), ("replied", "supervisor")),
     "extend": ("in_progress", "supervisor", {"days": 5, "reason": "需要审批"}, [], ("in_progress", "committee"),
                ("closed", "supervisor")),
+    "request_return": ("in_progress", "lead", {"reason": "非本部门职责"}, [], ("in_progress", "cohandler"),
+                       ("replied", "lead")),
+    "approve_return": ("in_progress", "committee", None, [("request_return", "lead", {"reason": "非本部门职责"})],
+                       ("in_progress", "supervisor"), ("replied", "committee")),
+    "refuse_return": ("in_progress", "committee", {"reason": "属本部门职责"},
+                      [("request_return", "lead", {"reason": "非本部门职责"})], ("in_progress", "supervisor"),
+                      ("replied", "committee")),
+    "request_rehandle": ("replied", "committee", {"reason": "答复不具体"}, [], ("replied", "supervisor"),
+                         ("closed", "committee")),
+    "reclass": ("replied", "supervisor", {"outcome": "B", "reason": "尚在落实"}, [], ("replied", "committee"),
+                ("in_progress", "supervisor")),
+    "request_extension": ("in_progress", "cohandler", {"days": 5, "reason": "需要审批"}, [],
+                          ("in_progress", "supervisor"), ("replied", "lead")),
+    "refuse_extension": ("in_progress", "supervisor", {"reason": "时间充足"},
+                         [("request_extension", "lead", {"days": 5, "reason": "需要审批"})],
+                         ("in_progress", "committee"), ("replied", "supervisor")),
     "archive": ("closed", "committee", None, [], ("closed", "worker"), ("replied", "committee")),
     "mark_key": ("accepted", "committee", {"reason": "涉及面广"}, [], ("accepted", "supervisor"),
                  ("closed", "committee")),
