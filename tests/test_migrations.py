@@ -165,3 +165,35 @@ def test_the_newest_migrations_go_down_and_up_again_under_the_demo_data(empty_ap
         t: db.session.execute(db.select(db.func.count()).select_from(db.metadata.tables[t])).scalar()
         for t in ("users", "proposals", "history")
     } == counts
+
+
+def test_an_extension_recorded_per_assignment_becomes_the_proposal_s_one_extension(empty_app):
+    """Before, an extension was kept on the assignment (and a re-assignment forgot it): the migration makes it
+    the proposal's, ended assignments included, so it cannot be given a second time."""
+    from proposals.demo import seed
+
+    flask_db(empty_app, "upgrade")
+    seed()
+    db.session.commit()
+    db.session.remove()
+    flask_db(empty_app, "downgrade", "7a3c5e9b1d24")  # before proposals.extension_days
+    with db.engine.begin() as conn:
+        extended = dict(
+            conn.execute(
+                db.text(
+                    "SELECT proposal_id, MAX(extended_days) FROM assignments WHERE extended_days > 0 GROUP BY proposal_id"
+                )
+            ).all()
+        )
+        # one extended on an assignment since ended (returned, then assigned again)
+        conn.execute(db.text("UPDATE assignments SET ended_at = assigned_at WHERE extended_days > 0"))
+    assert extended
+    flask_db(empty_app, "upgrade")
+    with db.engine.connect() as conn:
+        after = dict(conn.execute(db.text("SELECT id, extension_days FROM proposals WHERE extension_days > 0")).all())
+        requests = conn.execute(
+            db.text(
+                "SELECT COUNT(*) FROM proposals WHERE extension_requested_days IS NOT NULL OR return_requested_at IS NOT NULL"
+            )
+        ).scalar()
+    assert after == extended and requests == 0
