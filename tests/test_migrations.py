@@ -181,7 +181,8 @@ def test_an_extension_recorded_per_assignment_becomes_the_proposal_s_one_extensi
         extended = dict(
             conn.execute(
                 db.text(
-                    "SELECT proposal_id, MAX(extended_days) FROM assignments WHERE extended_days > 0 GROUP BY proposal_id"
+                    "SELECT proposal_id, MAX(extended_days) FROM assignments"
+                    " WHERE extended_days > 0 GROUP BY proposal_id"
                 )
             ).all()
         )
@@ -193,7 +194,8 @@ def test_an_extension_recorded_per_assignment_becomes_the_proposal_s_one_extensi
         after = dict(conn.execute(db.text("SELECT id, extension_days FROM proposals WHERE extension_days > 0")).all())
         requests = conn.execute(
             db.text(
-                "SELECT COUNT(*) FROM proposals WHERE extension_requested_days IS NOT NULL OR return_requested_at IS NOT NULL"
+                "SELECT COUNT(*) FROM proposals"
+                " WHERE extension_requested_days IS NOT NULL OR return_requested_at IS NOT NULL"
             )
         ).scalar()
     assert after == extended and requests == 0
