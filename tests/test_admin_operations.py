@@ -65,6 +65,7 @@ FULL_FORM = {
     "late_submissions": "suggestion",
     "delegation_review_days": 7,
     "key_remind_days_before": 4,
+    "decline_days": 3,  # supervision (issue 15)
 }
 
 
@@ -80,6 +81,7 @@ def test_edit_session_sets_every_setting_and_clears_empty_dates(make):
     assert (session.proposers, session.min_cosigner_delegations, session.delegation_share) == ("delegates", 2, 0.6)
     assert session.late_submissions == "suggestion"
     assert (session.delegation_review_days, session.key_remind_days_before) == (7, 4)
+    assert session.decline_days == 3
 
 
 @pytest.mark.parametrize(
