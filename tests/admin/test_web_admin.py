@@ -166,6 +166,7 @@ NEW_SESSION = {
     "late_submissions": "accept",
     "delegation_review_days": "5",
     "key_remind_days_before": "5",
+    "decline_days": "5",
 }
 
 
