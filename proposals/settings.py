@@ -332,6 +332,17 @@ SETTINGS: tuple[Setting, ...] = (
         "rules",
     ),
     Setting(
+        "decline_days",
+        Integer(minimum=0, maximum=60),
+        5,
+        N_("Days to return an assignment"),
+        N_(
+            "Working days from the assignment within which the lead department may return it itself; after that it "
+            "asks the committee."
+        ),
+        "rules",
+    ),
+    Setting(
         "feedback_days",
         Integer(minimum=1, maximum=365),
         15,

@@ -72,6 +72,7 @@ FULL_FORM = {
         {"code": "A", "label": "已解决"},
         {"code": "B", "label": "列入计划", "requires": ["planned_date"]},
     ],
+    "decline_days": 3,  # supervision (issue 15)
 }
 
 
@@ -90,6 +91,7 @@ def test_edit_session_sets_every_setting_and_clears_empty_dates(make):
     assert (session.countersign_days, session.reply_approval) == (3, "committee")
     assert [c["code"] for c in session.outcome_classes] == ["A", "B"]
     assert session.outcome_classes[0]["requires"] == []
+    assert session.decline_days == 3
 
 
 @pytest.mark.parametrize(

@@ -153,6 +153,13 @@ def check_variety():
     assert overdue
     events = set(db.session.scalars(select(HistoryEntry.event)))
     assert events >= {"send_back", "merge", "decline", "urge", "extend", "close_cosigning", "close_unrated", "convert"}
+    # supervision and the committee (issue 15): each new way at least once
+    assert events >= {
+        "request_rehandle", "reclass", "request_return", "approve_return", "refuse_return",
+        "request_extension", "refuse_extension",
+    }  # fmt: skip
+    granted = list(db.session.scalars(select(HistoryEntry.payload).where(HistoryEntry.event == "extend")))
+    assert any("asked_days" in p for p in granted) and any("asked_days" not in p for p in granted)
 
 
 def check_accounts():

@@ -29,6 +29,12 @@ PAYLOADS = {
     "reply": {"text": "已按建议落实。", "outcome": "A"},
     "evaluate": {"rating": "satisfied"},
     "extend": {"days": 5, "reason": "需协调预算。"},
+    "request_extension": {"days": 5, "reason": "需协调预算。"},
+    "refuse_extension": REASON,
+    "request_return": REASON,
+    "refuse_return": REASON,
+    "request_rehandle": REASON,
+    "reclass": {"outcome": "B", "reason": "尚在落实之中。"},  # the walked reply is class A
     "mark_key": REASON,
     "unmark_key": REASON,
 }
@@ -53,9 +59,10 @@ ALLOWED = {
     "assigned": {
         "mark_key": {"committee": "assigned"},
         "acknowledge": {"lead": "in_progress", "cohandler": "assigned"},
-        "decline": {"lead": "accepted"},
+        "decline": {"lead": "accepted"},  # within the days to return it: request_return is refused meanwhile
         "urge": {"supervisor": "assigned"},
         "extend": {"supervisor": "assigned"},
+        "request_extension": {"lead": "assigned", "cohandler": "assigned"},
     },
     "in_progress": {
         "mark_key": {"committee": "in_progress"},
@@ -65,15 +72,20 @@ ALLOWED = {
         "reply": {"lead": "in_progress"},
         "urge": {"supervisor": "in_progress"},
         "extend": {"supervisor": "in_progress"},
+        "request_extension": {"lead": "in_progress", "cohandler": "in_progress"},
+        "request_return": {"lead": "in_progress"},
     },
     "replied": {
         "evaluate": {"author": "closed", "delegate1": "replied", "delegate2": "replied"},
         "mark_key": {"committee": "replied"},
+        "request_rehandle": {"committee": "in_progress"},
+        "reclass": {"supervisor": "replied"},
     },
     # co-signers rate when they wish, the author's rating having closed it: it stays closed
     "closed": {
         "archive": {"committee": "archived", "admin": "archived"},
         "evaluate": {"delegate1": "closed", "delegate2": "closed"},
+        "reclass": {"supervisor": "closed"},
     },
 }
 
@@ -114,12 +126,19 @@ def could_ever(person: str, event: str, state: str) -> bool:
         "unmark_key": {"committee"},
         "approve_reply": {"supervisor", "committee"},
         "return_reply": {"supervisor", "committee"},
+        "request_rehandle": {"committee"},
+        "reclass": {"supervisor"},
+        "refuse_extension": {"supervisor"},
+        "approve_return": {"committee"},
+        "refuse_return": {"committee"},
     }.get(event, set())
     if state in HANDLED:  # departments are assigned only from then on
         always |= {
             "acknowledge": {"lead", "cohandler"},
             "progress": {"lead", "cohandler"},
             "decline": {"lead"},
+            "request_return": {"lead"},
+            "request_extension": {"lead", "cohandler"},
             "reply": {"lead"},
             "countersign": {"cohandler"},
         }.get(event, set())
@@ -181,5 +200,8 @@ def test_every_state_and_event_is_covered():
     assert set(ALLOWED) <= set(STATES)
     covered = {event for events in ALLOWED.values() for event in events}
     # forward: delegation review (test_prereview); unmark_key: only of a key proposal (test_key_proposals);
-    # countersign, approve_reply, return_reply: of a draft reply (test_reply_flow)
-    assert covered | {"forward", "unmark_key", "countersign", "approve_reply", "return_reply"} == set(EVENTS)
+    # countersign, approve_reply, return_reply: of a draft reply (test_reply_flow); approve_return,
+    # refuse_return, refuse_extension: only once asked (test_supervision)
+    others = {"forward", "unmark_key", "countersign", "approve_reply", "return_reply"}
+    others |= {"approve_return", "refuse_return", "refuse_extension"}
+    assert covered | others == set(EVENTS)

@@ -165,3 +165,79 @@ def test_the_newest_migrations_go_down_and_up_again_under_the_demo_data(empty_ap
         t: db.session.execute(db.select(db.func.count()).select_from(db.metadata.tables[t])).scalar()
         for t in ("users", "proposals", "history")
     } == counts
+
+
+def test_an_extension_recorded_per_assignment_becomes_the_proposal_s_one_extension(empty_app):
+    """Before, an extension was kept on the assignment (and a re-assignment forgot it): the migration makes it
+    the proposal's, ended assignments included, so it cannot be given a second time."""
+    from proposals.demo import seed
+
+    flask_db(empty_app, "upgrade")
+    seed()
+    db.session.commit()
+    db.session.remove()
+    flask_db(empty_app, "downgrade", "c9e2a4f7b113")  # before proposals.extension_days
+    with db.engine.begin() as conn:
+        extended = dict(
+            conn.execute(
+                db.text(
+                    "SELECT proposal_id, MAX(extended_days) FROM assignments"
+                    " WHERE extended_days > 0 GROUP BY proposal_id"
+                )
+            ).all()
+        )
+        # one extended on an assignment since ended (returned, then assigned again)
+        conn.execute(db.text("UPDATE assignments SET ended_at = assigned_at WHERE extended_days > 0"))
+    assert extended
+    flask_db(empty_app, "upgrade")
+    with db.engine.connect() as conn:
+        after = dict(conn.execute(db.text("SELECT id, extension_days FROM proposals WHERE extension_days > 0")).all())
+        requests = conn.execute(
+            db.text(
+                "SELECT COUNT(*) FROM proposals"
+                " WHERE extension_requested_days IS NOT NULL OR return_requested_at IS NOT NULL"
+            )
+        ).scalar()
+    assert after == extended and requests == 0
+
+
+def test_countersignatures_given_before_drafts_stay_as_they_were_and_count_for_no_draft(empty_app):
+    """Before, a co-handler countersigned blind, before the lead wrote the reply: after the migration those rows
+    stay (their history rows keep them as comments), belong to no draft, and agree to none."""
+    from proposals.demo import seed
+    from proposals.models import Proposal
+    from proposals.models.proposal import draft_status
+
+    flask_db(empty_app, "upgrade")
+    seed()
+    db.session.commit()
+    db.session.remove()
+    flask_db(empty_app, "downgrade", "7a3c5e9b1d24")  # before drafts
+    with db.engine.begin() as conn:
+        # the old way: an in-progress proposal's co-handler countersigned before any reply was written
+        row = conn.execute(
+            db.text(
+                "SELECT a.id, a.proposal_id FROM assignments a JOIN proposals p ON p.id = a.proposal_id"
+                " WHERE a.role = 'cohandler' AND a.ended_at IS NULL AND p.state = 'in_progress'"
+                " AND NOT EXISTS (SELECT 1 FROM countersignatures c WHERE c.assignment_id = a.id"
+                " AND c.round = p.rehandle_round) LIMIT 1"
+            )
+        ).one()
+        user_id = conn.execute(db.text("SELECT id FROM users ORDER BY id LIMIT 1")).scalar()
+        conn.execute(
+            db.text(
+                "INSERT INTO countersignatures (assignment_id, round, user_id, comment, created_at)"
+                " SELECT :a, rehandle_round, :u, '同意答复意见。', updated_at FROM proposals WHERE id = :p"
+            ),
+            {"a": row.id, "u": user_id, "p": row.proposal_id},
+        )
+    flask_db(empty_app, "upgrade")
+    assert_schema_is_the_models()
+    with db.engine.connect() as conn:
+        kept = conn.execute(
+            db.text("SELECT reply_draft_id, revision, agree, comment FROM countersignatures WHERE assignment_id = :a"),
+            {"a": row.id},
+        ).all()
+    assert [tuple(k) for k in kept] == [(None, None, None, "同意答复意见。")]
+    proposal = db.session.get(Proposal, row.proposal_id)
+    assert draft_status(proposal) is None and proposal.facts().countersigned_department_ids == frozenset()

@@ -77,8 +77,18 @@ def test_an_audience_without_a_resolver_stops_the_import():
 def test_the_register_names_each_event_s_handler_and_facts():
     assert REGISTER["assign"].handler is handlers.on_assign
     assert {name for name, e in REGISTER.items() if e.facts} == {
-        "assign", "decline", "reply", "countersign", "approve_reply", "return_reply", "evaluate", "extend"
-    }  # fmt: skip
+        "assign",
+        "decline",
+        "approve_return",
+        "reply",
+        "countersign",
+        "approve_reply",
+        "return_reply",
+        "evaluate",
+        "request_rehandle",
+        "reclass",
+        "extend",
+    }
     assert REGISTER["urge"].handler is None and REGISTER["archive"].sentence is None
 
 

@@ -384,3 +384,27 @@ def test_the_lead_adds_files_on_the_page(app, client, cast, acknowledged, tmp_pa
         content_type="multipart/form-data",
     )
     assert refused.status_code == 403
+
+
+def test_an_extension_moves_a_cohandlers_countersign_deadline(cast, acknowledged):
+    monday = at("2025-03-03")
+    fire_event(acknowledged.id, "reply", cast.lead, DRAFT, now=monday)
+    p = db.session.get(Proposal, acknowledged.id)
+    co = next(a for a in p.active_assignments if a.role == "cohandler")
+    assert co.countersign_deadline.isoformat() == "2025-03-10"  # 5 working days
+    fire_event(acknowledged.id, "extend", cast.supervisor, {"days": 3, "reason": "需协调预算。"}, now=monday)
+    db.session.expire_all()
+    p = db.session.get(Proposal, acknowledged.id)
+    co = next(a for a in p.active_assignments if a.role == "cohandler")
+    assert co.countersign_deadline.isoformat() == "2025-03-13" and p.countersign_deadline == co.countersign_deadline
+
+
+def test_a_supervisor_reclasses_to_one_of_the_sessions_classes(cast):
+    classes = [{"code": c, "label": f"{c} 类", "requires": []} for c in "ABCD"]
+    update_session(cast.session, {"outcome_classes": classes})
+    p = cast.proposal_in("replied")
+    with pytest.raises(InvalidPayload) as refused:
+        fire_event(p.id, "reclass", cast.supervisor, {"outcome": "E", "reason": "核实后调整。"})
+    assert set(refused.value.fields) == {"outcome"}
+    p = fire_event(p.id, "reclass", cast.supervisor, {"outcome": "D", "reason": "核实后调整。"})
+    assert p.replies[-1].outcome == "D" and report(cast.session.id)["outcome_counts"]["D"] == 1

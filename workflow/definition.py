@@ -74,6 +74,7 @@ _REASON = Text(required=True, max_length=2000)
 _COMMENT = Text(max_length=2000)
 # who is told when a reply goes out to the author, whichever event releases it
 _RELEASED = ["author", "cosigners", "coauthors"]
+_EXTENSION_DAYS = Integer(required=True, minimum=1, maximum=90)  # working days added to the open deadline
 # where a proposal can be made (or stop being) a key proposal: from review until it is closed
 _KEY_STATES = ("review", "accepted", "assigned", "in_progress", "replied")
 
@@ -191,12 +192,39 @@ EVENTS = {
         ],
         "notify": [],
     },
+    # within the session's `decline_days` of the assignment the lead department hands it back itself; after
+    # that it asks the committee (request_return), which approves (back to accepted, like a decline) or refuses
     "decline": {
         "label": N_("Ask to return"),
         "who": ["lead_handler"],
+        "requires": ["within_decline_days"],
         "payload": {"reason": _REASON},
         "transitions": [{"source": ["assigned"], "dest": "accepted"}],
         "notify": ["committee", "supervisors"],
+    },
+    "request_return": {
+        "label": N_("Ask the committee to take it back"),
+        "who": ["lead_handler"],
+        "requires": ["decline_days_passed", "no_return_request"],
+        "payload": {"reason": _REASON},
+        "transitions": [{"source": ["assigned", "in_progress"], "dest": None}],
+        "notify": ["committee"],
+    },
+    "approve_return": {
+        "label": N_("Take the assignment back"),
+        "who": ["committee"],
+        "requires": ["return_requested"],
+        "payload": {"comment": _COMMENT},
+        "transitions": [{"source": ["assigned", "in_progress"], "dest": "accepted"}],
+        "notify": ["released_departments"],
+    },
+    "refuse_return": {
+        "label": N_("Refuse to take it back"),
+        "who": ["committee"],
+        "requires": ["return_requested"],
+        "payload": {"reason": _REASON},
+        "transitions": [{"source": ["assigned", "in_progress"], "dest": None}],
+        "notify": ["lead_department"],
     },
     "progress": {
         "label": N_("Record progress"),
@@ -329,6 +357,23 @@ EVENTS = {
         ],
         "notify": ["assigned_departments"],
     },
+    # the committee finds a reply wanting before its author has rated it: handled again, in a round that does
+    # not count against `max_rehandle` (Facts.unsatisfied_rounds)
+    "request_rehandle": {
+        "label": N_("Ask for re-handling"),
+        "who": ["committee"],
+        "payload": {"reason": _REASON},
+        "transitions": [{"source": ["replied"], "dest": "in_progress"}],
+        "notify": ["assigned_departments"],
+    },
+    # a supervisor changes the class of the released reply (the latest); its text stays as released
+    "reclass": {
+        "label": N_("Re-class the reply"),
+        "who": ["supervisor"],
+        "payload": {"outcome": Code(required=True, setting="outcome_classes"), "reason": _REASON},
+        "transitions": [{"source": ["replied", "closed"], "dest": None}],
+        "notify": ["author", "lead_department"],
+    },
     "close_unrated": {
         "label": N_("Close without rating"),
         "who": ["system"],
@@ -342,11 +387,28 @@ EVENTS = {
         "transitions": [{"source": ["assigned", "in_progress"], "dest": None}],
         "notify": ["assigned_departments"],
     },
+    # once per proposal (not reset by a re-assignment): asked for by a department, or given unasked
+    "request_extension": {
+        "label": N_("Ask for more time"),
+        "who": ["assigned_handler"],
+        "requires": ["not_yet_extended", "no_extension_request"],
+        "payload": {"days": _EXTENSION_DAYS, "reason": _REASON},
+        "transitions": [{"source": ["assigned", "in_progress"], "dest": None}],
+        "notify": ["supervisors"],
+    },
     "extend": {
         "label": N_("Extend deadline"),
         "who": ["supervisor"],
         "requires": ["not_yet_extended"],
-        "payload": {"days": Integer(required=True, minimum=1, maximum=90), "reason": _REASON},
+        "payload": {"days": _EXTENSION_DAYS, "reason": _REASON},
+        "transitions": [{"source": ["assigned", "in_progress"], "dest": None}],
+        "notify": ["assigned_departments"],
+    },
+    "refuse_extension": {
+        "label": N_("Refuse more time"),
+        "who": ["supervisor"],
+        "requires": ["extension_requested"],
+        "payload": {"reason": _REASON},
         "transitions": [{"source": ["assigned", "in_progress"], "dest": None}],
         "notify": ["assigned_departments"],
     },

@@ -27,6 +27,7 @@ KNOWN_AUDIENCES = {
     "supervisors",
     "lead_department",
     "assigned_departments",
+    "released_departments",  # the departments whose assignments the event ended (a return approved)
     "key_leader",
     "coauthors",
     "former_cosigners",

@@ -48,6 +48,7 @@ class Settings:
     delegation_review_days: int = 5  # working days the delegation head has before the committee may act
     reply_approval: str = "none"  # who approves a countersigned draft reply: none, supervisor or committee
     two_axis_rating: bool = False  # raters judge the department's attitude (办理态度) as well as the result
+    decline_days: int = 5  # working days from the assignment within which the lead department may return it
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,12 @@ class Facts:
     # no draft, or it has gone out
     draft_status: str | None = None
     evaluator_ids: frozenset[int] = frozenset()  # who rated the present reply
-    rehandle_round: int = 0
-    extended: bool = False
+    rehandle_round: int = 0  # handling rounds after the first, however they came about
+    committee_rehandles: int = 0  # of those, the rounds the committee asked for (request_rehandle)
+    extended: bool = False  # the proposal's one extension has been given (whichever assignment it was on)
+    extension_requested: bool = False  # a department's request for more time awaits the supervisor
+    return_requested: bool = False  # the lead department's request to hand it back awaits the committee
+    assignment_waited: int = 0  # working days since the lead department was assigned (while assigned)
     submitted_before: bool = False  # submitted once already (a draft sent back): a resubmission is never late
     delegation_proposal: bool = False  # a delegation's proposal (代表团提案), submitted by its head
     delegation_delegates: int = 0  # the delegation's active delegates other than its head (the author)
@@ -79,3 +84,8 @@ class Facts:
     key: bool = False  # a key proposal (重点提案)
     key_leader_id: int | None = None  # the leader who takes charge of it (领导领办)
     rating_window_over: bool = False  # the `feedback_days` working days after the released reply have passed
+
+    @property
+    def unsatisfied_rounds(self) -> int:
+        """The re-handling rounds an unsatisfied author's rating started: those `max_rehandle` counts."""
+        return self.rehandle_round - self.committee_rehandles

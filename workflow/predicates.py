@@ -113,7 +113,7 @@ CONDITIONS: dict[str, Callable[[Facts, Actor, Settings, dict, str], bool]] = {
     "actor_is_lead": lambda f, a, s, p, e: _lead_handler(a, f),
     "actor_is_author": lambda f, a, s, p, e: _is_author(a, f),
     "rated_unsatisfied": lambda f, a, s, p, e: p.get("rating") == "unsatisfied",
-    "rehandle_left": lambda f, a, s, p, e: f.rehandle_round < s.max_rehandle,
+    "rehandle_left": lambda f, a, s, p, e: f.unsatisfied_rounds < s.max_rehandle,
     # the reply: a draft while co-handlers countersign it or the approver has still to approve it
     "has_cohandlers": lambda f, a, s, p, e: bool(f.cohandler_department_ids),
     "approval_on": lambda f, a, s, p, e: s.reply_approval != "none",
@@ -190,6 +190,31 @@ REQUIREMENTS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = 
     "not_yet_extended": (
         lambda f, a, s: not f.extended,
         N_("The deadline has already been extended once."),
+    ),
+    "no_extension_request": (
+        lambda f, a, s: not f.extension_requested,
+        N_("More time has already been asked for: the supervisor has yet to answer."),
+    ),
+    "extension_requested": (
+        lambda f, a, s: f.extension_requested,
+        N_("No department has asked for more time."),
+    ),
+    "within_decline_days": (
+        lambda f, a, s: f.assignment_waited <= s.decline_days,
+        N_("The days to return it have passed: ask the committee to take it back."),
+    ),
+    # within the days to return it, an assignment not yet acknowledged is returned directly (decline)
+    "decline_days_passed": (
+        lambda f, a, s: f.state != "assigned" or f.assignment_waited > s.decline_days,
+        N_("Your department may still return it itself (Ask to return)."),
+    ),
+    "no_return_request": (
+        lambda f, a, s: not f.return_requested,
+        N_("Your department has already asked to return it: the committee has yet to answer."),
+    ),
+    "return_requested": (
+        lambda f, a, s: f.return_requested,
+        N_("The department has not asked to return it."),
     ),
     "not_late_refused": (
         lambda f, a, s: not (_late(f, s) and s.late_submissions == "refuse"),

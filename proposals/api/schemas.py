@@ -121,6 +121,16 @@ def _proposal() -> dict:
         "desired_department_id": nullable(ID),
         "merged_into_id": described(nullable(ID), "The surviving proposal, where the caller may see it."),
         "rehandle_round": COUNT,
+        "committee_rehandles": described(
+            COUNT, "Of the rounds after the first, those the committee asked for: max_rehandle does not count them."
+        ),
+        "extension_days": described(COUNT, "The proposal's one deadline extension, in working days (0: none yet)."),
+        "extension_requested_days": described(
+            nullable(COUNT), "The working days a department asked for, awaiting a supervisor (null: none open)."
+        ),
+        "return_requested": described(
+            nullable(BOOL), "The lead department has asked the committee to take it back (null: not shown to you)."
+        ),
         "decided_at": nullable(MOMENT),
         "closed_at": nullable(MOMENT),
         "version": INT,

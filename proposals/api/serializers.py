@@ -128,6 +128,17 @@ def proposal_detail(proposal: Proposal, user: User) -> dict:
         "desired_department_id": proposal.desired_department_id,
         "merged_into_id": merged_into.id if merged_into is not None and can_view(user, merged_into) else None,
         "rehandle_round": proposal.rehandle_round,
+        "committee_rehandles": proposal.committee_rehandles,
+        "extension_days": proposal.extension_days,
+        # the open requests, handling records: for those who see them
+        **(
+            {
+                "extension_requested_days": proposal.extension_requested_days,
+                "return_requested": proposal.return_requested_at is not None,
+            }
+            if can_see_handling(user, proposal)
+            else {"extension_requested_days": None, "return_requested": None}
+        ),
         "decided_at": iso(proposal.decided_at),
         "closed_at": iso(proposal.closed_at),
         "version": proposal.version,

@@ -57,6 +57,9 @@ STORIES = (
         start=50,
         dept="LOGISTICS",
         co=("FIN",),
+        misassigned="HR",
+        note="食堂经营管理属后勤保障部职责，本部门无法主办。",
+        return_asked="approved",
     ),
     Story(
         key="lighting",
@@ -70,6 +73,7 @@ STORIES = (
         dept="LOGISTICS",
         co=("SAFETY",),
         drafted=True,
+        asks_extension=True,
     ),
     Story(
         key="shift-meals",
@@ -95,6 +99,7 @@ STORIES = (
         start=85,
         dept="LOGISTICS",
         urged=5,
+        return_asked="refused",
     ),
     Story(
         key="shift-schedule",
@@ -108,6 +113,7 @@ STORIES = (
         dept="PROD",
         co=("HR",),
         extend=10,
+        asks_extension=True,
     ),
     Story(
         key="night-bus",
@@ -138,6 +144,7 @@ STORIES = (
         start=90,
         dept="SAFETY",
         confidential=True,
+        extend=5,  # given unasked
     ),
     # -- replied, awaiting the rating ------------------------------------------------------------
     Story(
@@ -168,7 +175,9 @@ STORIES = (
         state="replied",
         start=31,
         dept="HR",
+        committee_rehandle="答复未说明补贴提高的具体比例和实施时间，请补充后重新答复。",
         answers=(
+            Answer("B", "人力资源部将研究提高培训补贴标准，简化报销手续。"),
             Answer(
                 "B",
                 "人力资源部已起草《职工教育培训管理办法》修订稿，拟将取证培训补贴比例由50%提高到80%，"
@@ -245,6 +254,7 @@ STORIES = (
         start=65,
         dept="HR",
         cosigner_rates_late=True,
+        reclass=("A", "经督办核实，年休假计划已全面执行，未休假补偿已核发，答复类别调整为已解决。"),
         answers=(
             Answer(
                 "B",

@@ -39,6 +39,13 @@ GAPS = {
     "acknowledge": 0.6,
     "progress": 7,
     "extend": 2,
+    "request_extension": 2,
+    "refuse_extension": 2,
+    "request_return": 3,
+    "approve_return": 2,
+    "refuse_return": 2,
+    "request_rehandle": 3,
+    "reclass": 5,
     "urge": 2,
     "countersign": 2,
     "reply": 3,
@@ -119,6 +126,11 @@ class Story:
     cosigner_rates: bool = False
     cosigner_rates_late: bool = False  # a co-signer rates the last reply after the author's rating closed it
     extend: int = 0  # working days the supervisor extends the deadline by
+    asks_extension: bool = False  # the lead department asks first: granted with `extend`, else refused
+    return_asked: str = ""  # "approved": the misassigned department asks the committee to take it back once
+    # acknowledged (instead of declining); "refused": the lead department asks, the committee refuses
+    committee_rehandle: str = ""  # why the committee asks for the first answer to be handled again, unrated
+    reclass: tuple[str, str] | None = None  # (outcome, reason): a supervisor re-classes the last reply
     urged: int | None = None  # days before today the supervisor urged
     archive_by: str = "admin"
 
@@ -170,7 +182,15 @@ def route(story: Story, index: int, titles: dict[str, str]) -> list[Step]:
         steps.append(Step("convert", COMMITTEE, {"reason": "该事项属日常管理工作，转为意见建议交相关部门办理。"}))
     else:
         steps.append(Step("accept", COMMITTEE, {"comment": "符合立案条件，予以立案。"}))
-    if s.misassigned:
+    if s.misassigned and s.return_asked == "approved":
+        handler = HANDLERS[s.misassigned]
+        steps += [
+            _assign(s.misassigned, ()),
+            Step("acknowledge", handler),
+            Step("request_return", handler, {"reason": s.note}),
+            Step("approve_return", COMMITTEE, {"comment": "同意退回，重新交办。"}),
+        ]
+    elif s.misassigned:
         steps += [_assign(s.misassigned, ()), Step("decline", HANDLERS[s.misassigned], {"reason": s.note})]
     if s.state == "accepted":
         return steps
@@ -179,6 +199,16 @@ def route(story: Story, index: int, titles: dict[str, str]) -> list[Step]:
         return steps + _urge(s)
     steps += [Step("acknowledge", HANDLERS[d]) for d in (s.dept, *s.co)]
     steps.append(Step("progress", HANDLERS[s.dept], {"note": PROGRESS_NOTE}))
+    if s.return_asked == "refused":
+        steps += [
+            Step("request_return", HANDLERS[s.dept], {"reason": "该事项涉及多个部门，建议由综合部门牵头办理。"}),
+            Step("refuse_return", COMMITTEE, {"reason": "该事项主要属本部门职责，请继续办理，其他部门予以配合。"}),
+        ]
+    if s.asks_extension:
+        asked = {"days": s.extend or 10, "reason": "需协调相关单位并走采购流程，申请延长办理期限。"}
+        steps.append(Step("request_extension", HANDLERS[s.dept], asked))
+        if not s.extend:
+            steps.append(Step("refuse_extension", SUPERVISOR, {"reason": "办理期限尚充足，请按期答复。"}))
     if s.extend:
         reason = "该事项涉及下一年度预算安排，需待公司预算会审议后答复。"
         steps.append(Step("extend", SUPERVISOR, {"days": s.extend, "reason": reason}))
@@ -195,6 +225,9 @@ def _handling(s: Story, signers: tuple[str, ...]) -> list[Step]:
         # the lead drafts the reply; the co-handlers countersign that draft, and the last one sends it out
         steps.append(Step("reply", HANDLERS[s.dept], {**answer.payload(), **_contact(s)}))
         steps += _countersign(s)
+        if n == 0 and s.committee_rehandle:  # before the author rates it
+            steps.append(Step("request_rehandle", COMMITTEE, {"reason": s.committee_rehandle}))
+            continue
         if answer.rating is None:
             if s.state in ("closed", "archived"):
                 steps.append(Step("close_unrated", None))
@@ -209,6 +242,9 @@ def _handling(s: Story, signers: tuple[str, ...]) -> list[Step]:
     elif s.state == "in_progress" and s.drafted:
         draft = "经与配合部门初步协商，拟于下季度内完成整改，具体方案正在征求配合部门意见。"
         steps.append(Step("reply", HANDLERS[s.dept], {"text": draft, "outcome": "B", "planned_date": Later(60)}))
+    if s.reclass:
+        outcome, reason = s.reclass
+        steps.append(Step("reclass", SUPERVISOR, {"outcome": outcome, "reason": reason}))
     if s.state == "archived":
         steps.append(Step("archive", s.archive_by))
     return steps

@@ -92,6 +92,14 @@ class Proposal(db.Model):
     state: Mapped[str] = mapped_column(String(30), default="draft", index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
     rehandle_round: Mapped[int] = mapped_column(default=0)
+    # of the rounds after the first, those the committee asked for (request_rehandle): max_rehandle counts
+    # the others, the unsatisfied author's (workflow.Facts.unsatisfied_rounds)
+    committee_rehandles: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the proposal's one deadline extension (0: none yet), whichever of its assignments it moved; and what is
+    # asked of the supervisor or the committee while it awaits their answer (one open request of each kind)
+    extension_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    extension_requested_days: Mapped[int | None]
+    return_requested_at: Mapped[datetime | None]
     final_rating: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -231,6 +239,7 @@ def facts_context(proposal: Proposal, now: datetime | None = None) -> dict:
             waited = max(0, clock.working_calendar().between(clock.local_date(since), today))
     found["prereview_waited"] = waited
     found["draft_status"] = draft_status(proposal)
+    found["assignment_waited"] = _assignment_waited(proposal, now) if proposal.state == "assigned" else 0
     if proposal.state in RATED_STATES:
         from ..operations.released import rating_window_over
 
@@ -253,6 +262,22 @@ def draft_status(proposal: Proposal) -> str | None:
     if row is None or row.status == "released" or row.department_id != proposal.lead_department_id:
         return None
     return row.status
+
+
+def _assignment_waited(proposal: Proposal, now: datetime | None) -> int:
+    """Working days since the active lead assignment was made (the days to return it count from it)."""
+    from ..operations import clock
+    from .handling import Assignment
+
+    since = db.session.scalar(
+        select(func.min(Assignment.assigned_at)).where(
+            Assignment.proposal_id == proposal.id, Assignment.role == "lead", Assignment.ended_at.is_(None)
+        )
+    )
+    if since is None:
+        return 0
+    today = clock.local_date(now or clock.utcnow())
+    return max(0, clock.working_calendar().between(clock.local_date(since), today))
 
 
 def facts_from(proposal: Proposal, cosigners, active_assignments, evaluator_ids, **context) -> Facts:
@@ -285,7 +310,10 @@ def facts_from(proposal: Proposal, cosigners, active_assignments, evaluator_ids,
         countersigned_department_ids=frozenset(countersigned),
         evaluator_ids=frozenset(evaluator_ids),
         rehandle_round=proposal.rehandle_round,
-        extended=bool(lead and lead[1]),
+        committee_rehandles=proposal.committee_rehandles or 0,
+        extended=bool(proposal.extension_days),
+        extension_requested=proposal.extension_requested_days is not None,
+        return_requested=proposal.return_requested_at is not None,
         submitted_before=proposal.submitted_at is not None,
         delegation_proposal=bool(proposal.delegation_proposal),
         delegation_delegates=delegation_delegates(proposal) if proposal.delegation_proposal else 0,

@@ -210,6 +210,22 @@ def on_decline(d, proposal, user, now):
         a.ended_at = now
 
 
+def on_request_return(d, proposal, user, now):
+    proposal.return_requested_at = now
+
+
+def on_approve_return(d, proposal, user, now):
+    # as a decline: the assignments end (kept on record) and the committee assigns it again
+    departments = [a.department_id for a in proposal.active_assignments]
+    on_decline(d, proposal, user, now)
+    proposal.return_requested_at = None
+    return {"departments": departments}
+
+
+def on_refuse_return(d, proposal, user, now):
+    proposal.return_requested_at = None
+
+
 def on_progress(d, proposal, user, now):
     note = d.payload["note"]
     db.session.add(
@@ -405,17 +421,88 @@ def on_evaluate(d, proposal, user, now):
     return {}
 
 
+def _new_round(proposal: Proposal, now: datetime) -> dict:
+    """Start the next handling round: its reply deadline is `reply_days` working days from today."""
+    proposal.rehandle_round += 1
+    start, days = clock.local_date(now), proposal.session.reply_days
+    deadline = clock.working_calendar().add(start, days)
+    for a in proposal.active_assignments:
+        a.reply_deadline, a.reply_start, a.reply_working_days = deadline, start, days
+    return {"rehandle_round": proposal.rehandle_round, "reply_deadline": deadline.isoformat()}
+
+
+def on_request_rehandle(d, proposal, user, now):
+    # a round of its own that max_rehandle does not count (Facts.unsatisfied_rounds)
+    proposal.committee_rehandles = (proposal.committee_rehandles or 0) + 1
+    return _new_round(proposal, now)
+
+
+def _latest_reply(proposal: Proposal) -> Reply | None:
+    return db.session.scalar(select(Reply).where(Reply.proposal_id == proposal.id).order_by(Reply.round.desc()))
+
+
+def on_reclass(d, proposal, user, now):
+    reply = _latest_reply(proposal)
+    if reply is None:  # (replied or closed without a reply: a closing by the system before any; not by the rules)
+        raise InvalidPayload({"outcome": message(N_("There is no reply to re-class."))})
+    if outcome_class(proposal.session, d.payload["outcome"]) is None:  # one of the session's classes
+        codes = ", ".join(c["code"] for c in proposal.session.outcome_classes)
+        raise InvalidPayload({"outcome": message(N_("Must be one of: %(choices)s."), {"choices": codes})})
+    if reply.outcome == d.payload["outcome"]:
+        raise InvalidPayload({"outcome": message(N_("The reply already has this class."))})
+    before, reply.outcome = reply.outcome, d.payload["outcome"]
+    return {"from_outcome": before, "to_outcome": reply.outcome, "round": reply.round}
+
+
 def on_close_unrated(d, proposal, user, now):
     proposal.final_rating = "no_response"
     proposal.closed_at = now
 
 
-def on_extend(d, proposal, user, now):
-    deadline, working = None, clock.working_calendar()
+def on_request_extension(d, proposal, user, now):
+    proposal.extension_requested_days = d.payload["days"]
+    return {"department_id": user.department_id}
+
+
+def on_refuse_extension(d, proposal, user, now):
+    asked, proposal.extension_requested_days = proposal.extension_requested_days, None
+    return {"asked_days": asked}
+
+
+def extended_deadlines(proposal: Proposal, days: int, today) -> list[tuple]:
+    """What an extension by `days` working days granted `today` does to each active assignment: rows of
+    (assignment, kind, start, working days, new deadline). The open deadline moves (acknowledge while
+    unacknowledged, else reply), counted from the later of it and today: an overdue item extended is not
+    overdue on the day it is granted. The extend form's preview shows the same dates (web/deadlines.py)."""
+    working, found = clock.working_calendar(), []
     for a in proposal.active_assignments:
-        # counted on from the deadline's own start: the same day as counting on from the deadline
-        a.reply_working_days += d.payload["days"]
-        a.reply_deadline = working.add(a.reply_start, a.reply_working_days)
-        a.extended_days = d.payload["days"]
-        deadline = a.reply_deadline
-    return {"reply_deadline": deadline.isoformat() if deadline else None}
+        if a.acknowledged_at is None:
+            kind, start, counted, due = "ack", a.ack_start, a.ack_working_days, a.ack_deadline
+        elif a.role == "cohandler" and a.countersign_deadline is not None:  # the lead's draft awaits it
+            kind, start = "countersign", a.countersign_start
+            counted, due = a.countersign_working_days, a.countersign_deadline
+        else:
+            kind, start, counted, due = "reply", a.reply_start, a.reply_working_days, a.reply_deadline
+        if due >= today:  # counted on from the deadline's own start: the same day as counting on from it
+            counted += days
+        else:  # overdue: counted from today
+            start, counted = today, days
+        found.append((a, kind, start, counted, working.add(start, counted)))
+    return found
+
+
+def on_extend(d, proposal, user, now):
+    days, record = d.payload["days"], {}
+    moved = []
+    for a, kind, start, counted, due in extended_deadlines(proposal, days, clock.local_date(now)):
+        setattr(a, f"{kind}_start", start)
+        setattr(a, f"{kind}_working_days", counted)
+        setattr(a, f"{kind}_deadline", due)
+        a.extended_days = days
+        moved.append({"department_id": a.department_id, "kind": kind, "deadline": due.isoformat()})
+        if a.role == "lead":
+            record[f"{kind}_deadline"] = due.isoformat()
+    if proposal.extension_requested_days is not None:
+        record["asked_days"] = proposal.extension_requested_days
+    proposal.extension_days, proposal.extension_requested_days = days, None
+    return {**record, "deadlines": moved}

@@ -69,6 +69,13 @@ _ENDED = (
     )
     .order_by(_COSIGNATURES.c.id)
 )
+_RELEASED = select(_ACTIVE_ASSIGNMENTS.c.department_id).where(
+    _ACTIVE_ASSIGNMENTS.c.proposal_id == bindparam("pid"),
+    _ACTIVE_ASSIGNMENTS.c.ended_at
+    == select(func.max(_ACTIVE_ASSIGNMENTS.c.ended_at))
+    .where(_ACTIVE_ASSIGNMENTS.c.proposal_id == bindparam("pid"))
+    .scalar_subquery(),
+)
 _PROPOSALS = Proposal.__table__
 _COAUTHORS = (
     select(_PROPOSALS.c.author_id)
@@ -157,6 +164,11 @@ def _assigned_departments(proposal: Proposal, to_state: str) -> list:
     return list(db.session.execute(_ASSIGNED_HANDLERS, {"role": "department_handler", "pid": proposal.id}))
 
 
+def _released_departments(proposal: Proposal, to_state: str) -> list:
+    # the assignments this event ended (the latest ended together): those departments no longer handle it
+    return _handlers(list(db.session.scalars(_RELEASED, {"pid": proposal.id})))
+
+
 def _unacknowledged_departments(proposal: Proposal, to_state: str) -> list:
     return _handlers([a.department_id for a in proposal.active_assignments if not a.acknowledged_at])
 
@@ -196,6 +208,7 @@ AUDIENCES: dict[str, Audience] = {
     "supervisors": Audience(lambda proposal, to_state: _with_role("supervisor")),
     "lead_department": Audience(_lead_department),
     "assigned_departments": Audience(_assigned_departments),
+    "released_departments": Audience(_released_departments),
     "unacknowledged_departments": Audience(_unacknowledged_departments),
     "departments_to_reply": Audience(_departments_to_reply),
     "cohandler_departments": Audience(_cohandler_departments),

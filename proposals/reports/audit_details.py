@@ -35,6 +35,11 @@ PHRASES = {
     "ack_deadline": N_("acknowledge by %(value)s"),
     "reply_deadline": N_("reply by %(value)s"),
     "rehandle_round": N_("handled again, round %(value)s"),
+    "from_outcome": N_("reply class before: %(value)s"),
+    "to_outcome": N_("reply class now: %(value)s"),
+    "round": N_("reply of round %(value)s"),
+    "asked_days": N_("%(value)s working days asked for"),
+    "departments": N_("departments: %(value)s"),
     # administration (AuditEntry.details)
     "name": N_("name: %(value)s"),
     "code": N_("code: %(value)s"),
@@ -65,11 +70,14 @@ YES_NO = {
     "initial": (N_("the first password replaced"), N_("a password replaced")),
     "active": (N_("active"), N_("inactive")),
 }
-UNITS = ("lead_department_id", "cohandler_department_ids", "department_id", "delegation_id", "parent_id")
-CHOICES = ("outcome", "rating", "attitude")
+UNITS = ("lead_department_id", "cohandler_department_ids", "department_id", "delegation_id", "parent_id", "departments")
+CHOICES = ("outcome", "rating", "attitude", "from_outcome", "to_outcome")
 DATES = ("ack_deadline", "reply_deadline", "day")
 SETTING_LABELS = {s.name: s.label for s in SETTINGS}
 SKIPPED = ("comment", "note")  # a history row's comment is shown first, on its own
+# an extension's deadline of each assignment (the lead's is its ack_deadline or reply_deadline): kept in the
+# history, not repeated in the audit's sentence
+SKIPPED += ("deadlines",)
 
 
 def unit_ids(details: Mapping) -> set[int]:

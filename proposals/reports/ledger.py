@@ -167,7 +167,7 @@ def _row(p: Proposal, user: User, overdue: bool, on_time: bool | None, opinion, 
         "ack_deadline": lead.ack_deadline if lead else None,
         "acknowledged_on": _day(lead.acknowledged_at) if lead else None,
         "reply_deadline": lead.reply_deadline if lead else None,
-        "extended_days": (lead.extended_days or None) if lead else None,
+        "extended_days": p.extension_days or None,  # the proposal's one extension, whichever assignment it moved
         "overdue": overdue,
         "replied_on": _day(latest.created_at) if latest else None,
         "on_time": on_time,

@@ -165,6 +165,10 @@ class Walker:
             "state": "draft",
             "merged_into_id": None,
             "rehandle_round": 0,
+            "committee_rehandles": 0,
+            "extension_days": 0,
+            "extension_requested_days": None,
+            "return_requested_at": None,
             "final_rating": None,
             "created_at": created,
             "updated_at": created,
@@ -420,6 +424,7 @@ class Walker:
                 for a in (lead, *cohandlers):
                     a["reply_deadline"], a["extended_days"] = deadline, days
                     a["reply_working_days"] += days
+                p["extension_days"] = days  # the proposal's one extension
                 payload = {"days": days, "reason": texts.EXTEND_REASON, "reply_deadline": deadline.isoformat()}
                 self.step("extend", rng.choice(self.org.supervisors), "in_progress", "in_progress", 2, payload)
             if target == "in_progress" and round_ == last_round:

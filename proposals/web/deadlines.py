@@ -61,6 +61,36 @@ def if_assigned_now(proposal: Proposal, today: date | None = None) -> list[Deadl
     return found
 
 
+@dataclass(frozen=True)
+class Extended:
+    department: str
+    lead: bool
+    kind: str  # "ack" or "reply": the deadline that moves
+    due: date  # as it stands
+    new_due: date  # once extended
+    provisional: bool = False
+
+
+def if_extended(proposal: Proposal, days: int, today: date | None = None) -> list[Extended]:
+    """What extending by `days` working days today would make of each active assignment's open deadline
+    (shown on the extend form before it is confirmed): the extend handler's own computation."""
+    from ..operations.handlers import extended_deadlines
+
+    today = today or clock.local_date(clock.utcnow())
+    working = clock.working_calendar()
+    return [
+        Extended(
+            a.department.name,
+            a.role == "lead",
+            kind,
+            getattr(a, f"{kind}_deadline"),
+            due,
+            working.is_provisional(start, due),
+        )
+        for a, kind, start, _, due in extended_deadlines(proposal, days, today)
+    ]
+
+
 def next_year_warning(today: date | None = None) -> int | None:
     """From 1 November, next year while its official arrangement is not known: deadlines set from then on
     reach it, counted on the statutory holidays alone."""

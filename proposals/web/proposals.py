@@ -70,6 +70,25 @@ def load_for_page(proposal_id: int) -> Proposal:
     )
 
 
+EXTEND_DAYS = LIFECYCLE.event("extend").payload["days"]
+
+
+def _extend_days(proposal: Proposal, forms: dict) -> int | None:
+    """The working days the extend form's preview counts: those typed (the preview's own field, or the form
+    sent back with an error), else those a department asked for; None when there are none within bounds."""
+    typed = request.args.get("extend_days") or (forms["extend"].days.raw_data or [None])[0]
+    for value in (typed, proposal.extension_requested_days):
+        try:
+            days = int(value)
+        except (TypeError, ValueError):
+            continue
+        if EXTEND_DAYS.minimum <= days <= EXTEND_DAYS.maximum:
+            if forms["extend"].days.data is None:
+                forms["extend"].days.data = days
+            return days
+    return None
+
+
 def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str | None = None, status: int = 200):
     events = available_events(proposal, current_user)
     bar = actions(events)
@@ -86,6 +105,7 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
         similar_titles(proposal.title, exclude=proposal.id, user=current_user) if proposal.state == "draft" else []
     )
     merge_query = request.args.get("merge_q", "")[:100]
+    extend_days = _extend_days(proposal, forms) if "extend" in forms else None
     return (
         render_template(
             "proposals/detail.html",
@@ -113,7 +133,9 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
                 merge_candidates(proposal, user=current_user, query=merge_query) if "merge" in events else []
             ),
             assign_preview=deadlines.if_assigned_now(proposal) if offers_assign else None,
-            next_year_unofficial=deadlines.next_year_warning() if offers_assign else None,
+            next_year_unofficial=deadlines.next_year_warning() if offers_assign or extend_days else None,
+            extend_days=extend_days,
+            extend_preview=deadlines.if_extended(proposal, extend_days) if extend_days else None,
         ),
         status,
     )

@@ -172,6 +172,7 @@ NEW_SESSION = {
     "outcome_classes": "\n".join(
         ("A | A：已解决或采纳", "B | B：正在解决或列入计划解决 | planned_date", "C | C：暂不能解决，留作参考 | reason")
     ),
+    "decline_days": "5",
 }
 
 

@@ -310,9 +310,28 @@ EVENT_SETUP = {
     "urge": ("supervisor", "assigned", []),
     "extend": ("supervisor", "assigned", []),
     "archive": ("committee", "closed", []),
+    "request_return": ("lead", "in_progress", []),
+    "approve_return": ("committee", "in_progress", [("request_return", "lead", {"reason": "不属本部门。"})]),
+    "refuse_return": ("committee", "in_progress", [("request_return", "lead", {"reason": "不属本部门。"})]),
+    "request_rehandle": ("committee", "replied", []),
+    "reclass": ("supervisor", "replied", []),
+    "request_extension": ("lead", "in_progress", []),
+    "refuse_extension": (
+        "supervisor",
+        "in_progress",
+        [("request_extension", "lead", {"days": 5, "reason": "需协调。"})],
+    ),
     "mark_key": ("committee", "accepted", []),
     "unmark_key": ("committee", "accepted", [("mark_key", "committee", {"reason": "涉及全体职工。"})]),
 }
+
+
+def reclass_outcome(supply) -> str:
+    """A class other than the one the reply to re-class has now (re-classing to the same class is refused)."""
+    from proposals.models import Proposal
+
+    current = db.session.get(Proposal, supply.for_event("reclass")).latest_outcome
+    return "B" if current != "B" else "A"
 
 
 class Supply:

@@ -19,7 +19,7 @@ from proposals.operations import create_category
 from workflow.calendar import is_working_day
 
 from ..conftest import PASSWORD
-from .conftest import EVENT_SETUP, MEGABYTE, PATH_IDS, TEXTS
+from .conftest import EVENT_SETUP, MEGABYTE, PATH_IDS, TEXTS, reclass_outcome
 
 PREFIX = "/api/v1"
 RAW = "@@raw@@"
@@ -153,6 +153,12 @@ class Api:
                 "reply": {"text": "已解决。", "outcome": "A"},
                 "evaluate": {"rating": "satisfied"},
                 "extend": {"days": 5, "reason": "需协调。"},
+                "request_extension": {"days": 5, "reason": "需协调。"},
+                "refuse_extension": {"reason": "时间充足。"},
+                "request_return": {"reason": "不属本部门。"},
+                "refuse_return": {"reason": "属本部门职责。"},
+                "request_rehandle": {"reason": "答复不具体。"},
+                "reclass": {"outcome": reclass_outcome(self.supply), "reason": "尚在落实。"},
                 "mark_key": {"reason": "涉及全体职工。"},
                 "unmark_key": {"reason": "已不必列为重点。"},
                 "return_reply": {"reason": "请补充领用方式。"},

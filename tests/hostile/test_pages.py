@@ -23,7 +23,7 @@ from proposals.extensions import db
 from proposals.models import CalendarOverride, Category, Notification
 
 from ..conftest import PASSWORD
-from .conftest import EVENT_SETUP, MEGABYTE, NOT_ONE_LINE, NOT_TEXT, NUMBER_TEXTS, PATH_IDS, TEXTS
+from .conftest import EVENT_SETUP, MEGABYTE, NOT_ONE_LINE, NOT_TEXT, NUMBER_TEXTS, PATH_IDS, TEXTS, reclass_outcome
 
 _n = itertools.count(1)
 TEXT_INPUTS = {"text", "textarea", "email", "search", "password", "tel", "url", None}
@@ -190,6 +190,12 @@ EVENT_FILL = {
     "reject": lambda world: {"reject-reason": "不属于职权范围。"},
     "send_back": lambda world: {"send_back-reason": "请补充。"},
     "decline": lambda world: {"decline-reason": "不属本部门。"},
+    "request_extension": lambda world: {"request_extension-days": "5", "request_extension-reason": "需协调。"},
+    "refuse_extension": lambda world: {"refuse_extension-reason": "时间充足。"},
+    "request_return": lambda world: {"request_return-reason": "不属本部门。"},
+    "refuse_return": lambda world: {"refuse_return-reason": "属本部门职责。"},
+    "request_rehandle": lambda world: {"request_rehandle-reason": "答复不具体。"},
+    "reclass": lambda world: {"reclass-outcome": reclass_outcome(world.supply), "reclass-reason": "尚在落实。"},
     "progress": lambda world: {"progress-note": "办理中。"},
     "mark_key": lambda world: {"mark_key-reason": "涉及全体职工。"},
     "unmark_key": lambda world: {"unmark_key-reason": "已不必列为重点。"},
