@@ -141,7 +141,7 @@ def test_extending_says_by_how_much(client, cast):
     proposal = cast.proposal_in("in_progress")
     login(client, cast.supervisor)
     client.post(f"/proposals/{proposal.id}/events/extend", data={"extend-days": "10", "extend-reason": "需协调"})
-    assert flashes(client) == ["答复期限已延长 10 个工作日。"]
+    assert flashes(client) == ["办理期限已延长 10 个工作日。"]
 
 
 def test_every_event_a_person_fires_says_what_happened():

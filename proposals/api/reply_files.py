@@ -2,19 +2,15 @@
 reply goes out; they are listed with the draft (`reply_draft.attachments`) and with the released reply
 (`reply.attachments`), and downloaded by whoever may read them now (operations/reply_files.py decides)."""
 
-from flask import jsonify, request, url_for
-
-from workflow import InvalidPayload
-from workflow.errors import N_
-from workflow.payload import message
+from flask import jsonify, url_for
 
 from ..downloads import send_attachment
 from ..models import ATTACHMENT_TYPES, ReplyFile
 from ..operations.attachments import FIELD, MAX_ATTACHMENTS, MAX_SIZE
 from ..operations.reply_files import add_reply_files, visible_reply_file
 from . import bp
+from .attachments import _uploads
 from .auth import current_user
-from .errors import ApiError
 from .proposals import ID, _visible
 from .serializers import iso
 
@@ -35,16 +31,7 @@ def upload_reply_files(proposal_id: int):
     """Add files to the present round's reply, before it goes out (the lead department)."""
     user = current_user()
     _visible(proposal_id)  # 404 before anything of the request is read
-    if request.mimetype != "multipart/form-data":
-        raise ApiError(
-            400,
-            N_("Send the files as multipart/form-data, each in the field “attachments”."),
-            "unsupported_media_type",
-        )
-    uploads = [f for f in request.files.getlist(FIELD) if f.filename]
-    if not uploads:
-        raise InvalidPayload({FIELD: message(N_("Choose at least one file."))})
-    rows = add_reply_files(proposal_id, user, uploads)
+    rows = add_reply_files(proposal_id, user, _uploads())  # (read as a proposal's attachments are)
     response = jsonify({"items": [reply_file_json(r) for r in rows]})
     response.status_code = 201
     return response

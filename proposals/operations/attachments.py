@@ -213,6 +213,17 @@ def _write(file: CheckedFile, folder: Path) -> tuple[str, str]:
     return name, digest.hexdigest()
 
 
+def store(checked: list[CheckedFile], written: list[Path]):
+    """Write each checked file under a new name in the attachments folder, noting its path in `written` (for
+    the caller to remove should its transaction fail); yield (file, stored name, SHA-256) for its row."""
+    folder = attachments_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for file in checked:
+        stored_name, sha256 = _write(file, folder)
+        written.append(folder / stored_name)
+        yield file, stored_name, sha256
+
+
 def _described(attachment: Attachment) -> dict:
     return {
         "id": attachment.id,
@@ -269,24 +280,19 @@ def add_attachments(
         proposal = lock_proposal(proposal_id)
         _own_draft(proposal, user)
         checked = check_uploads(uploads, existing=count_of(proposal.id))
-        folder = attachments_dir()
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        rows = []
-        for file in checked:
-            stored_name, sha256 = _write(file, folder)
-            written.append(folder / stored_name)
-            rows.append(
-                Attachment(
-                    proposal_id=proposal.id,
-                    stored_name=stored_name,
-                    filename=file.filename,
-                    kind=file.kind,
-                    size=file.size,
-                    sha256=sha256,
-                    uploaded_by_id=user.id,
-                    created_at=now,
-                )
+        rows = [
+            Attachment(
+                proposal_id=proposal.id,
+                stored_name=stored_name,
+                filename=file.filename,
+                kind=file.kind,
+                size=file.size,
+                sha256=sha256,
+                uploaded_by_id=user.id,
+                created_at=now,
             )
+            for file, stored_name, sha256 in store(checked, written)
+        ]
         db.session.add_all(rows)
         db.session.flush()
         payload = {"attachments": [_described(a) for a in rows], "note": ", ".join(a.filename for a in rows)}

@@ -23,7 +23,7 @@ from ..access import DIALOGUE_STATES, assigned_department_of, can_read_messages,
 from ..extensions import db
 from ..models import MessageAttachment, Proposal, ProposalMessage, User
 from . import audit, clock
-from .attachments import FIELD, MAX_ATTACHMENTS, _write, attachments_dir, check_uploads, rewindable
+from .attachments import FIELD, MAX_ATTACHMENTS, check_uploads, rewindable, store
 from .errors import NotFound
 from .events import lock_proposal
 from .notify import AUDIENCES, notify_users, queue_deliveries
@@ -104,11 +104,7 @@ def post_message(proposal_id: int, user: User, data, uploads=(), *, now: datetim
         db.session.add(row)
         db.session.flush()
         if checked:
-            folder = attachments_dir()
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            for file in checked:
-                stored_name, sha256 = _write(file, folder)
-                written.append(folder / stored_name)
+            for file, stored_name, sha256 in store(checked, written):
                 db.session.add(
                     MessageAttachment(
                         message_id=row.id,

@@ -298,12 +298,12 @@ REGISTER: dict[str, Entry] = {
         done=N_("Urged: the department is told."),
     ),
     "extend": Entry(
-        N_("The reply deadline of “%(title)s” has been extended."),
+        N_("The deadline of “%(title)s” has been extended."),
         handlers.on_extend,
         facts=True,
         labels={"days": N_("Working days to add"), "reason": REASON},
         details=("reason",),
-        done=N_("The reply deadline is extended by %(days)s working days."),
+        done=N_("The open deadlines are extended by %(days)s working days."),
     ),
     "request_extension": Entry(
         N_("A department asks for more time to handle “%(title)s”."),

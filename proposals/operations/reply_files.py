@@ -18,7 +18,7 @@ from ..access import can_see_handling, can_view
 from ..extensions import db
 from ..models import Proposal, Reply, ReplyFile, User
 from . import clock
-from .attachments import Upload, _write, attachments_dir, check_uploads, rewindable
+from .attachments import Upload, check_uploads, rewindable, store
 from .errors import NotFound
 from .events import lock_proposal, write_history_row
 
@@ -92,26 +92,20 @@ def add_reply_files(proposal_id: int, user: User, uploads: list[Upload], *, now:
             .select_from(ReplyFile)
             .where(ReplyFile.proposal_id == proposal.id, ReplyFile.round == round_)
         )
-        checked = check_uploads(uploads, existing=existing)
-        folder = attachments_dir()
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        rows = []
-        for file in checked:
-            stored_name, sha256 = _write(file, folder)
-            written.append(folder / stored_name)
-            rows.append(
-                ReplyFile(
-                    proposal_id=proposal.id,
-                    round=round_,
-                    stored_name=stored_name,
-                    filename=file.filename,
-                    kind=file.kind,
-                    size=file.size,
-                    sha256=sha256,
-                    uploaded_by_id=user.id,
-                    created_at=now,
-                )
+        rows = [
+            ReplyFile(
+                proposal_id=proposal.id,
+                round=round_,
+                stored_name=stored_name,
+                filename=file.filename,
+                kind=file.kind,
+                size=file.size,
+                sha256=sha256,
+                uploaded_by_id=user.id,
+                created_at=now,
             )
+            for file, stored_name, sha256 in store(check_uploads(uploads, existing=existing), written)
+        ]
         db.session.add_all(rows)
         db.session.flush()
         files = [{"id": r.id, "filename": r.filename, "kind": r.kind, "size": r.size, "sha256": r.sha256} for r in rows]

@@ -53,7 +53,7 @@ KIND_LABELS = {
     "evaluate": N_("The reply rated"),
     "close_unrated": N_("Closed without a rating"),
     "urge": N_("Urged by the supervisor"),
-    "extend": N_("Reply deadline extended"),
+    "extend": N_("Deadline extended"),
     "remind_ack": N_("Reminder: acknowledge"),
     "remind_reply": N_("Reminder: reply due"),
     "remind_feedback": N_("Reminder: rate the reply"),
