@@ -409,12 +409,7 @@ def on_evaluate(d, proposal, user, now):
         )
     )
     if d.to_state == "in_progress":  # unsatisfied: handled again, with a fresh reply deadline
-        proposal.rehandle_round += 1
-        start, days = clock.local_date(now), proposal.session.reply_days
-        deadline = clock.working_calendar().add(start, days)
-        for a in proposal.active_assignments:
-            a.reply_deadline, a.reply_start, a.reply_working_days = deadline, start, days
-        return {"rehandle_round": proposal.rehandle_round, "reply_deadline": deadline.isoformat()}
+        return _new_round(proposal, now)
     if d.to_state == "closed" and d.from_state != "closed":  # the author's rating (a co-signer's moves nothing)
         proposal.final_rating = d.payload["rating"]
         proposal.closed_at = now
