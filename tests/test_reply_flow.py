@@ -408,3 +408,13 @@ def test_a_supervisor_reclasses_to_one_of_the_sessions_classes(cast):
     assert set(refused.value.fields) == {"outcome"}
     p = fire_event(p.id, "reclass", cast.supervisor, {"outcome": "D", "reason": "核实后调整。"})
     assert p.replies[-1].outcome == "D" and report(cast.session.id)["outcome_counts"]["D"] == 1
+
+
+def test_the_lead_revises_the_draft_as_it_stands(client, cast, acknowledged):
+    fire_event(acknowledged.id, "reply", cast.lead, DRAFT)
+    fire_event(acknowledged.id, "countersign", cast.cohandler, {"agree": False, "reason": "请写明完成时间。"})
+    login(client, cast.lead)
+    page = client.get(f"/proposals/{acknowledged.id}").text
+    form = page.split('id="event-reply"', 1)[1].split("</form>", 1)[0]
+    assert DRAFT["text"] in form and 'value="2027-03-31"' in form and "后勤 1234" in form
+    assert '<input checked id="reply-outcome-1" name="reply-outcome" required type="radio" value="B">' in form

@@ -99,6 +99,12 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
             forms.setdefault(action.then, event_form(action.then, session=proposal.session))
     if "assign" in forms and not forms["assign"].lead_department_id.raw_data:  # the author's wish, unless sent
         forms["assign"].lead_department_id.data = proposal.desired_department_id
+    draft = reply_drafts.visible(current_user, proposal)
+    if "reply" in forms and draft is not None and not forms["reply"].text.raw_data:  # revising: the draft as it is
+        form = forms["reply"]
+        form.text.data, form.outcome.data, form.contact.data = draft.text, draft.outcome, draft.contact
+        form.planned_date.data = draft.planned_date.isoformat() if draft.planned_date else None
+        form.reason.data = draft.reason
     offers_assign = "assign" in forms
     requested = request.args.get("do")
     similar = (
@@ -122,7 +128,7 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
             merged_into_visible=proposal.merged_into is not None and can_view(current_user, proposal.merged_into),
             neutral_reference=neutral_reference,
             deadlines=deadlines.of(proposal),
-            reply_draft=reply_drafts.visible(current_user, proposal),
+            reply_draft=draft,
             reply_files=reply_files.readable(current_user, proposal),
             may_add_reply_files=reply_files.may_add(current_user, proposal),
             draft_labels=reply_drafts.STATUS_LABELS,
