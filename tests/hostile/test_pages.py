@@ -246,6 +246,13 @@ FORMS = {
     "messages.write": Form(
         "author", lambda w, t: proposal_page(w, t), lambda w: f"/proposals/{w.supply.for_event('progress')}/messages"
     ),
+    # files with a reply (the lead, before it goes out): the form's one field is the file input
+    "attachments.add_to_reply": Form(
+        "lead",
+        lambda w, t: proposal_page(w, t),
+        lambda w: f"/proposals/{w.supply.for_event('reply')}/reply-files",
+        stores=False,
+    ),
     "attachments.remove": Form(
         "author",
         lambda w, t: "/proposals/" + t.split("/")[2],
