@@ -76,7 +76,9 @@ def fill_rich() -> None:
     """The demo data, plus what it lacks: attachments, an API token, a calendar day of the union's own."""
     seed()
     worker = db.session.scalar(select(User).where(User.username == "worker"))
-    session = db.session.scalar(select(CongressSession).where(CongressSession.is_open))
+    # the demo's main session, the first made (the strict one is open too; unordered, PostgreSQL returns
+    # whichever row it meets first, and an UPDATE moves a row)
+    session = db.session.scalar(select(CongressSession).where(CongressSession.is_open).order_by(CongressSession.id))
     data = {"session_id": session.id, "reason": "理由。", "measures": "措施。", "category": "welfare"}
     draft = create_proposal(worker, {**data, "title": "附件草稿"})
     add_attachments(draft.id, worker, [FileStorage(io.BytesIO(PNG), "图片.png"), FileStorage(io.BytesIO(PDF), "a.pdf")])
@@ -145,7 +147,9 @@ def round_trip(tmp_path: Path, source_url: str, target_url: str) -> None:
         assert_same(rows, stored)
         # the restored database goes on working: new rows get new ids (PostgreSQL's sequences were moved)
         worker = db.session.scalar(select(User).where(User.username == "worker"))
-        session = db.session.scalar(select(CongressSession).where(CongressSession.is_open))
+        session = db.session.scalar(
+            select(CongressSession).where(CongressSession.is_open).order_by(CongressSession.id)
+        )  # the demo's main session, as fill_rich takes it
         new = create_proposal(
             worker, {"session_id": session.id, "title": "恢复后", "reason": "r", "measures": "m", "category": "other"}
         )
