@@ -418,3 +418,16 @@ def test_the_lead_revises_the_draft_as_it_stands(client, cast, acknowledged):
     form = page.split('id="event-reply"', 1)[1].split("</form>", 1)[0]
     assert DRAFT["text"] in form and 'value="2027-03-31"' in form and "后勤 1234" in form
     assert '<input checked id="reply-outcome-1" name="reply-outcome" required type="radio" value="B">' in form
+
+
+def test_the_ledger_counts_an_agreement_not_a_disagreement_as_countersigned(cast, acknowledged):
+    from proposals.reports.ledger import rows
+
+    fire_event(acknowledged.id, "reply", cast.lead, DRAFT)
+    fire_event(acknowledged.id, "countersign", cast.cohandler, {"agree": False, "reason": "请补充。"})
+    row = next(r for r in rows(cast.committee) if r["id"] == acknowledged.id)
+    assert row["countersigned_by"] is None
+    fire_event(acknowledged.id, "reply", cast.lead, REVISED)
+    fire_event(acknowledged.id, "countersign", cast.cohandler)
+    row = next(r for r in rows(cast.committee) if r["id"] == acknowledged.id)
+    assert row["countersigned_by"] == cast.co_dept.name

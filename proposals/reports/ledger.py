@@ -162,7 +162,11 @@ def _row(p: Proposal, user: User, overdue: bool, on_time: bool | None, opinion, 
         "review_opinion": opinion.text() if opinion else None,
         "lead_department": lead.department.name if lead else None,
         "cohandlers": "、".join(a.department.name for a in cohandlers) or None,
-        "countersigned_by": "、".join(a.department.name for a in cohandlers if a.countersignatures) or None,
+        # (a disagreement is no countersignature; one given before drafts existed was one)
+        "countersigned_by": "、".join(
+            a.department.name for a in cohandlers if any(c.agree is not False for c in a.countersignatures)
+        )
+        or None,
         "assigned_on": _day(lead.assigned_at) if lead else None,
         "ack_deadline": lead.ack_deadline if lead else None,
         "acknowledged_on": _day(lead.acknowledged_at) if lead else None,
