@@ -2,28 +2,17 @@
 reply goes out; they are listed with the draft (`reply_draft.attachments`) and with the released reply
 (`reply.attachments`), and downloaded by whoever may read them now (operations/reply_files.py decides)."""
 
-from flask import jsonify, url_for
+from flask import jsonify
 
 from ..downloads import send_attachment
-from ..models import ATTACHMENT_TYPES, ReplyFile
+from ..models import ATTACHMENT_TYPES
 from ..operations.attachments import FIELD, MAX_ATTACHMENTS, MAX_SIZE
 from ..operations.reply_files import add_reply_files, visible_reply_file
 from . import bp
 from .attachments import _uploads
 from .auth import current_user
 from .proposals import ID, _visible
-from .serializers import iso
-
-
-def reply_file_json(row: ReplyFile) -> dict:
-    return {
-        "id": row.id,
-        "filename": row.filename,
-        "kind": row.kind,
-        "size": row.size,
-        "uploaded_at": iso(row.created_at),
-        "url": url_for("api.download_reply_file", proposal_id=row.proposal_id, file_id=row.id),
-    }
+from .serializers import reply_file_json
 
 
 @bp.post(f"/proposals/<{ID}:proposal_id>/reply-files")

@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime
 
+from flask import url_for
+
 from .. import reply_drafts
 from ..access import PROGRESS, can_see_author, can_see_handling, can_view
 from ..extensions import db
@@ -183,10 +185,16 @@ def coauthors(proposal: Proposal, user: User) -> list[dict]:
     return found
 
 
-def reply_files_json(row) -> dict:
-    from .reply_files import reply_file_json  # (the routes import this module)
-
-    return reply_file_json(row)
+def reply_file_json(row) -> dict:
+    """A file sent with a reply, with the address it is downloaded from (operations/reply_files.py decides who)."""
+    return {
+        "id": row.id,
+        "filename": row.filename,
+        "kind": row.kind,
+        "size": row.size,
+        "uploaded_at": iso(row.created_at),
+        "url": url_for("api.download_reply_file", proposal_id=row.proposal_id, file_id=row.id),
+    }
 
 
 def reply_draft(draft) -> dict | None:
@@ -202,7 +210,7 @@ def reply_draft(draft) -> dict | None:
         "planned_date": day(draft.planned_date),
         "reason": draft.reason,
         "revised_at": iso(draft.revised_at),
-        "attachments": [reply_files_json(f) for f in files_of(draft.proposal, draft.round)],
+        "attachments": [reply_file_json(f) for f in files_of(draft.proposal, draft.round)],
         "countersignatures": [
             {
                 "department_id": c.assignment.department_id,
@@ -240,7 +248,7 @@ def _reply(reply, on_time: dict[int, bool]) -> dict:
         "planned_date": day(reply.planned_date),
         "reason": reply.reason,
         "contact": reply.contact,
-        "attachments": [reply_files_json(f) for f in files_of(reply.proposal, reply.round)],
+        "attachments": [reply_file_json(f) for f in files_of(reply.proposal, reply.round)],
         "deadline": day(reply.deadline),
         "on_time": on_time.get(reply.id, False),
         "at": iso(reply.created_at),
