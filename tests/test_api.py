@@ -13,7 +13,7 @@ from proposals.models.base import utcnow
 
 from . import databases
 from .conftest import PASSWORD, app_config
-from .helpers import PREFIX, Api, api_client, strict, token_for  # noqa: F401  (Api, strict: where they were)
+from .helpers import PREFIX, Api, api_client, token_for
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from proposals.extensions import db
 from proposals.models import ApiToken, AuditEntry, CalendarOverride, Notification, OrgUnit, SignInSlips, User
 
 from .conftest import PASSWORD, get_user
-from .test_api import Api, api_client
+from .helpers import Api, api_client
 
 
 @pytest.fixture

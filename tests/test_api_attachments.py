@@ -12,7 +12,7 @@ from proposals.models import Attachment, HistoryEntry
 from proposals.operations import attachments, fire_event
 from proposals.operations.attachments import MAX_ATTACHMENTS, attachments_dir
 
-from .test_api import api_client
+from .helpers import api_client
 
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32

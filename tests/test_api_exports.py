@@ -14,7 +14,7 @@ from proposals.extensions import db
 from proposals.models import Reply
 
 from .conftest import PASSWORD
-from .test_api import api_client
+from .helpers import api_client
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

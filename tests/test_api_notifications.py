@@ -7,7 +7,7 @@ from proposals.extensions import db
 from proposals.models import Notification
 from proposals.operations import edit_draft, fire_event
 
-from .test_api import api_client
+from .helpers import api_client
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from proposals.models import Vote, VotePublication
 from proposals.operations import cast_vote, fire_event, update_session
 from proposals.operations.clock import local_date, utcnow
 
-from .test_api import api_client
-from .test_votes import china
+from .helpers import api_client, china
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from proposals.models import (
 
 from . import channel_servers as services
 from .admin.conftest import login
-from .test_api import token_for
+from .helpers import token_for
 
 SETTINGS = "/api/v1/me/notification-settings"
 DEFAULTS = "/api/v1/notification-defaults"
