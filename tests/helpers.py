@@ -214,3 +214,40 @@ class Clock:
 
     def pass_(self, **delta) -> None:
         self.now += timedelta(**delta)
+
+
+# -- the admin pages -------------------------------------------------------------------------------
+
+# the new-session page's form as an administrator fills it in: every setting's input
+NEW_SESSION = {
+    "code": "10-3",
+    "name": "第十届职代会第三次会议",
+    "is_open": "y",
+    "collection_start": "2026-03-01",
+    "collection_end": "2026-03-31",
+    "cosign_deadline": "2026-04-05",
+    "vote_start": "",
+    "vote_end": "",
+    "min_cosigners": "3",
+    "ack_days": "5",
+    "reply_days": "25",
+    "feedback_days": "15",
+    "max_rehandle": "2",
+    "remind_days_before": "3",
+    "vote_limit": "4",
+    "two_axis_rating": "y",
+    # the procedure (issue 14): a form gives every setting, these as their inputs come filled in
+    "proposers": "workers",
+    "min_cosigner_delegations": "0",
+    "delegation_share": "0.5",
+    "late_submissions": "accept",
+    "delegation_review_days": "5",
+    "key_remind_days_before": "5",
+    # the reply as practised (issue 15): the classes one a line, as the form shows DOMAIN's
+    "countersign_days": "5",
+    "reply_approval": "none",
+    "outcome_classes": "\n".join(
+        ("A | A：已解决或采纳", "B | B：正在解决或列入计划解决 | planned_date", "C | C：暂不能解决，留作参考 | reason")
+    ),
+    "decline_days": "5",
+}

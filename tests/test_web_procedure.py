@@ -14,8 +14,7 @@ from proposals.models import CongressSession, Proposal
 from proposals.operations import clock, update_session
 from proposals.presets import PRESETS
 
-from .admin.test_web_admin import NEW_SESSION
-from .helpers import login
+from .helpers import NEW_SESSION, login
 
 
 @pytest.fixture

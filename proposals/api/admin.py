@@ -7,13 +7,15 @@ from sqlalchemy import select
 
 from workflow.errors import N_
 
+from .. import unions
 from ..access import ADMIN_ROLES
 from ..extensions import db
-from ..models import Category, CongressSession, OrgUnit
+from ..models import Category, CongressSession, OrgUnit, root_union
 from ..operations import (
     NotFound,
     create_category,
     create_session,
+    create_union,
     create_unit,
     create_user,
     update_category,
@@ -23,7 +25,7 @@ from . import bp
 from .auth import current_user
 from .errors import ApiError, json_body
 from .proposals import ID
-from .serializers import category_json, session_json, unit_json, user_json
+from .serializers import category_json, session_json, union_json, unit_json, user_json
 
 
 def admin_only(view):
@@ -63,15 +65,40 @@ def add_delegation():
     return created(unit_json(create_unit("delegation", json_body(), actor=current_user())))
 
 
+def admin_somewhere(view):
+    """For what the administrators of any union may ask: the operation checks which union it is about."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not unions.scope_of(current_user(), ADMIN_ROLES):
+            raise ApiError(403, N_("Only union administrators may do this."), "permission_denied")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.get("/unions")
+def union_tree():
+    """The unions of the group: the company union (the root) and the grassroots unions below it, depth first."""
+    return jsonify([union_json(u) for u in unions.tree().ordered()])
+
+
+@bp.post("/unions")
+@admin_somewhere
+def add_union():
+    """Add a grassroots union below `parent_id`, for the administrators of the parent or of a union above it."""
+    return created(union_json(create_union(json_body(), actor=current_user())))
+
+
 @bp.post("/sessions")
-@admin_only
+@admin_somewhere
 def add_session():
-    """Open a congress session with its settings."""
+    """Open a congress session with its settings, in the union `union_id` (none: the root)."""
     return created(session_json(create_session(json_body(), actor=current_user())))
 
 
 @bp.patch(f"/sessions/<{ID}:session_id>")
-@admin_only
+@admin_somewhere
 def change_session(session_id: int):
     """Change a session's settings."""
     session = db.session.get(CongressSession, session_id)
@@ -84,7 +111,8 @@ def change_session(session_id: int):
 def sessions():
     """Every congress session, newest first."""
     rows = db.session.scalars(select(CongressSession).order_by(CongressSession.id.desc()))
-    return jsonify([session_json(s) for s in rows])
+    root = root_union()
+    return jsonify([session_json(s, root.id if root is not None else None) for s in rows])
 
 
 @bp.get(f"/sessions/<{ID}:session_id>")

@@ -9,7 +9,7 @@ from workflow.predicates import REQUIREMENTS
 
 from ..operations import PROPOSAL_FIELDS
 from ..operations.accounts import PASSWORD_CHANGE
-from ..operations.admin import SESSION_FIELDS, SESSION_SETTINGS, UNIT_FIELDS, USER_FIELDS
+from ..operations.admin import GROUP_FIELDS, SESSION_FIELDS, SESSION_SETTINGS, UNIT_FIELDS, USER_FIELDS
 from ..operations.calendar import FIRST_YEAR, LAST_YEAR
 from ..operations.categories import CATEGORY_CHANGES, CATEGORY_FIELDS
 from ..operations.drafts import EDITABLE
@@ -243,6 +243,20 @@ def document() -> dict:
                 {**_ok(ref("Unit"), 201), **_errors(400, 401, 403, 409, 422)},
                 body=_body(UNIT_FIELDS),
                 **admin,
+            ),
+        },
+        "/unions": {
+            "get": _op(
+                "The unions of the group, depth first from the company union",
+                {**_ok(array(ref("Union"))), **_errors(401)},
+                tags=["reference"],
+            ),
+            "post": _op(
+                "Add a grassroots union",
+                {**_ok(ref("Union"), 201), **_errors(400, 401, 403, 409, 422)},
+                body=_body(GROUP_FIELDS),
+                description="For the administrators of the parent union or of a union above it.",
+                tags=["administration"],
             ),
         },
         "/sessions": {

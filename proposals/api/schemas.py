@@ -61,6 +61,11 @@ def session_schema(table=SETTINGS) -> dict:
             "id": ID,
             "code": STR,
             "name": STR,
+            "union_id": {
+                **nullable(ID),
+                "description": "The union whose congress this is (GET /unions); null only on an install that has "
+                "no union yet.",
+            },
             **{s.name: s.schema() for s in table},
             "status": status,
             "created_at": MOMENT,
@@ -324,6 +329,10 @@ def components() -> dict:
                 "username": STR,
                 "name": STR,
                 "roles": array({"type": "string", "enum": list(ROLES)}),
+                "union_roles": {
+                    **array(obj({"role": {"type": "string", "enum": list(ROLES)}, "union_id": ID})),
+                    "description": "The roles held in grassroots unions (`roles` are those held at the company union).",
+                },
                 "department_id": nullable(ID),
                 "delegation_id": nullable(ID),
                 "email": nullable(STR),
@@ -339,6 +348,22 @@ def components() -> dict:
                 "parent_id": nullable(ID),
                 "active": BOOL,
             }
+        ),
+        "Union": obj(
+            {
+                "id": ID,
+                "code": STR,
+                "name": STR,
+                "kind": {"type": "string", "enum": ["union", "grassroots"]},
+                "parent_id": nullable(ID),
+                "active": BOOL,
+                "share_public_results": {
+                    **BOOL,
+                    "description": "The root's only: whether a grassroots union's workers see its siblings' "
+                    "public results.",
+                },
+            },
+            required=["id", "code", "name", "kind", "parent_id", "active"],
         ),
         "Session": session_schema(),
         "Category": obj(

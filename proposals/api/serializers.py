@@ -7,7 +7,7 @@ from flask import url_for
 from .. import reply_drafts
 from ..access import PROGRESS, can_see_author, can_see_handling, can_view
 from ..extensions import db
-from ..models import CongressSession, OrgUnit, Proposal, User
+from ..models import CongressSession, OrgUnit, Proposal, User, root_union
 from ..operations import available_events, clock
 from ..operations.reply_files import files_of
 from ..session_status import status_of
@@ -35,6 +35,8 @@ def user_json(user: User) -> dict:
         "username": user.username,
         "name": user.name,
         "roles": sorted(user.roles),
+        # the roles held in unions below the root (proposals/unions.py)
+        "union_roles": [{"role": role, "union_id": union_id} for role, union_id in user.scoped_roles],
         "department_id": user.department_id,
         "delegation_id": user.delegation_id,
         "email": user.email,
@@ -53,11 +55,24 @@ def unit_json(unit: OrgUnit) -> dict:
     }
 
 
-def session_json(session: CongressSession) -> dict:
+def union_json(unit: OrgUnit) -> dict:
+    """A union of the group (the root, or a grassroots union below it)."""
+    body = unit_json(unit)
+    if unit.parent_id is None:
+        body["share_public_results"] = unit.share_public_results
+    return body
+
+
+def session_json(session: CongressSession, root_id: int | None = None) -> dict:
+    """A session; `root_id`, the root union's id (looked up when not given), is its union when it names none."""
+    if session.union_id is None and root_id is None:
+        root = root_union()
+        root_id = root.id if root is not None else None
     return {
         "id": session.id,
         "code": session.code,
         "name": session.name,
+        "union_id": session.union_id if session.union_id is not None else root_id,
         **{s.name: s.to_json(getattr(session, s.name)) for s in SETTINGS},
         "status": status_of(session),
         "created_at": iso(session.created_at),

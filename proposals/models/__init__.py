@@ -19,7 +19,7 @@ from .identity import ExternalIdentity
 from .login_attempt import LoginAttempt
 from .login_session import LoginSession
 from .message import SIDES, MessageAttachment, ProposalMessage
-from .org import DEFAULT_CATEGORIES, UNIT_KINDS, Category, OrgUnit, User, UserRole, root_union
+from .org import DEFAULT_CATEGORIES, UNION_KINDS, UNIT_KINDS, Category, OrgUnit, UnionRole, User, UserRole, root_union
 from .password_reset import PasswordReset
 from .proposal import FINAL_RATINGS, KINDS, NUMBERED_STATES, Cosignature, Invitation, Proposal, ProposalVersion
 from .reminder import REMINDER_KINDS, REMINDER_STAGES, Reminder
@@ -51,6 +51,8 @@ __all__ = [
     "OrgUnit",
     "User",
     "UserRole",
+    "UnionRole",
+    "UNION_KINDS",
     "FINAL_RATINGS",
     "KINDS",
     "NUMBERED_STATES",

@@ -27,6 +27,8 @@ class CongressSession(setting_columns(), db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # the union whose congress this is; None: the root, the company union (proposals/unions.py)
+    union_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     # and a column for each setting of proposals/settings.py: is_open, the dates, the rules and deadlines
     # the last acceptance number given in this session; incremented under the row's write lock
     last_number: Mapped[int] = mapped_column(default=0)

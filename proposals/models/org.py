@@ -15,6 +15,7 @@ from .base import utcnow
 from .token import ApiToken
 
 UNIT_KINDS = ("union", "grassroots", "delegation", "department")
+UNION_KINDS = ("union", "grassroots")  # the units that hold a congress: the root union, the unions below it
 
 
 # the dashboard's colours, on the union's own row (null: the defaults of operations/thresholds.py); both or none
@@ -40,6 +41,8 @@ class OrgUnit(db.Model):
     # the union's only (the root unit): a rate shows green from `dashboard_green` %, amber from `..._amber` %
     dashboard_green: Mapped[int | None] = mapped_column()
     dashboard_amber: Mapped[int | None] = mapped_column()
+    # the root's only: whether a grassroots union's workers see the public results of its sibling unions
+    share_public_results: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id])
 
@@ -53,6 +56,18 @@ class UserRole(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
+class UnionRole(db.Model):
+    """A role held in a union below the root (a committee member of 第三分公司工会); the roles of
+    `user_roles` are those held at the root, the company union."""
+
+    __tablename__ = "union_roles"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(30), primary_key=True)
+    union_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), primary_key=True, index=True)
 
 
 class User(UserMixin, db.Model):
@@ -85,6 +100,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    union_role_rows: Mapped[list[UnionRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     department: Mapped[OrgUnit | None] = relationship(foreign_keys=[department_id])
     delegation: Mapped[OrgUnit | None] = relationship(foreign_keys=[delegation_id])
 
@@ -97,7 +113,19 @@ class User(UserMixin, db.Model):
         self.role_rows = [UserRole(role=n) for n in sorted(set(names))]
 
     def has_role(self, *names: str) -> bool:
+        """Whether the user holds one of these roles at the root (the company union)."""
         return bool(self.roles.intersection(names))
+
+    def roles_in(self, union_id: int | None) -> frozenset[str]:
+        """The roles held in the union `union_id` (None: the root, whose roles are `roles`)."""
+        if union_id is None:
+            return self.roles
+        return frozenset(r.role for r in self.union_role_rows if r.union_id == union_id)
+
+    @property
+    def scoped_roles(self) -> list[tuple[str, int]]:
+        """The roles held in unions below the root, as (role, union id), in order."""
+        return sorted((r.role, r.union_id) for r in self.union_role_rows)
 
     def set_password(self, password: str) -> None:
         # scrypt at werkzeug's full cost in production; the test suite lowers it to stay fast
@@ -172,4 +200,14 @@ def root_union() -> OrgUnit | None:
     )
 
 
-__all__ = ["OrgUnit", "User", "UserRole", "Category", "DEFAULT_CATEGORIES", "UNIT_KINDS", "root_union"]
+__all__ = [
+    "OrgUnit",
+    "User",
+    "UserRole",
+    "UnionRole",
+    "UNION_KINDS",
+    "Category",
+    "DEFAULT_CATEGORIES",
+    "UNIT_KINDS",
+    "root_union",
+]

@@ -3,6 +3,7 @@
 from .admin import (
     add_calendar_override,
     create_session,
+    create_union,
     create_unit,
     create_user,
     deactivate_unit,
@@ -57,6 +58,7 @@ __all__ = [
     "available_events",
     "create_proposal",
     "create_session",
+    "create_union",
     "create_unit",
     "create_user",
     "edit_draft",

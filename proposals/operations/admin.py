@@ -14,11 +14,21 @@ from workflow import ROLES, InvalidPayload, PermissionDenied, calendar
 from workflow.errors import N_
 from workflow.payload import Boolean, Field, Integer, Line, message, validate
 
-from .. import presets, settings
+from .. import presets, settings, unions
 from ..access import ADMIN_ROLES
 from ..auth import passwords
 from ..extensions import db
-from ..models import SETTING_DATES, ApiToken, CalendarOverride, CongressSession, OrgUnit, User, UserRole, root_union
+from ..models import (
+    SETTING_DATES,
+    ApiToken,
+    CalendarOverride,
+    CongressSession,
+    OrgUnit,
+    UnionRole,
+    User,
+    UserRole,
+    root_union,
+)
 from ..settings import Date
 from . import audit
 from .errors import NotFound, Taken
@@ -26,13 +36,68 @@ from .locks import sqlite_write_lock
 
 
 class Roles(Field):
+    """Roles as plain names (held at the root, the company union) or as {"role", "union_id"} (held in that
+    union): the roles at the root sorted, then the scoped ones as (role, union id) pairs, sorted. The union
+    ids are checked by the operation (`_scoped_roles`)."""
+
     def clean(self, value):
-        if not isinstance(value, list) or not value or any(r not in ROLES for r in value):
-            raise ValueError(N_("Choose roles from: %(choices)s."), {"choices": ", ".join(ROLES)})
-        return sorted(set(value))
+        choose = N_("Choose roles from: %(choices)s."), {"choices": ", ".join(ROLES)}
+        if not isinstance(value, list) or not value:
+            raise ValueError(*choose)
+        plain, scoped = set(), set()
+        for item in value:
+            if isinstance(item, dict):
+                role, union_id = item.get("role"), item.get("union_id")
+                if set(item) - {"role", "union_id"} or role not in ROLES:
+                    raise ValueError(*choose)
+                if isinstance(union_id, bool) or not isinstance(union_id, int) or not 1 <= union_id < 2**31:
+                    raise ValueError(N_("A role in a union names the union by its id (union_id)."))
+                scoped.add((role, union_id))
+            elif item in ROLES:
+                plain.add(item)
+            else:
+                raise ValueError(*choose)
+        if not plain:
+            raise ValueError(N_("Give at least one role at the company union (for instance worker)."))
+        return [*sorted(plain), *sorted(scoped)]
 
     def describe(self) -> dict:
-        return {"type": "array", "items": {"type": "string", "enum": list(ROLES)}, "minItems": 1}
+        scoped = {
+            "type": "object",
+            "properties": {"role": {"type": "string", "enum": list(ROLES)}, "union_id": {"type": "integer"}},
+            "required": ["role", "union_id"],
+            "additionalProperties": False,
+        }
+        return {
+            "type": "array",
+            "items": {"oneOf": [{"type": "string", "enum": list(ROLES)}, scoped]},
+            "minItems": 1,
+        }
+
+
+def _split_roles(roles: list, errors: dict) -> tuple[list[str], list[tuple[str, int]]]:
+    """The roles at the root and the roles held in unions below it (a role "in" the root is a root role);
+    a union that does not exist is an error of the field."""
+    tree = unions.tree()
+    plain = [r for r in roles if isinstance(r, str)]
+    scoped = set()
+    for role, union_id in (r for r in roles if not isinstance(r, str)):
+        if not tree.is_union(union_id):
+            errors["roles"] = message(NO_UNION)
+        elif tree.key(union_id) is None:
+            plain.append(role)
+        else:
+            scoped.add((role, union_id))
+    return sorted(set(plain)), sorted(scoped)
+
+
+def _scoped_details(scoped) -> dict:
+    """The audit row's account of the roles held in unions below the root (none: nothing to say)."""
+    return {"union_roles": [{"role": r, "union_id": u} for r, u in scoped]} if scoped else {}
+
+
+def _role_names(roles: list) -> set[str]:
+    return {r if isinstance(r, str) else r[0] for r in roles}
 
 
 Code = Line(required=True, max_length=40)
@@ -51,13 +116,43 @@ USER_FIELDS = {
 UNIT_FIELDS = {"code": Code, "name": Line(required=True, max_length=200), "parent_id": Integer()}
 # what a change may name: the settings, and a preset filling some of them (proposals/presets.py)
 SESSION_SETTINGS = {"name": Line(max_length=200), **settings.fields(), "preset": presets.FIELD}
-SESSION_FIELDS = {"code": Code, **SESSION_SETTINGS, "name": Line(required=True, max_length=200)}
+SESSION_FIELDS = {
+    "code": Code,
+    **SESSION_SETTINGS,
+    "name": Line(required=True, max_length=200),
+    "union_id": Integer(),  # the union whose congress it is (proposals/unions.py); none: the root
+}
+GROUP_FIELDS = {"code": Code, "name": Line(required=True, max_length=200), "parent_id": Integer(required=True)}
+NOT_ADMIN = N_("Only union administrators may do this.")
+NOT_ADMIN_THERE = N_("Only administrators of this union or of a union above it may do this.")
+NO_UNION = N_("No such union.")
 
 
-def authorize(actor: User | None) -> None:
-    """Refuse unless `actor` is a union administrator (None: the system, which may)."""
-    if actor is not None and not actor.has_role(*ADMIN_ROLES):
-        raise PermissionDenied(N_("Only union administrators may do this."))
+def authorize(actor: User | None, union: int | None = None, tree: "unions.Tree | None" = None) -> None:
+    """Refuse unless `actor` administers the union `union` (None: the root), holding the role there or in a
+    union above it (None: the system, which may)."""
+    if actor is None:
+        return
+    if union is None:
+        if not actor.has_role(*ADMIN_ROLES):
+            raise PermissionDenied(NOT_ADMIN)
+    elif not unions.holds(actor, ADMIN_ROLES, union, tree):
+        raise PermissionDenied(NOT_ADMIN_THERE)
+
+
+def authorize_somewhere(actor: User | None) -> None:
+    """Refuse unless `actor` administers some union (the operation then checks which)."""
+    if actor is not None and not unions.scope_of(actor, ADMIN_ROLES):
+        raise PermissionDenied(NOT_ADMIN)
+
+
+def _union_named(union_id, field: str, tree: "unions.Tree") -> int | None:
+    """The stored key of the union `union_id` names (None: the root), or 422 naming `field`."""
+    if union_id is None:
+        return None
+    if not tree.is_union(union_id):
+        raise InvalidPayload({field: message(NO_UNION)})
+    return tree.key(union_id)
 
 
 USERNAME_TAKEN = N_("This user name is taken.")
@@ -116,16 +211,18 @@ def create_user(data, *, actor: User | None = None) -> User:
         errors["password"] = weak[0]
     _unit_of_kind(clean.get("department_id"), "department", "department_id", errors)
     _unit_of_kind(clean.get("delegation_id"), "delegation", "delegation_id", errors)
-    _liaison_has_department(clean["roles"], clean.get("department_id"), errors)
+    _liaison_has_department(_role_names(clean["roles"]), clean.get("department_id"), errors)
+    roles, scoped = _split_roles(clean["roles"], errors)
     _refuse(errors, taken)
     password = clean.pop("password")
-    roles = clean.pop("roles")
+    clean.pop("roles")
     clean["must_change_password"] = bool(clean.get("must_change_password"))
     user = User(**clean)
     user.roles = roles
+    user.union_role_rows = [UnionRole(role=r, union_id=u) for r, u in scoped]
     user.set_password(password)
     _insert(user, "username", USERNAME_TAKEN, named)
-    audit.record("user.create", user, {**clean, "roles": roles}, actor=actor)
+    audit.record("user.create", user, {**clean, "roles": roles, **_scoped_details(scoped)}, actor=actor)
     db.session.commit()
     return user
 
@@ -148,21 +245,25 @@ def create_unit(kind: str, data, *, actor: User | None = None) -> OrgUnit:
 
 
 def create_session(data, *, actor: User | None = None) -> CongressSession:
-    authorize(actor)
+    """Open a session of a union's congress (`union_id`; none: the root's), by its administrators."""
+    authorize_somewhere(actor)
     clean = _without_preset(validate(SESSION_FIELDS, presets.with_preset(data)))
+    tree = unions.tree()
+    clean["union_id"] = _union_named(clean.get("union_id"), "union_id", tree)
+    authorize(actor, clean["union_id"], tree)
     coded = select(CongressSession.id).where(CongressSession.code == clean["code"])
     if db.session.scalar(coded):
         _refuse({}, {"code": message(CODE_TAKEN)})
     _check_dates(clean)
     session = CongressSession(**clean)
     _insert(session, "code", CODE_TAKEN, coded)
-    audit.record("session.create", session, clean, actor=actor)
+    audit.record("session.create", session, {**clean, "union_id": tree.public_id(clean["union_id"])}, actor=actor)
     db.session.commit()
     return session
 
 
 def update_session(session: CongressSession, data, *, actor: User | None = None) -> CongressSession:
-    authorize(actor)
+    authorize(actor, session.union_id)
     clean = _without_preset(validate(SESSION_SETTINGS, presets.with_preset(data)))
     merged = {name: getattr(session, name) for name in SETTING_DATES} | clean
     _check_dates(merged)
@@ -200,7 +301,7 @@ SESSION_FORM = {  # a form gives every setting: the name and each one that has n
 def edit_session(session: CongressSession, data, *, actor: User | None = None) -> CongressSession:
     """Change a session from a form giving every setting: like update_session, but the name and the
     numbers are required and a date given empty is cleared."""
-    authorize(actor)
+    authorize(actor, session.union_id)
     cleared = {n: None for n in SETTING_DATES if isinstance(data, dict) and n in data and not _filled(data[n])}
     clean = _without_preset(validate(SESSION_FORM, data))
     _check_dates({name: getattr(session, name) for name in SETTING_DATES} | cleared | clean)
@@ -239,21 +340,26 @@ def update_user(user: User, data, *, actor: User | None = None) -> User:
             _unit_of_kind(unit_id, kind, field, errors)
             if field not in errors and not db.session.get(OrgUnit, unit_id).active:
                 errors[field] = message(N_("This unit is deactivated."))
-    if "roles" in clean and "union_admin" not in clean["roles"] and _last_admin(user, lock=True):
+    roles, scoped = _split_roles(clean["roles"], errors) if "roles" in clean else (None, None)
+    if roles is not None and "union_admin" not in roles and _last_admin(user, lock=True):
         errors["roles"] = message(NO_ADMIN_LEFT)
     _liaison_has_department(
-        clean.get("roles", user.roles),
+        _role_names(clean["roles"]) if "roles" in clean else user.roles,
         clean.get("department_id") if "department_id" in given else user.department_id,
         errors,
     )
     if errors:
         raise InvalidPayload(errors)
+    details = {}
     for name in given:
-        if name == "roles":
-            user.roles = clean["roles"]
+        if name == "roles":  # the roles given are all the user's: at the root and in the unions below it
+            user.roles = roles
+            user.union_role_rows = [UnionRole(role=r, union_id=u) for r, u in scoped]
+            details |= {"roles": roles, **_scoped_details(scoped)}
         else:
             setattr(user, name, clean.get(name))
-    audit.record("user.update", user, {name: clean.get(name) for name in given}, actor=actor)
+            details[name] = clean.get(name)
+    audit.record("user.update", user, details, actor=actor)
     db.session.commit()
     return user
 
@@ -411,6 +517,24 @@ def rename_union(data, *, actor: User | None = None) -> OrgUnit:
     else:
         unit.name = clean["name"]
         audit.record("union.rename", unit, clean, actor=actor)
+    db.session.commit()
+    return unit
+
+
+def create_union(data, *, actor: User | None = None) -> OrgUnit:
+    """Add a grassroots union (基层工会) below `parent_id` (the root or another grassroots union), by the
+    administrators of the parent or of a union above it."""
+    authorize_somewhere(actor)
+    clean = validate(GROUP_FIELDS, data)
+    tree = unions.tree()
+    parent = _union_named(clean["parent_id"], "parent_id", tree)
+    authorize(actor, parent, tree)
+    coded = select(OrgUnit.id).where(OrgUnit.code == clean["code"])
+    if db.session.scalar(coded):
+        _refuse({}, {"code": message(CODE_TAKEN)})
+    unit = OrgUnit(code=clean["code"], name=clean["name"], kind="grassroots", parent_id=clean["parent_id"])
+    _insert(unit, "code", CODE_TAKEN, coded)
+    audit.record("union.create", unit, clean, actor=actor)
     db.session.commit()
     return unit
 

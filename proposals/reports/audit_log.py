@@ -72,6 +72,7 @@ ADMIN_ACTIONS = {
     "category.create": N_("Category created"),
     "category.update": N_("Category changed"),
     "union.rename": N_("Union renamed"),
+    "union.create": N_("Grassroots union added"),
     "union.dashboard_thresholds": N_("Dashboard colours changed"),
     "session.create": N_("Session created"),
     "session.update": N_("Session changed"),

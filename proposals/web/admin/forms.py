@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from workflow import ROLES
 from workflow.payload import Boolean, Integer
 
-from ... import settings
+from ... import settings, unions
 from ...auth.passwords import HINT as PASSWORD_HINT
 from ...extensions import db
 from ...i18n import ROLE_LABELS, translate_error
@@ -135,6 +135,13 @@ class _SessionForm(FlaskForm):
         description=_l("A short code that names the session for good, e.g. 10-3. It cannot be changed later."),
         render_kw={"maxlength": 40, "required": True, "autocomplete": "off"},
     )
+    union_id = SelectField(
+        _l("Union"),
+        coerce=int,
+        description=_l(
+            "Whose congress this is: the company union's or a grassroots union's. It cannot be changed later."
+        ),
+    )
     name = StringField(
         _l("Session name"),
         description=_l("As people know it, e.g. 第十届职代会第三次会议."),
@@ -143,6 +150,11 @@ class _SessionForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        group = unions.tree().ordered()
+        if len(group) > 1:  # a single union (or none yet) has nothing to choose
+            self.union_id.choices = [SelectChoice(u.id, u.name) for u in group]
+        else:
+            del self.union_id
         required = {"code", "name"} | {s.name for s in self.table if s.required_in_form}
         for field in self:
             field.flags.required = field.name in required
@@ -153,7 +165,8 @@ class _SessionForm(FlaskForm):
         for i, (_, legend, note, table) in enumerate(settings.by_group(self.table)):
             fields = [self[s.name] for s in table]
             if i == 0:
-                fields = [f for f in (self._fields.get("code"), self.name) if f is not None] + fields
+                first = (self._fields.get("code"), self._fields.get("union_id"), self.name)
+                fields = [f for f in first if f is not None] + fields
             if fields:
                 shown.append((_l(legend), _l(note) if note else None, fields))
         return shown
@@ -169,6 +182,8 @@ class _SessionForm(FlaskForm):
             data[name] = data[name] or ""  # given empty: no date (editing clears it)
         if with_code:
             data["code"] = raw(self.code)
+            if "union_id" in self:
+                data["union_id"] = raw(self.union_id)
         return data
 
 
@@ -211,14 +226,29 @@ class UserEditForm(FlaskForm):
     department_id = SelectField(_l("Department"), coerce=int, description=_l("For department liaisons."))
     delegation_id = SelectField(_l("Delegation"), coerce=int, description=_l("For delegates and workers."))
     roles = MultiCheckbox(_l("Roles"), choices=[SelectChoice(r, _l(ROLE_LABELS[r])) for r in ROLES])
+    union_roles = MultiCheckbox(
+        _l("Roles in grassroots unions"),
+        description=_l("What the person does in a grassroots union's congress; the roles above are the company's."),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         showing = user is not None and request.method == "GET"
         super().__init__(*args, obj=user if showing else None, **kwargs)
         self.department_id.choices = unit_choices("department", keep=user.department_id if user else None)
         self.delegation_id.choices = unit_choices("delegation", keep=user.delegation_id if user else None)
+        grassroots = [u for u in unions.tree().ordered() if u.kind == "grassroots"]
+        if grassroots:  # a single union has none to offer
+            self.union_roles.choices = [
+                SelectChoice(f"{r}:{u.id}", f"{u.name} · {gettext(ROLE_LABELS[r])}")
+                for u in grassroots
+                for r in unions.SCOPED_ROLES
+            ]
+        else:
+            del self.union_roles
         if showing:
             self.roles.data = sorted(user.roles)
+            if "union_roles" in self:
+                self.union_roles.data = [f"{r}:{u}" for r, u in user.scoped_roles]
             self.department_id.data = user.department_id or NONE
             self.delegation_id.data = user.delegation_id or NONE
         for field in self:
@@ -227,6 +257,10 @@ class UserEditForm(FlaskForm):
     def payload(self) -> dict:
         data = {name: raw(self[name]) for name in ("name", "email", "department_id", "delegation_id", "roles")}
         data["roles"] = data["roles"] or []
+        if "union_roles" in self:
+            for value in self.union_roles.data or ():
+                role, _, union_id = value.partition(":")
+                data["roles"].append({"role": role, "union_id": int(union_id) if union_id.isdigit() else union_id})
         return data
 
 

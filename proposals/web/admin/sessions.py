@@ -52,7 +52,9 @@ def edit_session_page(session_id: int):
     """Change a session's name, dates and settings."""
     session = db.session.get(CongressSession, session_id) or abort(404)
     form = SessionForm(obj=session if request.method == "GET" else None)
-    del form.code  # a session's code never changes
+    del form.code  # a session's code and union never change
+    if "union_id" in form:
+        del form.union_id
     if request.method == "POST":
         try:
             edit_session(session, form.payload(with_code=False), actor=current_user)

@@ -1,0 +1,145 @@
+"""The group of unions (两级工会): the company union at the root and the grassroots unions below it, each
+holding its own congress.
+
+How the group is stored, in one place:
+- a union is an org unit of kind `union` (the root: one, without a parent) or `grassroots` (below the
+  root or below another grassroots union);
+- a session's `union_id` and a role's union name the union; None (null) is the root: what every session
+  and role was before there was a group, and what a single union never needs to think about. The root's
+  own id, when named, is stored as None, so a union has one spelling;
+- a person's own union (their home) is the union their delegation or department lies in, walking up the
+  units, else the root.
+
+The scope rules (proposals/access.py and the operations apply them): a role held in a union counts for
+that union's sessions; the oversight a role gives reads that union and the unions below it; a union's
+administrators administer it and the unions below it, never a sibling.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import UNION_KINDS, CongressSession, OrgUnit, User
+
+Scope = frozenset  # a set of union ids as stored (None: the root)
+
+# the roles a union's congress gives (the others follow a unit: a department's liaison handles what is
+# assigned to the department, a delegation's head heads that delegation, whichever union they lie in)
+SCOPED_ROLES = ("committee", "union_admin", "supervisor", "leader", "delegate")
+
+
+@dataclass
+class Tree:
+    """The unions of the group, read once: parents and children by id (the root's id is kept as None)."""
+
+    root: OrgUnit | None
+    units: dict[int, OrgUnit]
+    parent: dict[int | None, int | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> "Tree":
+        rows = db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(UNION_KINDS)).order_by(OrgUnit.id)).all()
+        root = next((u for u in rows if u.kind == "union" and u.parent_id is None), None)
+        tree = cls(root=root, units={u.id: u for u in rows})
+        for unit in rows:
+            if unit is not root:
+                tree.parent[unit.id] = tree.key(unit.parent_id)
+        return tree
+
+    def key(self, union_id: int | None) -> int | None:
+        """The stored spelling of a union's id: None for the root."""
+        return None if union_id is None or (self.root is not None and union_id == self.root.id) else union_id
+
+    def public_id(self, key: int | None) -> int | None:
+        """The id the API shows for a stored union id (the root's own id, or None on an install without one)."""
+        if key is None:
+            return self.root.id if self.root is not None else None
+        return key
+
+    def is_union(self, union_id) -> bool:
+        return union_id in self.units
+
+    def above(self, key: int | None) -> list[int | None]:
+        """`key` and every union above it, nearest first, ending at the root (None)."""
+        chain = [key]
+        while chain[-1] is not None:
+            chain.append(self.parent.get(chain[-1]))
+        return chain
+
+    def below(self, key: int | None) -> Scope:
+        """`key` and every union below it."""
+        found, todo = {key}, [key]
+        while todo:
+            here = todo.pop()
+            for child, parent in self.parent.items():
+                if parent == here and child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return Scope(found)
+
+    def siblings_shared(self) -> bool:
+        return bool(self.root is not None and self.root.share_public_results)
+
+    def ordered(self) -> list[OrgUnit]:
+        """The unions depth first from the root, each one's children by code."""
+        out: list[OrgUnit] = []
+
+        def walk(key):
+            if key is None:
+                if self.root is not None:
+                    out.append(self.root)
+            else:
+                out.append(self.units[key])
+            children = [u for k, u in self.units.items() if k in self.parent and self.parent[k] == key]
+            for child in sorted(children, key=lambda u: u.code):
+                walk(child.id)
+
+        walk(None)
+        return out
+
+
+def tree() -> Tree:
+    return Tree.load()
+
+
+def session_union(session: CongressSession) -> int | None:
+    """The stored id of the union whose congress `session` is (None: the root)."""
+    return session.union_id
+
+
+def home_union(user: User, tree: Tree | None = None) -> int | None:
+    """The union a person belongs to: the one their delegation, else their department, lies in (None: the
+    root). A unit's union is the nearest unit of a union kind above it."""
+    tree = tree or Tree.load()
+    for unit in (user.delegation, user.department):
+        while unit is not None:
+            if unit.kind in UNION_KINDS:
+                return tree.key(unit.id)
+            unit = unit.parent
+    return None
+
+
+def holds(user: User, roles, key: int | None, tree: Tree | None = None, *, above: bool = True) -> bool:
+    """Whether `user` holds one of `roles` in the union `key`, or (with `above`) in a union above it."""
+    tree = tree or Tree.load()
+    for union in tree.above(key) if above else [key]:
+        if user.roles_in(union).intersection(roles):
+            return True
+    return False
+
+
+def scope_of(user: User, roles, tree: Tree | None = None) -> Scope:
+    """The unions where `user`'s holding one of `roles` reaches: each union they hold one in and the unions
+    below it."""
+    tree = tree or Tree.load()
+    found: set[int | None] = set()
+    held = ([None] if user.roles.intersection(roles) else []) + [
+        r.union_id for r in user.union_role_rows if r.role in roles
+    ]
+    for key in held:
+        found |= tree.below(tree.key(key))
+    return Scope(found)
+
+
+__all__ = ["SCOPED_ROLES", "Tree", "Scope", "tree", "session_union", "home_union", "holds", "scope_of"]
