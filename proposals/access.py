@@ -11,6 +11,7 @@ from sqlalchemy import and_, exists, false, or_, select, true
 
 from workflow import LIFECYCLE, ROLES
 
+from . import unions
 from .models import Assignment, Cosignature, Proposal, User
 
 PUBLIC_STATES = LIFECYCLE.tagged("public")
@@ -24,16 +25,24 @@ ADMIN_ROLES = ("union_admin",)  # administration pages, imports, the API's refer
 
 
 def can_view(user: User | None, proposal: Proposal) -> bool:
-    """Whether `user` may know this proposal exists."""
+    """Whether `user` may know this proposal exists.
+
+    In a group of unions (proposals/unions.py) the oversight a role gives reads its union and the unions
+    below it, the public results are read in one's own union and those above it (every union's when the
+    group shares them), and a delegate reads what awaits co-signatures in the congress they sit in."""
     if user is None:
         return False
     if proposal.author_id == user.id:
         return True
     if proposal.state == "draft" or proposal.submitted_at is None:
         return False
-    if proposal.state in PUBLIC_STATES or user.has_role(*OVERSIGHT_ROLES):
+    tree = unions.current()
+    key = proposal.session.union_id
+    if key in unions.scope_of(user, OVERSIGHT_ROLES, tree):
         return True
-    if proposal.state == "cosigning" and user.has_role("delegate"):
+    if proposal.state in PUBLIC_STATES and key in unions.public_reach(user, tree):
+        return True
+    if proposal.state == "cosigning" and key in unions.holding(user, "delegate"):
         return True
     if user.has_role("delegation_head") and user.delegation_id and user.delegation_id == proposal.delegation_id:
         return True
@@ -48,13 +57,18 @@ def can_view(user: User | None, proposal: Proposal) -> bool:
 
 def visible_filter(user: User):
     """The SQL condition equivalent to can_view(user, proposal), for lists and counts."""
+    tree = unions.current()
     own = Proposal.author_id == user.id
     submitted = and_(Proposal.state != "draft", Proposal.submitted_at.is_not(None))
-    if user.has_role(*OVERSIGHT_ROLES):
+    overseen = unions.scope_of(user, OVERSIGHT_ROLES, tree)
+    if overseen >= tree.keys():
         return or_(own, submitted)
-    clauses = [own, Proposal.state.in_(PUBLIC_STATES)]
-    if user.has_role("delegate"):
-        clauses.append(Proposal.state == "cosigning")
+    clauses = [own, and_(Proposal.state.in_(PUBLIC_STATES), unions.sessions_in(unions.public_reach(user, tree), tree))]
+    if overseen:
+        clauses.append(and_(submitted, unions.sessions_in(overseen, tree)))
+    delegate_in = unions.holding(user, "delegate")
+    if delegate_in:
+        clauses.append(and_(Proposal.state == "cosigning", unions.sessions_in(delegate_in, tree)))
     if user.has_role("delegation_head") and user.delegation_id:
         clauses.append(and_(submitted, Proposal.delegation_id == user.delegation_id))
     clauses.append(
@@ -101,7 +115,7 @@ def can_see_handling(user: User | None, proposal: Proposal, record: str = INTERN
     union administrators only. Whoever may not view the proposal sees none of it."""
     if user is None or not can_view(user, proposal):
         return False
-    if user.has_role(*HANDLING_ROLES):
+    if unions.holds(user, HANDLING_ROLES, proposal.session.union_id):
         return True
     if proposal.key and proposal.key_leader_id is not None and user.id == proposal.key_leader_id:
         return True  # the leader in charge of a key proposal (领导领办) follows its handling
@@ -127,7 +141,7 @@ def can_see_author(user: User | None, proposal: Proposal) -> bool:
         return True
     if user is None:
         return False
-    if user.id == proposal.author_id or user.has_role("committee", "union_admin"):
+    if user.id == proposal.author_id or unions.holds(user, ("committee", "union_admin"), proposal.session.union_id):
         return True
     return bool(
         user.has_role("delegation_head") and user.delegation_id and user.delegation_id == proposal.delegation_id

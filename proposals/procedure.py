@@ -46,7 +46,7 @@ def of(proposal: Proposal, reader: User) -> Procedure:
     if proposal.state == "draft" and reader.id == proposal.author_id:
         for name in LIFECYCLE.event("submit").permits:
             check, message = PERMITS[name]
-            if not check(facts, reader.actor(), settings):
+            if not check(facts, reader.actor(proposal.session.union_id), settings):
                 refusal = message
                 break
     shows_invitees = reader.id == proposal.author_id or not proposal.confidential

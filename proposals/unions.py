@@ -17,15 +17,15 @@ administrators administer it and the unions below it, never a sibling.
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import event, false, or_, select, true
+from sqlalchemy.orm import Session
 
 from .extensions import db
-from .models import UNION_KINDS, CongressSession, OrgUnit, User
+from .models import UNION_KINDS, CongressSession, OrgUnit, Proposal, User
 
 Scope = frozenset  # a set of union ids as stored (None: the root)
 
-# the roles a union's congress gives (the others follow a unit: a department's liaison handles what is
-# assigned to the department, a delegation's head heads that delegation, whichever union they lie in)
+# the roles a union's congress gives (the others follow a unit: models.org.UNIT_ROLES)
 SCOPED_ROLES = ("committee", "union_admin", "supervisor", "leader", "delegate")
 
 
@@ -78,8 +78,17 @@ class Tree:
                     todo.append(child)
         return Scope(found)
 
+    @property
+    def grouped(self) -> bool:
+        """Whether there is any union below the root (else everything is as for a single union)."""
+        return bool(self.parent)
+
     def siblings_shared(self) -> bool:
         return bool(self.root is not None and self.root.share_public_results)
+
+    def keys(self) -> Scope:
+        """Every union, as stored (the root as None, even on an install that has no root unit yet)."""
+        return Scope({None, *self.parent})
 
     def ordered(self) -> list[OrgUnit]:
         """The unions depth first from the root, each one's children by code."""
@@ -99,19 +108,24 @@ class Tree:
         return out
 
 
-def tree() -> Tree:
-    return Tree.load()
+def current() -> Tree:
+    """The group's tree, read once per transaction (a commit or rollback forgets it: a union added is seen)."""
+    info = db.session.info
+    if "union_tree" not in info:
+        info["union_tree"] = Tree.load()
+    return info["union_tree"]
 
 
-def session_union(session: CongressSession) -> int | None:
-    """The stored id of the union whose congress `session` is (None: the root)."""
-    return session.union_id
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget(session) -> None:
+    session.info.pop("union_tree", None)
 
 
 def home_union(user: User, tree: Tree | None = None) -> int | None:
     """The union a person belongs to: the one their delegation, else their department, lies in (None: the
     root). A unit's union is the nearest unit of a union kind above it."""
-    tree = tree or Tree.load()
+    tree = tree or current()
     for unit in (user.delegation, user.department):
         while unit is not None:
             if unit.kind in UNION_KINDS:
@@ -122,7 +136,7 @@ def home_union(user: User, tree: Tree | None = None) -> int | None:
 
 def holds(user: User, roles, key: int | None, tree: Tree | None = None, *, above: bool = True) -> bool:
     """Whether `user` holds one of `roles` in the union `key`, or (with `above`) in a union above it."""
-    tree = tree or Tree.load()
+    tree = tree or current()
     for union in tree.above(key) if above else [key]:
         if user.roles_in(union).intersection(roles):
             return True
@@ -132,7 +146,7 @@ def holds(user: User, roles, key: int | None, tree: Tree | None = None, *, above
 def scope_of(user: User, roles, tree: Tree | None = None) -> Scope:
     """The unions where `user`'s holding one of `roles` reaches: each union they hold one in and the unions
     below it."""
-    tree = tree or Tree.load()
+    tree = tree or current()
     found: set[int | None] = set()
     held = ([None] if user.roles.intersection(roles) else []) + [
         r.union_id for r in user.union_role_rows if r.role in roles
@@ -142,4 +156,47 @@ def scope_of(user: User, roles, tree: Tree | None = None) -> Scope:
     return Scope(found)
 
 
-__all__ = ["SCOPED_ROLES", "Tree", "Scope", "tree", "session_union", "home_union", "holds", "scope_of"]
+def public_reach(user: User, tree: Tree | None = None) -> Scope:
+    """The unions whose public results `user` sees: their own and those above it, every union they hold a
+    role in and those above it; every union when the group shares its public results among siblings."""
+    tree = tree or current()
+    if tree.siblings_shared():
+        return tree.keys()
+    found = set(tree.above(home_union(user, tree)))
+    for row in user.union_role_rows:
+        found |= set(tree.above(tree.key(row.union_id)))
+    return Scope(found)
+
+
+def holding(user: User, role: str) -> Scope:
+    """The unions `user` holds `role` in (exactly: not those below)."""
+    found = {None} if role in user.roles else set()
+    return Scope(found | {r.union_id for r in user.union_role_rows if r.role == role})
+
+
+def sessions_in(scope: Scope, tree: Tree | None = None):
+    """The SQL condition "the proposal's session is one of these unions'" (true() when they are all)."""
+    tree = tree or current()
+    if scope >= tree.keys():
+        return true()
+    if not scope:
+        return false()
+    ids = [k for k in scope if k is not None]
+    where = CongressSession.union_id.in_(ids) if ids else false()
+    if None in scope:
+        where = or_(where, CongressSession.union_id.is_(None))
+    return Proposal.session_id.in_(select(CongressSession.id).where(where))
+
+
+__all__ = [
+    "SCOPED_ROLES",
+    "Tree",
+    "Scope",
+    "current",
+    "home_union",
+    "holds",
+    "scope_of",
+    "public_reach",
+    "holding",
+    "sessions_in",
+]

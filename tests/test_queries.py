@@ -269,7 +269,7 @@ def test_a_page_of_twenty_takes_as_many_statements_as_a_page_of_five(cast, many)
     session_id = many.id
 
     def statements(limit: int) -> int:
-        db.session.expire_all()
+        db.session.rollback()  # each as a request's: a transaction of its own (which reads the unions once)
         with Statements() as seen:
             page = list_page(
                 cast.committee, Filters(session_id=session_id), "deadline", limit=limit, include=("replies",)

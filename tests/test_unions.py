@@ -49,7 +49,7 @@ def test_the_tree_depth_first_from_the_company_union(api, make, group):
         ("FGS2", "grassroots", root.id),
     ]
     assert listed.json[0]["share_public_results"] is False and "share_public_results" not in listed.json[1]
-    tree = unions.tree()
+    tree = unions.current()
     assert tree.below(first.id) == {first.id, project.id}
     assert tree.below(None) == {None, first.id, second.id, project.id}
     assert tree.above(project.id) == [project.id, first.id, None]

@@ -80,7 +80,7 @@ def admin_somewhere(view):
 @bp.get("/unions")
 def union_tree():
     """The unions of the group: the company union (the root) and the grassroots unions below it, depth first."""
-    return jsonify([union_json(u) for u in unions.tree().ordered()])
+    return jsonify([union_json(u) for u in unions.current().ordered()])
 
 
 @bp.post("/unions")

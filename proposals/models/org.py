@@ -16,6 +16,9 @@ from .token import ApiToken
 
 UNIT_KINDS = ("union", "grassroots", "delegation", "department")
 UNION_KINDS = ("union", "grassroots")  # the units that hold a congress: the root union, the unions below it
+# the roles that follow a unit rather than a union: a department's liaison handles what is assigned to the
+# department, a delegation's head heads that delegation, whichever union's congress it is; a worker is one
+UNIT_ROLES = frozenset({"worker", "department_handler", "delegation_head"})
 
 
 # the dashboard's colours, on the union's own row (null: the defaults of operations/thresholds.py); both or none
@@ -160,8 +163,11 @@ class User(UserMixin, db.Model):
             return True
         return db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == self.id).limit(1)) is not None
 
-    def actor(self) -> Actor:
-        return Actor(id=self.id, roles=self.roles, department_id=self.department_id, delegation_id=self.delegation_id)
+    def actor(self, union_id: int | None = None) -> Actor:
+        """The engine's view of the user acting in the union `union_id`'s congress (None: the root's): the
+        roles held there, and those that follow a unit wherever it lies (UNIT_ROLES)."""
+        roles = self.roles if union_id is None else self.roles_in(union_id) | (self.roles & UNIT_ROLES)
+        return Actor(id=self.id, roles=roles, department_id=self.department_id, delegation_id=self.delegation_id)
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -78,7 +78,7 @@ class Roles(Field):
 def _split_roles(roles: list, errors: dict) -> tuple[list[str], list[tuple[str, int]]]:
     """The roles at the root and the roles held in unions below it (a role "in" the root is a root role);
     a union that does not exist is an error of the field."""
-    tree = unions.tree()
+    tree = unions.current()
     plain = [r for r in roles if isinstance(r, str)]
     scoped = set()
     for role, union_id in (r for r in roles if not isinstance(r, str)):
@@ -248,7 +248,7 @@ def create_session(data, *, actor: User | None = None) -> CongressSession:
     """Open a session of a union's congress (`union_id`; none: the root's), by its administrators."""
     authorize_somewhere(actor)
     clean = _without_preset(validate(SESSION_FIELDS, presets.with_preset(data)))
-    tree = unions.tree()
+    tree = unions.current()
     clean["union_id"] = _union_named(clean.get("union_id"), "union_id", tree)
     authorize(actor, clean["union_id"], tree)
     coded = select(CongressSession.id).where(CongressSession.code == clean["code"])
@@ -526,7 +526,7 @@ def create_union(data, *, actor: User | None = None) -> OrgUnit:
     administrators of the parent or of a union above it."""
     authorize_somewhere(actor)
     clean = validate(GROUP_FIELDS, data)
-    tree = unions.tree()
+    tree = unions.current()
     parent = _union_named(clean["parent_id"], "parent_id", tree)
     authorize(actor, parent, tree)
     coded = select(OrgUnit.id).where(OrgUnit.code == clean["code"])

@@ -189,7 +189,7 @@ def _fire_one(proposal_id: int, event: str, user: User | None, payload, now: dat
     proposal = lock_proposal(proposal_id)
     if user is not None and not can_view(user, proposal):
         raise NotFound()
-    actor = user.actor() if user is not None else Actor.system()
+    actor = user.actor(proposal.session.union_id) if user is not None else Actor.system()
     settings = proposal.session.settings(today=clock.local_date(now))
     decision = LIFECYCLE.decide(event, load_facts(proposal, now), actor, settings, payload)
     record = apply(decision, proposal, user, now)
@@ -318,4 +318,4 @@ def _next_number(session_id: int) -> int:
 def available_events(proposal: Proposal, user: User) -> list[str]:
     """The events `user` may fire on `proposal` now; what pages show as buttons and the API lists."""
     settings = proposal.session.settings(today=clock.local_date(clock.utcnow()))
-    return LIFECYCLE.available_events(proposal.facts(), user.actor(), settings)
+    return LIFECYCLE.available_events(proposal.facts(), user.actor(proposal.session.union_id), settings)

@@ -150,7 +150,7 @@ class _SessionForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        group = unions.tree().ordered()
+        group = unions.current().ordered()
         if len(group) > 1:  # a single union (or none yet) has nothing to choose
             self.union_id.choices = [SelectChoice(u.id, u.name) for u in group]
         else:
@@ -236,7 +236,7 @@ class UserEditForm(FlaskForm):
         super().__init__(*args, obj=user if showing else None, **kwargs)
         self.department_id.choices = unit_choices("department", keep=user.department_id if user else None)
         self.delegation_id.choices = unit_choices("delegation", keep=user.delegation_id if user else None)
-        grassroots = [u for u in unions.tree().ordered() if u.kind == "grassroots"]
+        grassroots = [u for u in unions.current().ordered() if u.kind == "grassroots"]
         if grassroots:  # a single union has none to offer
             self.union_roles.choices = [
                 SelectChoice(f"{r}:{u.id}", f"{u.name} · {gettext(ROLE_LABELS[r])}")
