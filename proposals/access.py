@@ -38,7 +38,11 @@ def can_view(user: User | None, proposal: Proposal) -> bool:
         return False
     tree = unions.current()
     key = proposal.session.union_id
-    if key in unions.scope_of(user, OVERSIGHT_ROLES, tree):
+    overseen = unions.scope_of(user, OVERSIGHT_ROLES, tree)
+    if key in overseen:
+        return True
+    origin = proposal.escalated_from_session  # the grassroots union follows what it escalated
+    if origin is not None and origin.union_id in overseen:
         return True
     if proposal.state in PUBLIC_STATES and key in unions.public_reach(user, tree):
         return True
@@ -66,6 +70,8 @@ def visible_filter(user: User):
     clauses = [own, and_(Proposal.state.in_(PUBLIC_STATES), unions.sessions_in(unions.public_reach(user, tree), tree))]
     if overseen:
         clauses.append(and_(submitted, unions.sessions_in(overseen, tree)))
+        escalated = unions.sessions_in(overseen, tree, Proposal.escalated_from_session_id)
+        clauses.append(and_(submitted, escalated))
     delegate_in = unions.holding(user, "delegate")
     if delegate_in:
         clauses.append(and_(Proposal.state == "cosigning", unions.sessions_in(delegate_in, tree)))

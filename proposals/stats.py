@@ -226,17 +226,24 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
     sums = {k: {key: dict(zip(names, v, strict=True)) for key, v in groups.items()} for k, groups in sums.items()}
     _add_reply_days(keys, where, overall, sums)
     _add_cosigner_ratings(keys, where, overall, sums)
+    escalated = escalated_counts(session_id, user)
+    for sid in escalated:  # a session all of whose proposals went up still shows, with what it sent
+        sums["session_id"].setdefault(sid, dict.fromkeys(overall, 0))
+    by_session = _by_unit(CongressSession, sums["session_id"], "session_id")
+    for row in by_session:
+        row["escalated"] = escalated.get(row["session_id"], 0)
     return {
         "session_id": session_id,
         "today": today.isoformat(),
         **_numbers(overall),
+        "escalated": sum(escalated.values()),
         "by_department": _by_unit(OrgUnit, sums["department_id"], "department_id"),
         "by_category": [
             {"category": c.code, "name": c.name, **_numbers(sums["category_id"][c.id])}
             for c in _rows(Category, sums["category_id"], (Category.position, Category.code))
         ],
         "by_delegation": _by_unit(OrgUnit, sums["delegation_id"], "delegation_id"),
-        "by_session": _by_unit(CongressSession, sums["session_id"], "session_id"),
+        "by_session": by_session,
         # proposals and suggestions (建议: converted, or short of co-signers) apart: a union that counts 立案
         # without converted suggestions reads its own figure here
         "by_kind": [
@@ -245,6 +252,23 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
             if k in sums["kind"]
         ],
     }
+
+
+def escalated_counts(session_id: int | None = None, user: User | None = None) -> dict[int, int]:
+    """Escalated (上报): per session, the proposals its committee forwarded to the union above, visible to
+    `user` when given. They are counted where they went, in that session's figures: here they are counted
+    apart, never in the session's own totals or in its acceptance rate's denominator."""
+    where = [Proposal.escalated_from_session_id.is_not(None)]
+    if session_id is not None:
+        where.append(Proposal.escalated_from_session_id == session_id)
+    if user is not None:
+        where.append(visible_filter(user))
+    stmt = (
+        select(Proposal.escalated_from_session_id, func.count(Proposal.id))
+        .where(*where)
+        .group_by(Proposal.escalated_from_session_id)
+    )
+    return dict(db.session.execute(stmt).all())
 
 
 def _add_reply_days(keys: list, where: list, overall: dict, sums: dict) -> None:

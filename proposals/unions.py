@@ -156,6 +156,19 @@ def scope_of(user: User, roles, tree: Tree | None = None) -> Scope:
     return Scope(found)
 
 
+def parent_open_session(session: CongressSession, tree: Tree | None = None) -> CongressSession | None:
+    """The open session of the union above `session`'s (the newest, if several), where a proposal is
+    escalated to; None at the root, or when the union above holds no open session."""
+    tree = tree or current()
+    if session.union_id is None:
+        return None
+    parent = tree.parent.get(tree.key(session.union_id))
+    union = CongressSession.union_id.is_(None) if parent is None else CongressSession.union_id == parent
+    return db.session.scalar(
+        select(CongressSession).where(union, CongressSession.is_open).order_by(CongressSession.id.desc()).limit(1)
+    )
+
+
 def public_reach(user: User, tree: Tree | None = None) -> Scope:
     """The unions whose public results `user` sees: their own and those above it, every union they hold a
     role in and those above it; every union when the group shares its public results among siblings."""
@@ -174,10 +187,12 @@ def holding(user: User, role: str) -> Scope:
     return Scope(found | {r.union_id for r in user.union_role_rows if r.role == role})
 
 
-def sessions_in(scope: Scope, tree: Tree | None = None):
-    """The SQL condition "the proposal's session is one of these unions'" (true() when they are all)."""
+def sessions_in(scope: Scope, tree: Tree | None = None, column=None):
+    """The SQL condition "the proposal's session (or `column`'s) is one of these unions'" (true() when they
+    are all and `column` is the proposal's session)."""
     tree = tree or current()
-    if scope >= tree.keys():
+    column = Proposal.session_id if column is None else column
+    if scope >= tree.keys() and column is Proposal.session_id:
         return true()
     if not scope:
         return false()
@@ -185,7 +200,7 @@ def sessions_in(scope: Scope, tree: Tree | None = None):
     where = CongressSession.union_id.in_(ids) if ids else false()
     if None in scope:
         where = or_(where, CongressSession.union_id.is_(None))
-    return Proposal.session_id.in_(select(CongressSession.id).where(where))
+    return column.in_(select(CongressSession.id).where(where))
 
 
 __all__ = [
@@ -199,4 +214,5 @@ __all__ = [
     "public_reach",
     "holding",
     "sessions_in",
+    "parent_open_session",
 ]

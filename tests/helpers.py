@@ -13,8 +13,9 @@ from openapi_schema_validator import OAS31Validator
 from werkzeug.datastructures import FileStorage
 
 from proposals.extensions import db
-from proposals.models import ApiToken, User
-from proposals.operations import clock
+from proposals.models import ApiToken, OrgUnit, User
+from proposals.operations import clock, update_user
+from proposals.unions import SCOPED_ROLES
 
 from .conftest import PASSWORD
 
@@ -251,3 +252,18 @@ NEW_SESSION = {
     ),
     "decline_days": "5",
 }
+
+
+# -- a group of unions ------------------------------------------------------------------------------
+
+
+def move_into(cast, union: OrgUnit):
+    """Make a conftest.Cast's congress roles (committee, delegates, …) roles held in `union`; its delegation
+    lies there."""
+    for person in cast.people().values():
+        scoped = [{"role": r, "union_id": union.id} for r in sorted(person.roles) if r in SCOPED_ROLES]
+        plain = sorted(r for r in person.roles if r not in SCOPED_ROLES) or ["worker"]
+        update_user(person, {"roles": [*plain, *scoped]})
+    cast.delegation.parent_id = union.id
+    db.session.commit()
+    return cast

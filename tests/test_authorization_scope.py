@@ -14,26 +14,14 @@ from sqlalchemy import select
 
 from proposals.access import can_view, visible_filter
 from proposals.extensions import db
-from proposals.models import OrgUnit, Proposal
-from proposals.operations import available_events, create_union, create_unit, fire_event, update_user
-from proposals.unions import SCOPED_ROLES
+from proposals.models import Proposal
+from proposals.operations import available_events, create_union, create_unit, fire_event
 from workflow import PermissionDenied
 
 from .conftest import Cast
-from .helpers import api_client
+from .helpers import api_client, move_into
 
 UNIONS = ("root", "first", "second", "project")  # the project's union lies below the first
-
-
-def move_into(cast: Cast, union: OrgUnit) -> Cast:
-    """Make the cast's congress roles (committee, delegates, …) roles held in `union`; its delegation lies there."""
-    for person in cast.people().values():
-        scoped = [{"role": r, "union_id": union.id} for r in sorted(person.roles) if r in SCOPED_ROLES]
-        plain = sorted(r for r in person.roles if r not in SCOPED_ROLES) or ["worker"]
-        update_user(person, {"roles": [*plain, *scoped]})
-    cast.delegation.parent_id = union.id
-    db.session.commit()
-    return cast
 
 
 @pytest.fixture

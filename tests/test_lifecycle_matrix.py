@@ -24,6 +24,7 @@ PAYLOADS = {
     "send_back": REASON,
     "decline": REASON,
     "merge": None,  # filled with a real target at run time
+    "escalate": REASON,  # (a single union: no union above to escalate to; tests/test_escalation.py)
     "assign": None,
     "progress": {"note": "已召开专题会研究。"},
     "reply": {"text": "已按建议落实。", "outcome": "A"},
@@ -117,6 +118,7 @@ def could_ever(person: str, event: str, state: str) -> bool:
         "convert": {"committee"},
         "reject": {"committee"},
         "merge": {"committee"},
+        "escalate": {"committee"},
         "assign": {"committee"},
         "urge": {"supervisor"},
         "extend": {"supervisor"},
@@ -201,7 +203,8 @@ def test_every_state_and_event_is_covered():
     covered = {event for events in ALLOWED.values() for event in events}
     # forward: delegation review (test_prereview); unmark_key: only of a key proposal (test_key_proposals);
     # countersign, approve_reply, return_reply: of a draft reply (test_reply_flow); approve_return,
-    # refuse_return, refuse_extension: only once asked (test_supervision)
-    others = {"forward", "unmark_key", "countersign", "approve_reply", "return_reply"}
+    # refuse_return, refuse_extension: only once asked (test_supervision); escalate: only in a grassroots
+    # union's session (test_escalation)
+    others = {"forward", "unmark_key", "countersign", "approve_reply", "return_reply", "escalate"}
     others |= {"approve_return", "refuse_return", "refuse_extension"}
     assert covered | others == set(EVENTS)

@@ -171,6 +171,16 @@ EVENTS = {
         "transitions": [{"source": ["review"], "dest": "merged"}],
         "notify": ["author", "cosigners"],
     },
+    # a grassroots committee forwards what lies beyond its union's authority (属于本单位职权范围) to the
+    # open session of the union above (上报/转递): the same proposal, under that union's review
+    "escalate": {
+        "label": N_("Escalate to the union above"),
+        "who": ["committee"],
+        "requires": ["parent_session_open"],
+        "payload": {"reason": _REASON},
+        "transitions": [{"source": ["review"], "dest": "review"}],
+        "notify": ["author", "committee", "escalating_committee"],
+    },
     "assign": {
         "label": N_("Assign"),
         "who": ["committee"],

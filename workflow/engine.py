@@ -33,6 +33,7 @@ KNOWN_AUDIENCES = {
     "former_cosigners",
     "cohandler_departments",
     "reply_approvers",
+    "escalating_committee",  # the committee of the union an escalated proposal came from
 }
 
 

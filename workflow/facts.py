@@ -84,6 +84,7 @@ class Facts:
     key: bool = False  # a key proposal (重点提案)
     key_leader_id: int | None = None  # the leader who takes charge of it (领导领办)
     rating_window_over: bool = False  # the `feedback_days` working days after the released reply have passed
+    parent_session_open: bool = False  # the union above the proposal's has an open session (to escalate to)
 
     @property
     def unsatisfied_rounds(self) -> int:

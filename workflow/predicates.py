@@ -149,6 +149,10 @@ PERMITS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = {
 }
 
 REQUIREMENTS: dict[str, tuple[Callable[[Facts, Actor, Settings], bool], str]] = {
+    "parent_session_open": (
+        lambda f, a, s: f.parent_session_open,
+        N_("The union above has no open session to take this proposal."),
+    ),
     "session_open": (
         lambda f, a, s: bool(s.session_open),
         N_("This session no longer takes proposals."),

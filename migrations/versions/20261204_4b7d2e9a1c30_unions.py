@@ -5,6 +5,8 @@ union), which is what every session was before: existing sessions stay there. `u
 in a grassroots union (a committee member of 第三分公司工会); the roles of `user_roles` stay the roles at
 the root, as they were. `org_units.share_public_results`, read on the root: whether the workers of one
 grassroots union see the public results of its siblings (no, until the group says so).
+`proposals.escalated_from_session_id`: the session of the grassroots union a proposal was escalated from
+(上报): none so far.
 
 Revision ID: 4b7d2e9a1c30
 Revises: 3f8a1c6e2b90
@@ -31,6 +33,17 @@ def upgrade():
         batch_op.add_column(sa.Column("union_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(op.f("fk_congress_sessions_union_id_org_units"), "org_units", ["union_id"], ["id"])
         batch_op.create_index(batch_op.f("ix_congress_sessions_union_id"), ["union_id"], unique=False)
+    with op.batch_alter_table("proposals") as batch_op:
+        batch_op.add_column(sa.Column("escalated_from_session_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            op.f("fk_proposals_escalated_from_session_id_congress_sessions"),
+            "congress_sessions",
+            ["escalated_from_session_id"],
+            ["id"],
+        )
+        batch_op.create_index(
+            batch_op.f("ix_proposals_escalated_from_session_id"), ["escalated_from_session_id"], unique=False
+        )
     op.create_table(
         "union_roles",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -49,6 +62,10 @@ def downgrade():
     with op.batch_alter_table("union_roles") as batch_op:
         batch_op.drop_index(batch_op.f("ix_union_roles_union_id"))
     op.drop_table("union_roles")
+    with op.batch_alter_table("proposals") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposals_escalated_from_session_id"))
+        batch_op.drop_constraint(op.f("fk_proposals_escalated_from_session_id_congress_sessions"), type_="foreignkey")
+        batch_op.drop_column("escalated_from_session_id")
     with op.batch_alter_table("congress_sessions") as batch_op:
         batch_op.drop_index(batch_op.f("ix_congress_sessions_union_id"))
         batch_op.drop_constraint(op.f("fk_congress_sessions_union_id_org_units"), type_="foreignkey")

@@ -125,6 +125,10 @@ def _proposal() -> dict:
         "measures": STR,
         "desired_department_id": nullable(ID),
         "merged_into_id": described(nullable(ID), "The surviving proposal, where the caller may see it."),
+        "escalated_from": described(
+            nullable(obj({"union_id": nullable(ID), "session_id": ID})),
+            "The grassroots union and session it was escalated from (上报), or null.",
+        ),
         "rehandle_round": COUNT,
         "committee_rehandles": described(
             COUNT, "Of the rounds after the first, those the committee asked for: max_rehandle does not count them."
@@ -265,17 +269,25 @@ def _numbers(key: dict | None = None) -> dict:
     )
 
 
+ESCALATED = (
+    "Proposals this session's committee escalated to the union above (上报): counted there, never in this "
+    "session's own figures or its acceptance rate's denominator."
+)
+
+
 def _stats() -> dict:
     def unit(id_name):
         return array(_numbers({id_name: ID, "code": STR, "name": STR}))
 
-    overall = _numbers({"session_id": nullable(ID), "today": DATE})
+    overall = _numbers({"session_id": nullable(ID), "today": DATE, "escalated": described(COUNT, ESCALATED)})
     overall["properties"].update(
         {
             "by_department": unit("department_id"),
             "by_category": array(_numbers({"category": STR, "name": STR})),
             "by_delegation": unit("delegation_id"),
-            "by_session": unit("session_id"),
+            "by_session": array(
+                _numbers({"session_id": ID, "code": STR, "name": STR, "escalated": described(COUNT, ESCALATED)})
+            ),
             "by_kind": array(_numbers({"kind": {"type": "string", "enum": list(KINDS)}, "code": STR, "name": STR})),
         }
     )

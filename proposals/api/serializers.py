@@ -131,6 +131,18 @@ def _delegation(proposal: Proposal) -> dict | None:
     return {"id": unit.id, "name": unit.name} if unit is not None else None
 
 
+def escalated_from(proposal: Proposal) -> dict | None:
+    """Where an escalated proposal came from (the grassroots union and its session), or None."""
+    origin = proposal.escalated_from_session
+    if origin is None:
+        return None
+    union_id = origin.union_id
+    if union_id is None:  # (from the root: never, as the root has no union above it; shown as it is)
+        root = root_union()
+        union_id = root.id if root is not None else None
+    return {"union_id": union_id, "session_id": origin.id}
+
+
 def proposal_detail(proposal: Proposal, user: User) -> dict:
     """Everything the caller may know of one proposal, and what they may do with it now."""
     shows_author = can_see_author(user, proposal)
@@ -144,6 +156,7 @@ def proposal_detail(proposal: Proposal, user: User) -> dict:
         "measures": proposal.measures,
         "desired_department_id": proposal.desired_department_id,
         "merged_into_id": merged_into.id if merged_into is not None and can_view(user, merged_into) else None,
+        "escalated_from": escalated_from(proposal),
         "rehandle_round": proposal.rehandle_round,
         "committee_rehandles": proposal.committee_rehandles,
         "extension_days": proposal.extension_days,

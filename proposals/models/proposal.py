@@ -91,6 +91,8 @@ class Proposal(db.Model):
     delegation_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     state: Mapped[str] = mapped_column(String(30), default="draft", index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
+    # the session of the grassroots union it was escalated from, to its present session's (the latest)
+    escalated_from_session_id: Mapped[int | None] = mapped_column(ForeignKey("congress_sessions.id"), index=True)
     rehandle_round: Mapped[int] = mapped_column(default=0)
     # of the rounds after the first, those the committee asked for (request_rehandle): max_rehandle counts
     # the others, the unsatisfied author's (workflow.Facts.unsatisfied_rounds)
@@ -123,7 +125,8 @@ class Proposal(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    session = relationship("CongressSession")
+    session = relationship("CongressSession", foreign_keys=[session_id])
+    escalated_from_session = relationship("CongressSession", foreign_keys=[escalated_from_session_id])
     category = relationship("Category")
     author = relationship("User", foreign_keys=[author_id])
     delegation = relationship("OrgUnit", foreign_keys=[delegation_id])
@@ -239,6 +242,10 @@ def facts_context(proposal: Proposal, now: datetime | None = None) -> dict:
             waited = max(0, clock.working_calendar().between(clock.local_date(since), today))
     found["prereview_waited"] = waited
     found["draft_status"] = draft_status(proposal)
+    if proposal.state == "review":
+        from ..unions import parent_open_session
+
+        found["parent_session_open"] = parent_open_session(proposal.session) is not None
     found["assignment_waited"] = _assignment_waited(proposal, now) if proposal.state == "assigned" else 0
     if proposal.state in RATED_STATES:
         from ..operations.released import rating_window_over

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, insert, select, update
 
-from workflow import LIFECYCLE, Decision, InvalidPayload
+from workflow import LIFECYCLE, Decision, InvalidPayload, StateConflict
 from workflow.errors import N_
 from workflow.payload import message
 
@@ -143,6 +143,21 @@ def on_merge(d, proposal, user, now):
         )
     proposal.merged_into_id = target.id
     proposal.decided_at = now
+
+
+def on_escalate(d, proposal, user, now):
+    """The proposal moves to the open session of the union above, where it is under review again: its
+    author, co-signers and history go with it; where it came from stays on it and in the history row."""
+    from ..unions import parent_open_session
+
+    origin = proposal.session
+    target = parent_open_session(origin)
+    if target is None:  # (the engine's requirement saw one a moment ago: closed since)
+        raise StateConflict(N_("The union above has no open session to take this proposal."), state=proposal.state)
+    proposal.escalated_from_session_id = origin.id
+    proposal.session_id = target.id
+    db.session.expire(proposal, ["session"])  # read again as the new one (its committee is told)
+    return {"from_session_id": origin.id, "to_session_id": target.id}
 
 
 def on_assign(d, proposal, user, now):

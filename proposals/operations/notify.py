@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, insert, select
 
 from ..extensions import db
-from ..models import Assignment, Cosignature, Invitation, Notification, Proposal, User, UserRole
+from ..models import Assignment, Cosignature, Invitation, Notification, Proposal, UnionRole, User, UserRole
 
 
 def choices(user_ids, kind):
@@ -36,6 +36,13 @@ def _role_query(*where):
 
 
 _WITH_ROLE = _role_query()
+_UNION_ROLES = UnionRole.__table__
+_IN_UNION = (  # the active users holding the role `role` in the union `union` (below the root)
+    select(*_RECIPIENT)
+    .join(_UNION_ROLES, _UNION_ROLES.c.user_id == _USERS.c.id)
+    .where(_UNION_ROLES.c.role == bindparam("role"), _UNION_ROLES.c.union_id == bindparam("union"), _USERS.c.active)
+    .order_by(_USERS.c.id)
+)
 _IN_DELEGATION = _role_query(_USERS.c.delegation_id == bindparam("delegation"))
 _IN_DEPARTMENTS = _role_query(_USERS.c.department_id.in_(bindparam("departments", expanding=True)))
 _ACTIVE_ASSIGNMENTS = Assignment.__table__
@@ -89,8 +96,22 @@ def coauthor_ids(proposal_id: int) -> list[int]:
     return list(dict.fromkeys(db.session.scalars(_COAUTHORS, {"pid": proposal_id})))
 
 
-def _with_role(role: str) -> list:
-    return list(db.session.execute(_WITH_ROLE, {"role": role}))
+def _with_role(role: str, union_id: int | None = None) -> list:
+    """The active holders of `role` in the union `union_id` (None: at the root, the company union)."""
+    if union_id is None:
+        return list(db.session.execute(_WITH_ROLE, {"role": role}))
+    return list(db.session.execute(_IN_UNION, {"role": role, "union": union_id}))
+
+
+def _escalating_committee(proposal: Proposal, to_state: str) -> list:
+    """The committee of the union the proposal was escalated from (its grassroots congress)."""
+    origin = proposal.escalated_from_session
+    return _with_role("committee", origin.union_id) if origin is not None else []
+
+
+def _in_its_union(role: str) -> Callable:
+    """The audience of `role` held in the union whose congress the proposal is in."""
+    return lambda proposal, to_state: _with_role(role, proposal.session.union_id)
 
 
 def _handlers(department_ids) -> list:
@@ -192,7 +213,7 @@ def _departments_to_countersign(proposal: Proposal, to_state: str) -> list:
 def _reply_approvers(proposal: Proposal, to_state: str) -> list:
     """Those who approve the session's replies (its setting reply_approval): the supervisors or the committee."""
     role = proposal.session.reply_approval
-    return _with_role(role) if role != "none" else []
+    return _with_role(role, proposal.session.union_id) if role != "none" else []
 
 
 # every audience there is: the lifecycle's (workflow.engine.KNOWN_AUDIENCES, checked by the register)
@@ -204,8 +225,8 @@ AUDIENCES: dict[str, Audience] = {
     "coauthors": Audience(_coauthors, by_id=True),
     "key_leader": Audience(_key_leader, by_id=True),
     "cosign_invitees": Audience(_cosign_invitees),
-    "committee": Audience(lambda proposal, to_state: _with_role("committee")),
-    "supervisors": Audience(lambda proposal, to_state: _with_role("supervisor")),
+    "committee": Audience(_in_its_union("committee")),
+    "supervisors": Audience(_in_its_union("supervisor")),
     "lead_department": Audience(_lead_department),
     "assigned_departments": Audience(_assigned_departments),
     "released_departments": Audience(_released_departments),
@@ -214,6 +235,7 @@ AUDIENCES: dict[str, Audience] = {
     "cohandler_departments": Audience(_cohandler_departments),
     "departments_to_countersign": Audience(_departments_to_countersign),
     "reply_approvers": Audience(_reply_approvers),
+    "escalating_committee": Audience(_escalating_committee),
 }
 
 

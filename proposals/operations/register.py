@@ -129,6 +129,14 @@ REGISTER: dict[str, Entry] = {
         up_front=N_("Merged into the proposal below"),
         done=N_("Merged into “%(into)s”."),
     ),
+    "escalate": Entry(
+        N_("The proposal “%(title)s” has been escalated to the union above, under whose review it now is."),
+        handlers.on_escalate,
+        labels={"reason": REASON},
+        details=("reason",),
+        up_front=N_("Escalated to the union above: why"),
+        done=N_("Escalated: it is now under review by the union above."),
+    ),
     "assign": Entry(
         N_("“%(title)s” has been assigned to your department."),
         handlers.on_assign,
