@@ -7,8 +7,9 @@ hashed): they sign in through the directory or a provider, or activate their acc
 them (sign_in.py), to print or show once: the users and their slips, or neither.
 
 What comes through a page or the API is answered within the request, so a file has at most
-IMPORT_PAGE_MAX_ROWS rows there (20,000 by default: well within the server's 60-second timeout); a
-larger roster is imported with `flask --app proposals import-roster FILE`, which the refusal names.
+IMPORT_PAGE_MAX_ROWS rows there (2,000 by default: well within the server's 60-second timeout even where
+every row updates an existing person or walks a proposal through its steps, one by one); a larger file is
+imported with `flask --app proposals import-roster FILE` (or `import-proposals`), which the refusal names.
 """
 
 from dataclasses import dataclass
@@ -42,15 +43,27 @@ class Imported:
     slips_id: int | None  # the sealed activation slips of the people created without a password, if any
 
 
-PAGE_MAX_ROWS = 20_000
-TOO_MANY_FOR_A_PAGE = N_(
-    "This file has %(n)d rows; at most %(max)d are imported through the page. Import it on the server with "
-    "the command line: flask --app proposals import-roster FILE (add --check to check it first)."
-)
+PAGE_MAX_ROWS = 2_000
+TOO_MANY_FOR_A_PAGE = {
+    "roster": N_(
+        "This file has %(n)d rows; at most %(max)d are imported through the page. Import it on the server with "
+        "the command line: flask --app proposals import-roster FILE (add --check to check it first)."
+    ),
+    "proposals": N_(
+        "This file has %(n)d rows; at most %(max)d are imported through the page. Import it on the server with "
+        "the command line: flask --app proposals import-proposals FILE (add --check to check it first)."
+    ),
+}
 
 
 def page_max_rows() -> int:
     return int(current_app.config.get("IMPORT_PAGE_MAX_ROWS", PAGE_MAX_ROWS))
+
+
+def too_many(kind: str, table: Table) -> ImportRefused:
+    """The refusal of a file too large for a request, naming the command that imports it."""
+    params = {"n": len(table.rows), "max": page_max_rows()}
+    return ImportRefused([Problem(None, None, message(TOO_MANY_FOR_A_PAGE[kind], params))])
 
 
 def run_import(kind: str, filename: str, data: bytes, actor: User) -> Imported:
@@ -60,8 +73,7 @@ def run_import(kind: str, filename: str, data: bytes, actor: User) -> Imported:
     module, run = KINDS[kind]
     table = module.read(filename, data)
     if len(table.rows) > page_max_rows():
-        params = {"n": len(table.rows), "max": page_max_rows()}
-        raise ImportRefused([Problem(None, None, message(TOO_MANY_FOR_A_PAGE, params))])
+        raise too_many(kind, table)
     kept = None
     with one_transaction():
         result = run(table, actor=actor)
