@@ -5,11 +5,11 @@ import csv
 import io
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from proposals.extensions import db
-from proposals.models import OrgUnit, Proposal, User
-from proposals.reports import imports, proposal_import, roster_import
+from proposals.models import AuditEntry, ImportJob, OrgUnit, Proposal, User
+from proposals.reports import import_jobs, imports, proposal_import, roster_import
 
 from .helpers import api_client, login
 
@@ -85,3 +85,112 @@ def test_the_api_refuses_a_file_beyond_the_limit_the_same_way(app, client, make)
     [problem] = response.json["problems"]
     assert "at most 3" in problem["message"] and "flask --app proposals import-roster FILE" in problem["message"]
     assert counts() == before
+
+
+# -- import jobs: the worker's part, their page and their API --------------------------------------
+
+
+def observe_jobs(app, seen: list):
+    """Record, each time the import writes an audit row (inside its one transaction), what another connection
+    sees then: the job's state and progress, and how many users exist."""
+    engine = db.engine
+
+    def look(conn, cursor, statement, *_):
+        if not statement.startswith("INSERT INTO audit_entries") or conn.info.get("looking"):
+            return
+        with engine.connect() as other:
+            other.info["looking"] = True
+            job = other.execute(select(ImportJob.state, ImportJob.rows_done, ImportJob.rows_total)).one()
+            users = other.scalar(select(func.count()).select_from(User))
+            seen.append((*job, users))
+
+    event.listen(engine, "before_cursor_execute", look)
+    return lambda: event.remove(engine, "before_cursor_execute", look)
+
+
+def test_a_job_checks_then_writes_all_in_one_transaction_its_progress_seen_meanwhile(app, files, make):
+    admin = make.user("union_admin")
+    job = import_jobs.create("roster", "big.csv", roster(30), admin, rows=30)
+    stored = import_jobs._path(job)
+    assert stored.exists() and job.state == "queued"
+    before = counts()
+    seen = []
+    stop = observe_jobs(app, seen)
+    try:
+        import_jobs.run(job.id)
+    finally:
+        stop()
+    db.session.expire_all()
+    job = db.session.get(ImportJob, job.id)
+    assert job.state == "done" and (job.rows_done, job.rows_total) == (30, 30)
+    assert job.result["users_created"] == 30 and job.result["slips_id"] is not None
+    assert counts()[0] == before[0] + 30 and not stored.exists() and job.stored_name is None
+    assert job.started_at is not None and job.finished_at is not None
+    if db.engine.dialect.name == "postgresql":  # seen from another connection while the transaction is open
+        assert ("running", 30, 30, before[0]) in seen
+    else:  # SQLite: one writer at a time, so only the steps are reported
+        assert seen and all(s[0] == "running" and s[3] == before[0] for s in seen)
+    queued = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import.queued"))
+    assert (queued.actor_id, queued.target_id, queued.details["rows"]) == (admin.id, job.id, 30)
+
+
+def test_a_failing_job_writes_nothing_and_keeps_every_problem(app, files, client, make):
+    admin = make.user("union_admin")
+    rows = [["username", "name", "roles"], ["a1", "甲", "worker"], ["a2", "", "worker"], ["a3", "丙", "代表"]]
+    job = import_jobs.create("roster", "bad.csv", csv_bytes(rows), admin, rows=3)
+    before = counts()
+    import_jobs.run(job.id)
+    db.session.expire_all()
+    job = db.session.get(ImportJob, job.id)
+    assert job.state == "failed" and counts() == before and job.result is None
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "name"), (4, "roles")]
+    assert job.stored_name is None and list((files / "imports").iterdir()) == []
+    api = api_client(client).as_(admin, language="en")
+    body = api.get(f"/imports/jobs/{job.id}").json
+    assert body["state"] == "failed" and body["result"] is None
+    assert [(p["row"], p["column"]) for p in body["problems"]] == [(3, "name"), (4, "roles")]
+    assert body["problems"][0]["message"] == "A new user needs a name."
+    login(client, admin)
+    page = text(client.get(f"/imports/jobs/{job.id}"))
+    assert "未导入任何数据。" in page and "新用户须填写姓名。" in page
+    assert "http-equiv" not in client.get(f"/imports/jobs/{job.id}").text  # ended: no reloading
+
+
+def test_a_check_only_job_changes_nothing(app, files, make):
+    admin = make.user("union_admin")
+    job = import_jobs.create("roster", "big.csv", roster(12), admin, rows=12, check_only=True)
+    before = counts()
+    import_jobs.run(job.id)
+    db.session.expire_all()
+    job = db.session.get(ImportJob, job.id)
+    assert (job.state, job.result["checked"], job.rows_done) == ("done", 12, 12) and counts() == before
+
+
+def test_a_job_is_followed_by_its_author_and_the_administrators_only(app, files, client, make):
+    author, other_admin = make.user("union_admin"), make.user("union_admin")
+    job = import_jobs.create("roster", "big.csv", roster(3), author, rows=3)
+    api = api_client(client)
+    waiting = api.as_(author).get(f"/imports/jobs/{job.id}")
+    assert waiting.status_code == 200 and waiting.json["state"] == "queued" and waiting.json["rows_total"] == 3
+    login(client, author)
+    page = client.get(f"/imports/jobs/{job.id}")
+    assert page.status_code == 200 and 'http-equiv="refresh"' in page.text and "js/import-job.js" in page.text
+    progress = client.get(f"/imports/jobs/{job.id}/progress")
+    assert progress.json["finished"] is False and progress.json["text"] == "等待后台任务处理。"
+    with client.get("/static/js/import-job.js") as script:  # served by the application, no CDN
+        assert script.status_code == 200 and b"data-progress-url" in script.data
+    assert api.as_(other_admin).get(f"/imports/jobs/{job.id}").status_code == 200
+    for role in ("worker", "committee", "leader"):
+        someone = make.user(role)
+        assert api.as_(someone).get(f"/imports/jobs/{job.id}").status_code == 403
+        login(client, someone)
+        assert client.get(f"/imports/jobs/{job.id}").status_code == 403
+        assert client.get(f"/imports/jobs/{job.id}/progress").status_code == 403
+    assert api.get(f"/imports/jobs/{job.id}").status_code == 401
+    assert api.as_(author).get(f"/imports/jobs/{job.id + 1}").status_code == 404
+    import_jobs.run(job.id)
+    done = api.as_(author).get(f"/imports/jobs/{job.id}").json
+    assert done["state"] == "done" and done["result"]["users_created"] == 3 and done["problems"] == []
+    login(client, author)
+    page = text(client.get(f"/imports/jobs/{job.id}"))
+    assert "新建用户：3" in page

@@ -12,8 +12,9 @@ from ..downloads import send
 from ..errors import answer
 from ..extensions import db
 from ..i18n import translate
+from ..models import ImportJob
 from ..operations import NotFound
-from ..reports import files, imports, sign_in
+from ..reports import files, import_jobs, imports, sign_in
 from ..reports.tables import ImportRefused
 from . import bp
 from .admin import admin_only
@@ -37,21 +38,6 @@ def _file() -> tuple[str, bytes]:
     return upload.filename, data
 
 
-def _result_json(imported: imports.Imported) -> dict:
-    result = imported.result
-    if imported.kind == "roster":
-        counts = {
-            "users_created": result.users_created,
-            "users_updated": result.users_updated,
-            "units_created": result.units_created,
-            "units_renamed": result.units_renamed,
-            "awaiting_activation": result.awaiting_activation,
-        }
-    else:
-        counts = {"proposals_created": result.created, "states": result.states}
-    return {"kind": imported.kind, **counts, "ignored_columns": imported.table.ignored, "slips_id": imported.slips_id}
-
-
 @bp.post("/imports/<kind>")
 @admin_only
 def run_import(kind: str):
@@ -72,9 +58,23 @@ def run_import(kind: str):
             "import_refused",
             problems=problems,
         )
-    response = jsonify(_result_json(imported))
+    response = jsonify(imports.summary(imported))
     response.status_code = 201
     return response
+
+
+@bp.get(f"/imports/jobs/<{ID}:job_id>")
+def import_job(job_id: int):
+    """A large import handed to the task queue: its state and progress, then its result or its problems (to its
+    author and the union administrators)."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        raise NotFound()
+    if not import_jobs.may_see(job, current_user()):
+        raise ApiError(
+            403, N_("Only its author and the union administrators may follow an import."), "permission_denied"
+        )
+    return jsonify(import_jobs.as_json(job))
 
 
 @bp.get("/sign-in-slips")

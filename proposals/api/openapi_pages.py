@@ -4,7 +4,7 @@ slips, the administration's changes, and the caller's own tokens and data. Built
 specs the operations validate with; openapi.document() merges them in."""
 
 from ..auth.activation import ISSUE_FIELDS
-from ..models import ATTACHMENT_TYPES
+from ..models import ATTACHMENT_TYPES, JOB_STATES
 from ..operations.admin import OVERRIDE_FIELDS, UNION_FIELDS, UNIT_CHANGES, USER_CHANGES
 from ..operations.attachments import FIELD, MAX_ATTACHMENTS, MAX_SIZE
 from ..operations.thresholds import FIELDS as THRESHOLD_FIELDS
@@ -185,6 +185,33 @@ def components() -> dict:
                 "error": STR,
                 "code": {"const": "import_refused"},
                 "problems": array(obj({"row": nullable(INT), "column": nullable(STR), "message": STR})),
+            }
+        ),
+        "ImportJob": obj(
+            {
+                "id": ID,
+                "kind": {"type": "string", "enum": list(imports.KINDS)},
+                "filename": STR,
+                "check_only": described(BOOL, "Only checked: nothing is written."),
+                "state": described(
+                    {"type": "string", "enum": list(JOB_STATES)},
+                    "queued (waiting for the worker), checking (the whole file), running (written in one "
+                    "transaction), done, failed (nothing was written).",
+                ),
+                "rows_done": described(COUNT, "Of the current step: rows checked, then rows written."),
+                "rows_total": nullable(COUNT),
+                "result": described(
+                    nullable({"type": "object"}),
+                    "When done: what the import did, as POST /imports/{kind} answers it (or, checked only, "
+                    "`checked`: the rows checked).",
+                ),
+                "problems": described(
+                    array(obj({"row": nullable(INT), "column": nullable(STR), "message": STR})),
+                    "When failed: every problem, by row and column.",
+                ),
+                "created_at": MOMENT,
+                "started_at": nullable(MOMENT),
+                "finished_at": nullable(MOMENT),
             }
         ),
         "ActivationCodes": obj(
@@ -569,6 +596,15 @@ def paths(h) -> dict:
                     **admin,
                     "description": f"Union administrators only. At most {imports.MAX_BYTES // 1024 // 1024} MB.",
                 },
+            )
+        },
+        "/imports/jobs/{job_id}": {
+            "get": op(
+                "A large import handed to the task queue: its state and progress",
+                {**ok(ref("ImportJob")), **errors(401, 403, 404)},
+                params=[h._id("job_id", "The import job.")],
+                tags=["administration"],
+                description="Its author and the union administrators only.",
             )
         },
         "/sign-in-slips": {

@@ -83,6 +83,34 @@ def run_import(kind: str, filename: str, data: bytes, actor: User) -> Imported:
     return Imported(kind, table, result, kept.id if kept is not None else None)
 
 
+def write(kind: str, table: Table, plan, actor: User, progress=None) -> Imported:
+    """Write a file already checked whole (`plan`, what its module's check gave) in one transaction, with the
+    roster's activation codes sealed for the actor in it: for the import jobs (import_jobs.py)."""
+    module, _ = KINDS[kind]
+    kept = None
+    with one_transaction():
+        result = module.apply(plan, progress, actor=actor)
+        if kind == "roster":
+            kept = sign_in.seal(actor, slips_of(result.codes), kind="activation", expires_at=result.codes_expire_at)
+    return Imported(kind, table, result, kept.id if kept is not None else None)
+
+
+def summary(imported: Imported) -> dict:
+    """What an import did, as JSON: the API's answer and an import job's result."""
+    result = imported.result
+    if imported.kind == "roster":
+        counts = {
+            "users_created": result.users_created,
+            "users_updated": result.users_updated,
+            "units_created": result.units_created,
+            "units_renamed": result.units_renamed,
+            "awaiting_activation": result.awaiting_activation,
+        }
+    else:
+        counts = {"proposals_created": result.created, "states": result.states}
+    return {"kind": imported.kind, **counts, "ignored_columns": imported.table.ignored, "slips_id": imported.slips_id}
+
+
 def slips_of(codes: list[tuple[str, str]]) -> list[sign_in.Slip]:
     """(name, user name, code) of each (user name, code) an import issued."""
     names = {}

@@ -7,10 +7,10 @@ sign-in details generated for new users are never flashed nor kept in clear: the
 them on screen, once; either takes them off the server.
 """
 
-from flask import Blueprint, Response, abort, flash, render_template, request
+from flask import Blueprint, Response, abort, flash, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
@@ -22,7 +22,8 @@ from ..downloads import send
 from ..errors import answer
 from ..extensions import db
 from ..i18n import translate
-from ..reports import files, import_template, imports, sign_in
+from ..models import ImportJob
+from ..reports import files, import_jobs, import_template, imports, sign_in
 from ..reports.columns import label
 from ..reports.tables import ImportRefused, template
 from . import NavItem
@@ -139,6 +140,52 @@ def slips_page(slips_id: int):
         return slips
     page = render_template("reports/slips.html", slips=slips, address=request.url_root, union=site_name())
     response = Response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# what a job's page says of where it is, by its state
+JOB_STATES = {
+    "queued": N_("Waiting for the worker to take it."),
+    "checking": N_("Checking the file: %(done)d of %(total)d rows."),
+    "running": N_("Importing, all in one go: %(done)d of %(total)d rows written."),
+    "done": N_("Done."),
+    "failed": N_("Nothing was imported."),
+}
+
+
+def _job(job_id: int) -> ImportJob:
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        abort(404)
+    if not import_jobs.may_see(job, current_user):
+        abort(403)
+    return job
+
+
+def _where(job: ImportJob) -> str:
+    return translate((JOB_STATES[job.state], {"done": job.rows_done, "total": job.rows_total or 0}))
+
+
+@bp.get("/jobs/<int:job_id>")
+@login_required
+def job_page(job_id: int):
+    """A large import's progress (a small script follows it; without one the page reloads itself), then its
+    result or its problems."""
+    job = _job(job_id)
+    problems = [
+        {**p, "column": label(e["column"]) if e["column"] else None}
+        for p, e in zip(import_jobs.problems_shown(job), job.errors or [], strict=True)
+    ]
+    return render_template("reports/import_job.html", job=job, where=_where(job), problems=problems)
+
+
+@bp.get("/jobs/<int:job_id>/progress")
+@login_required
+def job_progress(job_id: int):
+    """The job's state and progress as JSON, for the page's script."""
+    job = _job(job_id)
+    response = jsonify({**import_jobs.as_json(job), "finished": job.finished, "text": _where(job)})
     response.headers["Cache-Control"] = "no-store"
     return response
 
