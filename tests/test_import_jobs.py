@@ -5,13 +5,35 @@ import csv
 import io
 import re
 
+import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy import text as sql
 
+from proposals import queue
 from proposals.extensions import db
 from proposals.models import AuditEntry, ImportJob, OrgUnit, Proposal, User
 from proposals.reports import import_jobs, imports, proposal_import, roster_import
 
 from .helpers import api_client, login
+
+
+@pytest.fixture
+def worker(app):
+    """On PostgreSQL, the task queue's schema (as the migration applies it) with no job left in it; the
+    queue's connections closed after the test."""
+    if db.engine.dialect.name == "postgresql":
+        from procrastinate.schema import SchemaManager
+
+        with db.engine.begin() as conn:
+            if conn.scalar(sql("SELECT to_regclass('procrastinate_jobs')")) is None:
+                conn.execute(sql(SchemaManager.get_schema()))  # as the migration applies it
+            conn.exec_driver_sql("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_workers CASCADE")
+    yield
+    queue.close(app)
+
+
+def postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
 
 
 def csv_bytes(rows: list[list[str]]) -> bytes:
@@ -52,6 +74,7 @@ def test_the_default_limit_is_what_a_request_holds():
 
 def test_the_page_refuses_a_roster_beyond_the_limit_naming_the_command(app, client, make):
     app.config["IMPORT_PAGE_MAX_ROWS"] = 3
+    app.config["IMPORT_QUEUE"] = False  # as on SQLite; on PostgreSQL the queue takes it (below)
     login(client, make.user("union_admin"))
     before = counts()
     response = upload(client, "roster", roster(4))
@@ -65,6 +88,7 @@ def test_the_page_refuses_a_roster_beyond_the_limit_naming_the_command(app, clie
 
 def test_the_page_refuses_paper_proposals_beyond_the_limit_naming_their_command(app, client, make):
     app.config["IMPORT_PAGE_MAX_ROWS"] = 2
+    app.config["IMPORT_QUEUE"] = False
     login(client, make.user("union_admin"))
     before = counts()
     response = upload(client, "proposals", paper_proposals(3))
@@ -76,6 +100,7 @@ def test_the_page_refuses_paper_proposals_beyond_the_limit_naming_their_command(
 
 def test_the_api_refuses_a_file_beyond_the_limit_the_same_way(app, client, make):
     app.config["IMPORT_PAGE_MAX_ROWS"] = 3
+    app.config["IMPORT_QUEUE"] = False
     api = api_client(client).as_(make.user("union_admin"), language="en")
     before = counts()
     response = api.post(
@@ -194,3 +219,77 @@ def test_a_job_is_followed_by_its_author_and_the_administrators_only(app, files,
     login(client, author)
     page = text(client.get(f"/imports/jobs/{job.id}"))
     assert "新建用户：3" in page
+
+
+# -- the task queue: PostgreSQL hands large files to it, SQLite refuses them ------------------------
+
+
+def test_the_page_hands_a_large_file_to_the_queue_and_a_real_worker_imports_it(
+    app, files, client, runner, make, worker
+):
+    app.config["IMPORT_PAGE_MAX_ROWS"] = 5
+    admin = make.user("union_admin")
+    login(client, admin)
+    before = counts()
+    response = upload(client, "roster", roster(40))
+    if not postgres():  # no queue: refused, naming the command line, and nothing kept
+        assert response.status_code == 422 and "flask --app proposals import-roster" in text(response)
+        assert counts() == before and db.session.scalar(select(func.count()).select_from(ImportJob)) == 0
+        refused = runner.invoke(args=["worker", "--once"])
+        assert refused.exit_code != 0 and "PostgreSQL" in refused.output
+        return
+    job = db.session.scalar(select(ImportJob))
+    assert response.status_code == 303 and response.location == f"/imports/jobs/{job.id}"
+    assert (job.state, job.rows_total, job.created_by_id) == ("queued", 40, admin.id) and counts() == before
+    assert "等待后台任务处理。" in text(client.get(response.location))
+    with db.engine.connect() as conn:
+        assert conn.scalar(sql("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")) == 1
+    seen = []
+    stop = observe_jobs(app, seen)
+    try:
+        ran = runner.invoke(args=["worker", "--once"])  # the worker command, as the systemd unit runs it
+    finally:
+        stop()
+    assert ran.exit_code == 0, ran.output
+    assert ("running", 40, 40, before[0]) in seen  # its progress seen while its one transaction was open
+    db.session.expire_all()
+    job = db.session.get(ImportJob, job.id)
+    assert job.state == "done" and job.result["users_created"] == 40 and counts()[0] == before[0] + 40
+    page = text(client.get(f"/imports/jobs/{job.id}"))
+    assert "新建用户：40" in page and "已完成。" in page
+    with db.engine.connect() as conn:
+        assert conn.scalar(sql("SELECT status::text FROM procrastinate_jobs")) == "succeeded"
+
+
+def test_the_api_answers_202_with_the_job_and_a_failing_file_imports_nothing(app, files, client, make, worker):
+    app.config["IMPORT_PAGE_MAX_ROWS"] = 5
+    admin = make.user("union_admin")
+    api = api_client(client).as_(admin, language="en")
+    someone = make.user("worker")
+    rows = [["username", "name", "roles"], *([f"b{i}", f"乙{i}", "worker"] for i in range(8)), ["b9", "", "worker"]]
+    before = counts()
+    response = api.post(
+        "/imports/roster", data={"file": (io.BytesIO(csv_bytes(rows)), "r.csv")}, content_type="multipart/form-data"
+    )
+    if not postgres():
+        assert response.status_code == 422 and "import-roster" in response.json["problems"][0]["message"]
+        assert counts() == before
+        return
+    assert response.status_code == 202 and response.json["state"] == "queued" and response.json["rows_total"] == 9
+    address = response.headers["Location"]
+    assert address == f"/api/v1/imports/jobs/{response.json['id']}"
+    assert api.as_(someone).get(address.removeprefix("/api/v1")).status_code == 403
+    queue.run_worker(app, wait=False)  # a real worker, in this process, until the queue is empty
+    body = api.get(address.removeprefix("/api/v1")).json
+    assert body["state"] == "failed" and counts() == before
+    assert [(p["row"], p["column"], p["message"]) for p in body["problems"]] == [
+        (10, "name", "A new user needs a name.")
+    ]
+    good = api.post(
+        "/imports/roster", data={"file": (io.BytesIO(roster(9)), "r.csv")}, content_type="multipart/form-data"
+    )
+    assert good.status_code == 202
+    queue.run_worker(app, wait=False)
+    done = api.get(good.headers["Location"].removeprefix("/api/v1")).json
+    assert done["state"] == "done" and done["result"]["users_created"] == 9 and done["rows_done"] == 9
+    assert counts()[0] == before[0] + 9

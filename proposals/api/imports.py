@@ -2,7 +2,7 @@
 checked whole and written in one transaction or not at all (reports/imports.py); and the sign-in slips a
 roster import sealed for the administrator who ran it, handed over once, as PDF or as data."""
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 
 from workflow import InvalidPayload
 from workflow.errors import N_
@@ -42,14 +42,15 @@ def _file() -> tuple[str, bytes]:
 @admin_only
 def run_import(kind: str):
     """Import a roster (`roster`) or proposals collected on paper (`proposals`) from an .xlsx or .csv file:
-    all of it, or nothing with every problem by row and column (422)."""
+    all of it, or nothing with every problem by row and column (422). A file too large for a request is
+    handed to the task queue (202, its job's address in Location) where there is one (PostgreSQL)."""
     if kind not in imports.KINDS:
         raise NotFound()
     if request.content_length is not None and request.content_length > imports.MAX_BYTES:
         raise ApiError(413, N_("The file is too large."), "request_entity_too_large")
     filename, data = _file()
     try:
-        imported = imports.run_import(kind, filename, data, current_user())
+        imported = import_jobs.submit(kind, filename, data, current_user())
     except ImportRefused as refused:
         problems = [{"row": p.row, "column": p.column, "message": translate(p.message)} for p in refused.problems]
         return answer(
@@ -58,6 +59,11 @@ def run_import(kind: str):
             "import_refused",
             problems=problems,
         )
+    if isinstance(imported, ImportJob):  # too large for a request: queued, to follow at its address
+        response = jsonify(import_jobs.as_json(imported))
+        response.status_code = 202
+        response.headers["Location"] = url_for("api.import_job", job_id=imported.id)
+        return response
     response = jsonify(imports.summary(imported))
     response.status_code = 201
     return response

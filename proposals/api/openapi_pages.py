@@ -577,6 +577,12 @@ def paths(h) -> dict:
                 "Import a roster or proposals collected on paper",
                 {
                     **ok(ref("Imported"), 201),
+                    **ok(
+                        ref("ImportJob"),
+                        202,
+                        "Too large for a request: handed to the task queue (PostgreSQL); follow it at the "
+                        "address in Location, GET /imports/jobs/{job_id}.",
+                    ),
                     **errors(400, 401, 403, 404, 413),
                     "422": {
                         "description": "Nothing was imported: the file's problems by row and column, or no file.",
@@ -594,7 +600,9 @@ def paths(h) -> dict:
                 ],
                 **{
                     **admin,
-                    "description": f"Union administrators only. At most {imports.MAX_BYTES // 1024 // 1024} MB.",
+                    "description": f"Union administrators only. At most {imports.MAX_BYTES // 1024 // 1024} MB. "
+                    "A file of more rows than a request holds (IMPORT_PAGE_MAX_ROWS, 2,000 by default) is handed "
+                    "to the task queue on PostgreSQL (202) and refused on SQLite (422, naming the command line).",
                 },
             )
         },

@@ -24,6 +24,7 @@ from sqlalchemy import update
 from workflow import PermissionDenied
 from workflow.errors import N_
 
+from .. import queue
 from ..access import ADMIN_ROLES
 from ..extensions import db
 from ..i18n import translate
@@ -63,6 +64,29 @@ def create(kind: str, filename: str, data: bytes, actor: User, *, rows: int | No
     details = {"kind": kind, "filename": job.filename, "rows": rows, "check_only": check_only}
     audit.record("import.queued", job, details, actor=actor)
     db.session.commit()
+    return job
+
+
+def submit(kind: str, filename: str, data: bytes, actor: User, *, check_only: bool = False):
+    """What the page and the API call: a file that fits in a request is imported in it (imports.run_import:
+    the Imported); a larger one is handed to the task queue where there is one (the ImportJob, queued), and
+    refused, naming the command line, where there is none."""
+    require(actor, ADMIN_ROLES)
+    module, _ = imports.KINDS[kind]
+    table = module.read(filename, data)
+    if len(table.rows) <= imports.page_max_rows():
+        return imports.run_import(kind, filename, data, actor, table=table, dry_run=check_only)
+    if not queue.enabled():
+        raise imports.too_many(kind, table)
+    job = create(kind, filename, data, actor, rows=len(table.rows), check_only=check_only)
+    try:
+        queue.defer(TASK, job_id=job.id)
+    except Exception:
+        _Progress(job.id)._write(
+            state="failed", finished_at=clock.utcnow(), stored_name=None, errors=_plain(UNEXPECTED)
+        )
+        _path(job).unlink(missing_ok=True)
+        raise
     return job
 
 
@@ -113,6 +137,10 @@ def _plain(msgid: str) -> list[dict]:
     return [{"row": None, "column": None, "msgid": msgid, "params": {}}]
 
 
+TASK = "import_job"
+
+
+@queue.task(TASK)
 def run(job_id: int) -> None:
     """What the worker does with a queued job: check the file whole, then import all of it in one transaction, or
     nothing; the job ends done (with the counts) or failed (with the problems). A job not queued any more (one

@@ -66,18 +66,21 @@ def too_many(kind: str, table: Table) -> ImportRefused:
     return ImportRefused([Problem(None, None, message(TOO_MANY_FOR_A_PAGE[kind], params))])
 
 
-def run_import(kind: str, filename: str, data: bytes, actor: User) -> Imported:
-    """Read the file and import all of it in one transaction (committed), or raise ImportRefused and change
-    nothing. `kind` is one of KINDS (the caller answers 404 for any other)."""
+def run_import(
+    kind: str, filename: str, data: bytes, actor: User, *, table: Table | None = None, dry_run: bool = False
+) -> Imported:
+    """Read the file (unless its `table` is given) and import all of it in one transaction (committed), or
+    raise ImportRefused and change nothing; with `dry_run`, only check it. `kind` is one of KINDS (the caller
+    answers 404 for any other)."""
     require(actor, ADMIN_ROLES)
     module, run = KINDS[kind]
-    table = module.read(filename, data)
+    table = table if table is not None else module.read(filename, data)
     if len(table.rows) > page_max_rows():
         raise too_many(kind, table)
     kept = None
     with one_transaction():
-        result = run(table, actor=actor)
-        if kind == "roster":  # the codes of the people created without a password, sealed for the actor
+        result = run(table, actor=actor, dry_run=dry_run)
+        if kind == "roster" and not dry_run:  # the codes of the people created without a password, sealed for the actor
             slips = slips_of(result.codes)
             kept = sign_in.seal(actor, slips, kind="activation", expires_at=result.codes_expire_at)
     return Imported(kind, table, result, kept.id if kept is not None else None)

@@ -7,12 +7,13 @@ sign-in details generated for new users are never flashed nor kept in clear: the
 them on screen, once; either takes them off the server.
 """
 
-from flask import Blueprint, Response, abort, flash, jsonify, render_template, request
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from wtforms import BooleanField
 
 from workflow.errors import N_
 
@@ -37,6 +38,7 @@ MAX_BYTES, KINDS = imports.MAX_BYTES, imports.KINDS
 
 class ImportForm(FlaskForm):
     file = FileField(_l("File (.xlsx or .csv)"), render_kw={"accept": ".xlsx,.csv"})
+    check_only = BooleanField(_l("Only check the file; change nothing"))
 
 
 class TakeSlipsForm(FlaskForm):
@@ -76,7 +78,9 @@ def index():
 @bp.post("/<kind>")
 @roles_required(*ADMIN_ROLES)
 def upload(kind: str):
-    """Check an uploaded file whole, then import all of it in one transaction, or nothing."""
+    """Check an uploaded file whole, then import all of it in one transaction, or nothing (or only check it).
+    A file too large for a request goes to the task queue, and its page follows it; without a queue
+    (SQLite) it is refused, naming the command that imports it."""
     if kind not in KINDS:
         abort(404)
     if request.content_length is not None and request.content_length > MAX_BYTES:
@@ -91,12 +95,17 @@ def upload(kind: str):
     if len(data) > MAX_BYTES:
         return answer(413, gettext("The file is too large."))
     try:
-        imported = imports.run_import(kind, upload.filename, data, current_user)
+        imported = import_jobs.submit(kind, upload.filename, data, current_user, check_only=form.check_only.data)
     except ImportRefused as refused:
         problems = [_shown(p) for p in refused.problems]
         flash(gettext("Nothing was imported: %(n)d problems.", n=len(problems)), "error")
         return _page({kind: form}, 422, open_kind=kind, problems=problems, filename=upload.filename)
+    if isinstance(imported, ImportJob):  # too large for a request: the task queue's worker imports it
+        return redirect(url_for("imports.job_page", job_id=imported.id), 303)
     result, table = imported.result, imported.table
+    if form.check_only.data:
+        flash(gettext("The file is fine; nothing was changed."), "success")
+        return _page(open_kind=kind, ignored=table.ignored, filename=upload.filename)
     if kind == "roster":
         text = gettext(
             "Roster imported: %(created)d users created, %(updated)d updated; %(units)d units created.",
