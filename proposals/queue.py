@@ -34,8 +34,7 @@ def task(name: str):
 def enabled(app: Flask | None = None) -> bool:
     """Whether work is handed to the queue: on PostgreSQL, unless IMPORT_QUEUE is False."""
     app = app or current_app
-    with app.app_context():
-        postgres = db.engine.dialect.name == "postgresql"
+    postgres = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"
     return postgres and bool(app.config.get("IMPORT_QUEUE", True))
 
 

@@ -94,8 +94,26 @@ def test_the_page_refuses_paper_proposals_beyond_the_limit_naming_their_command(
     response = upload(client, "proposals", paper_proposals(3))
     assert response.status_code == 422
     page = text(response)
-    assert "flask --app proposals import-proposals" in page and "import-roster" not in page
+    assert "import-proposals 文件（加 --check 可先检查）" in page and "import-roster 文件（加 --check" not in page
     assert counts() == before
+
+
+def test_the_page_can_only_check_a_file(app, client, make):
+    login(client, make.user("union_admin"))
+    before = counts()
+    response = client.post(
+        "/imports/roster",
+        data={"roster-file": (io.BytesIO(roster(4)), "r.csv"), "roster-check_only": "y"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200 and "文件检查无误；未作任何更改。" in text(response) and counts() == before
+    bad = csv_bytes([["username", "name", "roles"], ["x1", "", "worker"]])
+    response = client.post(
+        "/imports/roster",
+        data={"roster-file": (io.BytesIO(bad), "r.csv"), "roster-check_only": "y"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "新用户须填写姓名。" in text(response) and counts() == before
 
 
 def test_the_api_refuses_a_file_beyond_the_limit_the_same_way(app, client, make):

@@ -4,7 +4,12 @@ A file is checked whole; when anything is wrong the page lists every problem by 
 nothing changes. Otherwise everything is written in one transaction and the result is shown. The
 sign-in details generated for new users are never flashed nor kept in clear: they are sealed
 (reports/sign_in.py) for the administrator who imported them, who prints them as slips (PDF) or shows
-them on screen, once; either takes them off the server.
+them on screen, once; either takes them off the server. A file may also only be checked.
+
+A file of more rows than a request holds (IMPORT_PAGE_MAX_ROWS) goes to the task queue on PostgreSQL
+(reports/import_jobs.py): its own page follows it (a progress bar moved by static/js/import-job.js, or a
+reload without JavaScript), then shows its result or its problems. Without a queue (SQLite) it is refused,
+naming the command line that imports it.
 """
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -17,6 +22,7 @@ from wtforms import BooleanField
 
 from workflow.errors import N_
 
+from .. import queue
 from ..access import ADMIN_ROLES
 from ..branding import site_name
 from ..downloads import send
@@ -62,6 +68,8 @@ def _page(forms: dict | None = None, status: int = 200, **context):
             slips=sign_in.pending(current_user),
             take_form=TakeSlipsForm(),
             slips_hours=sign_in.KEEP_HOURS,
+            page_max_rows=imports.page_max_rows(),
+            queued=queue.enabled(),
             **context,
         ),
         status,
