@@ -12,7 +12,7 @@ from sqlalchemy import text as sql
 from proposals import queue
 from proposals.extensions import db
 from proposals.models import AuditEntry, ImportJob, OrgUnit, Proposal, User
-from proposals.reports import import_jobs, imports, proposal_import, roster_import
+from proposals.reports import audit_log, import_jobs, imports, proposal_import, roster_import
 
 from .helpers import api_client, login
 
@@ -175,6 +175,8 @@ def test_a_job_checks_then_writes_all_in_one_transaction_its_progress_seen_meanw
         assert seen and all(s[0] == "running" and s[3] == before[0] for s in seen)
     queued = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import.queued"))
     assert (queued.actor_id, queued.target_id, queued.details["rows"]) == (admin.id, job.id, 30)
+    assert audit_log.action_label("import.queued") == "大文件导入交由后台任务队列"
+    assert queued.target_type == "import_jobs" and "import_jobs" in audit_log.TARGETS
 
 
 def test_a_failing_job_writes_nothing_and_keeps_every_problem(app, files, client, make):
@@ -311,3 +313,29 @@ def test_the_api_answers_202_with_the_job_and_a_failing_file_imports_nothing(app
     done = api.get(good.headers["Location"].removeprefix("/api/v1")).json
     assert done["state"] == "done" and done["result"]["users_created"] == 9 and done["rows_done"] == 9
     assert counts()[0] == before[0] + 9
+
+
+def test_the_api_can_only_check_a_file_too(app, files, client, make, worker):
+    api = api_client(client).as_(make.user("union_admin"), language="en")
+    before = counts()
+    small = api.post(
+        "/imports/roster",
+        data={"file": (io.BytesIO(roster(4)), "r.csv"), "check_only": "true"},
+        content_type="multipart/form-data",
+    )
+    assert small.status_code == 200 and small.json == {"kind": "roster", "checked": 4, "ignored_columns": []}
+    assert counts() == before
+    app.config["IMPORT_PAGE_MAX_ROWS"] = 2
+    large = api.post(
+        "/imports/roster",
+        data={"file": (io.BytesIO(roster(6)), "r.csv"), "check_only": "true"},
+        content_type="multipart/form-data",
+    )
+    if not postgres():
+        assert large.status_code == 422 and counts() == before
+        return
+    assert large.status_code == 202 and large.json["check_only"] is True
+    queue.run_worker(app, wait=False)
+    body = api.get(large.headers["Location"].removeprefix("/api/v1")).json
+    assert body["state"] == "done" and body["result"] == {"kind": "roster", "checked": 6, "ignored_columns": []}
+    assert counts() == before

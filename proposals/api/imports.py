@@ -50,7 +50,8 @@ def run_import(kind: str):
         raise ApiError(413, N_("The file is too large."), "request_entity_too_large")
     filename, data = _file()
     try:
-        imported = import_jobs.submit(kind, filename, data, current_user())
+        check_only = request.form.get("check_only", "false").strip().lower() == "true"
+        imported = import_jobs.submit(kind, filename, data, current_user(), check_only=check_only)
     except ImportRefused as refused:
         problems = [{"row": p.row, "column": p.column, "message": translate(p.message)} for p in refused.problems]
         return answer(
@@ -64,6 +65,8 @@ def run_import(kind: str):
         response.status_code = 202
         response.headers["Location"] = url_for("api.import_job", job_id=imported.id)
         return response
+    if check_only:
+        return jsonify(imports.checked(imported))
     response = jsonify(imports.summary(imported))
     response.status_code = 201
     return response

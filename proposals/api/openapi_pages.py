@@ -180,6 +180,13 @@ def components() -> dict:
             },
             required=["kind", "ignored_columns", "slips_id"],
         ),
+        "Checked": obj(
+            {
+                "kind": {"type": "string", "enum": list(imports.KINDS)},
+                "checked": described(COUNT, "The rows checked: nothing wrong with any, nothing written."),
+                "ignored_columns": array(STR),
+            }
+        ),
         "ImportRefused": obj(
             {
                 "error": STR,
@@ -295,6 +302,11 @@ def paths(h) -> dict:
                 }
             },
         }
+
+    import_body = multipart("file", "An .xlsx or .csv file.", many=False)
+    import_body["content"]["multipart/form-data"]["schema"]["properties"]["check_only"] = described(
+        {"type": "string", "enum": ["true", "false"]}, "`true`: only check the file; nothing is written."
+    )
 
     session_param = [
         {
@@ -576,6 +588,7 @@ def paths(h) -> dict:
             "post": op(
                 "Import a roster or proposals collected on paper",
                 {
+                    **ok(ref("Checked"), 200, "Only checked (`check_only`): the file is fine; nothing was written."),
                     **ok(ref("Imported"), 201),
                     **ok(
                         ref("ImportJob"),
@@ -589,7 +602,7 @@ def paths(h) -> dict:
                         "content": {"application/json": {"schema": {"anyOf": [ref("ImportRefused"), ref("Error")]}}},
                     },
                 },
-                body=multipart("file", "An .xlsx or .csv file.", many=False),
+                body=import_body,
                 params=[
                     {
                         "name": "kind",

@@ -164,7 +164,7 @@ def run(job_id: int) -> None:
         if problems:
             raise ImportRefused(problems)
         if job.check_only:
-            outcome = {"result": {"kind": job.kind, "checked": len(table.rows), "ignored_columns": table.ignored}}
+            outcome = {"result": imports.checked(imports.Imported(job.kind, table, None, None))}
         else:
             progress.step("running", len(plan.users) if job.kind == "roster" else len(plan))
             imported = imports.write(job.kind, table, plan, actor, progress)

@@ -114,6 +114,12 @@ def summary(imported: Imported) -> dict:
     return {"kind": imported.kind, **counts, "ignored_columns": imported.table.ignored, "slips_id": imported.slips_id}
 
 
+def checked(imported: Imported) -> dict:
+    """What checking a file found (nothing wrong: else ImportRefused), as JSON: the API's answer and a
+    check-only job's result."""
+    return {"kind": imported.kind, "checked": len(imported.table.rows), "ignored_columns": imported.table.ignored}
+
+
 def slips_of(codes: list[tuple[str, str]]) -> list[sign_in.Slip]:
     """(name, user name, code) of each (user name, code) an import issued."""
     names = {}
