@@ -7,6 +7,7 @@ own), in the worker's process. SQLite has no queue: what would be queued there i
 line (`enabled()` says which). `IMPORT_QUEUE = False` turns the queue off on PostgreSQL too.
 """
 
+import asyncio
 from collections.abc import Callable
 
 import click
@@ -77,8 +78,19 @@ def defer(name: str, **arguments) -> int:
 
 
 def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 1) -> None:
-    """Run the worker on our queue: for ever (`wait`), or until the queue is empty."""
-    queue_app(app).run_worker(queues=[QUEUE], wait=wait, concurrency=concurrency, install_signal_handlers=wait)
+    """Run the worker on our queue: for ever (`wait`), or until the queue is empty. First, the jobs a worker
+    that stopped answering left half done are queued again (each task starts such a job afresh)."""
+    built = queue_app(app)
+
+    async def work():
+        async with built.open_async():
+            for stalled in await built.job_manager.get_stalled_jobs(queue=QUEUE):
+                await built.job_manager.retry_job(stalled)
+            await built.run_worker_async(
+                queues=[QUEUE], wait=wait, concurrency=concurrency, install_signal_handlers=wait
+            )
+
+    asyncio.run(work())
 
 
 def close(app: Flask) -> None:

@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy import text as sql
 
 from proposals import queue
@@ -339,3 +339,30 @@ def test_the_api_can_only_check_a_file_too(app, files, client, make, worker):
     body = api.get(large.headers["Location"].removeprefix("/api/v1")).json
     assert body["state"] == "done" and body["result"] == {"kind": "roster", "checked": 6, "ignored_columns": []}
     assert counts() == before
+
+
+def test_a_job_a_stopped_worker_left_runs_again_and_an_ended_one_never(app, files, make, worker):
+    admin = make.user("union_admin")
+    job = import_jobs.create("roster", "big.csv", roster(7), admin, rows=7)
+    before = counts()
+    if postgres():  # its queue job taken by a worker that stopped answering an hour ago, the import half done
+        queue.defer(import_jobs.TASK, job_id=job.id)
+        with db.engine.begin() as conn:
+            gone = conn.scalar(
+                sql(
+                    "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 hour') RETURNING id"
+                )
+            )
+            conn.execute(sql("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w"), {"w": gone})
+    db.session.execute(update(ImportJob).values(state="running", rows_done=3))  # as the stopped worker left it
+    db.session.commit()
+    if postgres():
+        queue.run_worker(app, wait=False)  # queues the stalled job again, then runs it
+    else:
+        import_jobs.run(job.id)
+    db.session.expire_all()
+    job = db.session.get(ImportJob, job.id)
+    assert job.state == "done" and job.result["users_created"] == 7 and counts()[0] == before[0] + 7
+    import_jobs.run(job.id)  # handed over once more: nothing imported twice
+    db.session.expire_all()
+    assert counts()[0] == before[0] + 7 and db.session.get(ImportJob, job.id).result["users_created"] == 7

@@ -143,10 +143,15 @@ TASK = "import_job"
 @queue.task(TASK)
 def run(job_id: int) -> None:
     """What the worker does with a queued job: check the file whole, then import all of it in one transaction, or
-    nothing; the job ends done (with the counts) or failed (with the problems). A job not queued any more (one
-    the queue hands over again) is left as it is."""
+    nothing; the job ends done (with the counts) or failed (with the problems). Its being done is written in
+    the import's transaction, so a job a stopped worker left checking or running wrote nothing and is run
+    again from the start when the queue hands it over again; an ended one is left as it is."""
     job = db.session.get(ImportJob, job_id)
-    if job is None or job.state != "queued":
+    if job is None:
+        return
+    if job.finished:  # handed over again after it ended: at most its file is left to remove
+        if job.stored_name:
+            _path(job).unlink(missing_ok=True)
         return
     progress = _Progress(job_id)
     progress.step("checking", job.rows_total or 0, started_at=clock.utcnow())
@@ -167,7 +172,12 @@ def run(job_id: int) -> None:
             outcome = {"result": imports.checked(imports.Imported(job.kind, table, None, None))}
         else:
             progress.step("running", len(plan.users) if job.kind == "roster" else len(plan))
-            imported = imports.write(job.kind, table, plan, actor, progress)
+
+            def finish(imported):  # done in the import's own transaction: never written twice
+                values = {"state": "done", "result": imports.summary(imported), "rows_done": progress.total}
+                db.session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+
+            imported = imports.write(job.kind, table, plan, actor, progress, finish)
             outcome = {"result": imports.summary(imported)}
     except ImportRefused as refused:
         db.session.rollback()

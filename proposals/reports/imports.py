@@ -86,16 +86,20 @@ def run_import(
     return Imported(kind, table, result, kept.id if kept is not None else None)
 
 
-def write(kind: str, table: Table, plan, actor: User, progress=None) -> Imported:
+def write(kind: str, table: Table, plan, actor: User, progress=None, finish=None) -> Imported:
     """Write a file already checked whole (`plan`, what its module's check gave) in one transaction, with the
-    roster's activation codes sealed for the actor in it: for the import jobs (import_jobs.py)."""
+    roster's activation codes sealed for the actor in it: for the import jobs (import_jobs.py), whose
+    `finish(imported)` writes in that transaction too."""
     module, _ = KINDS[kind]
     kept = None
     with one_transaction():
         result = module.apply(plan, progress, actor=actor)
         if kind == "roster":
             kept = sign_in.seal(actor, slips_of(result.codes), kind="activation", expires_at=result.codes_expire_at)
-    return Imported(kind, table, result, kept.id if kept is not None else None)
+        imported = Imported(kind, table, result, kept.id if kept is not None else None)
+        if finish is not None:
+            finish(imported)
+    return imported
 
 
 def summary(imported: Imported) -> dict:
