@@ -8,8 +8,10 @@ them (sign_in.py), to print or show once: the users and their slips, or neither.
 
 What comes through a page or the API is answered within the request, so a file has at most
 IMPORT_PAGE_MAX_ROWS rows there (2,000 by default: well within the server's 60-second timeout even where
-every row updates an existing person or walks a proposal through its steps, one by one); a larger file is
-imported with `flask --app proposals import-roster FILE` (or `import-proposals`), which the refusal names.
+every row updates an existing person or walks a proposal through its steps, one by one). A larger file is
+handed to the task queue on PostgreSQL (import_jobs.submit, which the page and the API call); without a
+queue (SQLite) it is imported with `flask --app proposals import-roster FILE` (or `import-proposals`),
+which the refusal names.
 """
 
 from dataclasses import dataclass
