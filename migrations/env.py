@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from proposals.models.base import built_on
+from proposals.models.base import built_on, ours
 
 config = context.config
 
@@ -41,7 +41,8 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args  # render_as_batch=True, from create_app
     dialect = target_db.engine.dialect.name
-    conf_args.setdefault("include_object", lambda item, *_: built_on(item, dialect))  # PostgreSQL-only indexes
+    # PostgreSQL-only indexes, and not the task queue's tables
+    conf_args.setdefault("include_object", lambda item, name, type_, *_: ours(name, type_) and built_on(item, dialect))
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

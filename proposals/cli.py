@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app proposals create-user|seed-demo|workflow diagram|calendar load`."""
+"""Command-line tools: `flask --app proposals create-user|seed-demo|workflow diagram|calendar load|worker`."""
 
 import json
 
@@ -17,6 +17,7 @@ from .i18n import translate
 from .maintenance import cli as maintenance_cli
 from .models import OrgUnit
 from .operations import create_user, load_year
+from .queue import init_app as queue_init_app
 from .reports import cli as reports_cli
 from .scale import generate_command
 
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     reports_cli.init_app(app)  # import-roster, import-proposals, export-ledger
     maintenance_cli.init_app(app)  # backup, restore
     activation_cli.init_app(app)  # issue-activation-codes
+    queue_init_app(app)  # worker
 
 
 @click.command("create-user")

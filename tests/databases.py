@@ -85,7 +85,8 @@ def reset(db) -> None:
 
 
 def wipe(db) -> None:
-    """Drop every table and type in the database, the models' or not, and forget the built schema."""
+    """Drop every table and type in the database, the models' or not (and the task queue's functions), and forget
+    the built schema."""
     engine = db.engine
     _built.pop(engine.url.render_as_string(hide_password=False), None)
     quote = engine.dialect.identifier_preparer.quote
@@ -103,6 +104,16 @@ def wipe(db) -> None:
         enums = [quote(enum["name"]) for enum in inspector.get_enums()]
         if enums:
             conn.exec_driver_sql(f"DROP TYPE {', '.join(enums)} CASCADE")
+        # and the functions of the task queue's schema (migration 6c1a9e4f2b57), which no table takes along
+        functions = conn.scalars(
+            text(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace"
+                " AND p.proname LIKE 'procrastinate\\_%'"
+            )
+        ).all()
+        for function in functions:
+            conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function} CASCADE")
+        conn.exec_driver_sql("DROP TYPE IF EXISTS procrastinate_job_to_defer_v1 CASCADE")
 
 
 def _describe(db) -> _Schema:

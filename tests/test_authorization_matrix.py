@@ -291,6 +291,10 @@ GATED_WRITES = {
 }
 # walked by the tests named
 ELSEWHERE = {
+    # an import job's author and the union administrators, 403 for everyone else: tests/test_import_jobs.py
+    ("imports.job_page", "GET"): "tests/test_import_jobs.py",
+    ("imports.job_progress", "GET"): "tests/test_import_jobs.py",
+    ("api.import_job", "GET"): "tests/test_import_jobs.py",
     ("proposals.detail", "GET"): "test_proposal_pages",
     ("api.get_proposal", "GET"): "test_proposal_pages",
     ("attachments.download", "GET"): "test_proposal_pages",

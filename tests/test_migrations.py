@@ -15,7 +15,7 @@ from sqlalchemy import CheckConstraint, event, inspect
 
 from proposals import create_app
 from proposals.extensions import db
-from proposals.models.base import built_on
+from proposals.models.base import built_on, ours
 
 from . import databases
 
@@ -57,7 +57,11 @@ def current_revision() -> str | None:
 def schema_differences() -> list:
     """What autogenerate would write to bring the database to the models: nothing, when they agree."""
     with db.engine.connect() as conn:
-        only_here = {"include_object": lambda item, *_: built_on(item, conn.dialect.name)}  # as migrations/env.py
+
+        def only_here(item, name, type_, *_):  # as migrations/env.py
+            return ours(name, type_) and built_on(item, conn.dialect.name)
+
+        only_here = {"include_object": only_here}
         context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True, **only_here})
         return compare_metadata(context, db.metadata)
 
@@ -72,7 +76,7 @@ def check_constraints_in_database() -> dict[tuple[str, str], str]:
         return {
             (table, check["name"]): _normal(check["sqltext"])
             for table in inspector.get_table_names()
-            if table != "alembic_version"
+            if table != "alembic_version" and ours(table, "table")  # not the task queue's
             for check in inspector.get_check_constraints(table)
         }
 

@@ -2,7 +2,7 @@
 checked whole and written in one transaction or not at all (reports/imports.py); and the sign-in slips a
 roster import sealed for the administrator who ran it, handed over once, as PDF or as data."""
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 
 from workflow import InvalidPayload
 from workflow.errors import N_
@@ -12,8 +12,9 @@ from ..downloads import send
 from ..errors import answer
 from ..extensions import db
 from ..i18n import translate
+from ..models import ImportJob
 from ..operations import NotFound
-from ..reports import files, imports, sign_in
+from ..reports import files, import_jobs, imports, sign_in
 from ..reports.tables import ImportRefused
 from . import bp
 from .admin import admin_only
@@ -37,33 +38,20 @@ def _file() -> tuple[str, bytes]:
     return upload.filename, data
 
 
-def _result_json(imported: imports.Imported) -> dict:
-    result = imported.result
-    if imported.kind == "roster":
-        counts = {
-            "users_created": result.users_created,
-            "users_updated": result.users_updated,
-            "units_created": result.units_created,
-            "units_renamed": result.units_renamed,
-            "awaiting_activation": result.awaiting_activation,
-        }
-    else:
-        counts = {"proposals_created": result.created, "states": result.states}
-    return {"kind": imported.kind, **counts, "ignored_columns": imported.table.ignored, "slips_id": imported.slips_id}
-
-
 @bp.post("/imports/<kind>")
 @admin_only
 def run_import(kind: str):
     """Import a roster (`roster`) or proposals collected on paper (`proposals`) from an .xlsx or .csv file:
-    all of it, or nothing with every problem by row and column (422)."""
+    all of it, or nothing with every problem by row and column (422). A file too large for a request is
+    handed to the task queue (202, its job's address in Location) where there is one (PostgreSQL)."""
     if kind not in imports.KINDS:
         raise NotFound()
     if request.content_length is not None and request.content_length > imports.MAX_BYTES:
         raise ApiError(413, N_("The file is too large."), "request_entity_too_large")
     filename, data = _file()
     try:
-        imported = imports.run_import(kind, filename, data, current_user())
+        check_only = request.form.get("check_only", "false").strip().lower() == "true"
+        imported = import_jobs.submit(kind, filename, data, current_user(), check_only=check_only)
     except ImportRefused as refused:
         problems = [{"row": p.row, "column": p.column, "message": translate(p.message)} for p in refused.problems]
         return answer(
@@ -72,9 +60,30 @@ def run_import(kind: str):
             "import_refused",
             problems=problems,
         )
-    response = jsonify(_result_json(imported))
+    if isinstance(imported, ImportJob):  # too large for a request: queued, to follow at its address
+        response = jsonify(import_jobs.as_json(imported))
+        response.status_code = 202
+        response.headers["Location"] = url_for("api.import_job", job_id=imported.id)
+        return response
+    if check_only:
+        return jsonify(imports.checked(imported))
+    response = jsonify(imports.summary(imported))
     response.status_code = 201
     return response
+
+
+@bp.get(f"/imports/jobs/<{ID}:job_id>")
+def import_job(job_id: int):
+    """A large import handed to the task queue: its state and progress, then its result or its problems (to its
+    author and the union administrators)."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        raise NotFound()
+    if not import_jobs.may_see(job, current_user()):
+        raise ApiError(
+            403, N_("Only its author and the union administrators may follow an import."), "permission_denied"
+        )
+    return jsonify(import_jobs.as_json(job))
 
 
 @bp.get("/sign-in-slips")

@@ -4,7 +4,7 @@ slips, the administration's changes, and the caller's own tokens and data. Built
 specs the operations validate with; openapi.document() merges them in."""
 
 from ..auth.activation import ISSUE_FIELDS
-from ..models import ATTACHMENT_TYPES
+from ..models import ATTACHMENT_TYPES, JOB_STATES
 from ..operations.admin import OVERRIDE_FIELDS, UNION_FIELDS, UNIT_CHANGES, USER_CHANGES
 from ..operations.attachments import FIELD, MAX_ATTACHMENTS, MAX_SIZE
 from ..operations.thresholds import FIELDS as THRESHOLD_FIELDS
@@ -180,11 +180,45 @@ def components() -> dict:
             },
             required=["kind", "ignored_columns", "slips_id"],
         ),
+        "Checked": obj(
+            {
+                "kind": {"type": "string", "enum": list(imports.KINDS)},
+                "checked": described(COUNT, "The rows checked: nothing wrong with any, nothing written."),
+                "ignored_columns": array(STR),
+            }
+        ),
         "ImportRefused": obj(
             {
                 "error": STR,
                 "code": {"const": "import_refused"},
                 "problems": array(obj({"row": nullable(INT), "column": nullable(STR), "message": STR})),
+            }
+        ),
+        "ImportJob": obj(
+            {
+                "id": ID,
+                "kind": {"type": "string", "enum": list(imports.KINDS)},
+                "filename": STR,
+                "check_only": described(BOOL, "Only checked: nothing is written."),
+                "state": described(
+                    {"type": "string", "enum": list(JOB_STATES)},
+                    "queued (waiting for the worker), checking (the whole file), running (written in one "
+                    "transaction), done, failed (nothing was written).",
+                ),
+                "rows_done": described(COUNT, "Of the current step: rows checked, then rows written."),
+                "rows_total": nullable(COUNT),
+                "result": described(
+                    nullable({"type": "object"}),
+                    "When done: what the import did, as POST /imports/{kind} answers it (or, checked only, "
+                    "`checked`: the rows checked).",
+                ),
+                "problems": described(
+                    array(obj({"row": nullable(INT), "column": nullable(STR), "message": STR})),
+                    "When failed: every problem, by row and column.",
+                ),
+                "created_at": MOMENT,
+                "started_at": nullable(MOMENT),
+                "finished_at": nullable(MOMENT),
             }
         ),
         "ActivationCodes": obj(
@@ -268,6 +302,11 @@ def paths(h) -> dict:
                 }
             },
         }
+
+    import_body = multipart("file", "An .xlsx or .csv file.", many=False)
+    import_body["content"]["multipart/form-data"]["schema"]["properties"]["check_only"] = described(
+        {"type": "string", "enum": ["true", "false"]}, "`true`: only check the file; nothing is written."
+    )
 
     session_param = [
         {
@@ -549,14 +588,21 @@ def paths(h) -> dict:
             "post": op(
                 "Import a roster or proposals collected on paper",
                 {
+                    **ok(ref("Checked"), 200, "Only checked (`check_only`): the file is fine; nothing was written."),
                     **ok(ref("Imported"), 201),
+                    **ok(
+                        ref("ImportJob"),
+                        202,
+                        "Too large for a request: handed to the task queue (PostgreSQL); follow it at the "
+                        "address in Location, GET /imports/jobs/{job_id}.",
+                    ),
                     **errors(400, 401, 403, 404, 413),
                     "422": {
                         "description": "Nothing was imported: the file's problems by row and column, or no file.",
                         "content": {"application/json": {"schema": {"anyOf": [ref("ImportRefused"), ref("Error")]}}},
                     },
                 },
-                body=multipart("file", "An .xlsx or .csv file.", many=False),
+                body=import_body,
                 params=[
                     {
                         "name": "kind",
@@ -567,8 +613,19 @@ def paths(h) -> dict:
                 ],
                 **{
                     **admin,
-                    "description": f"Union administrators only. At most {imports.MAX_BYTES // 1024 // 1024} MB.",
+                    "description": f"Union administrators only. At most {imports.MAX_BYTES // 1024 // 1024} MB. "
+                    "A file of more rows than a request holds (IMPORT_PAGE_MAX_ROWS, 2,000 by default) is handed "
+                    "to the task queue on PostgreSQL (202) and refused on SQLite (422, naming the command line).",
                 },
+            )
+        },
+        "/imports/jobs/{job_id}": {
+            "get": op(
+                "A large import handed to the task queue: its state and progress",
+                {**ok(ref("ImportJob")), **errors(401, 403, 404)},
+                params=[h._id("job_id", "The import job.")],
+                tags=["administration"],
+                description="Its author and the union administrators only.",
             )
         },
         "/sign-in-slips": {

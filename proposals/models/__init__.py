@@ -16,6 +16,7 @@ from .handling import (
 )
 from .history import HistoryEntry, Notification
 from .identity import ExternalIdentity
+from .import_job import JOB_STATES, ImportJob
 from .login_attempt import LoginAttempt
 from .login_session import LoginSession
 from .message import SIDES, MessageAttachment, ProposalMessage
@@ -29,6 +30,8 @@ from .token import ApiToken
 from .vote import Vote, VotePublication
 
 __all__ = [
+    "JOB_STATES",
+    "ImportJob",
     "SETTING_DATES",
     "SETTING_DEFAULTS",
     "CongressSession",

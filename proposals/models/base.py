@@ -13,3 +13,12 @@ def built_on(item, dialect: str) -> bool:
     if only is None or only.dialect is None:
         return True
     return dialect == only.dialect if isinstance(only.dialect, str) else dialect in only.dialect
+
+
+QUEUE_PREFIX = "procrastinate_"  # the task queue's own tables on PostgreSQL (migration 6c1a9e4f2b57), not models
+
+
+def ours(name: str | None, type_: str) -> bool:
+    """Whether a table the database has is one of the models' (autogenerate and the schema test compare only
+    those): not the task queue's."""
+    return not (type_ == "table" and name and name.startswith(QUEUE_PREFIX))

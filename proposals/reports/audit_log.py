@@ -80,6 +80,7 @@ ADMIN_ACTIONS = {
     "calendar.remove": N_("Calendar day removed"),
     "calendar.load": N_("Year's official calendar loaded"),
     "import.roster": N_("Roster imported"),
+    "import.queued": N_("Large import handed to the task queue"),
     "proposal.message": N_("Message written on a proposal"),
     "import.proposals": N_("Proposals imported"),
     "login.succeeded": N_("Logged in"),
@@ -103,6 +104,7 @@ TARGETS = {
     "calendar_overrides": N_("Calendar day"),
     "notifications": N_("Message"),
     "calendar_years": N_("Calendar year"),
+    "import_jobs": N_("Import job"),
 }
 COLUMNS = ("at", "actor", "action", "target", "details", "address")
 COLUMN_LABELS = {

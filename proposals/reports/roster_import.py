@@ -254,9 +254,7 @@ def apply(
                 existing |= {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(part)))}
             new = [(number, values) for number, values in plan.users if values["username"] not in existing]
             row = new[0][0] if new else None
-            _insert_new(new, units, result, actor, codes)
-            if progress and new:
-                progress(len(new))
+            _insert_new(new, units, result, actor, codes, progress)
             for number, values in plan.users:
                 if values["username"] not in existing:
                     continue
@@ -307,11 +305,17 @@ CODE_TAKEN_MEANWHILE = N_("A unit code of this file was taken while it was impor
 
 
 def _insert_new(
-    rows: list[tuple[int, dict]], units: dict, result: RosterResult, actor: User | None, codes: bool
+    rows: list[tuple[int, dict]],
+    units: dict,
+    result: RosterResult,
+    actor: User | None,
+    codes: bool,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     """Create these users in bulk: one INSERT of many rows for the users, one for their roles, their
     messenger ids and their audit rows each; a password is hashed only where the row gives one. With
-    `codes`, each user without a password gets an activation code (an HMAC, not a password hash)."""
+    `codes`, each user without a password gets an activation code (an HMAC, not a password hash).
+    `progress(n)` is told of the users written, batch by batch."""
     if not rows:
         return
     now = clock.utcnow()
@@ -359,6 +363,8 @@ def _insert_new(
     try:
         for start in range(0, len(users), 10000):
             session.execute(insert(User.__table__), users[start : start + 10000])
+            if progress:
+                progress(len(users[start : start + 10000]))
     except IntegrityError:  # someone took one of these user names meanwhile
         session.rollback()
         msg = message(N_("A user name of this file was taken while it was imported. Import it again."))
