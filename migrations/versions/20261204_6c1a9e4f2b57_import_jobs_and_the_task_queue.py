@@ -6,7 +6,7 @@ installed procrastinate gives it, is applied here and removed on the way down. S
 large imports run on the command line). Data already there: nothing to carry over (no job ran before).
 
 Revision ID: 6c1a9e4f2b57
-Revises: 3f8a1c6e2b90
+Revises: 4b7d2e9a1c30
 Create Date: 2026-12-04 01:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "6c1a9e4f2b57"
-down_revision = "3f8a1c6e2b90"
+down_revision = "4b7d2e9a1c30"
 branch_labels = None
 depends_on = None
 
