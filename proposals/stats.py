@@ -34,6 +34,7 @@ from sqlalchemy import and_, case, func, or_, select
 from workflow import LIFECYCLE, OUTCOMES, RATINGS, calendar
 from workflow.errors import N_
 
+from . import unions
 from .access import author_visible_filter, visible_filter
 from .extensions import db
 from .facts import reply_on_time
@@ -232,6 +233,7 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
     by_session = _by_unit(CongressSession, sums["session_id"], "session_id")
     for row in by_session:
         row["escalated"] = escalated.get(row["session_id"], 0)
+    by_union = _by_union(sums["session_id"], escalated, dict.fromkeys(overall, 0))
     return {
         "session_id": session_id,
         "today": today.isoformat(),
@@ -244,6 +246,7 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
         ],
         "by_delegation": _by_unit(OrgUnit, sums["delegation_id"], "delegation_id"),
         "by_session": by_session,
+        "by_union": by_union,
         # proposals and suggestions (建议: converted, or short of co-signers) apart: a union that counts 立案
         # without converted suggestions reads its own figure here
         "by_kind": [
@@ -252,6 +255,41 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
             if k in sums["kind"]
         ],
     }
+
+
+def _by_union(per_session: dict, escalated: dict, zero: dict) -> list[dict]:
+    """The figures of each union of the group (its sessions' together), depth first from the company union;
+    an escalated proposal counts in the union it went to, and apart in `escalated` where it came from."""
+    tree = unions.current()
+    wanted = set(per_session) | set(escalated)
+    union_of = dict(
+        db.session.execute(
+            select(CongressSession.id, CongressSession.union_id).where(CongressSession.id.in_(wanted))
+        ).all()
+    )
+    sums: dict = {}
+    sent: dict = {}
+    for sid, row in per_session.items():
+        key = union_of.get(sid)
+        sums[key] = {k: sums.get(key, zero).get(k, 0) + v for k, v in row.items()}
+    for sid, n in escalated.items():
+        key = union_of.get(sid)
+        sent[key] = sent.get(key, 0) + n
+    rows = []
+    for unit in tree.ordered():
+        key = tree.key(unit.id)
+        if key in sums or key in sent:
+            rows.append(
+                {
+                    "union_id": unit.id,
+                    "code": unit.code,
+                    "name": unit.name,
+                    "parent_id": unit.parent_id,
+                    **_numbers(sums.get(key, zero)),
+                    "escalated": sent.get(key, 0),
+                }
+            )
+    return rows
 
 
 def escalated_counts(session_id: int | None = None, user: User | None = None) -> dict[int, int]:

@@ -193,6 +193,7 @@ GET_API = {
     ("api.union_tree", "GET"): (ALL, "/api/v1/unions"),
     ("api.get_session", "GET"): (ALL, f"/api/v1/sessions/{S}"),
     ("api.report", "GET"): (ALL, "/api/v1/stats"),
+    ("api.union_figures", "GET"): (OVERSIGHT, "/api/v1/stats/unions"),
     ("api.workflow", "GET"): (ALL, "/api/v1/workflow"),
     ("api.list_proposals", "GET"): (ALL, "/api/v1/proposals?limit=100"),
     ("api.calendar_year", "GET"): (ADMINS, "/api/v1/calendar/2027"),

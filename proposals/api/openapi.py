@@ -18,7 +18,7 @@ from .auth import CREDENTIALS
 from .proposals import LIST_ARGS
 from .schemas import DATE as DATE_SCHEMA
 from .schemas import array, components, ref
-from .stats import payload_schema
+from .stats import UNION_RANKS, payload_schema
 
 ID_PARAM_MAX = 2**31 - 1
 DESCRIPTION = """The whole proposal lifecycle over HTTP; the pages and this API call the same operations.
@@ -377,6 +377,32 @@ def document() -> dict:
                         "schema": {"type": "integer", "minimum": 1, "maximum": ID_PARAM_MAX},
                     }
                 ],
+                tags=["reports"],
+            )
+        },
+        "/stats/unions": {
+            "get": _op(
+                "Every union's figures side by side, ranked; with `union`, that union and those below it",
+                {**_ok(ref("UnionFigures")), **_errors(401, 403, 404, 422)},
+                params=[
+                    {
+                        "name": "union",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": ID_PARAM_MAX},
+                        "description": "Drill down: this union and the unions below it, with its sessions.",
+                    },
+                    {
+                        "name": "rank",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": list(UNION_RANKS), "default": UNION_RANKS[0]},
+                    },
+                ],
+                description="For the committee, union administrators, supervisors and leaders, over the unions "
+                "they oversee (theirs and those below it). Each union's figures are its sessions' together, "
+                "over the proposals the caller may see; an escalated proposal counts where it went, and in "
+                "`escalated` where it came from.",
                 tags=["reports"],
             )
         },

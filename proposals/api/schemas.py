@@ -289,10 +289,37 @@ def _stats() -> dict:
                 _numbers({"session_id": ID, "code": STR, "name": STR, "escalated": described(COUNT, ESCALATED)})
             ),
             "by_kind": array(_numbers({"kind": {"type": "string", "enum": list(KINDS)}, "code": STR, "name": STR})),
+            "by_union": described(array(_union_figures()), "Each union of the group, depth first (GET /stats/unions)."),
         }
     )
     overall["required"] = list(overall["properties"])
     return overall
+
+
+def _union_figures() -> dict:
+    return _numbers(
+        {
+            "union_id": ID,
+            "code": STR,
+            "name": STR,
+            "parent_id": nullable(ID),
+            "escalated": described(COUNT, ESCALATED),
+        }
+    )
+
+
+def _group_figures() -> dict:
+    return obj(
+        {
+            "rank": {"type": "string", "enum": ["closure_rate", "on_time_rate", "satisfaction_rate"]},
+            "unions": described(array(_union_figures()), "Best first by `rank`; those without that rate last."),
+            "sessions": described(
+                array(_numbers({"session_id": ID, "code": STR, "name": STR, "escalated": COUNT})),
+                "With `union`: the figures of that union's own sessions.",
+            ),
+        },
+        required=["rank", "unions"],
+    )
 
 
 def _workflow() -> dict:
@@ -447,5 +474,6 @@ def components() -> dict:
             }
         ),
         "Stats": _stats(),
+        "UnionFigures": _group_figures(),
         "Workflow": _workflow(),
     }
