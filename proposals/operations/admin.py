@@ -38,7 +38,7 @@ from .locks import sqlite_write_lock
 class Roles(Field):
     """Roles as plain names (held at the root, the company union) or as {"role", "union_id"} (held in that
     union): the roles at the root sorted, then the scoped ones as (role, union id) pairs, sorted. The union
-    ids are checked by the operation (`_scoped_roles`)."""
+    ids are checked by the operation (`_split_roles`)."""
 
     def clean(self, value):
         choose = N_("Choose roles from: %(choices)s."), {"choices": ", ".join(ROLES)}

@@ -323,6 +323,8 @@ EVENT_SETUP = {
     ),
     "mark_key": ("committee", "accepted", []),
     "unmark_key": ("committee", "accepted", [("mark_key", "committee", {"reason": "涉及全体职工。"})]),
+    # in a grassroots union's session (Supply.new), whose committee the cast's committee sits on too
+    "escalate": ("committee", "grassroots_review", []),
 }
 
 
@@ -343,6 +345,22 @@ class Supply:
         self._current: dict[str, int] = {}
         self._review_session = None
         self._approval_session = None
+        self._grassroots_session = None
+
+    def company_union(self) -> int:
+        """The company union's id (named first when the battery has not yet done so)."""
+        from proposals.models import root_union
+        from proposals.operations import rename_union
+
+        root = root_union() or rename_union({"name": "某某公司工会"})
+        db.session.commit()
+        return root.id
+
+    def grassroots(self):
+        """A grassroots union below the company union (named first when the battery has not yet done so)."""
+        from proposals.operations import create_union
+
+        return create_union({"code": "HOSTILE-G", "name": "基层工会", "parent_id": self.company_union()})
 
     def for_event(self, event: str) -> int:
         from proposals.models import Proposal
@@ -362,7 +380,7 @@ class Supply:
         return proposal.id
 
     def new(self, event: str):
-        from proposals.operations import fire_event
+        from proposals.operations import fire_event, update_user
 
         cast = self.world.cast
         _who, state, steps = EVENT_SETUP[event]
@@ -370,6 +388,14 @@ class Supply:
             if self._review_session is None:
                 self._review_session = cast.make.new_session(delegation_review=True, min_cosigners=0)
             proposal = cast.make.proposal(author=cast.author, session=self._review_session)
+            return fire_event(proposal.id, "submit", cast.author)
+        if state == "grassroots_review":  # (the company's session is open: there the proposal can go up)
+            if self._grassroots_session is None:
+                union = self.grassroots()
+                roles = [*sorted(cast.committee.roles), {"role": "committee", "union_id": union.id}]
+                update_user(cast.committee, {"roles": roles})
+                self._grassroots_session = cast.make.new_session(union_id=union.id, min_cosigners=0)
+            proposal = cast.make.proposal(author=cast.author, session=self._grassroots_session)
             return fire_event(proposal.id, "submit", cast.author)
         if state == "awaiting_approval":
             if self._approval_session is None:

@@ -160,6 +160,7 @@ class Api:
                 "request_rehandle": {"reason": "答复不具体。"},
                 "reclass": {"outcome": reclass_outcome(self.supply), "reason": "尚在落实。"},
                 "mark_key": {"reason": "涉及全体职工。"},
+                "escalate": {"reason": "超出本单位职权范围。"},
                 "unmark_key": {"reason": "已不必列为重点。"},
                 "return_reply": {"reason": "请补充领用方式。"},
             }.get(event, {})
@@ -199,6 +200,12 @@ class Api:
             ("post", "/departments"): ("admin", "/departments", unit, ("code", "name")),
             ("post", "/delegations"): ("admin", "/delegations", unit, ("code", "name")),
             ("post", "/sessions"): ("admin", "/sessions", {"code": f"HS{n}", "name": f"会议{n}"}, ("code", "name")),
+            ("post", "/unions"): (
+                "admin",
+                "/unions",
+                {"code": f"HU{n}", "name": f"基层工会{n}", "parent_id": self.supply.company_union()},
+                ("code", "name"),
+            ),
             ("patch", "/sessions/{session_id}"): ("admin", f"/sessions/{self.spare_session()}", {}, ("name",)),
             ("post", "/categories"): ("admin", "/categories", {"code": f"hc{n}", "name": f"类别{n}"}, ("code", "name")),
             ("patch", "/categories/{category_id}"): ("admin", f"/categories/{self.spare_category()}", {}, ("name",)),
