@@ -143,6 +143,12 @@ def holds(user: User, roles, key: int | None, tree: Tree | None = None, *, above
     return False
 
 
+def holds_somewhere(user: User, roles) -> bool:
+    """Whether `user` holds one of `roles` in any union, the company's or a grassroots one: the gate of the
+    pages and files those roles open (what they then show is scoped: scope_of, access.visible_filter)."""
+    return bool(user.roles.intersection(roles)) or any(r.role in roles for r in user.union_role_rows)
+
+
 def scope_of(user: User, roles, tree: Tree | None = None) -> Scope:
     """The unions where `user`'s holding one of `roles` reaches: each union they hold one in and the unions
     below it."""
