@@ -36,15 +36,18 @@ class Tree:
     root: OrgUnit | None
     units: dict[int, OrgUnit]
     parent: dict[int | None, int | None] = field(default_factory=dict)
+    children: dict[int | None, list[int]] = field(default_factory=dict)  # each union's, by code
+    _unit_unions: dict[int, int | None] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls) -> "Tree":
         rows = db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(UNION_KINDS)).order_by(OrgUnit.id)).all()
         root = next((u for u in rows if u.kind == "union" and u.parent_id is None), None)
         tree = cls(root=root, units={u.id: u for u in rows})
-        for unit in rows:
+        for unit in sorted(rows, key=lambda u: u.code):
             if unit is not root:
                 tree.parent[unit.id] = tree.key(unit.parent_id)
+                tree.children.setdefault(tree.parent[unit.id], []).append(unit.id)
         return tree
 
     def key(self, union_id: int | None) -> int | None:
@@ -71,17 +74,34 @@ class Tree:
         """`key` and every union below it."""
         found, todo = {key}, [key]
         while todo:
-            here = todo.pop()
-            for child, parent in self.parent.items():
-                if parent == here and child not in found:
+            for child in self.children.get(todo.pop(), ()):
+                if child not in found:
                     found.add(child)
                     todo.append(child)
         return Scope(found)
 
-    @property
-    def grouped(self) -> bool:
-        """Whether there is any union below the root (else everything is as for a single union)."""
-        return bool(self.parent)
+    def union_of_unit(self, unit_id: int | None) -> int | None:
+        """The union a unit lies in, as stored: the unit itself when it is a union, else the nearest union
+        above it; None (the root) for none, or a unit under no union."""
+        return None if unit_id is None else self._units().get(unit_id)
+
+    def units_in(self, scope: Scope) -> list[int]:
+        """The ids of every unit (delegations, departments, unions) lying in one of these unions."""
+        return [unit for unit, union in self._units().items() if union in scope]
+
+    def _units(self) -> dict[int, int | None]:
+        """Every unit's union, read on first use (the units are few: hundreds, not the people)."""
+        if self._unit_unions is None:
+            rows = db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all()
+            parents = {row.id: row.parent_id for row in rows}
+            found: dict[int, int | None] = {}
+            for row in rows:
+                here = row.id
+                while here is not None and here not in self.units and here not in found:
+                    here = parents.get(here)
+                found[row.id] = found[here] if here in found else self.key(here)
+            self._unit_unions = found
+        return self._unit_unions
 
     def siblings_shared(self) -> bool:
         return bool(self.root is not None and self.root.share_public_results)
@@ -100,9 +120,8 @@ class Tree:
                     out.append(self.root)
             else:
                 out.append(self.units[key])
-            children = [u for k, u in self.units.items() if k in self.parent and self.parent[k] == key]
-            for child in sorted(children, key=lambda u: u.code):
-                walk(child.id)
+            for child in self.children.get(key, ()):
+                walk(child)
 
         walk(None)
         return out
@@ -173,6 +192,16 @@ def parent_open_session(session: CongressSession, tree: Tree | None = None) -> C
     return db.session.scalar(
         select(CongressSession).where(union, CongressSession.is_open).order_by(CongressSession.id.desc()).limit(1)
     )
+
+
+def may_handle(session: CongressSession, department_ids, tree: Tree | None = None) -> bool:
+    """Whether these departments may handle a proposal of `session`: the departments of its own union and
+    of the unions above it, up to the company's functional departments (a sibling's never)."""
+    tree = tree or current()
+    if not tree.parent:  # a single union: every department is the company's
+        return True
+    allowed = set(tree.above(tree.key(session.union_id)))
+    return all(tree.union_of_unit(d) in allowed for d in department_ids)
 
 
 def public_reach(user: User, tree: Tree | None = None) -> Scope:

@@ -38,6 +38,18 @@ def admin_only(view):
     return wrapped
 
 
+def admin_somewhere(view):
+    """For what the administrators of any union may ask: the operation checks which union it is about."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not unions.holds_somewhere(current_user(), ADMIN_ROLES):
+            raise ApiError(403, N_("Only union administrators may do this."), "permission_denied")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def created(body: dict):
     response = jsonify(body)
     response.status_code = 201
@@ -45,36 +57,24 @@ def created(body: dict):
 
 
 @bp.post("/users")
-@admin_only
+@admin_somewhere
 def add_user():
     """Create a user with roles."""
     return created(user_json(create_user(json_body(), actor=current_user())))
 
 
 @bp.post("/departments")
-@admin_only
+@admin_somewhere
 def add_department():
     """Create a functional department."""
     return created(unit_json(create_unit("department", json_body(), actor=current_user())))
 
 
 @bp.post("/delegations")
-@admin_only
+@admin_somewhere
 def add_delegation():
     """Create a delegation."""
     return created(unit_json(create_unit("delegation", json_body(), actor=current_user())))
-
-
-def admin_somewhere(view):
-    """For what the administrators of any union may ask: the operation checks which union it is about."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not unions.scope_of(current_user(), ADMIN_ROLES):
-            raise ApiError(403, N_("Only union administrators may do this."), "permission_denied")
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @bp.get("/unions")

@@ -25,8 +25,9 @@ from ..operations import (
     update_unit,
     update_user,
 )
+from ..operations.unions import authorize_person
 from . import bp
-from .admin import admin_only, created
+from .admin import admin_only, admin_somewhere, created
 from .auth import current_user
 from .errors import ApiError, json_body
 from .proposals import ID
@@ -50,21 +51,23 @@ def _unit(unit_id: int) -> OrgUnit:
 
 
 @bp.get(f"/users/<{ID}:user_id>")
-@admin_only
+@admin_somewhere
 def get_user(user_id: int):
-    """One account."""
-    return jsonify(user_json(_user(user_id)))
+    """One account (of a union the caller administers)."""
+    user = _user(user_id)
+    authorize_person(current_user(), user)
+    return jsonify(user_json(user))
 
 
 @bp.patch(f"/users/<{ID}:user_id>")
-@admin_only
+@admin_somewhere
 def change_user(user_id: int):
     """Change an account's name, e-mail, units or roles (the fields given); the user name never changes."""
     return jsonify(user_json(update_user(_user(user_id), json_body() or {}, actor=current_user())))
 
 
 @bp.post(f"/users/<{ID}:user_id>/password")
-@admin_only
+@admin_somewhere
 def new_password(user_id: int):
     """Give an account a new password: the one sent, or (without one) a generated initial password that is
     answered this once. The account's sessions and API tokens stop working."""
@@ -81,35 +84,35 @@ def new_password(user_id: int):
 
 
 @bp.post(f"/users/<{ID}:user_id>/disable")
-@admin_only
+@admin_somewhere
 def disable_account(user_id: int):
     """Disable an account (never deleted): it cannot log in, and its sessions and tokens end at once."""
     return jsonify(user_json(disable_user(_user(user_id), actor=current_user())))
 
 
 @bp.post(f"/users/<{ID}:user_id>/enable")
-@admin_only
+@admin_somewhere
 def enable_account(user_id: int):
     """Let a disabled account log in again."""
     return jsonify(user_json(enable_user(_user(user_id), actor=current_user())))
 
 
 @bp.patch(f"/units/<{ID}:unit_id>")
-@admin_only
+@admin_somewhere
 def change_unit(unit_id: int):
     """Rename a department or delegation, or change its parent; its code and kind never change."""
     return jsonify(unit_json(update_unit(_unit(unit_id), json_body() or {}, actor=current_user())))
 
 
 @bp.post(f"/units/<{ID}:unit_id>/deactivate")
-@admin_only
+@admin_somewhere
 def deactivate(unit_id: int):
     """Take a unit out of use (never deleted): it is no longer offered for new assignments or accounts."""
     return jsonify(unit_json(deactivate_unit(_unit(unit_id), actor=current_user())))
 
 
 @bp.post(f"/units/<{ID}:unit_id>/reactivate")
-@admin_only
+@admin_somewhere
 def reactivate(unit_id: int):
     """Put a deactivated unit back in use."""
     return jsonify(unit_json(reactivate_unit(_unit(unit_id), actor=current_user())))

@@ -10,12 +10,11 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from workflow import ROLES, InvalidPayload, PermissionDenied, calendar
+from workflow import ROLES, InvalidPayload, calendar
 from workflow.errors import N_
 from workflow.payload import Boolean, Field, Integer, Line, message, validate
 
 from .. import presets, settings, unions
-from ..access import ADMIN_ROLES
 from ..auth import passwords
 from ..extensions import db
 from ..models import (
@@ -33,6 +32,16 @@ from ..settings import Date
 from . import audit
 from .errors import NotFound, Taken
 from .locks import sqlite_write_lock
+from .unions import (
+    NO_UNION,
+    authorize,
+    authorize_person,
+    authorize_roles,
+    authorize_somewhere,
+    person_union,
+    unit_union,
+)
+from .unions import union_named as _union_named
 
 
 class Roles(Field):
@@ -123,38 +132,6 @@ SESSION_FIELDS = {
     "union_id": Integer(),  # the union whose congress it is (proposals/unions.py); none: the root
 }
 GROUP_FIELDS = {"code": Code, "name": Line(required=True, max_length=200), "parent_id": Integer(required=True)}
-NOT_ADMIN = N_("Only union administrators may do this.")
-NOT_ADMIN_THERE = N_("Only administrators of this union or of a union above it may do this.")
-NO_UNION = N_("No such union.")
-
-
-def authorize(actor: User | None, union: int | None = None, tree: "unions.Tree | None" = None) -> None:
-    """Refuse unless `actor` administers the union `union` (None: the root), holding the role there or in a
-    union above it (None: the system, which may)."""
-    if actor is None:
-        return
-    if union is None:
-        if not actor.has_role(*ADMIN_ROLES):
-            raise PermissionDenied(NOT_ADMIN)
-    elif not unions.holds(actor, ADMIN_ROLES, union, tree):
-        raise PermissionDenied(NOT_ADMIN_THERE)
-
-
-def authorize_somewhere(actor: User | None) -> None:
-    """Refuse unless `actor` administers some union (the operation then checks which)."""
-    if actor is not None and not unions.scope_of(actor, ADMIN_ROLES):
-        raise PermissionDenied(NOT_ADMIN)
-
-
-def _union_named(union_id, field: str, tree: "unions.Tree") -> int | None:
-    """The stored key of the union `union_id` names (None: the root), or 422 naming `field`."""
-    if union_id is None:
-        return None
-    if not tree.is_union(union_id):
-        raise InvalidPayload({field: message(NO_UNION)})
-    return tree.key(union_id)
-
-
 USERNAME_TAKEN = N_("This user name is taken.")
 CODE_TAKEN = N_("This code is taken.")
 
@@ -200,8 +177,9 @@ def _liaison_has_department(roles, department_id, errors: dict) -> None:
 
 
 def create_user(data, *, actor: User | None = None) -> User:
-    """Create an account; its password follows the password policy (proposals/auth/passwords.py)."""
-    authorize(actor)
+    """Create an account; its password follows the password policy (proposals/auth/passwords.py). A
+    grassroots union's administrators create the people of their union (operations/unions.py)."""
+    authorize_somewhere(actor)
     clean = validate(USER_FIELDS, data)
     errors: dict = {}
     named = select(User.id).where(User.username == clean["username"])
@@ -214,6 +192,9 @@ def create_user(data, *, actor: User | None = None) -> User:
     _liaison_has_department(_role_names(clean["roles"]), clean.get("department_id"), errors)
     roles, scoped = _split_roles(clean["roles"], errors)
     _refuse(errors, taken)
+    tree = unions.current()
+    authorize(actor, person_union(clean.get("department_id"), clean.get("delegation_id"), tree), tree)
+    authorize_roles(actor, ((), ()), (roles, scoped), tree)
     password = clean.pop("password")
     clean.pop("roles")
     clean["must_change_password"] = bool(clean.get("must_change_password"))
@@ -228,8 +209,9 @@ def create_user(data, *, actor: User | None = None) -> User:
 
 
 def create_unit(kind: str, data, *, actor: User | None = None) -> OrgUnit:
-    """Create a department, delegation or grassroots union."""
-    authorize(actor)
+    """Create a department, delegation or grassroots union; in a grassroots union (below a unit of it), by
+    its administrators."""
+    authorize_somewhere(actor)
     clean = validate(UNIT_FIELDS, data)
     errors: dict = {}
     coded = select(OrgUnit.id).where(OrgUnit.code == clean["code"])
@@ -237,6 +219,8 @@ def create_unit(kind: str, data, *, actor: User | None = None) -> OrgUnit:
     if clean.get("parent_id") is not None and db.session.get(OrgUnit, clean["parent_id"]) is None:
         errors["parent_id"] = message(N_("No such unit."))
     _refuse(errors, taken)
+    tree = unions.current()
+    authorize(actor, tree.union_of_unit(clean.get("parent_id")), tree)
     unit = OrgUnit(**clean, kind=kind)
     _insert(unit, "code", CODE_TAKEN, coded)
     audit.record("unit.create", unit, {**clean, "kind": kind}, actor=actor)
@@ -329,8 +313,11 @@ USER_CHANGES = {
 
 def update_user(user: User, data, *, actor: User | None = None) -> User:
     """Change the fields given of a user's name, e-mail, department, delegation and roles; an empty
-    e-mail, department or delegation is cleared. The user name never changes."""
-    authorize(actor)
+    e-mail, department or delegation is cleared. The user name never changes. A grassroots union's
+    administrators change their union's people, within it (operations/unions.py)."""
+    authorize_somewhere(actor)
+    tree = unions.current()
+    authorize_person(actor, user, tree)
     given = {n: f for n, f in USER_CHANGES.items() if isinstance(data, dict) and n in data}
     clean = validate(given, data)
     errors: dict = {}
@@ -341,6 +328,13 @@ def update_user(user: User, data, *, actor: User | None = None) -> User:
             if field not in errors and not db.session.get(OrgUnit, unit_id).active:
                 errors[field] = message(N_("This unit is deactivated."))
     roles, scoped = _split_roles(clean["roles"], errors) if "roles" in clean else (None, None)
+    if "department_id" in given or "delegation_id" in given:  # where the person moves to, too
+        department = clean.get("department_id") if "department_id" in given else user.department_id
+        delegation = clean.get("delegation_id") if "delegation_id" in given else user.delegation_id
+        if not errors:
+            authorize(actor, person_union(department, delegation, tree), tree)
+    if roles is not None and not errors:
+        authorize_roles(actor, (user.roles, user.scoped_roles), (roles, scoped), tree)
     if roles is not None and "union_admin" not in roles and _last_admin(user, lock=True):
         errors["roles"] = message(NO_ADMIN_LEFT)
     _liaison_has_department(
@@ -375,7 +369,8 @@ PASSWORD_RESET = {"password": Line(required=True, max_length=200), "must_change_
 def reset_password(user: User, data, *, actor: User | None = None) -> User:
     """Set a new password chosen by the administrator (the password policy applies), an initial one if
     `must_change_password`; the user's sessions and API tokens stop working."""
-    authorize(actor)
+    authorize_somewhere(actor)
+    authorize_person(actor, user)
     clean = validate(PASSWORD_RESET, data)
     passwords.check(clean["password"], user.username, (user.name, user.email))
     _set_new_password(user, clean["password"], bool(clean.get("must_change_password")))
@@ -387,7 +382,8 @@ def reset_password(user: User, data, *, actor: User | None = None) -> User:
 def issue_initial_password(user: User, *, actor: User | None = None) -> str:
     """Give the user a generated initial password, to be changed at the first login; return it (shown to
     the administrator once, stored nowhere in clear). The user's sessions and API tokens stop working."""
-    authorize(actor)
+    authorize_somewhere(actor)
+    authorize_person(actor, user)
     password = passwords.initial_password(user.username)
     _set_new_password(user, password, True)
     audit.record("user.password_reset", user, {"must_change_password": True, "generated": True}, actor=actor)
@@ -405,7 +401,8 @@ def _set_new_password(user: User, password: str, initial: bool) -> None:
 def disable_user(user: User, *, actor: User | None = None) -> User:
     """Disable an account (never delete it): it can no longer log in, and its open sessions and API
     tokens stop working at once. The last active union administrator cannot be disabled."""
-    authorize(actor)
+    authorize_somewhere(actor)
+    authorize_person(actor, user)
     if _last_admin(user, lock=True):
         raise InvalidPayload({"active": message(NO_ADMIN_LEFT)}, message=NO_ADMIN_LEFT)
     user.active = False
@@ -418,7 +415,8 @@ def disable_user(user: User, *, actor: User | None = None) -> User:
 
 def enable_user(user: User, *, actor: User | None = None) -> User:
     """Let a disabled account log in again."""
-    authorize(actor)
+    authorize_somewhere(actor)
+    authorize_person(actor, user)
     user.active = True
     audit.record("user.enable", user, actor=actor)
     db.session.commit()
@@ -459,8 +457,11 @@ UNIT_CHANGES = {"name": Line(required=True, max_length=200), "parent_id": Intege
 
 
 def update_unit(unit: OrgUnit, data, *, actor: User | None = None) -> OrgUnit:
-    """Rename a unit or change its parent (an empty parent is cleared); its code and kind never change."""
-    authorize(actor)
+    """Rename a unit or change its parent (an empty parent is cleared); its code and kind never change.
+    A grassroots union's administrators change the units in it, within it."""
+    authorize_somewhere(actor)
+    tree = unions.current()
+    authorize(actor, unit_union(unit, tree), tree)
     given = {n: f for n, f in UNIT_CHANGES.items() if isinstance(data, dict) and n in data}
     clean = validate(given, data)
     parent_id = clean.get("parent_id")
@@ -472,6 +473,8 @@ def update_unit(unit: OrgUnit, data, *, actor: User | None = None) -> OrgUnit:
             if parent.id == unit.id:
                 raise InvalidPayload({"parent_id": message(N_("A unit cannot belong to itself."))})
             parent = parent.parent
+    if "parent_id" in given:  # where it moves to, too
+        authorize(actor, tree.union_of_unit(parent_id), tree)
     for name in given:
         setattr(unit, name, clean.get(name))
     audit.record("unit.update", unit, {name: clean.get(name) for name in given}, actor=actor)
@@ -482,7 +485,8 @@ def update_unit(unit: OrgUnit, data, *, actor: User | None = None) -> OrgUnit:
 def deactivate_unit(unit: OrgUnit, *, actor: User | None = None) -> OrgUnit:
     """Take a unit out of use (never delete it): it is no longer offered for new assignments or
     accounts; what it already handles and the people in it stay as they are."""
-    authorize(actor)
+    authorize_somewhere(actor)
+    authorize(actor, unit_union(unit))
     unit.active = False
     audit.record("unit.deactivate", unit, actor=actor)
     db.session.commit()
@@ -490,7 +494,8 @@ def deactivate_unit(unit: OrgUnit, *, actor: User | None = None) -> OrgUnit:
 
 
 def reactivate_unit(unit: OrgUnit, *, actor: User | None = None) -> OrgUnit:
-    authorize(actor)
+    authorize_somewhere(actor)
+    authorize(actor, unit_union(unit))
     unit.active = True
     audit.record("unit.reactivate", unit, actor=actor)
     db.session.commit()

@@ -12,13 +12,16 @@ from flask_wtf.csrf import CSRFError
 
 from workflow.errors import N_
 
+from ... import unions
 from ...access import ADMIN_ROLES
 from ...errors import answer
 from ...extensions import login_manager
 from ...stats import local_today
 from .. import NavItem
+from . import scope
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+COMPANY_PAGE = N_("Only the company union's administrators may use this page: it is the whole group's.")
 NAV = [NavItem("admin.index", N_("Administration"), roles=("union_admin",), order=60)]
 
 
@@ -26,8 +29,10 @@ NAV = [NavItem("admin.index", N_("Administration"), roles=("union_admin",), orde
 def union_admins_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not current_user.has_role(*ADMIN_ROLES):
+    if not unions.holds_somewhere(current_user, ADMIN_ROLES):
         return answer(403, gettext("Only union administrators may use the administration pages."))
+    if request.endpoint not in scope.GRASSROOTS_PAGES and not scope.company():
+        return answer(403, gettext(COMPANY_PAGE))
     return None
 
 

@@ -28,6 +28,7 @@ from ...i18n import ROLE_LABELS, translate_error
 from ...models import OrgUnit
 from ...settings import Date, Fraction, OneOf, OutcomeClasses, Setting, SomeOf
 from ..event_forms import MultiCheckbox, put_errors
+from . import scope
 
 NONE = 0  # the "—" choice of an optional unit
 
@@ -43,10 +44,12 @@ def raw(field: Field):
 
 
 def unit_choices(kind: str, keep: int | None = None) -> list[SelectChoice]:
-    """The active units of a kind to choose from (and the unit already chosen, even if deactivated)."""
+    """The active units of a kind to choose from, of the unions the administrator administers (and the unit
+    already chosen, even if deactivated)."""
     rows = db.session.execute(
         select(OrgUnit.id, OrgUnit.name, OrgUnit.active)
         .where(OrgUnit.kind == kind, or_(OrgUnit.active, OrgUnit.id == keep))
+        .where(or_(scope.units_where(OrgUnit.id), OrgUnit.id == keep))
         .order_by(OrgUnit.code)
     )
     shown = [SelectChoice(i, name if active else f"{name} ({gettext('deactivated')})") for i, name, active in rows]
@@ -150,8 +153,10 @@ class _SessionForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        group = unions.current().ordered()
-        if len(group) > 1:  # a single union (or none yet) has nothing to choose
+        tree = unions.current()
+        group = tree.ordered()
+        if len(group) > 1:  # a single union (or none yet) has nothing to choose; each administrator, their own
+            group = [u for u in group if tree.key(u.id) in scope.administered()]
             self.union_id.choices = [SelectChoice(u.id, u.name) for u in group]
         else:
             del self.union_id
@@ -236,7 +241,10 @@ class UserEditForm(FlaskForm):
         super().__init__(*args, obj=user if showing else None, **kwargs)
         self.department_id.choices = unit_choices("department", keep=user.department_id if user else None)
         self.delegation_id.choices = unit_choices("delegation", keep=user.delegation_id if user else None)
-        grassroots = [u for u in unions.current().ordered() if u.kind == "grassroots"]
+        mine = scope.administered()
+        grassroots = [u for u in unions.current().ordered() if u.kind == "grassroots" and u.id in mine]
+        # the roles held in unions the administrator does not administer stay as they are, unseen
+        self.kept_roles = [(r, u) for r, u in user.scoped_roles if u not in mine] if user else []
         if grassroots:  # a single union has none to offer
             self.union_roles.choices = [
                 SelectChoice(f"{r}:{u.id}", f"{u.name} · {gettext(ROLE_LABELS[r])}")
@@ -261,6 +269,7 @@ class UserEditForm(FlaskForm):
             for value in self.union_roles.data or ():
                 role, _, union_id = value.partition(":")
                 data["roles"].append({"role": role, "union_id": int(union_id) if union_id.isdigit() else union_id})
+        data["roles"] += [{"role": role, "union_id": union_id} for role, union_id in self.kept_roles]
         return data
 
 

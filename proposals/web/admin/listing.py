@@ -65,9 +65,10 @@ class Page:
     prev_before: str | None  # the ?before= of the previous page, None on the first
 
 
-def page(filters: Filters, after: str | None = None, before: str | None = None) -> Page:
-    """The users matching `filters` after (or before) a user name, in user name order."""
-    conditions = filters.where()
+def page(filters: Filters, after: str | None = None, before: str | None = None, within=None) -> Page:
+    """The users matching `filters` after (or before) a user name, in user name order; with `within` (a
+    condition on the user), only those."""
+    conditions = filters.where() + ([within] if within is not None else [])
     query = select(User).where(*conditions).options(selectinload(User.department), selectinload(User.delegation))
     if before:
         rows = db.session.scalars(

@@ -11,7 +11,8 @@ from ... import stats
 from ...extensions import db
 from ...models import SETTING_DEFAULTS, CongressSession
 from ...operations import create_session, edit_session
-from . import bp
+from ...operations.unions import authorize
+from . import bp, scope
 from .forms import SessionForm, show_errors
 
 
@@ -28,7 +29,8 @@ def procedure_helpers() -> dict:
 def sessions():
     """List the congress sessions, newest first, with how many proposals each has (drafts never count)."""
     counts = {row["session_id"]: row["total"] for row in stats.report()["by_session"]}
-    rows = db.session.scalars(select(CongressSession).order_by(CongressSession.id.desc())).all()
+    within = scope.unions_where(CongressSession.union_id)
+    rows = db.session.scalars(select(CongressSession).where(within).order_by(CongressSession.id.desc())).all()
     return render_template("admin/sessions.html", sessions=rows, counts=counts)
 
 
@@ -51,6 +53,7 @@ def new_session():
 def edit_session_page(session_id: int):
     """Change a session's name, dates and settings."""
     session = db.session.get(CongressSession, session_id) or abort(404)
+    authorize(current_user, session.union_id)  # a sibling's sessions are not theirs (403)
     form = SessionForm(obj=session if request.method == "GET" else None)
     del form.code  # a session's code and union never change
     if "union_id" in form:

@@ -11,7 +11,8 @@ from workflow.errors import N_
 from ...extensions import db
 from ...models import OrgUnit, User
 from ...operations import create_unit, deactivate_unit, reactivate_unit, update_unit
-from . import bp
+from ...operations.unions import authorize, unit_union
+from . import bp, scope
 from .forms import UnitForm, show_errors, unit_choices
 
 # the kinds managed here, with the kind of unit each belongs to (None: no parent to choose)
@@ -29,6 +30,7 @@ def load(unit_id: int) -> OrgUnit:
     unit = db.session.get(OrgUnit, unit_id)
     if unit is None or unit.kind not in KINDS:
         abort(404)
+    authorize(current_user, unit_union(unit))  # a sibling's units are not theirs (403)
     return unit
 
 
@@ -49,7 +51,9 @@ def unit_form(kind: str, unit: OrgUnit | None = None) -> UnitForm:
 
 
 def render_list(kind: str, form: UnitForm, status: int = 200):
-    units = db.session.scalars(select(OrgUnit).where(OrgUnit.kind == kind).order_by(OrgUnit.code)).all()
+    # a union is administered from the union above it (operations/unions.py unit_union); a unit, from its own
+    within = scope.units_where(OrgUnit.parent_id if kind == "grassroots" else OrgUnit.id)
+    units = db.session.scalars(select(OrgUnit).where(OrgUnit.kind == kind, within).order_by(OrgUnit.code)).all()
     if kind in MEMBERS:
         column = MEMBERS[kind]
         counts = dict(db.session.execute(select(column, func.count()).where(User.active).group_by(column)).all())

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import and_, or_
 
 from workflow import ROLES, InvalidPayload
 
@@ -17,19 +18,37 @@ from ...operations import (
     reset_password,
     update_user,
 )
-from . import bp, listing
+from ...operations.unions import authorize_person
+from . import bp, listing, scope
 from .forms import PasswordForm, UserEditForm, UserForm, show_errors
 
 
 def load(user_id: int) -> User:
-    return db.session.get(User, user_id) or abort(404)
+    """The user, if the administrator administers their union (403 otherwise: a sibling's people are not
+    theirs to read)."""
+    user = db.session.get(User, user_id) or abort(404)
+    authorize_person(current_user, user)
+    return user
+
+
+def people_within():
+    """The condition "a person of a union the administrator administers": their delegation's, else their
+    department's (None for the company's administrators: everyone)."""
+    if scope.company():
+        return None
+    return or_(
+        scope.units_where(User.delegation_id),
+        and_(User.delegation_id.is_(None), scope.units_where(User.department_id)),
+    )
 
 
 @bp.get("/users")
 def users():
     """Find users by name, user name or e-mail, role and status, a page at a time."""
     filters = listing.Filters.from_args(request.args)
-    found = listing.page(filters, after=request.args.get("after"), before=request.args.get("before"))
+    found = listing.page(
+        filters, after=request.args.get("after"), before=request.args.get("before"), within=people_within()
+    )
     return render_template("admin/users.html", page=found, filters=filters, roles=ROLES, statuses=listing.STATUSES)
 
 
