@@ -288,3 +288,45 @@ def test_the_people_form_gives_roles_in_a_grassroots_union(client, make, group):
     assert saved.status_code == 302
     db.session.refresh(target)
     assert target.scoped_roles == [("supervisor", first.id)]
+
+
+def test_a_proposal_is_handled_by_its_union_s_own_or_the_company_s_departments(api, make, group):
+    from proposals.models import Assignment, Proposal
+
+    from .conftest import Cast
+    from .helpers import move_into
+
+    root, first, second, project = group
+    company = Cast(make)  # (its administrator stays the company's: one must remain)
+    cast = move_into(Cast(make, session=make.new_session(union_id=project.id)), project)
+    own = create_unit("department", {"code": "XMB-ZH", "name": "项目部综合办", "parent_id": project.id})
+    above = create_unit("department", {"code": "FGS1-GC", "name": "一分公司工程部", "parent_id": first.id})
+    sibling = create_unit("department", {"code": "FGS2-ZH", "name": "二分公司综合部", "parent_id": second.id})
+    proposal = cast.proposal_in("accepted")
+    committee = api.as_(cast.committee)
+    events = f"/proposals/{proposal.id}/events"
+    for payload, field in (
+        ({"lead_department_id": sibling.id}, "lead_department_id"),
+        ({"lead_department_id": own.id, "cohandler_department_ids": [sibling.id]}, "cohandler_department_ids"),
+    ):
+        refused = committee.post(f"{events}/assign", json=payload)
+        assert refused.status_code == 422, refused.text
+        assert field in refused.json["fields"], refused.json
+        assert "另一个工会" in refused.json["fields"][field]
+    db.session.expire_all()
+    assert db.session.get(Proposal, proposal.id).state == "accepted"
+    assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0
+    # its own, the union above's and the company's functional departments
+    page = login(api.client, cast.committee).get(f"/proposals/{proposal.id}").text
+    assert "项目部综合办" in page and "一分公司工程部" in page and cast.co_dept.name in page
+    assert "二分公司综合部" not in page
+    ok = committee.post(
+        f"{events}/assign", json={"lead_department_id": own.id, "cohandler_department_ids": [above.id, cast.co_dept.id]}
+    )
+    assert ok.status_code == 200, ok.text
+    # and a company proposal is not handled by a grassroots union's department
+    theirs = company.proposal_in("accepted")
+    refused = api.as_(company.committee).post(
+        f"/proposals/{theirs.id}/events/assign", json={"lead_department_id": own.id}
+    )
+    assert refused.status_code == 422, refused.text

@@ -14,6 +14,7 @@ from workflow import LIFECYCLE, Decision, InvalidPayload, StateConflict
 from workflow.errors import N_
 from workflow.payload import message
 
+from .. import unions
 from ..access import can_view
 from ..extensions import db
 from ..models import (
@@ -32,6 +33,7 @@ from . import clock, versions
 
 MERGE_TARGET_STATES = LIFECYCLE.tagged("merge_target")  # under review or being handled
 CLOSED_STATES = LIFECYCLE.or_later("closed")
+NOT_THIS_UNIONS = N_("This department belongs to another union: choose this union's own or the company's departments.")
 
 # (the decision, the locked proposal, who acts or None for the system, now) -> what the history row keeps
 Handler = Callable[[Decision, Proposal, User | None, datetime], dict | None]
@@ -170,6 +172,9 @@ def on_assign(d, proposal, user, now):
             raise InvalidPayload({field_name: message(N_("No such department."))})
     if lead_id in co_ids:
         raise InvalidPayload({"cohandler_department_ids": message(N_("The lead department cannot also co-handle."))})
+    for field_name, ids in (("lead_department_id", [lead_id]), ("cohandler_department_ids", co_ids)):
+        if not unions.may_handle(proposal.session, ids):
+            raise InvalidPayload({field_name: message(NOT_THIS_UNIONS)})
     today = clock.local_date(now)
     congress = proposal.session
     working = clock.working_calendar()

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from workflow import LIFECYCLE
 from workflow.payload import Boolean, Choice, Code, Day, Integer, IntegerList, Text
 
+from .. import unions
 from ..extensions import db
 from ..i18n import translate
 from ..labels import CHOICE_LABELS, outcome_label
@@ -28,11 +29,16 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _departments() -> list[SelectChoice]:
+def _departments(session) -> list[SelectChoice]:
+    """The active departments that may handle the session's proposals (unions.may_handle)."""
     rows = db.session.execute(
         select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "department", OrgUnit.active).order_by(OrgUnit.name)
     )
-    return [SelectChoice(unit_id, name) for unit_id, name in rows]
+    return [
+        SelectChoice(unit_id, name)
+        for unit_id, name in rows
+        if session is None or unions.may_handle(session, [unit_id])
+    ]
 
 
 def _id_or_none(value) -> int | None:
@@ -65,10 +71,10 @@ def event_form(event_name: str, formdata=None, prefix: str | None = None, sessio
         label = lazy_gettext(labels[name])
         render_kw = {"required": True} if spec.required else {}
         if name in ("lead_department_id",):  # a choice to make: it starts at "please choose"
-            choices = [SelectChoice("", lazy_gettext("Please choose")), *_departments()]
+            choices = [SelectChoice("", lazy_gettext("Please choose")), *_departments(session)]
             field = SelectField(label, coerce=_id_or_none, choices=choices, render_kw=render_kw)
         elif isinstance(spec, IntegerList):
-            field = MultiCheckbox(label, coerce=int, choices=_departments())
+            field = MultiCheckbox(label, coerce=int, choices=_departments(session))
         elif isinstance(spec, Choice):
             choices = [SelectChoice(c, lazy_gettext(CHOICE_LABELS.get(c, c))) for c in spec.choices]
             field = RadioField(label, choices=choices, validate_choice=False, render_kw=render_kw)
