@@ -166,3 +166,12 @@ def test_too_few_people_for_the_unions_are_refused(app):
     result = app.test_cli_runner().invoke(args=["generate", "--proposals", "5", "--unions", "10", "--people", "50"])
     assert result.exit_code == 2 and "too few" in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_people_alone_make_the_company_union_of_that_many(app):
+    result = app.test_cli_runner().invoke(args=["generate", "--proposals", "40", "--people", "120"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    assert db.session.scalar(select(func.count(User.id))) == 120
+    assert not db.session.scalar(select(func.count()).select_from(UnionRole))
+    assert set(db.session.scalars(select(CongressSession.union_id))) == {None}
+    assert unions.current().parent == {}  # one union: the company's

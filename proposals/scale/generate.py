@@ -337,21 +337,21 @@ def _delegations(people: int) -> list[tuple[int, int]]:
 def _create_group(rng: random.Random, count: int, people: int | None) -> None:
     """The company union and `count` grassroots unions below it, with `people` people in all."""
     people = people if people is not None else GROUP_PEOPLE * (count + 1)
-    shares = _shares(people, count + 1)
-    least = min(shares[0] - COMPANY_STAFF, *(s - UNION_STAFF for s in shares[1:]))
-    if least < LEAST_IN_DELEGATIONS:
-        needed = COMPANY_STAFF + count * UNION_STAFF + (count + 1) * LEAST_IN_DELEGATIONS
+    # the staff each union needs first; everyone else in the delegations, evenly over the unions
+    needed = COMPANY_STAFF + count * UNION_STAFF + (count + 1) * LEAST_IN_DELEGATIONS
+    if people < needed:
         raise click.UsageError(f"--people {people} is too few for {count} unions: at least {needed}.")
+    spread = _shares(people - COMPANY_STAFF - count * UNION_STAFF, count + 1)
     root = create_unit("union", {"code": f"{PREFIX}-GH", "name": "示例集团公司工会"})
     units = [(f"{PREFIX}-BM{n:02}", f"职能部门{n:02}", "department", None) for n in range(1, DEPARTMENTS + 1)]
-    company = _delegations(shares[0] - COMPANY_STAFF)
+    company = _delegations(spread[0])
     units += [(f"{PREFIX}-DBT{n:02}", f"第{n}代表团", "delegation", root.id) for n in range(1, len(company) + 1)]
     unions = [(f"{PREFIX}-U{n:03}", f"第{n}分公司工会", "grassroots", root.id) for n in range(1, count + 1)]
     ids = _insert_units(units + unions)
     below, layout = [], []
-    for (code, name, _, _), share in zip(unions, shares[1:], strict=True):
+    for (code, name, _, _), share in zip(unions, spread[1:], strict=True):
         union_id = ids[code]
-        delegations = _delegations(share - UNION_STAFF)
+        delegations = _delegations(share)
         below += [
             (f"{code}-DBT{k:02}", f"{name}第{k}代表团", "delegation", union_id) for k in range(1, len(delegations) + 1)
         ]
