@@ -97,3 +97,10 @@ def test_the_roster_bench_runs():
     out = run("roster.py")
     assert "SQLite (file): present import" in out and "ms a row" in out
     assert "SQLite (file): new import of 40 rows" in out and "40 activation codes" in out
+
+
+def test_the_roster_bench_runs_the_queued_import_on_postgresql():
+    args = ["--db", "postgresql", "--rows", "40", "--present-rows", "1", "--page-max-rows", "10"]
+    out = run("roster.py", args)
+    assert "PostgreSQL: present import" in out and "PostgreSQL: new import of 40 rows" in out
+    assert "PostgreSQL: queued import of 40 rows (task queue, one worker)" in out and "faster a row" in out
