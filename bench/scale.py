@@ -205,6 +205,7 @@ def main() -> int:
     parser.add_argument("--group", action="store_true", help="a group of unions against one union, every role")
     parser.add_argument("--group-size", default="50,100000,1000000", help="unions (the company's too),people,proposals")
     parser.add_argument("--baseline-size", default="1,1000,10000", help="unions,people,proposals")
+    parser.add_argument("--roles", help="with --group: only these roles, comma-separated (default: every role)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     if os.environ.get("SCALE_DATABASE_URL"):
@@ -392,7 +393,8 @@ def group_bench(server_url: str, args) -> int:
     )
     print(f"{'role':<24}{'measure':<22}{'baseline':>18}{'group':>20}{'ratio':>8}")
     missed, refused = [], []
-    for role, _, _ in GROUP_ROLES:
+    chosen = [r for r, _, _ in GROUP_ROLES if not args.roles or r in args.roles.split(",")]
+    for role in chosen:
         base_measures, group_measures = measures(subjects["baseline"], role), measures(subjects["group"], role)
         for name, function in group_measures.items():
             answers = base_measures[name](None), function(None)
