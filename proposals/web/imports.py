@@ -191,7 +191,7 @@ def job_page(job_id: int):
     result or its problems."""
     job = _job(job_id)
     problems = [
-        {**p, "column": label(e["column"]) if e["column"] else None}
+        {"row": p["row"], "column": label(e["column"]) if e["column"] else None, "text": p["message"]}
         for p, e in zip(import_jobs.problems_shown(job), job.errors or [], strict=True)
     ]
     return render_template("reports/import_job.html", job=job, where=_where(job), problems=problems)
