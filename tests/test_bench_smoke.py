@@ -39,10 +39,10 @@ def test_every_script_in_bench_has_a_smoke_test():
     assert scripts == set(BENCHES) | LIBRARIES
 
 
-def run(script: str) -> str:
+def run(script: str, args: list[str] | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "SCALE_DATABASE_URL")}
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *BENCHES[script]],
+        [sys.executable, str(ROOT / "bench" / script), *(BENCHES[script] if args is None else args)],
         cwd=ROOT,
         env={**env, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -71,7 +71,36 @@ def test_the_scale_bench_runs():
     assert "list at 120 within 2x of 60" in out and "stats at 120 under 1 s" in out
 
 
+GROUP_ROLES = (
+    "worker",
+    "delegate",
+    "committee (company)",
+    "department liaison",
+    "union staff (company)",
+    "leader (company)",
+    "committee (grassroots)",
+)
+
+
+def test_the_scale_bench_runs_a_group_against_one_union_for_every_role():
+    out = run("scale.py", ["--group", "--group-size", "3,150,120", "--baseline-size", "1,70,60", "--runs", "1"])
+    assert "group: 3 unions, 150 people, 120 proposals" in out
+    rows = [line for line in out.splitlines() if line.startswith(GROUP_ROLES)]
+    for role in GROUP_ROLES:
+        measured = ("list page", "task page", "stats, all sessions", "stats, open session")
+        assert all(any(line.startswith(role) and name in line for line in rows) for name in measured), role
+    assert any("union figures" in line for line in rows) and any("dashboard" in line for line in rows)
+    assert "group within 2x of one union for every role:" in out
+
+
 def test_the_roster_bench_runs():
     out = run("roster.py")
     assert "SQLite (file): present import" in out and "ms a row" in out
     assert "SQLite (file): new import of 40 rows" in out and "40 activation codes" in out
+
+
+def test_the_roster_bench_runs_the_queued_import_on_postgresql():
+    args = ["--db", "postgresql", "--rows", "40", "--present-rows", "1", "--page-max-rows", "10"]
+    out = run("roster.py", args)
+    assert "PostgreSQL: present import" in out and "PostgreSQL: new import of 40 rows" in out
+    assert "PostgreSQL: queued import of 40 rows (task queue, one worker)" in out and "faster a row" in out

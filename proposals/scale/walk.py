@@ -81,6 +81,7 @@ class Session:
     settings: dict  # min_cosigners, delegation_review, max_rehandle, reply_days, ack_days, two_axis_rating
     last_number: int
     merge_targets: list[int] = field(default_factory=list)
+    org: "Org | None" = None  # a grassroots union's people, where they are not the walker's own (a group)
 
 
 @dataclass
@@ -128,6 +129,7 @@ class Walker:
         self, rng: random.Random, org: Org, ids: Ids, now: datetime, add_working_days: Callable[[date, int], date]
     ):
         self.rng, self.org, self.ids, self.now = rng, org, ids, now
+        self.home = org  # the people of the sessions without an org of their own
         self.add_working_days = add_working_days
         # the proposal being walked: its row, the batch, its clock, its last history seq, its co-signers,
         # and how much its steps' gaps shrink to end by now
@@ -138,6 +140,7 @@ class Walker:
     def proposal(self, session: Session, rows: Rows) -> None:
         """Add one proposal of `session` and everything its walk wrote to `rows`."""
         rng = self.rng
+        self.org = session.org or self.home  # a union's congress of a group: its own people act in it
         states, cumulative = OPEN if session.open else PAST
         target = rng.choices(states, cum_weights=cumulative)[0]
         if target == "merged" and not session.merge_targets:
