@@ -13,6 +13,7 @@ from flask_babel import gettext
 from workflow import PermissionDenied
 from workflow.errors import N_
 
+from .. import unions
 from ..access import ADMIN_ROLES, OVERSIGHT_ROLES
 from ..models import CongressSession, Proposal, Reply, User
 from ..operations import clock
@@ -41,7 +42,16 @@ class File:
 
 
 def require(user: User, roles: tuple[str, ...]) -> None:
+    """One of these roles in the company union (the group's own files: the audit log, imports)."""
     if not user.has_role(*roles):
+        raise PermissionDenied(N_("Your roles do not allow this."))
+
+
+def require_somewhere(user: User, roles: tuple[str, ...], session: CongressSession | None = None) -> None:
+    """One of these roles in some union of the group (what the file holds is scoped by access.can_view), or,
+    for a session's file, in the session's union or a union above it."""
+    held = unions.holds_somewhere(user, roles) if session is None else unions.holds(user, roles, session.union_id)
+    if not held:
         raise PermissionDenied(N_("Your roles do not allow this."))
 
 
@@ -51,7 +61,7 @@ def _stamp() -> str:
 
 def ledger_file(user: User, filters: Filters, extension: str) -> File:
     """The ledger (台账) of the proposals `user` may see, filtered like the list: .xlsx or .csv."""
-    require(user, LEDGER_ROLES)
+    require_somewhere(user, LEDGER_ROLES)
     records = ledger.rows(user, filters)
     title, stamp = gettext("Ledger"), _stamp()
     if extension == "csv":
@@ -87,21 +97,21 @@ def reply_letter_file(proposal: Proposal, reply: Reply, user: User) -> File:
 
 def session_forms_file(session: CongressSession, user: User) -> File:
     """Every proposal form of a session in one PDF (the committee and union administrators)."""
-    require(user, BULK_ROLES)
+    require_somewhere(user, BULK_ROLES, session)
     body = papers.forms_pdf(papers.session_proposals(session, user), user)
     return File(body, PDF, f"{session.name} {gettext('Proposal form')}.pdf", f"forms-{session.code}.pdf")
 
 
 def session_letters_file(session: CongressSession, user: User) -> File:
     """Every reply letter of a session in one PDF (the committee and union administrators)."""
-    require(user, BULK_ROLES)
+    require_somewhere(user, BULK_ROLES, session)
     body = papers.letters_pdf(papers.session_replies(session, user), user)
     return File(body, PDF, f"{session.name} {gettext('Reply letter')}.pdf", f"letters-{session.code}.pdf")
 
 
 def handling_report_file(session: CongressSession, user: User, extension: str) -> File:
     """The draft handling report to the next session (提案办理情况报告): .docx to edit, or PDF."""
-    require(user, HANDLING_REPORT_ROLES)
+    require_somewhere(user, HANDLING_REPORT_ROLES, session)
     report = handling_report.build_report(session, user)
     if extension == "docx":
         body, mimetype = handling_report.to_docx(report), DOCX

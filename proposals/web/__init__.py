@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from workflow.errors import N_
 
+from .. import unions
 from ..i18n import event_label
 from ..labels import choice_label, outcome_label
 from ..routing import is_api_request
@@ -47,7 +48,9 @@ def nav_items() -> list[NavItem]:
     # one who lands elsewhere has no task list: "/" leads them to their landing page
     hidden = {"tasks.index"} if landing(current_user) != "tasks.index" else set()
     return [
-        item for item in _NAV if item.endpoint not in hidden and (not item.roles or current_user.has_role(*item.roles))
+        item
+        for item in _NAV
+        if item.endpoint not in hidden and (not item.roles or unions.holds_somewhere(current_user, item.roles))
     ]
 
 

@@ -14,7 +14,7 @@ from werkzeug.exceptions import NotFound as PageNotFound
 
 from workflow.errors import N_
 
-from .. import stats
+from .. import stats, unions
 from ..access import OVERSIGHT_ROLES, visible_filter
 from ..extensions import db
 from ..i18n import state_label
@@ -111,7 +111,7 @@ def index():
         trend_rows=[{**s, "filters": {"session": s["session_id"]}} for s in trend],
         trend_chart=_trend_chart(trend),
         rate_labels=RATE_LABELS,
-        handling_report=current_user.has_role(*HANDLING_REPORT_ROLES),
+        handling_report=unions.holds_somewhere(current_user, HANDLING_REPORT_ROLES),
         rate_bases={key: list(states) for key, states in stats.RATE_BASES.items()},
         list_url=list_url,
         percent=percent,

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from workflow.errors import N_
 
+from .. import unions
 from ..access import can_view
 from ..downloads import send
 from ..extensions import db
@@ -22,14 +23,16 @@ NAV = [NavItem("exports.index", N_("Reports"), roles=files.LEDGER_ROLES, order=5
 BULK_ROLES, HANDLING_REPORT_ROLES = files.BULK_ROLES, files.HANDLING_REPORT_ROLES
 
 
-def roles_required(*roles):
-    """Only users holding one of these roles; others get 403."""
+def roles_required(*roles, company: bool = False):
+    """Only users holding one of these roles, in any union of the group (what the page then shows is
+    scoped by access.visible_filter), or with `company` in the company union; others get 403."""
 
     def decorate(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not current_user.has_role(*roles):
+            held = current_user.has_role(*roles) if company else unions.holds_somewhere(current_user, roles)
+            if not held:
                 abort(403)
             return view(*args, **kwargs)
 
@@ -59,8 +62,8 @@ def _index(form: ListFilterForm, filters, status: int):
             form=form,
             query=query,
             sessions=_sessions(),
-            bulk=current_user.has_role(*BULK_ROLES),
-            handling_report=current_user.has_role(*HANDLING_REPORT_ROLES),
+            bulk=unions.holds_somewhere(current_user, BULK_ROLES),
+            handling_report=unions.holds_somewhere(current_user, HANDLING_REPORT_ROLES),
             internal=compilation.may_have_internal(current_user),
         ),
         status,
