@@ -62,6 +62,8 @@ class Filters:
     q: str | None = None  # text in the title, reasons or measures, or the number
     task: str | None = None  # a TASKS name: what awaits the user
     key: bool | None = None  # key proposals (重点提案) only, or none of them
+    union_id: int | None = None  # the proposals of this union's own sessions (a union's id as the API shows it)
+    within: frozenset | None = None  # the proposals of these unions' sessions (unions.Scope, keys as stored)
 
 
 def _active_assignment(department_id: int, *conditions):
@@ -106,6 +108,10 @@ def filter_conditions(user: User, filters: Filters, today: date) -> list:
     where = []
     if filters.session_id is not None:
         where.append(Proposal.session_id == filters.session_id)
+    if filters.union_id is not None:
+        where.append(unions.sessions_in(unions.Scope({unions.current().key(filters.union_id)})))
+    if filters.within is not None:
+        where.append(unions.sessions_in(filters.within))
     if filters.states:
         where.append(Proposal.state.in_(filters.states))
     if filters.category is not None:

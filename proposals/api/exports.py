@@ -23,6 +23,7 @@ from .proposals import ID
 ID_FIELD = Integer(minimum=1, maximum=2**31 - 1)
 LEDGER_ARGS = {
     "session_id": ID_FIELD,
+    "union_id": ID_FIELD,
     "state": Choice(choices=tuple(LIFECYCLE.states)),
     "category": Line(max_length=40),
     "department_id": ID_FIELD,
@@ -68,6 +69,7 @@ def ledger_filters() -> Filters:
     department = args.get("department_id")
     return Filters(
         session_id=args.get("session_id"),
+        union_id=args.get("union_id"),
         states=(args["state"],) if "state" in args else (),
         category=args.get("category"),
         department_id=None if args.get("lead") else department,

@@ -6,14 +6,14 @@ A refusal is the engine's PermissionDenied; what a reader may read inside a file
 module's (access.can_view, access.can_see_author at the moment of the export).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext
 
 from workflow import PermissionDenied
 from workflow.errors import N_
 
-from .. import unions
+from .. import group_figures, unions
 from ..access import ADMIN_ROLES, OVERSIGHT_ROLES
 from ..models import CongressSession, Proposal, Reply, User
 from ..operations import clock
@@ -62,13 +62,28 @@ def _stamp() -> str:
 def ledger_file(user: User, filters: Filters, extension: str) -> File:
     """The ledger (台账) of the proposals `user` may see, filtered like the list: .xlsx or .csv."""
     require_somewhere(user, LEDGER_ROLES)
-    records = ledger.rows(user, filters)
+    union = _union(user, filters.union_id)
+    tree = unions.current()
+    # a union's own sessions; by default what the caller oversees (the whole group for the company's staff)
+    scope = group_figures.overseen(user, tree) if union is None else unions.Scope({tree.key(union.id)})
+    records = ledger.rows(user, replace(filters, within=scope))
     title, stamp = gettext("Ledger"), _stamp()
     if extension == "csv":
         body, mimetype = ledger.to_csv(records), CSV
     else:
-        body, mimetype = ledger.to_xlsx(records, title, figures(filters.session_id, user)), XLSX
-    return File(body, mimetype, f"{title}-{stamp}.{extension}", f"ledger-{stamp}.{extension}")
+        body, mimetype = ledger.to_xlsx(records, title, figures(filters.session_id, user, scope)), XLSX
+    if union is None:  # the group, or what the caller oversees of it
+        return File(body, mimetype, f"{title}-{stamp}.{extension}", f"ledger-{stamp}.{extension}")
+    return File(body, mimetype, f"{title}-{union.name}-{stamp}.{extension}", f"ledger-{union.code}-{stamp}.{extension}")
+
+
+def _union(user: User, union_id: int | None):
+    """The union a file is asked for (?union=), checked: NotFound for no union, PermissionDenied for one
+    the caller does not oversee; None for the group."""
+    if union_id is None:
+        return None
+    group_figures.chosen_union(user, union_id)
+    return unions.current().units[union_id]
 
 
 def compilation_file(session: CongressSession, user: User, *, internal: bool = False) -> File:
