@@ -208,3 +208,22 @@ def test_the_list_filters_by_union_within_what_the_reader_may_see(client, group)
     assert api.get("/proposals?union_id=999999").status_code == 404
     worker = api_client(client).as_(casts["first"].worker)
     assert worker.get(f"/proposals?union_id={units['second'].id}").json["items"] == []
+
+
+def test_the_reports_page_offers_the_papers_of_the_unions_overseen_and_names_them(client, group):
+    units, casts = group
+    login(client, casts["first"].committee)
+    page = client.get("/reports/")
+    assert page.status_code == 200
+    assert f"/reports/sessions/{casts['first'].session.id}/compilation.pdf" in page.text
+    assert f"/reports/sessions/{casts['second'].session.id}/compilation.pdf" not in page.text
+    assert client.get(f"/reports/?union={units['second'].id}").status_code == 403
+    login(client, casts["root"].admin)
+    page = client.get(f"/reports/?union={units['second'].id}")
+    assert page.status_code == 200 and "第二分公司工会 · " in page.text
+    assert f"/reports/sessions/{casts['first'].session.id}/compilation.pdf" not in page.text
+    assert f"/reports/sessions/{casts['second'].session.id}/compilation.pdf" in page.text
+    paper = client.get(f"/reports/sessions/{casts['second'].session.id}/compilation.pdf")
+    assert paper.status_code == 200
+    disposition = unquote(paper.headers["Content-Disposition"])
+    assert "第二分公司工会" in disposition and "FGS2-compilation-" in disposition

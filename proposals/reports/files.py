@@ -93,7 +93,11 @@ def compilation_file(session: CongressSession, user: User, *, internal: bool = F
     body = compilation.to_pdf(session, compilation.entries(session, user, internal=internal), internal=internal)
     suffix = f" {compilation.internal_mark()}" if internal else ""
     name = f"{session.name} {gettext('Compilation of proposals and replies')}{suffix}.pdf"
-    return File(body, PDF, name, f"compilation-{session.code}{'-internal' if internal else ''}.pdf")
+    ascii_name = f"compilation-{session.code}{'-internal' if internal else ''}.pdf"
+    union = unions.current().units.get(session.union_id) if session.union_id is not None else None
+    if union is not None:  # a grassroots union's congress: named after the union
+        name, ascii_name = f"{union.name} {name}", f"{union.code}-{ascii_name}"
+    return File(body, PDF, name, ascii_name)
 
 
 def proposal_form_file(proposal: Proposal, user: User) -> File:
