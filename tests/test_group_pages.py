@@ -105,6 +105,7 @@ def test_the_group_dashboard_shows_every_union_side_by_side_ranked(client, group
     units, casts = group
     login(client, getattr(casts["root"], role))
     assert 'data-link="group"' in client.get("/dashboard/").text  # linked from the dashboard
+    assert 'href="/dashboard/unions"' in client.get("/dashboard/").text  # and from the menu
     page = client.get("/dashboard/unions")
     assert page.status_code == 200
     # by closure: the second closed both (100 %), the first one of two (50 %), the company none accepted
@@ -131,6 +132,7 @@ def test_a_grassroots_union_sees_its_own_figures_never_its_siblings(client, grou
     assert gone.status_code == 404 and "没有这个工会" in gone.text  # in the reader's language
     login(client, casts["second"].worker)
     assert client.get("/dashboard/unions").status_code == 403
+    assert 'href="/dashboard/unions"' not in client.get("/").text
 
 
 def test_drill_down_into_one_union(client, group):

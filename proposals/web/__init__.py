@@ -4,6 +4,7 @@ the JSON API and hold no rules of their own.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
@@ -34,6 +35,7 @@ class NavItem:
     label: str  # msgid
     roles: tuple[str, ...] = ()  # empty: everyone logged in
     order: int = 50
+    shown: Callable[[], bool] | None = None  # besides the roles: whether it shows now (None: always)
 
 
 _NAV: list[NavItem] = []
@@ -50,7 +52,9 @@ def nav_items() -> list[NavItem]:
     return [
         item
         for item in _NAV
-        if item.endpoint not in hidden and (not item.roles or unions.holds_somewhere(current_user, item.roles))
+        if item.endpoint not in hidden
+        and (not item.roles or unions.holds_somewhere(current_user, item.roles))
+        and (item.shown is None or item.shown())
     ]
 
 

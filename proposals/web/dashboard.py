@@ -28,7 +28,17 @@ from .exports import HANDLING_REPORT_ROLES, roles_required
 DASHBOARD_ROLES = OVERSIGHT_ROLES  # union staff, leaders, the committee and supervisors
 OVERDUE_SHOWN = 50  # the longest overdue; the count links to the list of all of them
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-NAV = [NavItem("dashboard.index", N_("Dashboard"), roles=DASHBOARD_ROLES, order=50)]
+NAV = [
+    NavItem("dashboard.index", N_("Dashboard"), roles=DASHBOARD_ROLES, order=50),
+    # the group's figures, where there is a group of unions
+    NavItem(
+        "dashboard.unions_page",
+        N_("Group figures"),
+        roles=DASHBOARD_ROLES,
+        order=51,
+        shown=lambda: len(unions.current().ordered()) > 1,
+    ),
+]
 
 RATE_LABELS = {
     "acceptance_rate": N_("Acceptance rate"),
