@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from workflow import LIFECYCLE
 from workflow.errors import N_
 
+from . import unions
 from .access import author_visible_filter, visible_filter
 from .extensions import db
 from .models import (
@@ -61,6 +62,8 @@ class Filters:
     q: str | None = None  # text in the title, reasons or measures, or the number
     task: str | None = None  # a TASKS name: what awaits the user
     key: bool | None = None  # key proposals (重点提案) only, or none of them
+    union_id: int | None = None  # the proposals of this union's own sessions (a union's id as the API shows it)
+    within: frozenset | None = None  # the proposals of these unions' sessions (unions.Scope, keys as stored)
 
 
 def _active_assignment(department_id: int, *conditions):
@@ -105,6 +108,10 @@ def filter_conditions(user: User, filters: Filters, today: date) -> list:
     where = []
     if filters.session_id is not None:
         where.append(Proposal.session_id == filters.session_id)
+    if filters.union_id is not None:
+        where.append(unions.sessions_in(unions.Scope({unions.current().key(filters.union_id)})))
+    if filters.within is not None:
+        where.append(unions.sessions_in(filters.within))
     if filters.states:
         where.append(Proposal.state.in_(filters.states))
     if filters.category is not None:
@@ -151,17 +158,23 @@ def _invited(user: User):
     return exists().where(Invitation.proposal_id == Proposal.id, Invitation.user_id == user.id)
 
 
+def _held(user: User, role: str):
+    """The proposal's session is of a union where `user` holds `role` (a role fires in its own union's
+    congress: proposals/unions.py); false() where they hold it nowhere."""
+    return unions.sessions_in(unions.holding(user, role))
+
+
 def _cosign_invited(user: User, today: date):
     """What the author invited this delegate to co-sign: first among their tasks."""
-    if not user.has_role("delegate"):
-        return false()
-    return and_(_sources("cosign"), Proposal.author_id != user.id, ~_cosigned_by(user), _invited(user))
+    return and_(
+        _sources("cosign"), _held(user, "delegate"), Proposal.author_id != user.id, ~_cosigned_by(user), _invited(user)
+    )
 
 
 def _cosign(user: User, today: date):
-    if not user.has_role("delegate"):
-        return false()
-    return and_(_sources("cosign"), Proposal.author_id != user.id, ~_cosigned_by(user), ~_invited(user))
+    return and_(
+        _sources("cosign"), _held(user, "delegate"), Proposal.author_id != user.id, ~_cosigned_by(user), ~_invited(user)
+    )
 
 
 def _forward(user: User, today: date):
@@ -172,7 +185,7 @@ def _forward(user: User, today: date):
 
 def _committee(event: str):
     def condition(user: User, today: date):
-        return _sources(event) if user.has_role("committee") else false()
+        return and_(_sources(event), _held(user, "committee"))
 
     return condition
 
@@ -215,11 +228,17 @@ def _countersign(user: User, today: date):
 
 def _approve_reply(user: User, today: date):
     """Countersigned drafts of the sessions whose replies this role approves (reply_approval)."""
-    roles = [r for r in ("supervisor", "committee") if user.has_role(r)]
-    if not roles:
+    approves = [
+        and_(
+            _held(user, role),
+            exists().where(CongressSession.id == Proposal.session_id, CongressSession.reply_approval == role),
+        )
+        for role in ("supervisor", "committee")
+        if unions.holding(user, role)
+    ]
+    if not approves:
         return false()
-    approves = exists().where(CongressSession.id == Proposal.session_id, CongressSession.reply_approval.in_(roles))
-    return and_(_sources("approve_reply"), _draft_waiting("awaiting_approval"), approves)
+    return and_(_sources("approve_reply"), _draft_waiting("awaiting_approval"), or_(*approves))
 
 
 # where a rating is awaited: the states in which the author's rating moves the proposal on. Co-signers may still
@@ -243,7 +262,7 @@ def _evaluate(user: User, today: date):
 
 def _urge(user: User, today: date):
     in_charge = and_(Proposal.key.is_(True), Proposal.key_leader_id == user.id)  # 领导领办
-    who = true() if user.has_role("supervisor") else in_charge
+    who = or_(_held(user, "supervisor"), in_charge) if unions.holding(user, "supervisor") else in_charge
     return and_(_sources("urge"), overdue_condition(today), who)
 
 

@@ -183,9 +183,16 @@ def _numbers(row: dict) -> dict:
     }
 
 
-def report(session_id: int | None = None, *, user: User | None = None, today: date | None = None) -> dict:
+def report(
+    session_id: int | None = None,
+    *,
+    user: User | None = None,
+    today: date | None = None,
+    union: unions.Scope | None = None,
+) -> dict:
     """Every number, overall and broken down by department (the lead of the active assignment),
-    category, delegation and session. With `user`, only the proposals that user may see count.
+    category, delegation and session. With `user`, only the proposals that user may see count; with
+    `union` (a set of unions as stored), only those of these unions' sessions.
 
     One scan of the proposals alone (the facts of their assignments and replies are kept on them,
     facts.py): the counts are taken per (session, category, delegation, department) in SQL and added
@@ -196,6 +203,8 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
         where.append(Proposal.session_id == session_id)
     if user is not None:
         where.append(visible_filter(user))
+    if union is not None:
+        where.append(unions.sessions_in(union))
     # a confidential author's delegation is counted only for those who may know the author (as the list)
     delegation = Proposal.delegation_id if user is None else case((author_visible_filter(user), Proposal.delegation_id))
     keys = [
@@ -227,7 +236,7 @@ def report(session_id: int | None = None, *, user: User | None = None, today: da
     sums = {k: {key: dict(zip(names, v, strict=True)) for key, v in groups.items()} for k, groups in sums.items()}
     _add_reply_days(keys, where, overall, sums)
     _add_cosigner_ratings(keys, where, overall, sums)
-    escalated = escalated_counts(session_id, user)
+    escalated = escalated_counts(session_id, user, union)
     for sid in escalated:  # a session all of whose proposals went up still shows, with what it sent
         sums["session_id"].setdefault(sid, dict.fromkeys(overall, 0))
     by_session = _by_unit(CongressSession, sums["session_id"], "session_id")
@@ -292,7 +301,9 @@ def _by_union(per_session: dict, escalated: dict, zero: dict) -> list[dict]:
     return rows
 
 
-def escalated_counts(session_id: int | None = None, user: User | None = None) -> dict[int, int]:
+def escalated_counts(
+    session_id: int | None = None, user: User | None = None, union: unions.Scope | None = None
+) -> dict[int, int]:
     """Escalated (上报): per session, the proposals its committee forwarded to the union above, visible to
     `user` when given. They are counted where they went, in that session's figures: here they are counted
     apart, never in the session's own totals or in its acceptance rate's denominator."""
@@ -301,6 +312,8 @@ def escalated_counts(session_id: int | None = None, user: User | None = None) ->
         where.append(Proposal.escalated_from_session_id == session_id)
     if user is not None:
         where.append(visible_filter(user))
+    if union is not None:
+        where.append(unions.sessions_in(union, column=Proposal.escalated_from_session_id))
     stmt = (
         select(Proposal.escalated_from_session_id, func.count(Proposal.id))
         .where(*where)
@@ -377,7 +390,12 @@ RATE_BASES = {
 
 
 def overdue_proposals(
-    session_id: int | None = None, *, user: User | None = None, today: date | None = None, limit: int | None = None
+    session_id: int | None = None,
+    *,
+    user: User | None = None,
+    today: date | None = None,
+    limit: int | None = None,
+    union: unions.Scope | None = None,
 ) -> list:
     """The overdue proposals themselves (what the `overdue` count counts), the longest overdue first;
     the first `limit` of them when given (a page shows a few and links to the list of all)."""
@@ -389,6 +407,8 @@ def overdue_proposals(
         stmt = stmt.where(Proposal.session_id == session_id)
     if user is not None:
         stmt = stmt.where(visible_filter(user))
+    if union is not None:
+        stmt = stmt.where(unions.sessions_in(union))
     return list(db.session.scalars(stmt.limit(limit)))
 
 
@@ -419,14 +439,20 @@ def department_ranking(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=key)
 
 
-def trend(*, user: User | None = None, today: date | None = None) -> list[dict]:
-    """The numbers of every session with proposals, side by side, the earliest session first (by the start
-    of its collection, else by when it was created)."""
+def trend(*, user: User | None = None, today: date | None = None, union: unions.Scope | None = None) -> list[dict]:
+    """The numbers of every session with proposals (of these unions' when given), side by side, the
+    earliest session first (by the start of its collection, else by when it was created)."""
+    return in_order(report(user=user, today=today, union=union)["by_session"])
+
+
+def in_order(by_session: list[dict]) -> list[dict]:
+    """Rows of the by_session breakdown, the earliest session first (by the start of its collection, else
+    by when it was created)."""
     sessions = db.session.execute(
         select(CongressSession.id, CongressSession.collection_start, CongressSession.created_at)
     )
     began = {sid: (start or created.date(), sid) for sid, start, created in sessions}
-    return sorted(report(user=user, today=today)["by_session"], key=lambda s: began[s["session_id"]])
+    return sorted(by_session, key=lambda s: began[s["session_id"]])
 
 
 # -- how long replies take --------------------------------------------------------------------------
@@ -456,7 +482,7 @@ def _took(assigned_at, replied_at, off, on) -> int:
 
 
 def first_reply_working_days(
-    session_id: int | None = None, *, user: User | None = None, proposal_ids=None
+    session_id: int | None = None, *, user: User | None = None, proposal_ids=None, union: unions.Scope | None = None
 ) -> dict[int, tuple[int, int]]:
     """The one definition of the working days to reply: for each proposal with a reply, the working days
     (Chinese calendar and the union's overrides) after the China-local date of the lead assignment its
@@ -469,6 +495,8 @@ def first_reply_working_days(
         stmt = stmt.where(visible_filter(user))
     if proposal_ids is not None:
         stmt = stmt.where(Proposal.id.in_(list(proposal_ids)))
+    if union is not None:
+        stmt = stmt.where(unions.sessions_in(union))
     off, on = clock.overrides()
     found = {}
     for proposal_id, assigned_at, replied_at, department_id in db.session.execute(stmt):
@@ -477,12 +505,14 @@ def first_reply_working_days(
     return found
 
 
-def reply_working_days(session_id: int | None = None, *, user: User | None = None) -> dict:
+def reply_working_days(
+    session_id: int | None = None, *, user: User | None = None, union: unions.Scope | None = None
+) -> dict:
     """The average working days from assignment to the first reply (first_reply_working_days), overall and
     by the replying department: {"average": float | None, "replied": n, "by_department": {department id:
     {"average": ..., "replied": n}}}."""
     days: dict[int, list[int]] = {}
-    for department_id, n in first_reply_working_days(session_id, user=user).values():
+    for department_id, n in first_reply_working_days(session_id, user=user, union=union).values():
         days.setdefault(department_id, []).append(n)
 
     def average(values: list[int]) -> dict:

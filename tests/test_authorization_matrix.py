@@ -153,6 +153,7 @@ GET_PAGES = {
     ("review.index", "GET"): ({"committee"}, "/review"),
     ("review.assign", "GET"): ({"committee"}, "/review/assign"),
     ("dashboard.index", "GET"): (OVERSIGHT, "/dashboard/"),
+    ("dashboard.unions_page", "GET"): (OVERSIGHT, "/dashboard/unions"),
     ("exports.index", "GET"): (OVERSIGHT, "/reports/"),
     ("exports.ledger_csv", "GET"): (OVERSIGHT, "/reports/ledger.csv"),
     ("exports.ledger_xlsx", "GET"): (OVERSIGHT, "/reports/ledger.xlsx"),

@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from proposals import stats, unions
 from proposals.access import can_view
 from proposals.extensions import db
 from proposals.models import CongressSession, Evaluation, HistoryEntry, Notification, Proposal, User
@@ -65,6 +66,7 @@ def test_seed_demo(runner):
     check_accounts()
     check_work_for_everyone()
     check_the_strict_session()
+    check_the_group()
 
     before = row_counts()
     again = runner.invoke(args=["seed-demo"])
@@ -76,7 +78,7 @@ def test_seed_demo(runner):
 
 def check_sessions():
     sessions = {s.code: s for s in db.session.scalars(select(CongressSession))}
-    assert set(sessions) == {"10-3", "10-2", "10-3Y"}
+    assert set(sessions) == {"10-3", "10-2", "10-3Y", "JJ-5-2", "ZP-4-1", "WL-3-2"}
     current, past = sessions["10-3"], sessions["10-2"]
     today = local_date(utcnow())
     assert current.is_open and current.collection_start <= today <= current.collection_end <= current.cosign_deadline
@@ -214,3 +216,38 @@ def check_the_strict_session():
         select(Notification.user_id).where(Notification.proposal_id == invited.id, Notification.event == "submit")
     )
     assert set(told) == {user("delegate2").id, user("qianjin").id}
+
+
+def check_the_group():
+    """Three grassroots unions hold congresses of their own (one strict); a proposal beyond a workshop's
+    authority went up to the company's congress, was handled there and rated, and its union follows it."""
+    tree = unions.current()
+    sessions = {s.code: s for s in db.session.scalars(select(CongressSession))}
+    grassroots = {code: sessions[code] for code in ("JJ-5-2", "ZP-4-1", "WL-3-2")}
+    assert all(s.is_open and s.union_id in tree.parent for s in grassroots.values())
+    assert sessions["10-3"].union_id is None
+    assert {k: getattr(grassroots["ZP-4-1"], k) for k in ("proposers", "min_cosigners", "delegation_review")} == {
+        "proposers": "delegates",
+        "min_cosigners": 3,
+        "delegation_review": True,
+    }  # stricter than its siblings
+    assert grassroots["JJ-5-2"].proposers == "workers"
+    up = db.session.scalar(select(Proposal).where(Proposal.escalated_from_session_id == grassroots["JJ-5-2"].id))
+    assert up.session_id == sessions["10-3"].id and up.state == "closed" and up.final_rating == "satisfied"
+    events = [h.event for h in up.history]
+    assert events[events.index("escalate") :] == ["escalate", "accept", "assign", "acknowledge", "reply", "evaluate"]
+    member = user("jj-committee")
+    assert can_view(member, up) and "accept" not in available_events(up, member)
+    assert can_view(user("jiangtao"), up)
+    # each grassroots committee has work in its own congress, and none in a sibling's
+    own = {p.session.code: p for p in db.session.scalars(select(Proposal).where(Proposal.state == "review"))}
+    assert {"accept", "escalate"} <= set(available_events(own["JJ-5-2"], member))
+    assert "accept" in available_events(own["ZP-4-1"], user("zp-committee"))
+    assert not can_view(member, own["ZP-4-1"])
+    handled = db.session.scalars(select(Proposal).where(Proposal.session_id == grassroots["JJ-5-2"].id)).all()
+    assert any(p.state == "closed" and p.lead_assignment.department.code == "JJ-SB" for p in handled)
+    logistics = db.session.scalar(select(Proposal).where(Proposal.session_id == grassroots["WL-3-2"].id))
+    assert logistics.state == "assigned" and logistics.lead_assignment.department.code == "SAFETY"
+    # the group's figures count the escalated one apart where it came from
+    by_union = {row["code"]: row for row in stats.report(today=local_date(utcnow()))["by_union"]}
+    assert by_union["GH-JJ"]["escalated"] == 1

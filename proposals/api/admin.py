@@ -10,7 +10,7 @@ from workflow.errors import N_
 from .. import unions
 from ..access import ADMIN_ROLES
 from ..extensions import db
-from ..models import Category, CongressSession, OrgUnit, root_union
+from ..models import Category, CongressSession, OrgUnit
 from ..operations import (
     NotFound,
     create_category,
@@ -111,8 +111,7 @@ def change_session(session_id: int):
 def sessions():
     """Every congress session, newest first."""
     rows = db.session.scalars(select(CongressSession).order_by(CongressSession.id.desc()))
-    root = root_union()
-    return jsonify([session_json(s, root.id if root is not None else None) for s in rows])
+    return jsonify([session_json(s) for s in rows])
 
 
 @bp.get(f"/sessions/<{ID}:session_id>")

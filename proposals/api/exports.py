@@ -23,6 +23,7 @@ from .proposals import ID
 ID_FIELD = Integer(minimum=1, maximum=2**31 - 1)
 LEDGER_ARGS = {
     "session_id": ID_FIELD,
+    "union_id": ID_FIELD,
     "state": Choice(choices=tuple(LIFECYCLE.states)),
     "category": Line(max_length=40),
     "department_id": ID_FIELD,
@@ -68,6 +69,7 @@ def ledger_filters() -> Filters:
     department = args.get("department_id")
     return Filters(
         session_id=args.get("session_id"),
+        union_id=args.get("union_id"),
         states=(args["state"],) if "state" in args else (),
         category=args.get("category"),
         department_id=None if args.get("lead") else department,
@@ -83,14 +85,14 @@ def ledger_filters() -> Filters:
 @bp.get("/reports/ledger.xlsx")
 def ledger_xlsx():
     """The ledger (台账) as an Excel workbook with its summary sheet, filtered like the list (oversight roles)."""
-    files.require(current_user(), files.LEDGER_ROLES)
+    files.require_somewhere(current_user(), files.LEDGER_ROLES)
     return send(files.ledger_file(current_user(), ledger_filters(), "xlsx"))
 
 
 @bp.get("/reports/ledger.csv")
 def ledger_csv():
     """The ledger as CSV (UTF-8 with BOM), filtered like the list (oversight roles)."""
-    files.require(current_user(), files.LEDGER_ROLES)
+    files.require_somewhere(current_user(), files.LEDGER_ROLES)
     return send(files.ledger_file(current_user(), ledger_filters(), "csv"))
 
 
@@ -121,28 +123,28 @@ def reply_letter(proposal_id: int, reply_id: int):
 @bp.get(f"/sessions/<{ID}:session_id>/forms.pdf")
 def session_forms(session_id: int):
     """Every proposal form of a session in one PDF (the committee and union administrators)."""
-    files.require(current_user(), files.BULK_ROLES)
+    files.require_somewhere(current_user(), files.BULK_ROLES)
     return send(files.session_forms_file(_session(session_id), current_user()))
 
 
 @bp.get(f"/sessions/<{ID}:session_id>/letters.pdf")
 def session_letters(session_id: int):
     """Every reply letter of a session in one PDF (the committee and union administrators)."""
-    files.require(current_user(), files.BULK_ROLES)
+    files.require_somewhere(current_user(), files.BULK_ROLES)
     return send(files.session_letters_file(_session(session_id), current_user()))
 
 
 @bp.get(f"/sessions/<{ID}:session_id>/handling-report.docx")
 def handling_report_docx(session_id: int):
     """The draft handling report to the next session as a Word document (committee, administrators, leaders)."""
-    files.require(current_user(), files.HANDLING_REPORT_ROLES)
+    files.require_somewhere(current_user(), files.HANDLING_REPORT_ROLES)
     return send(files.handling_report_file(_session(session_id), current_user(), "docx"))
 
 
 @bp.get(f"/sessions/<{ID}:session_id>/handling-report.pdf")
 def handling_report_pdf(session_id: int):
     """The draft handling report to the next session as a PDF (committee, administrators, leaders)."""
-    files.require(current_user(), files.HANDLING_REPORT_ROLES)
+    files.require_somewhere(current_user(), files.HANDLING_REPORT_ROLES)
     return send(files.handling_report_file(_session(session_id), current_user(), "pdf"))
 
 

@@ -7,6 +7,7 @@ from flask import jsonify
 from workflow import LIFECYCLE
 from workflow.predicates import REQUIREMENTS
 
+from ..group_figures import UNION_RANKS
 from ..operations import PROPOSAL_FIELDS
 from ..operations.accounts import PASSWORD_CHANGE
 from ..operations.admin import GROUP_FIELDS, SESSION_FIELDS, SESSION_SETTINGS, UNIT_FIELDS, USER_FIELDS
@@ -18,7 +19,7 @@ from .auth import CREDENTIALS
 from .proposals import LIST_ARGS
 from .schemas import DATE as DATE_SCHEMA
 from .schemas import array, components, ref
-from .stats import UNION_RANKS, payload_schema
+from .stats import payload_schema
 
 ID_PARAM_MAX = 2**31 - 1
 DESCRIPTION = """The whole proposal lifecycle over HTTP; the pages and this API call the same operations.
@@ -95,6 +96,7 @@ def _op(summary: str, responses: dict, *, body: dict | None = None, params=(), p
 def _query_params() -> list[dict]:
     descriptions = {
         "state": "Only proposals in this state.",
+        "union_id": "Only proposals of this union's own sessions (404 naming no union).",
         "department_id": "Only proposals assigned (now) to this department, as lead or co-handler.",
         "category": "A category code.",
         "overdue": "Only overdue (true) or only not overdue (false) proposals.",
@@ -333,7 +335,7 @@ def document() -> dict:
         "/proposals": {
             "get": _op(
                 "The proposals the caller may see, newest first",
-                {**_ok(ref("ProposalPage")), **_errors(401, 422)},
+                {**_ok(ref("ProposalPage")), **_errors(401, 404, 422)},
                 params=_query_params(),
                 tags=["proposals"],
             ),

@@ -355,6 +355,7 @@ def paths(h) -> dict:
         LEDGER_ARGS,
         {
             "lead": "With department_id: only where it is the lead department.",
+            "union_id": "Only proposals of this union's own sessions; the file is named after it.",
             "q": "Text in the title, reasons or measures, or the number.",
         },
     )

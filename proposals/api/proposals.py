@@ -3,8 +3,10 @@
 from flask import jsonify, url_for
 
 from workflow import LIFECYCLE, StateConflict
+from workflow.errors import N_
 from workflow.payload import Boolean, Choice, Integer, Line
 
+from .. import unions
 from ..access import can_view
 from ..extensions import db
 from ..models import Proposal
@@ -20,6 +22,7 @@ ID = "id"
 LIST_ARGS = {
     "state": Choice(choices=tuple(LIFECYCLE.states)),
     "session_id": Integer(),
+    "union_id": Integer(),
     "department_id": Integer(),
     "category": Line(max_length=40),
     "overdue": Boolean(),
@@ -53,8 +56,11 @@ def list_proposals():
     """The proposals the caller may see, newest first, a page at a time."""
     user = current_user()
     args = query(LIST_ARGS)
+    if "union_id" in args and not unions.current().is_union(args["union_id"]):
+        raise NotFound(N_("No such union."))
     filters = Filters(
         session_id=args.get("session_id"),
+        union_id=args.get("union_id"),
         states=(args["state"],) if "state" in args else (),
         category=args.get("category"),
         department_id=args.get("department_id"),

@@ -4,10 +4,10 @@ from datetime import UTC, date, datetime
 
 from flask import url_for
 
-from .. import reply_drafts
+from .. import reply_drafts, unions
 from ..access import PROGRESS, can_see_author, can_see_handling, can_view
 from ..extensions import db
-from ..models import CongressSession, OrgUnit, Proposal, User, root_union
+from ..models import CongressSession, OrgUnit, Proposal, User
 from ..operations import available_events, clock
 from ..operations.reply_files import files_of
 from ..session_status import status_of
@@ -63,16 +63,13 @@ def union_json(unit: OrgUnit) -> dict:
     return body
 
 
-def session_json(session: CongressSession, root_id: int | None = None) -> dict:
-    """A session; `root_id`, the root union's id (looked up when not given), is its union when it names none."""
-    if session.union_id is None and root_id is None:
-        root = root_union()
-        root_id = root.id if root is not None else None
+def session_json(session: CongressSession) -> dict:
+    """A session, with its union's id (the root's own when it names none)."""
     return {
         "id": session.id,
         "code": session.code,
         "name": session.name,
-        "union_id": session.union_id if session.union_id is not None else root_id,
+        "union_id": unions.current().public_id(session.union_id),
         **{s.name: s.to_json(getattr(session, s.name)) for s in SETTINGS},
         "status": status_of(session),
         "created_at": iso(session.created_at),
@@ -136,11 +133,7 @@ def escalated_from(proposal: Proposal) -> dict | None:
     origin = proposal.escalated_from_session
     if origin is None:
         return None
-    union_id = origin.union_id
-    if union_id is None:  # (from the root: never, as the root has no union above it; shown as it is)
-        root = root_union()
-        union_id = root.id if root is not None else None
-    return {"union_id": union_id, "session_id": origin.id}
+    return {"union_id": unions.current().public_id(origin.union_id), "session_id": origin.id}
 
 
 def proposal_detail(proposal: Proposal, user: User) -> dict:

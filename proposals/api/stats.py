@@ -1,15 +1,14 @@
 """The union's numbers and the lifecycle definition, read-only."""
 
 from flask import jsonify
-from sqlalchemy import select
 
 from workflow import LIFECYCLE, PermissionDenied
 from workflow.errors import N_
 from workflow.payload import Choice, Integer
 
-from .. import stats, unions
-from ..access import OVERSIGHT_ROLES
+from .. import group_figures, stats
 from ..extensions import db
+from ..group_figures import UNION_RANKS
 from ..i18n import event_label, state_label
 from ..models import CongressSession
 from ..operations import NotFound
@@ -27,42 +26,18 @@ def report():
     return jsonify(stats.report(session_id, user=current_user()))
 
 
-# what the group's figures rank the unions by (the dashboard's three)
-UNION_RANKS = ("closure_rate", "on_time_rate", "satisfaction_rate")
-NOT_OVERSEEN = N_("Only the committee, union staff, supervisors and leaders of a union see its figures.")
-
-
 @bp.get("/stats/unions")
 def union_figures():
     """Every union's figures side by side (its sessions' together), ranked best first by `rank`; with
     `union`, that union and those below it, and its sessions' figures (drill-down). For the oversight roles
     (committee, union administrators, supervisors, leaders), over the unions they oversee."""
     user = current_user()
-    tree = unions.current()
-    overseen = unions.scope_of(user, OVERSIGHT_ROLES, tree)
-    if not overseen:
-        raise PermissionDenied(NOT_OVERSEEN)
+    if not group_figures.overseen(user):
+        raise PermissionDenied(group_figures.NOT_OVERSEEN)
     args = query({"union": Integer(), "rank": Choice(choices=UNION_RANKS)})
-    rank = args.get("rank", UNION_RANKS[0])
-    scope, within = overseen, args.get("union")
-    if within is not None:
-        if not tree.is_union(within):
-            raise NotFound(N_("No such union."))
-        if tree.key(within) not in overseen:
-            raise PermissionDenied(NOT_OVERSEEN)
-        scope = tree.below(tree.key(within))
-    figures = stats.report(user=user)
-    rows = [r for r in figures["by_union"] if tree.key(r["union_id"]) in scope]
-    body = {"rank": rank, "unions": stats.ranked(rows, rank)}
-    if within is not None:
-        key = tree.key(within)
-        sessions = set(db.session.scalars(select(CongressSession.id).where(_of_union(key))))
-        body["sessions"] = [s for s in figures["by_session"] if s["session_id"] in sessions]
+    body = group_figures.group_figures(user, union_id=args.get("union"), rank=args.get("rank", UNION_RANKS[0]))
+    body.pop("trends")  # the sessions of each union: the page's; the API's drill-down gives one union's
     return jsonify(body)
-
-
-def _of_union(key):
-    return CongressSession.union_id.is_(None) if key is None else CongressSession.union_id == key
 
 
 @bp.get("/workflow")

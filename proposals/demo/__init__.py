@@ -2,8 +2,9 @@
 every state of the lifecycle, made through the real operations so history and notifications are real.
 
 Dates are relative to today: the open session collects proposals now, the previous one ended
-about a year and a half ago; a second open session follows the strict preset (strict.py). Running it
-again adds nothing and only prints the accounts.
+about a year and a half ago; a second open session follows the strict preset (strict.py); three
+grassroots unions hold congresses of their own, one escalating a proposal to the company's (group.py).
+Running it again adds nothing and only prints the accounts.
 """
 
 from datetime import date, timedelta
@@ -15,7 +16,7 @@ from ..extensions import db
 from ..models import DEFAULT_CATEGORIES, Category, CongressSession, Notification, OrgUnit, Proposal
 from ..operations import create_session, update_session
 from ..operations.clock import local_date, utcnow
-from . import current_handling, current_review, past, strict
+from . import current_handling, current_review, group, past, strict
 from .organisation import ACCOUNTS, DEPARTMENTS, PASSWORD, PEOPLE, UNION, create_organisation, create_people, taken
 from .script import play
 
@@ -36,7 +37,8 @@ def seed_demo_command():
             )
         seed()
         proposals = db.session.scalar(select(func.count(Proposal.id)))
-        click.echo(f"Created the demo organisation {UNION[1]}, three congress sessions and {proposals} proposals.")
+        sessions = db.session.scalar(select(func.count(CongressSession.id)))
+        click.echo(f"Created the demo organisation {UNION[1]}, {sessions} congress sessions and {proposals} proposals.")
     click.echo(accounts_text())
 
 
@@ -55,6 +57,8 @@ def seed() -> None:
     )
     play([(earlier.id, past.STORIES), (this.id, current_review.STORIES + current_handling.STORIES)], units, now)
     update_session(db.session.get(CongressSession, earlier.id), {"is_open": False})
+    # before the strict session: the newest open session of the company's, where proposals are escalated to
+    group.seed(today, now, this.id)
     strict.seed(today, now)  # a second open session, under the strict preset
     # the demo's past is shown in the application but never mailed to its made-up addresses
     db.session.execute(update(Notification).where(Notification.email_state == "pending").values(email_state="skipped"))
@@ -86,7 +90,7 @@ def _create_missing_categories() -> None:
 
 
 def _taken_sessions() -> list[str]:
-    codes = (OPEN_SESSION[0], PAST_SESSION[0], strict.SESSION[0])
+    codes = (OPEN_SESSION[0], PAST_SESSION[0], strict.SESSION[0], *group.CODES)
     return list(db.session.scalars(select(CongressSession.code).where(CongressSession.code.in_(codes))))
 
 

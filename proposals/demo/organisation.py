@@ -1,5 +1,6 @@
 """The demo organisation: the company union, its grassroots unions and delegations, the functional
-departments, and one account per role plus a few dozen named delegates and workers."""
+departments (and one of a grassroots union's own), and one account per role plus a few dozen named
+delegates and workers; some of them hold roles in the congresses of three grassroots unions too."""
 
 from sqlalchemy import select
 
@@ -48,6 +49,11 @@ ACCOUNTS = (
     ("supervisor", "吴刚", ("supervisor",), None, None, "督办"),
     ("admin", "徐丽", ("union_admin",), None, None, "工会管理员"),
     ("leader", "孙建国", ("leader",), None, None, "领导"),
+    ("jj-committee", "唐晓燕", ("worker",), None, "DBT-1", "机加车间工会提案工作委员会委员"),
+    ("jj-admin", "邓建华", ("worker",), None, "DBT-1", "机加车间工会管理员"),
+    ("jj-handler", "袁志强", ("department_handler",), "JJ-SB", None, "承办部门联络人（机加车间设备科）"),
+    ("zp-committee", "许文", ("worker",), None, "DBT-2", "装配车间工会提案工作委员会委员"),
+    ("wl-committee", "卢军", ("worker",), None, "DBT-4", "物流中心工会提案工作委员会委员"),
 )
 
 # everyone else, with the same password: (user name, name, roles, department, delegation)
@@ -74,12 +80,33 @@ PEOPLE = (
     ("guoliang", "郭亮", ("department_handler",), "PROD", None),
     ("linxiao", "林晓", ("department_handler",), "MGMT", None),
     ("luoxin", "罗欣", ("department_handler",), "UNION-OFFICE", None),
+    ("songyu", "宋宇", ("worker",), None, "DBT-4"),
 )
+
+# a grassroots union's own department: (code, name, its union, its handler's user name, extension)
+GRASSROOTS_DEPARTMENTS = (("JJ-SB", "机加车间设备科", "GH-JJ", "jj-handler", "6521"),)
+
+# the roles people hold in the congress of a grassroots union (proposals/demo/group.py), by its code
+GRASSROOTS_ROLES = {
+    "jj-committee": (("committee", "GH-JJ"),),
+    "jj-admin": (("union_admin", "GH-JJ"),),
+    "zp-committee": (("committee", "GH-ZP"),),
+    "wl-committee": (("committee", "GH-WL"),),
+    **{name: (("delegate", "GH-JJ"),) for name in ("delegate", "head", "zhaojun", "fengxue", "jiangtao")},
+    **{name: (("delegate", "GH-ZP"),) for name in ("delegate2", "sunli", "qianjin", "chengang")},
+    **{name: (("delegate", "GH-WL"),) for name in ("wanglei", "songyu", "zhulin")},
+}
 
 # delegates who co-sign when a story names nobody in particular (the role accounts act only when named)
 COSIGNER_POOL = ("zhaojun", "qianjin", "liming", "sunli", "wufang", "hejing", "chengang", "zhoujie", "fengxue")
 
-UNIT_CODES = (UNION[0], *(g[0] for g in GRASSROOTS), *(g[2] for g in GRASSROOTS), *(d[0] for d in DEPARTMENTS))
+UNIT_CODES = (
+    UNION[0],
+    *(g[0] for g in GRASSROOTS),
+    *(g[2] for g in GRASSROOTS),
+    *(d[0] for d in DEPARTMENTS),
+    *(d[0] for d in GRASSROOTS_DEPARTMENTS),
+)
 USERNAMES = (*(a[0] for a in ACCOUNTS), *(p[0] for p in PEOPLE))
 
 
@@ -103,6 +130,8 @@ def create_organisation() -> dict[str, int]:
         ids[code], ids[delegation_code] = grassroots.id, delegation.id
     for code, name, _, _ in DEPARTMENTS:
         ids[code] = create_unit("department", {"code": code, "name": name}).id
+    for code, name, union, _, _ in GRASSROOTS_DEPARTMENTS:
+        ids[code] = create_unit("department", {"code": code, "name": name, "parent_id": ids[union]}).id
     return ids
 
 
@@ -112,7 +141,7 @@ def create_people(units: dict[str, int]) -> None:
             "username": username,
             "name": name,
             "password": PASSWORD,
-            "roles": list(roles),
+            "roles": [*roles, *({"role": r, "union_id": units[u]} for r, u in GRASSROOTS_ROLES.get(username, ()))],
             "email": f"{username}@{EMAIL_DOMAIN}",
         }
         if department:

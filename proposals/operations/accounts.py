@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import ApiToken, User
 from . import audit, clock
 from .errors import NotFound
+from .unit import finish
 
 PASSWORD_CHANGE = {
     "current_password": Line(required=True, max_length=200),
@@ -56,7 +57,7 @@ def change_password(user: User, data, address: str, *, keep_token: ApiToken | No
     user.end_sessions()
     revoke_all_tokens(user, keep=keep_token)
     audit.record("user.password_change", user, {"initial": was_initial}, actor=user)
-    db.session.commit()
+    finish()
     return user
 
 
@@ -64,7 +65,7 @@ def log_out_everywhere(user: User) -> User:
     """End every session of the user on every device, this one too, and revoke every API token."""
     user.end_sessions()
     revoke_all_tokens(user)
-    db.session.commit()
+    finish()
     return user
 
 
@@ -93,7 +94,7 @@ def revoke_token(user: User, token_id: int, *, now: datetime | None = None) -> A
         raise NotFound(N_("No such API token."))
     if token.revoked_at is None:
         token.revoke(now or clock.utcnow())
-        db.session.commit()
+        finish()
     return token
 
 
@@ -104,5 +105,5 @@ def purge_tokens(now: datetime | None = None) -> int:
     now = min(now or clock.utcnow(), clock.utcnow())
     cutoff = now - timedelta(days=float(current_app.config["API_TOKENS_KEEP_DAYS"]))
     result = db.session.execute(delete(ApiToken).where(or_(ApiToken.expires_at < cutoff, ApiToken.revoked_at < cutoff)))
-    db.session.commit()
+    finish()
     return result.rowcount

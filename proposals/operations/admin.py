@@ -42,6 +42,7 @@ from .unions import (
     unit_union,
 )
 from .unions import union_named as _union_named
+from .unit import finish
 
 
 class Roles(Field):
@@ -204,7 +205,7 @@ def create_user(data, *, actor: User | None = None) -> User:
     user.set_password(password)
     _insert(user, "username", USERNAME_TAKEN, named)
     audit.record("user.create", user, {**clean, "roles": roles, **_scoped_details(scoped)}, actor=actor)
-    db.session.commit()
+    finish()
     return user
 
 
@@ -224,7 +225,7 @@ def create_unit(kind: str, data, *, actor: User | None = None) -> OrgUnit:
     unit = OrgUnit(**clean, kind=kind)
     _insert(unit, "code", CODE_TAKEN, coded)
     audit.record("unit.create", unit, {**clean, "kind": kind}, actor=actor)
-    db.session.commit()
+    finish()
     return unit
 
 
@@ -242,7 +243,7 @@ def create_session(data, *, actor: User | None = None) -> CongressSession:
     session = CongressSession(**clean)
     _insert(session, "code", CODE_TAKEN, coded)
     audit.record("session.create", session, {**clean, "union_id": tree.public_id(clean["union_id"])}, actor=actor)
-    db.session.commit()
+    finish()
     return session
 
 
@@ -254,7 +255,7 @@ def update_session(session: CongressSession, data, *, actor: User | None = None)
     for key, value in clean.items():
         setattr(session, key, value)
     audit.record("session.update", session, clean, actor=actor)
-    db.session.commit()
+    finish()
     return session
 
 
@@ -292,7 +293,7 @@ def edit_session(session: CongressSession, data, *, actor: User | None = None) -
     for key, value in (cleared | clean).items():
         setattr(session, key, value)
     audit.record("session.update", session, cleared | clean, actor=actor)
-    db.session.commit()
+    finish()
     return session
 
 
@@ -354,7 +355,7 @@ def update_user(user: User, data, *, actor: User | None = None) -> User:
             setattr(user, name, clean.get(name))
             details[name] = clean.get(name)
     audit.record("user.update", user, details, actor=actor)
-    db.session.commit()
+    finish()
     return user
 
 
@@ -375,7 +376,7 @@ def reset_password(user: User, data, *, actor: User | None = None) -> User:
     passwords.check(clean["password"], user.username, (user.name, user.email))
     _set_new_password(user, clean["password"], bool(clean.get("must_change_password")))
     audit.record("user.password_reset", user, {"must_change_password": user.must_change_password}, actor=actor)
-    db.session.commit()
+    finish()
     return user
 
 
@@ -387,7 +388,7 @@ def issue_initial_password(user: User, *, actor: User | None = None) -> str:
     password = passwords.initial_password(user.username)
     _set_new_password(user, password, True)
     audit.record("user.password_reset", user, {"must_change_password": True, "generated": True}, actor=actor)
-    db.session.commit()
+    finish()
     return password
 
 
@@ -409,7 +410,7 @@ def disable_user(user: User, *, actor: User | None = None) -> User:
     user.end_sessions()
     _revoke_tokens(user)
     audit.record("user.disable", user, actor=actor)
-    db.session.commit()
+    finish()
     return user
 
 
@@ -419,7 +420,7 @@ def enable_user(user: User, *, actor: User | None = None) -> User:
     authorize_person(actor, user)
     user.active = True
     audit.record("user.enable", user, actor=actor)
-    db.session.commit()
+    finish()
     return user
 
 
@@ -478,7 +479,7 @@ def update_unit(unit: OrgUnit, data, *, actor: User | None = None) -> OrgUnit:
     for name in given:
         setattr(unit, name, clean.get(name))
     audit.record("unit.update", unit, {name: clean.get(name) for name in given}, actor=actor)
-    db.session.commit()
+    finish()
     return unit
 
 
@@ -489,7 +490,7 @@ def deactivate_unit(unit: OrgUnit, *, actor: User | None = None) -> OrgUnit:
     authorize(actor, unit_union(unit))
     unit.active = False
     audit.record("unit.deactivate", unit, actor=actor)
-    db.session.commit()
+    finish()
     return unit
 
 
@@ -498,7 +499,7 @@ def reactivate_unit(unit: OrgUnit, *, actor: User | None = None) -> OrgUnit:
     authorize(actor, unit_union(unit))
     unit.active = True
     audit.record("unit.reactivate", unit, actor=actor)
-    db.session.commit()
+    finish()
     return unit
 
 
@@ -522,7 +523,7 @@ def rename_union(data, *, actor: User | None = None) -> OrgUnit:
     else:
         unit.name = clean["name"]
         audit.record("union.rename", unit, clean, actor=actor)
-    db.session.commit()
+    finish()
     return unit
 
 
@@ -540,7 +541,7 @@ def create_union(data, *, actor: User | None = None) -> OrgUnit:
     unit = OrgUnit(code=clean["code"], name=clean["name"], kind="grassroots", parent_id=clean["parent_id"])
     _insert(unit, "code", CODE_TAKEN, coded)
     audit.record("union.create", unit, clean, actor=actor)
-    db.session.commit()
+    finish()
     return unit
 
 
@@ -564,7 +565,7 @@ def add_calendar_override(data, *, actor: User | None = None) -> CalendarOverrid
     db.session.add(override)
     try:
         audit.record("calendar.add", override, clean, actor=actor)  # flushes: a duplicate day fails here
-        db.session.commit()
+        finish()
     except IntegrityError:  # another administrator added the same day at the same moment
         db.session.rollback()
         raise InvalidPayload({"day": message(N_("This day is already in the list; remove it first."))}) from None
@@ -579,5 +580,5 @@ def remove_calendar_override(override_id: int, *, actor: User | None = None) -> 
         raise NotFound(N_("No such day in the calendar."))
     audit.record("calendar.remove", override, {"day": override.day, "working": override.working}, actor=actor)
     db.session.delete(override)
-    db.session.commit()
+    finish()
     return override

@@ -35,6 +35,7 @@ from . import clock
 from .drafts import EDITABLE, PROPOSAL_FIELDS, create_proposal, edit_draft
 from .errors import NotFound
 from .events import lock_proposal, write_history_row
+from .unit import after_commit, finish, if_rolled_back, unit_of_work
 from .versions import in_a_version
 
 MAX_ATTACHMENTS = 5
@@ -298,13 +299,18 @@ def add_attachments(
         payload = {"attachments": [_described(a) for a in rows], "note": ", ".join(a.filename for a in rows)}
         write_history_row(proposal, "attach", user, now, "draft", "draft", payload)
         proposal.updated_at = now
-        db.session.commit()
+        finish()
     except BaseException:
         db.session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
+        _remove(written)
         raise
+    if_rolled_back(lambda: _remove(written))
     return rows
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def remove_attachment(attachment_id: int, user: User, *, now: datetime | None = None) -> Attachment:
@@ -332,12 +338,12 @@ def remove_attachment(attachment_id: int, user: User, *, now: datetime | None = 
             db.session.delete(attachment)
         db.session.expire(proposal, ["attachments"])
         proposal.updated_at = now
-        db.session.commit()
+        finish()
     except BaseException:
         db.session.rollback()
         raise
     if path is not None:
-        path.unlink(missing_ok=True)  # after the commit: a failed commit keeps its file
+        after_commit(lambda: path.unlink(missing_ok=True))  # a failed commit keeps its file
     return attachment
 
 
@@ -355,14 +361,16 @@ def _refuse_with_fields(exc: InvalidPayload, spec: dict, data) -> None:
 
 
 def create_draft_with_attachments(author: User, data, uploads: list[Upload], *, now: datetime | None = None):
-    """Create a draft and attach files to it; files that would be refused prevent the draft too."""
+    """Create a draft and attach files to it, in one transaction: files that would be refused, or that
+    cannot be written, prevent the draft too."""
     uploads = rewindable(uploads)
     try:
         check_uploads(uploads)
     except InvalidPayload as exc:
         _refuse_with_fields(exc, PROPOSAL_FIELDS, data)
-    proposal = create_proposal(author, data, now=now)
-    add_attachments(proposal.id, author, uploads, now=now)
+    with unit_of_work():
+        proposal = create_proposal(author, data, now=now)
+        add_attachments(proposal.id, author, uploads, now=now)
     return proposal
 
 
@@ -378,6 +386,7 @@ def edit_draft_with_attachments(proposal_id: int, author: User, data, uploads: l
             check_uploads(uploads, existing=count_of(proposal_id))
         except InvalidPayload as exc:
             _refuse_with_fields(exc, EDITABLE, data)
-    proposal = edit_draft(proposal_id, author, data, now=now)
-    add_attachments(proposal_id, author, uploads, now=now)
+    with unit_of_work():
+        proposal = edit_draft(proposal_id, author, data, now=now)
+        add_attachments(proposal_id, author, uploads, now=now)
     return proposal

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 
 from workflow import WorkflowError
 
-from ..extensions import db
 from ..models import Proposal, User
 from .events import fire_event
+from .unit import unit_of_work
 
 MAX_AT_ONCE = 100
 
@@ -39,21 +39,20 @@ def fire_on_all(
     without `read`)."""
     ids = sorted(set(proposal_ids))
     results: list = []
-    for proposal_id in ids:
-        try:
-            fire_event(
-                proposal_id,
-                event,
-                user,
-                dict(payload),
-                commit=False,
-                before_commit=lambda p: results.append(read(p) if read else p),
-            )
-        except WorkflowError as exc:  # (fire_event has rolled back every event of this transaction)
-            db.session.rollback()
-            raise Refused(proposal_id, exc) from exc
-        except Exception:
-            db.session.rollback()
-            raise
-    db.session.commit()
+
+    def keep(proposal: Proposal) -> None:
+        results.append(read(proposal) if read else proposal)
+
+    with unit_of_work():
+        for proposal_id in ids:
+            try:
+                fire_event(
+                    proposal_id,
+                    event,
+                    user,
+                    dict(payload),
+                    before_commit=lambda p: results.append(read(p) if read else p),
+                )
+            except WorkflowError as exc:  # (leaving the block, it rolls back every event of the batch)
+                raise Refused(proposal_id, exc) from exc
     return results

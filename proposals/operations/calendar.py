@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import Assignment, CalendarYear, Proposal, Reply, User
 from . import audit, clock
 from .events import write_history_row
+from .unit import finish
 
 # the proposals whose deadlines are open: acknowledgement and reply while handled, the rating once replied
 HANDLING = LIFECYCLE.tagged("handling")
@@ -212,7 +213,7 @@ def load_year(year: int, data, actor: User | None = None, now: datetime | None =
         actor=actor,
         now=now,
     )
-    db.session.commit()
+    finish()
     return year_json(year)
 
 

@@ -12,6 +12,7 @@ from ..models import DEFAULT_CATEGORIES, Category, User
 from . import audit
 from .admin import authorize
 from .errors import Taken
+from .unit import finish
 
 CODE_TAKEN = N_("This code is taken.")
 CATEGORY_FIELDS = {
@@ -39,7 +40,7 @@ def create_category(data, *, actor: User | None = None) -> Category:
     try:
         # the record flushes: a code taken at the same moment fails here
         audit.record("category.create", category, clean, actor=actor)
-        db.session.commit()
+        finish()
     except IntegrityError:
         db.session.rollback()
         raise Taken({"code": message(CODE_TAKEN)}, message=CODE_TAKEN) from None
@@ -56,7 +57,7 @@ def update_category(category: Category, data, *, actor: User | None = None) -> C
     for name, value in clean.items():
         setattr(category, name, value)
     audit.record("category.update", category, clean, actor=actor)
-    db.session.commit()
+    finish()
     return category
 
 
@@ -74,4 +75,4 @@ def seed_default_categories() -> None:
     for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
         if code not in present:
             db.session.add(Category(code=code, name=name, position=position))
-    db.session.commit()
+    finish()

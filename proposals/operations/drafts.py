@@ -14,6 +14,7 @@ from ..models import Category, CongressSession, HistoryEntry, Invitation, OrgUni
 from . import clock
 from .errors import NotFound
 from .events import lock_proposal, write_history_row
+from .unit import finish
 
 PROPOSAL_FIELDS = {
     "session_id": Integer(required=True),
@@ -120,7 +121,7 @@ def create_proposal(author: User, data, *, now: datetime | None = None) -> Propo
     db.session.add(
         HistoryEntry(proposal_id=proposal.id, seq=1, event="create", actor_id=author.id, at=now, to_state="draft")
     )
-    db.session.commit()
+    finish()
     return proposal
 
 
@@ -155,7 +156,7 @@ def edit_draft(proposal_id: int, author: User, data, *, now: datetime | None = N
         _invite(proposal, invitees, now)
         proposal.updated_at = now
         write_history_row(proposal, "edit", author, now, "draft", "draft", {"changed": changed})
-        db.session.commit()
+        finish()
     except Exception:
         db.session.rollback()
         raise

@@ -42,6 +42,7 @@ from .errors import NotFound
 from .locks import sqlite_write_lock
 from .notify import queue
 from .register import REGISTER
+from .unit import finish
 
 # built once (each event runs it; building a statement costs more than running it here): the
 # session's settings come in the same query; only the proposal's row is locked ("OF")
@@ -129,15 +130,14 @@ def fire_event(
     *,
     now: datetime | None = None,
     before_commit: Callable[[Proposal], None] | None = None,
-    commit: bool = True,
 ) -> Proposal:
     """Fire `event` on a proposal as `user` (None: the system) and commit, or raise and change nothing.
 
     `before_commit(proposal)` reads what the event made (the number it gave, the state it reached)
-    while it is loaded, so the page need not read the proposal again after the commit. With
-    `commit=False` the event is only flushed, for a caller firing several in one transaction
-    (bulk.fire_on_all); a refusal still rolls back the whole transaction."""
-    return fire_events(proposal_id, [(event, payload)], user, now=now, before_commit=before_commit, commit=commit)
+    while it is loaded, so the page need not read the proposal again after the commit. Inside a
+    unit_of_work() (bulk.fire_on_all) the event is only flushed, the block committing; a refusal rolls
+    back the whole block."""
+    return fire_events(proposal_id, [(event, payload)], user, now=now, before_commit=before_commit)
 
 
 def fire_events(
@@ -147,7 +147,6 @@ def fire_events(
     *,
     now: datetime | None = None,
     before_commit: Callable[[Proposal], None] | None = None,
-    commit: bool = True,
 ) -> Proposal:
     """Fire `events` one after the other on a proposal as `user`, each seeing the one before, and commit
     them together: all of them, or (on the first refusal, which is raised with its `event` set) none.
@@ -165,10 +164,7 @@ def fire_events(
         proposal.decisions = decisions  # what was decided, for the page to say (web/done.py)
         if before_commit is not None:
             before_commit(proposal)
-        if commit:
-            db.session.commit()
-        else:
-            db.session.flush()
+        finish()
     except WorkflowError:
         db.session.rollback()
         raise

@@ -27,6 +27,7 @@ from .attachments import FIELD, MAX_ATTACHMENTS, check_uploads, rewindable, stor
 from .errors import NotFound
 from .events import lock_proposal
 from .notify import AUDIENCES, notify_users, queue_deliveries
+from .unit import finish
 
 EVENT = "message"  # the notifications' event (closure/messages.py NOTICES)
 MAX_TEXT = 4000
@@ -124,7 +125,7 @@ def post_message(proposal_id: int, user: User, data, uploads=(), *, now: datetim
         }  # never the text: the log is read by the union's staff, who take no part in the dialogue
         audit.record("proposal.message", proposal, details, actor=user, now=now)
         _tell_other_side(proposal, row, user, now)
-        db.session.commit()
+        finish()
     except BaseException:
         db.session.rollback()
         for path in written:

@@ -21,6 +21,7 @@ from . import clock
 from .attachments import Upload, check_uploads, rewindable, store
 from .errors import NotFound
 from .events import lock_proposal, write_history_row
+from .unit import finish
 
 
 def released(proposal: Proposal, round_: int) -> bool:
@@ -110,7 +111,7 @@ def add_reply_files(proposal_id: int, user: User, uploads: list[Upload], *, now:
         db.session.flush()
         files = [{"id": r.id, "filename": r.filename, "kind": r.kind, "size": r.size, "sha256": r.sha256} for r in rows]
         write_history_row(proposal, "reply_files", user, now, proposal.state, proposal.state, {"files": files})
-        db.session.commit()
+        finish()
     except BaseException:
         db.session.rollback()
         for path in written:

@@ -6,10 +6,10 @@ from workflow import InvalidPayload, StateConflict
 from workflow.errors import N_
 from workflow.payload import Integer, message, validate
 
-from ..extensions import db
 from ..models import User, root_union
 from . import audit
 from .admin import authorize
+from .unit import finish
 
 DEFAULTS = {"green": 90, "amber": 70}
 FIELDS = {
@@ -49,5 +49,5 @@ def set_dashboard_thresholds(data, *, actor: User | None = None) -> dict[str, in
     before = dashboard_thresholds()
     unit.dashboard_green, unit.dashboard_amber = clean["green"], clean["amber"]
     audit.record("union.dashboard_thresholds", unit, {"before": before, "after": clean}, actor=actor)
-    db.session.commit()
+    finish()
     return dashboard_thresholds()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import ApiToken, User
 from . import clock
+from .unit import finish
 
 DEFAULTS = {"API_TOKENS_PER_USER": 10}
 
@@ -24,5 +25,5 @@ def issue_api_token(user: User, now: datetime | None = None) -> tuple[ApiToken, 
     live = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
     for old in db.session.scalars(live.order_by(ApiToken.created_at.desc(), ApiToken.id.desc()).offset(cap)):
         old.revoke(now)
-    db.session.commit()
+    finish()
     return token, secret

@@ -25,6 +25,7 @@ from ..models import CongressSession, Proposal, User, Vote, VotePublication
 from . import clock
 from .errors import NotFound
 from .locks import sqlite_write_lock
+from .unit import finish
 
 # handling finished (DOMAIN: "after handling"): closed, rated or not, and archived proposals
 ELIGIBLE_STATES = LIFECYCLE.or_later("closed")
@@ -232,7 +233,7 @@ def cast_vote(proposal_id: int, voter: User, *, now: datetime | None = None) -> 
             )
         vote = Vote(session_id=proposal.session_id, proposal_id=proposal.id, voter_id=voter.id, cast_at=now)
         db.session.add(vote)
-        db.session.commit()
+        finish()
     except WorkflowError:
         db.session.rollback()
         raise
@@ -252,7 +253,7 @@ def withdraw_vote(proposal_id: int, voter: User, *, now: datetime | None = None)
         if vote is None:
             raise StateConflict(N_("You have not voted for this proposal."), state="")
         vote.withdrawn_at = now
-        db.session.commit()
+        finish()
     except WorkflowError:
         db.session.rollback()
         raise
@@ -283,7 +284,7 @@ def publish_results(session_id: int, user: User, *, now: datetime | None = None)
         )
         session.vote_results_published_at = now
         db.session.add(published)
-        db.session.commit()
+        finish()
     except WorkflowError:
         db.session.rollback()
         raise

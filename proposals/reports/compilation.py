@@ -16,7 +16,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import labels
+from .. import labels, unions
 from ..access import ADMIN_ROLES, can_see_author, visible_filter
 from ..branding import site_name
 from ..extensions import db
@@ -59,6 +59,12 @@ def entries(session: CongressSession, user: User, *, internal: bool = False) -> 
     return shown
 
 
+def issuer(session: CongressSession) -> str:
+    """Who issues the session's compilation: its grassroots union, or the company union (site_name)."""
+    union = unions.current().units.get(session.union_id) if session.union_id is not None else None
+    return union.name if union is not None else site_name()
+
+
 def outcome_label(outcome: str, session=None) -> str:
     return labels.outcome_label(outcome, session)
 
@@ -86,11 +92,11 @@ def to_pdf(session: CongressSession, found: list[Entry], *, internal: bool = Fal
     mark = internal_mark() if internal else None
     out = BytesIO()
     doc = _Compilation(
-        out, f"{session.name} {title}", mark=mark, cover=True, title=f"{session.name} {title}", author=site_name()
+        out, f"{session.name} {title}", mark=mark, cover=True, title=f"{session.name} {title}", author=issuer(session)
     )
     story = [
         Spacer(1, 50 * mm),
-        Paragraph(text(site_name()), look["subtitle"]),
+        Paragraph(text(issuer(session)), look["subtitle"]),
         Spacer(1, 6 * mm),
         Paragraph(text(session.name), look["subtitle"]),
         Spacer(1, 8 * mm),

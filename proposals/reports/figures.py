@@ -7,7 +7,7 @@ from flask_babel import format_decimal, format_percent, gettext
 
 from workflow.errors import N_
 
-from .. import stats
+from .. import stats, unions
 from ..models import User
 
 RATE_LABELS = {
@@ -36,9 +36,11 @@ class Figures:
         return self.reply_days["by_department"].get(department_id, {}).get("average")
 
 
-def figures(session_id: int | None, user: User) -> Figures:
-    """The numbers of a session (or of all sessions) over what `user` may see."""
-    return Figures(stats.report(session_id, user=user), stats.reply_working_days(session_id, user=user))
+def figures(session_id: int | None, user: User, union: unions.Scope | None = None) -> Figures:
+    """The numbers of a session (or of all sessions, of these unions' when given) over what `user` may see."""
+    return Figures(
+        stats.report(session_id, user=user, union=union), stats.reply_working_days(session_id, user=user, union=union)
+    )
 
 
 def summary_lines(found: Figures) -> list[tuple[str, str]]:

@@ -6,13 +6,14 @@ A refusal is the engine's PermissionDenied; what a reader may read inside a file
 module's (access.can_view, access.can_see_author at the moment of the export).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext
 
 from workflow import PermissionDenied
 from workflow.errors import N_
 
+from .. import group_figures, unions
 from ..access import ADMIN_ROLES, OVERSIGHT_ROLES
 from ..models import CongressSession, Proposal, Reply, User
 from ..operations import clock
@@ -41,7 +42,16 @@ class File:
 
 
 def require(user: User, roles: tuple[str, ...]) -> None:
+    """One of these roles in the company union (the group's own files: the audit log, imports)."""
     if not user.has_role(*roles):
+        raise PermissionDenied(N_("Your roles do not allow this."))
+
+
+def require_somewhere(user: User, roles: tuple[str, ...], session: CongressSession | None = None) -> None:
+    """One of these roles in some union of the group (what the file holds is scoped by access.can_view), or,
+    for a session's file, in the session's union or a union above it."""
+    held = unions.holds_somewhere(user, roles) if session is None else unions.holds(user, roles, session.union_id)
+    if not held:
         raise PermissionDenied(N_("Your roles do not allow this."))
 
 
@@ -51,14 +61,29 @@ def _stamp() -> str:
 
 def ledger_file(user: User, filters: Filters, extension: str) -> File:
     """The ledger (台账) of the proposals `user` may see, filtered like the list: .xlsx or .csv."""
-    require(user, LEDGER_ROLES)
-    records = ledger.rows(user, filters)
+    require_somewhere(user, LEDGER_ROLES)
+    union = _union(user, filters.union_id)
+    tree = unions.current()
+    # a union's own sessions; by default what the caller oversees (the whole group for the company's staff)
+    scope = group_figures.overseen(user, tree) if union is None else unions.Scope({tree.key(union.id)})
+    records = ledger.rows(user, replace(filters, within=scope))
     title, stamp = gettext("Ledger"), _stamp()
     if extension == "csv":
         body, mimetype = ledger.to_csv(records), CSV
     else:
-        body, mimetype = ledger.to_xlsx(records, title, figures(filters.session_id, user)), XLSX
-    return File(body, mimetype, f"{title}-{stamp}.{extension}", f"ledger-{stamp}.{extension}")
+        body, mimetype = ledger.to_xlsx(records, title, figures(filters.session_id, user, scope)), XLSX
+    if union is None:  # the group, or what the caller oversees of it
+        return File(body, mimetype, f"{title}-{stamp}.{extension}", f"ledger-{stamp}.{extension}")
+    return File(body, mimetype, f"{title}-{union.name}-{stamp}.{extension}", f"ledger-{union.code}-{stamp}.{extension}")
+
+
+def _union(user: User, union_id: int | None):
+    """The union a file is asked for (?union=), checked: NotFound for no union, PermissionDenied for one
+    the caller does not oversee; None for the group."""
+    if union_id is None:
+        return None
+    group_figures.chosen_union(user, union_id)
+    return unions.current().units[union_id]
 
 
 def compilation_file(session: CongressSession, user: User, *, internal: bool = False) -> File:
@@ -68,7 +93,11 @@ def compilation_file(session: CongressSession, user: User, *, internal: bool = F
     body = compilation.to_pdf(session, compilation.entries(session, user, internal=internal), internal=internal)
     suffix = f" {compilation.internal_mark()}" if internal else ""
     name = f"{session.name} {gettext('Compilation of proposals and replies')}{suffix}.pdf"
-    return File(body, PDF, name, f"compilation-{session.code}{'-internal' if internal else ''}.pdf")
+    ascii_name = f"compilation-{session.code}{'-internal' if internal else ''}.pdf"
+    union = unions.current().units.get(session.union_id) if session.union_id is not None else None
+    if union is not None:  # a grassroots union's congress: named after the union
+        name, ascii_name = f"{union.name} {name}", f"{union.code}-{ascii_name}"
+    return File(body, PDF, name, ascii_name)
 
 
 def proposal_form_file(proposal: Proposal, user: User) -> File:
@@ -87,21 +116,21 @@ def reply_letter_file(proposal: Proposal, reply: Reply, user: User) -> File:
 
 def session_forms_file(session: CongressSession, user: User) -> File:
     """Every proposal form of a session in one PDF (the committee and union administrators)."""
-    require(user, BULK_ROLES)
+    require_somewhere(user, BULK_ROLES, session)
     body = papers.forms_pdf(papers.session_proposals(session, user), user)
     return File(body, PDF, f"{session.name} {gettext('Proposal form')}.pdf", f"forms-{session.code}.pdf")
 
 
 def session_letters_file(session: CongressSession, user: User) -> File:
     """Every reply letter of a session in one PDF (the committee and union administrators)."""
-    require(user, BULK_ROLES)
+    require_somewhere(user, BULK_ROLES, session)
     body = papers.letters_pdf(papers.session_replies(session, user), user)
     return File(body, PDF, f"{session.name} {gettext('Reply letter')}.pdf", f"letters-{session.code}.pdf")
 
 
 def handling_report_file(session: CongressSession, user: User, extension: str) -> File:
     """The draft handling report to the next session (提案办理情况报告): .docx to edit, or PDF."""
-    require(user, HANDLING_REPORT_ROLES)
+    require_somewhere(user, HANDLING_REPORT_ROLES, session)
     report = handling_report.build_report(session, user)
     if extension == "docx":
         body, mimetype = handling_report.to_docx(report), DOCX

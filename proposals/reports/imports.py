@@ -25,10 +25,10 @@ from workflow.payload import message
 from ..access import ADMIN_ROLES
 from ..extensions import db
 from ..models import User
+from ..operations.unit import unit_of_work
 from . import proposal_import, roster_import, sign_in
 from .files import require
 from .tables import ImportRefused, Problem, Table
-from .transaction import one_transaction
 
 MAX_BYTES = 16 * 1024 * 1024
 KINDS = {
@@ -80,7 +80,7 @@ def run_import(
     if len(table.rows) > page_max_rows():
         raise too_many(kind, table)
     kept = None
-    with one_transaction():
+    with unit_of_work():
         result = run(table, actor=actor, dry_run=dry_run)
         if kind == "roster" and not dry_run:  # the codes of the people created without a password, sealed for the actor
             slips = slips_of(result.codes)
@@ -94,7 +94,7 @@ def write(kind: str, table: Table, plan, actor: User, progress=None, finish=None
     `finish(imported)` writes in that transaction too."""
     module, _ = KINDS[kind]
     kept = None
-    with one_transaction():
+    with unit_of_work():
         result = module.apply(plan, progress, actor=actor)
         if kind == "roster":
             kept = sign_in.seal(actor, slips_of(result.codes), kind="activation", expires_at=result.codes_expire_at)

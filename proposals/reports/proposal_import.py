@@ -27,8 +27,8 @@ from ..i18n import translate_error
 from ..models import Category, CongressSession, OrgUnit, User
 from ..operations import PROPOSAL_FIELDS, audit, create_proposal, fire_event
 from ..operations.admin import authorize
+from ..operations.unit import unit_of_work
 from .tables import ImportRefused, Problem, flag, names, read_table
-from .transaction import one_transaction
 
 KEYS = (
     "session_code",
@@ -168,7 +168,7 @@ def apply(
     result = ProposalResult()
     row = None
     try:
-        with one_transaction():
+        with unit_of_work():
             for item in items:
                 row = item.row
                 proposal = create_proposal(item.author, item.payload)

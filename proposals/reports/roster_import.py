@@ -49,8 +49,8 @@ from ..operations import (
     update_unit,
     update_user,
 )
+from ..operations.unit import unit_of_work
 from .tables import ImportRefused, Problem, flag, names, read_table
-from .transaction import one_transaction
 
 KEYS = (
     "username",
@@ -232,7 +232,7 @@ def apply(
     result = RosterResult()
     row = None
     try:
-        with one_transaction():
+        with unit_of_work():
             units = {(u.kind, u.code): u for u in db.session.scalars(select(OrgUnit))}
             new_units = []
             for (kind, code), name in plan.units.items():

@@ -4,6 +4,7 @@ the JSON API and hold no rules of their own.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
@@ -13,6 +14,7 @@ from flask_login import current_user
 
 from workflow.errors import N_
 
+from .. import unions
 from ..i18n import event_label
 from ..labels import choice_label, outcome_label
 from ..routing import is_api_request
@@ -33,6 +35,7 @@ class NavItem:
     label: str  # msgid
     roles: tuple[str, ...] = ()  # empty: everyone logged in
     order: int = 50
+    shown: Callable[[], bool] | None = None  # besides the roles: whether it shows now (None: always)
 
 
 _NAV: list[NavItem] = []
@@ -47,7 +50,11 @@ def nav_items() -> list[NavItem]:
     # one who lands elsewhere has no task list: "/" leads them to their landing page
     hidden = {"tasks.index"} if landing(current_user) != "tasks.index" else set()
     return [
-        item for item in _NAV if item.endpoint not in hidden and (not item.roles or current_user.has_role(*item.roles))
+        item
+        for item in _NAV
+        if item.endpoint not in hidden
+        and (not item.roles or unions.holds_somewhere(current_user, item.roles))
+        and (item.shown is None or item.shown())
     ]
 
 

@@ -6,7 +6,7 @@ list of the proposals behind it.
 
 from datetime import date
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import format_decimal, format_percent, gettext
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -14,12 +14,12 @@ from werkzeug.exceptions import NotFound as PageNotFound
 
 from workflow.errors import N_
 
-from .. import stats
+from .. import group_figures, stats, unions
 from ..access import OVERSIGHT_ROLES, visible_filter
 from ..extensions import db
 from ..i18n import state_label
-from ..models import CongressSession, Proposal
-from ..operations import clock
+from ..models import CongressSession, OrgUnit, Proposal
+from ..operations import NotFound, clock
 from ..operations.thresholds import dashboard_thresholds, level
 from ..reports import charts
 from . import NavItem
@@ -28,7 +28,17 @@ from .exports import HANDLING_REPORT_ROLES, roles_required
 DASHBOARD_ROLES = OVERSIGHT_ROLES  # union staff, leaders, the committee and supervisors
 OVERDUE_SHOWN = 50  # the longest overdue; the count links to the list of all of them
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-NAV = [NavItem("dashboard.index", N_("Dashboard"), roles=DASHBOARD_ROLES, order=50)]
+NAV = [
+    NavItem("dashboard.index", N_("Dashboard"), roles=DASHBOARD_ROLES, order=50),
+    # the group's figures, where there is a group of unions
+    NavItem(
+        "dashboard.unions_page",
+        N_("Group figures"),
+        roles=DASHBOARD_ROLES,
+        order=51,
+        shown=lambda: len(unions.current().ordered()) > 1,
+    ),
+]
 
 RATE_LABELS = {
     "acceptance_rate": N_("Acceptance rate"),
@@ -53,6 +63,8 @@ def list_url(**filters) -> str:
     category, department (with lead=1: as lead only, as stats counts departments), delegation, overdue,
     outcome; None values are left out."""
     args = {k: v for k, v in filters.items() if v is not None}
+    if "union" not in args and g.get("dashboard_union") is not None:  # the dashboard of one union
+        args["union"] = g.dashboard_union
     if "overdue" in args:
         args["overdue"] = 1 if args["overdue"] else 0
     return url_for("lists.index", **args)
@@ -69,9 +81,13 @@ def days(value: float | None) -> str:
 LEVEL_LABELS = {"green": N_("on target"), "amber": N_("needs attention"), "red": N_("below target")}
 
 
-def _chosen_session() -> tuple[CongressSession | None, list[CongressSession]]:
-    """The session asked for (?session=ID; "all" or empty: all sessions); by default the latest open one."""
-    sessions = list(db.session.scalars(db.select(CongressSession).order_by(CongressSession.id.desc())))
+def _chosen_session(scope: unions.Scope | None = None) -> tuple[CongressSession | None, list[CongressSession]]:
+    """The session asked for (?session=ID; "all" or empty: all sessions); by default the latest open one.
+    With `scope`, among those unions' sessions."""
+    stmt = db.select(CongressSession).order_by(CongressSession.id.desc())
+    if scope is not None:
+        stmt = stmt.where(unions.sessions_in(scope, column=CongressSession.id))
+    sessions = list(db.session.scalars(stmt))
     wanted = request.args.get("session")
     if wanted is None:
         return next((s for s in sessions if s.is_open), sessions[0] if sessions else None), sessions
@@ -83,17 +99,35 @@ def _chosen_session() -> tuple[CongressSession | None, list[CongressSession]]:
     return chosen, sessions
 
 
+def _chosen_union() -> tuple[OrgUnit | None, unions.Scope | None]:
+    """The union asked for (?union=ID: its own sessions; empty: every union the reader oversees), checked as
+    the group's figures check it (404 for no union, 403 for one the reader does not oversee)."""
+    wanted = (request.args.get("union") or "").strip()
+    if not wanted:
+        return None, None
+    if not wanted.isdecimal() or len(wanted) > 9:
+        raise NotFound(N_("No such union."))
+    tree = unions.current()
+    key = group_figures.chosen_union(current_user, int(wanted), tree)
+    return tree.units[int(wanted)], unions.Scope({key})
+
+
 @bp.get("/")
 @roles_required(*DASHBOARD_ROLES)
 def index():
-    """The five rates, counts by state, reply classes, overdue items, rankings, breakdowns and the trend."""
-    session, sessions = _chosen_session()
+    """The five rates, counts by state, reply classes, overdue items, rankings, breakdowns and the trend;
+    with ?union=ID, those of one union's own sessions."""
+    union, scope = _chosen_union()
+    g.dashboard_union = union.id if union is not None else None
+    session, sessions = _chosen_session(scope)
     session_id = session.id if session else None
-    numbers = stats.report(session_id, user=current_user)
-    trend = stats.trend(user=current_user)
+    numbers = stats.report(session_id, user=current_user, union=scope)
+    trend = stats.trend(user=current_user, union=scope)
     thresholds = dashboard_thresholds()
     return render_template(
         "dashboard/index.html",
+        union=union,
+        group=len(unions.current().ordered()) > 1 and bool(group_figures.overseen(current_user)),
         session=session,
         sessions=sessions,
         numbers=numbers,
@@ -103,7 +137,7 @@ def index():
         days_ranking=_days_ranking(numbers, session_id),
         states=_states(numbers, session_id),
         outcomes=_outcomes(numbers, session_id),
-        overdue=stats.overdue_proposals(session_id, user=current_user, limit=OVERDUE_SHOWN),
+        overdue=stats.overdue_proposals(session_id, user=current_user, limit=OVERDUE_SHOWN, union=scope),
         provisional=provisional_deadlines(session_id),
         on_time_ranking=_ranking(numbers, "on_time_rate", session_id),
         satisfaction_ranking=_ranking(numbers, "satisfaction_rate", session_id),
@@ -111,7 +145,7 @@ def index():
         trend_rows=[{**s, "filters": {"session": s["session_id"]}} for s in trend],
         trend_chart=_trend_chart(trend),
         rate_labels=RATE_LABELS,
-        handling_report=current_user.has_role(*HANDLING_REPORT_ROLES),
+        handling_report=unions.holds_somewhere(current_user, HANDLING_REPORT_ROLES),
         rate_bases={key: list(states) for key, states in stats.RATE_BASES.items()},
         list_url=list_url,
         percent=percent,
@@ -250,3 +284,49 @@ def provisional_deadlines(session_id: int | None, today: date | None = None) -> 
         stmt = stmt.where(Proposal.session_id == session_id)
     count = db.session.scalar(stmt)
     return {"year": year, "count": count} if count else None
+
+
+# -- the group of unions (两级工会) ------------------------------------------------------------------
+
+RANK_LABELS = {rank: RATE_LABELS[rank] for rank in group_figures.UNION_RANKS}
+
+
+@bp.get("/unions")
+@roles_required(*DASHBOARD_ROLES)
+def unions_page():
+    """Every union's rates side by side, ranked by a chosen rate, with each union's trend across its
+    sessions; with ?union=ID, that union and those below it, and its sessions (drill-down). The figures are
+    those of GET /api/v1/stats/unions (group_figures), over the unions the reader oversees."""
+    rank = request.args.get("rank") or group_figures.UNION_RANKS[0]
+    if rank not in group_figures.UNION_RANKS:
+        raise PageNotFound()
+    union, _scope = _chosen_union()
+    body = group_figures.group_figures(current_user, union_id=union.id if union else None, rank=rank)
+    rows = [{**r, "place": place} for place, r in enumerate(body["unions"], start=1)]
+    ranking = charts.bars(
+        [
+            (
+                r["name"],
+                r["rates"][rank],
+                percent(r["rates"][rank]),
+                url_for(".unions_page", union=r["union_id"], rank=rank),
+            )
+            for r in rows
+        ],
+        scale=1.0,
+    )
+    sessions = body.get("sessions")
+    return render_template(
+        "dashboard/unions.html",
+        union=union,
+        rank=rank,
+        rank_labels={k: gettext(v) for k, v in RANK_LABELS.items()},
+        rows=rows,
+        ranking=ranking,
+        trends=body["trends"],
+        sessions=sessions,
+        sessions_chart=_trend_chart(sessions) if sessions else None,
+        rate_labels=RATE_LABELS,
+        percent=percent,
+        days=days,
+    )

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from workflow.errors import N_
 
+from .. import group_figures, unions
 from ..access import can_view
 from ..downloads import send
 from ..extensions import db
@@ -22,14 +23,16 @@ NAV = [NavItem("exports.index", N_("Reports"), roles=files.LEDGER_ROLES, order=5
 BULK_ROLES, HANDLING_REPORT_ROLES = files.BULK_ROLES, files.HANDLING_REPORT_ROLES
 
 
-def roles_required(*roles):
-    """Only users holding one of these roles; others get 403."""
+def roles_required(*roles, company: bool = False):
+    """Only users holding one of these roles, in any union of the group (what the page then shows is
+    scoped by access.visible_filter), or with `company` in the company union; others get 403."""
 
     def decorate(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not current_user.has_role(*roles):
+            held = current_user.has_role(*roles) if company else unions.holds_somewhere(current_user, roles)
+            if not held:
                 abort(403)
             return view(*args, **kwargs)
 
@@ -38,8 +41,16 @@ def roles_required(*roles):
     return decorate
 
 
-def _sessions() -> list[CongressSession]:
-    return list(db.session.scalars(db.select(CongressSession).order_by(CongressSession.id.desc())))
+def _sessions(filters) -> list[CongressSession]:
+    """The sessions whose papers the page offers: the union's asked for (?union=ID, its own sessions), else
+    those of the unions the reader oversees (the whole group for the company's staff)."""
+    tree = unions.current()
+    if filters is not None and filters.union_id is not None:
+        scope = unions.Scope({group_figures.chosen_union(current_user, filters.union_id, tree)})
+    else:
+        scope = group_figures.overseen(current_user, tree)
+    stmt = db.select(CongressSession).where(unions.sessions_in(scope, tree, CongressSession.id))
+    return list(db.session.scalars(stmt.order_by(CongressSession.id.desc())))
 
 
 @bp.get("/")
@@ -53,14 +64,17 @@ def index():
 
 def _index(form: ListFilterForm, filters, status: int):
     query = request.query_string.decode() if filters is not None else ""
+    tree = unions.current()
     return (
         render_template(
             "reports/index.html",
             form=form,
             query=query,
-            sessions=_sessions(),
-            bulk=current_user.has_role(*BULK_ROLES),
-            handling_report=current_user.has_role(*HANDLING_REPORT_ROLES),
+            sessions=_sessions(filters),
+            group=len(tree.ordered()) > 1,
+            union_names={tree.key(u.id): u.name for u in tree.ordered()},
+            bulk=unions.holds_somewhere(current_user, BULK_ROLES),
+            handling_report=unions.holds_somewhere(current_user, HANDLING_REPORT_ROLES),
             internal=compilation.may_have_internal(current_user),
         ),
         status,

@@ -77,14 +77,14 @@ def _page(forms: dict | None = None, status: int = 200, **context):
 
 
 @bp.get("/")
-@roles_required(*ADMIN_ROLES)
+@roles_required(*ADMIN_ROLES, company=True)
 def index():
     """Upload a roster or proposals collected on paper."""
     return _page()
 
 
 @bp.post("/<kind>")
-@roles_required(*ADMIN_ROLES)
+@roles_required(*ADMIN_ROLES, company=True)
 def upload(kind: str):
     """Check an uploaded file whole, then import all of it in one transaction, or nothing (or only check it).
     A file too large for a request goes to the task queue, and its page follows it; without a queue
@@ -139,7 +139,7 @@ def _taken(slips_id: int, how: str) -> list[sign_in.Slip] | Response:
 
 
 @bp.post("/slips/<int:slips_id>/pdf")
-@roles_required(*ADMIN_ROLES)
+@roles_required(*ADMIN_ROLES, company=True)
 def slips_pdf(slips_id: int):
     """Print an import's sign-in slips, one per person, as a PDF: once; then they are gone."""
     slips = _taken(slips_id, "pdf")
@@ -149,7 +149,7 @@ def slips_pdf(slips_id: int):
 
 
 @bp.post("/slips/<int:slips_id>/show")
-@roles_required(*ADMIN_ROLES)
+@roles_required(*ADMIN_ROLES, company=True)
 def slips_page(slips_id: int):
     """Show an import's sign-in slips on screen, printable: once; then they are gone."""
     slips = _taken(slips_id, "page")
@@ -191,7 +191,7 @@ def job_page(job_id: int):
     result or its problems."""
     job = _job(job_id)
     problems = [
-        {**p, "column": label(e["column"]) if e["column"] else None}
+        {"row": p["row"], "column": label(e["column"]) if e["column"] else None, "text": p["message"]}
         for p, e in zip(import_jobs.problems_shown(job), job.errors or [], strict=True)
     ]
     return render_template("reports/import_job.html", job=job, where=_where(job), problems=problems)
@@ -217,7 +217,7 @@ def _shown(problem) -> dict:
 
 
 @bp.get("/templates/<kind>.<extension>")
-@roles_required(*ADMIN_ROLES)
+@roles_required(*ADMIN_ROLES, company=True)
 def blank(kind: str, extension: str):
     """The import template in the reader's language: the .xlsx with an example row and the allowed values
     (reports/import_template.py), the .csv the header row alone."""

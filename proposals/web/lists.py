@@ -19,6 +19,7 @@ from wtforms.fields import Label
 from workflow import LIFECYCLE
 from workflow.errors import N_
 
+from .. import unions
 from ..access import can_see_author
 from ..compat import DirectRenderOption
 from ..extensions import db
@@ -163,7 +164,7 @@ class ListFilterForm(FlaskForm):
     """What to list, read from the query string: a GET form (no CSRF token), works without script.
 
     The parameter names are shared with the dashboard's links and the ledger export: session, state,
-    category, department, delegation, overdue (1 or 0), outcome; and q, kind, key (true or false: key proposals,
+    union, category, department, delegation, overdue (1 or 0), outcome; and q, kind, key (true or false: key proposals,
     重点提案, as the API's `key`), lead, sort, task."""
 
     class Meta:
@@ -174,6 +175,7 @@ class ListFilterForm(FlaskForm):
     )
     sort = FilterSelectField(_l("Sort"), validate_choice=False, default="newest")
     session = FilterSelectField(_l("Congress session"), coerce=optional_int, validate_choice=False)
+    union = FilterSelectField(_l("Union"), coerce=optional_int, validate_choice=False)
     category = FilterSelectField(_l("Category"), validate_choice=False)
     department = FilterSelectField(_l("Department"), coerce=optional_int, validate_choice=False)
     delegation = FilterSelectField(_l("Delegation"), coerce=optional_int, validate_choice=False)
@@ -190,6 +192,7 @@ class ListFilterForm(FlaskForm):
         self.sort.choices = [(k, _l(label)) for k, label in SORT_LABELS.items()]
         offered = filter_choices()
         self.session.choices = [ANY, *offered["session"]]
+        self.union.choices = [ANY, *((u.id, u.name) for u in unions.current().ordered())]
         self.category.choices = [ANY, *offered["category"]]
         self.department.choices = [ANY, *offered["department"]]
         self.delegation.choices = [ANY, *offered["delegation"]]
@@ -202,7 +205,7 @@ class ListFilterForm(FlaskForm):
     def to_filters(self) -> Filters | None:
         """The filters asked for, or None with an error next to each field that is wrong."""
         self.validate()  # lengths only: the choices are checked here, with a message of our own
-        choices = (self.sort, self.session, self.category, self.department, self.delegation, self.kind)
+        choices = (self.sort, self.session, self.union, self.category, self.department, self.delegation, self.kind)
         for field in (*choices, self.overdue, self.outcome, self.key):
             if (field.data or None) not in {value or None for value, _label in field.choices}:
                 field.errors = [_l("Choose one of the listed options.")]
@@ -216,6 +219,7 @@ class ListFilterForm(FlaskForm):
             return None
         return Filters(
             session_id=self.session.data,
+            union_id=self.union.data,
             states=tuple(self.state.data or ()),
             category=self.category.data or None,
             department_id=None if self.lead.data else self.department.data,

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from workflow import LIFECYCLE, InvalidPayload, PermissionDenied, StateConflict, UnknownEvent
 from workflow.errors import N_
 
-from .. import procedure, progress, reasons, reply_drafts
+from .. import procedure, progress, reasons, reply_drafts, unions
 from ..access import REVIEW_ROLES, can_see_author, can_view
 from ..extensions import db
 from ..i18n import translate_error
@@ -168,7 +168,7 @@ def fire(proposal_id: int, event: str):
     to_draft = all(t.dest == LIFECYCLE.initial for t in LIFECYCLE.event(event).transitions)
     after = url_for("proposals.detail", proposal_id=proposal_id)
     if to_draft and proposal.author_id != current_user.id:
-        after = url_for("review.index" if current_user.has_role(*REVIEW_ROLES) else "tasks.index")
+        after = url_for("review.index" if unions.holds_somewhere(current_user, REVIEW_ROLES) else "tasks.index")
     fired = [(event, payload_of(form, event))]
     forms = {event: form}
     then = REGISTER[event].then

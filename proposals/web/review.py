@@ -23,6 +23,7 @@ from workflow import LIFECYCLE, InvalidPayload, WorkflowError
 from workflow.errors import N_
 from workflow.payload import validate
 
+from .. import unions
 from ..access import REVIEW_ROLES, can_view
 from ..extensions import db
 from ..i18n import event_label, translate, translate_error
@@ -166,7 +167,7 @@ def decide(form: DecisionForm, payload: dict) -> list[Outcome]:
 @login_required
 def index():
     """Show the proposals under review; on POST, decide the chosen ones and say how each went."""
-    if not current_user.has_role(*REVIEWERS):
+    if not unions.holds_somewhere(current_user, REVIEWERS):
         abort(403)
     filter_form = ReviewFilterForm()
     form = DecisionForm()
@@ -257,7 +258,7 @@ class AssignForm(FlaskForm):
 def assign():
     """Show the accepted proposals awaiting assignment; on POST, assign the chosen ones to one lead
     department (and co-handling ones), each through the assign event, all or none."""
-    if not current_user.has_role(*REVIEWERS):
+    if not unions.holds_somewhere(current_user, REVIEWERS):
         abort(403)
     filter_form = ReviewFilterForm()
     form = AssignForm()

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from workflow import ROLES
 from workflow.errors import N_
 
+from .. import unions
 from ..extensions import db
 from ..models import CongressSession
 from ..operations.votes import is_voter
@@ -34,9 +35,14 @@ LOOKING_ON = frozenset({"leader", "worker"})
 def landing(user) -> str:
     """The endpoint a user lands on after login and on "/": the dashboard for a leader with no other duty
     (reading the figures is the whole work), the task list for everyone else."""
-    if user.is_authenticated and user.has_role("leader") and user.roles <= LOOKING_ON:
+    if user.is_authenticated and unions.holds_somewhere(user, ("leader",)) and held_anywhere(user) <= LOOKING_ON:
         return "dashboard.index"
     return "tasks.index"
+
+
+def held_anywhere(user) -> frozenset[str]:
+    """Every role the user holds, in the company union or a grassroots one."""
+    return user.roles | {r.role for r in user.union_role_rows}
 
 
 @dataclass(frozen=True)
@@ -63,14 +69,14 @@ def relevant(name: str, user, delegation_review_on: bool, approving: frozenset[s
     (groups open to everyone, such as drafts, show only when they have something). `approving`: the
     roles that approve the replies of an open session (its reply_approval)."""
     task = TASKS[name]
-    if not task.roles or not user.has_role(*task.roles):
+    if not task.roles or not unions.holds_somewhere(user, task.roles):
         return False
     if name == "cosign_invited":  # shown when someone invited them (else their co-signing is the next group)
         return False
     if name == "forward":
         return bool(user.delegation_id) and delegation_review_on
     if name == "approve_reply":
-        return bool(approving & set(user.roles))
+        return bool(approving & held_anywhere(user))
     if "department_handler" in task.roles:
         return user.department_id is not None
     return True
@@ -105,7 +111,7 @@ def index():
         marks=marks(Page(shown, overdue=frozenset().union(*(g.page.overdue for g in groups))), today),
         voting=voting,
         votes_url=url_for("votes.index"),
-        roles=[r for r in ROLES if r in current_user.roles],
+        roles=[r for r in ROLES if r in held_anywhere(current_user)],
         waiting=sum(g.count for g in groups),
         reasons=of_proposals(current_user, shown),
     )

@@ -1,0 +1,102 @@
+"""The unit of work (proposals/operations/unit.py): operations inside one block commit together at its end,
+or nothing of them is kept; on their own each commits itself."""
+
+import pytest
+from sqlalchemy import func, select
+
+from proposals.extensions import db
+from proposals.models import Attachment, HistoryEntry, OrgUnit, Proposal
+from proposals.operations import attachments as attachments_module
+from proposals.operations import create_draft_with_attachments, create_proposal, create_unit, fire_event
+from proposals.operations.unit import BrokenUnit, after_commit, if_rolled_back, inside, unit_of_work
+from workflow import WorkflowError
+
+from .helpers import SAMPLES, upload
+
+
+def count(model) -> int:
+    db.session.rollback()  # what is committed, and only that
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def draft(cast) -> dict:
+    return {"session_id": cast.session.id, "title": "一件提案", "reason": "理", "measures": "措", "category": "other"}
+
+
+def test_operations_inside_a_block_commit_once_at_its_end(cast):
+    with unit_of_work():
+        assert inside()
+        create_unit("department", {"code": "A1", "name": "甲部"})
+        with unit_of_work():  # nested: only the outermost block commits
+            create_unit("department", {"code": "A2", "name": "乙部"})
+        assert db.session.scalar(select(func.count(OrgUnit.id)).where(OrgUnit.code.in_(("A1", "A2")))) == 2
+    assert not inside()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(OrgUnit.id)).where(OrgUnit.code.in_(("A1", "A2")))) == 2
+
+
+def test_an_exception_leaving_the_block_keeps_nothing_of_it(cast):
+    before = count(OrgUnit)
+    with pytest.raises(RuntimeError), unit_of_work():
+        create_unit("department", {"code": "B1", "name": "丙部"})
+        create_unit("department", {"code": "B2", "name": "丁部"})
+        raise RuntimeError("a later step failed")
+    assert count(OrgUnit) == before
+
+
+def test_a_refusal_caught_inside_the_block_does_not_let_the_rest_commit(cast):
+    """A refused event rolls back the block's transaction; a caller that goes on is told, and nothing is kept."""
+    proposal = cast.proposal_in("review")
+    before = (count(OrgUnit), count(HistoryEntry))
+    with pytest.raises(BrokenUnit), unit_of_work():
+        create_unit("department", {"code": "C1", "name": "戊部"})
+        with pytest.raises(WorkflowError):
+            fire_event(proposal.id, "accept", cast.author)  # not the author's to decide
+        create_unit("department", {"code": "C2", "name": "己部"})  # written after the rollback: not kept either
+    assert (count(OrgUnit), count(HistoryEntry)) == before
+
+
+def test_a_draft_whose_file_cannot_be_written_is_not_kept(cast, files, monkeypatch):
+    """The draft and its files are one transaction: a failed file write leaves no draft and no file."""
+    written = attachments_module._write
+    calls = []
+
+    def second_fails(file, folder):
+        calls.append(file)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return written(file, folder)
+
+    monkeypatch.setattr(attachments_module, "_write", second_fails)
+    uploads = [upload("一.pdf", SAMPLES["pdf"]), upload("二.xlsx", SAMPLES["xlsx"])]
+    with pytest.raises(OSError):
+        create_draft_with_attachments(cast.author, draft(cast), uploads)
+    assert len(calls) == 2
+    assert (count(Proposal), count(Attachment), count(HistoryEntry)) == (0, 0, 0)
+    assert not files.exists() or list(files.iterdir()) == []
+
+
+def test_files_of_a_block_rolled_back_later_are_removed(cast, files):
+    with pytest.raises(RuntimeError), unit_of_work():
+        create_draft_with_attachments(cast.author, draft(cast), [upload("一.pdf", SAMPLES["pdf"])])
+        assert len(list(files.iterdir())) == 1  # written, not yet committed
+        raise RuntimeError("a later step failed")
+    assert count(Proposal) == 0 and list(files.iterdir()) == []
+
+
+def test_what_cannot_be_undone_waits_for_the_commit(cast):
+    done = []
+    after_commit(lambda: done.append("alone"))  # outside a block: at once (the operation has committed)
+    if_rolled_back(lambda: done.append("never"))  # outside a block: the operation undoes its own failures
+    assert done == ["alone"]
+    with unit_of_work():
+        create_proposal(cast.author, draft(cast))
+        after_commit(lambda: done.append("committed"))
+        if_rolled_back(lambda: done.append("rolled back"))
+        assert done == ["alone"]
+    assert done == ["alone", "committed"]
+    with pytest.raises(RuntimeError), unit_of_work():
+        after_commit(lambda: done.append("second commit"))
+        if_rolled_back(lambda: done.append("rolled back"))
+        raise RuntimeError
+    assert done == ["alone", "committed", "rolled back"]
