@@ -41,8 +41,9 @@ application context of its own as on a server:
   GET /api/v1/stats?session_id= (their union's open session);
 - union figures: GET /api/v1/stats/unions (the group's figures: every union's rates side by side, the
   by_union rows of stats.report), for the roles that oversee (others are refused 403, not timed);
-- dashboard: GET /dashboard/ (the open session's report, the trend, the overdue list; there is no other
-  group dashboard page), for the same roles.
+- dashboard: GET /dashboard/ (the open session's report, the trend, the overdue list), and the group
+  dashboard GET /dashboard/unions (every union's rates side by side, ranked, each union's trend), for the
+  same roles.
 The baseline and the group are timed alternately, request by request, after a warm-up of each; the ratio
 is group / baseline of the medians, PASS at most 2.0.
 """
@@ -358,6 +359,7 @@ def measures(subject: Subject, role: str) -> dict:
     if role in OVERSEEING:
         found["union figures"] = subject.request(role, "/api/v1/stats/unions", api=True)
         found["dashboard"] = subject.request(role, "/dashboard/")
+        found["group dashboard"] = subject.request(role, "/dashboard/unions")
     return found
 
 

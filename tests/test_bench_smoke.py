@@ -90,6 +90,7 @@ def test_the_scale_bench_runs_a_group_against_one_union_for_every_role():
         measured = ("list page", "task page", "stats, all sessions", "stats, open session")
         assert all(any(line.startswith(role) and name in line for line in rows) for name in measured), role
     assert any("union figures" in line for line in rows) and any("dashboard" in line for line in rows)
+    assert any("group dashboard" in line for line in rows)
     assert "group within 2x of one union for every role:" in out
 
 
