@@ -40,6 +40,7 @@ def group(make):
     casts["second"].proposal_in("closed", title=title["second"] + "二")
     casts["second"].proposal_in("review", title=title["second"] + "三")
     casts["root"].proposal_in("review", title=title["root"])
+    casts["root"].proposal_in("accepted", title=title["root"] + "（已立案）")  # public to the whole group
     return {"root": root, "first": first, "second": second}, casts
 
 
@@ -78,8 +79,9 @@ def test_a_grassroots_committees_dashboard_counts_its_union_only(client, group):
     login(client, casts["first"].committee)
     page = client.get("/dashboard/?session=all")
     assert "统计范围：3 件提案" in page.text  # its own three; not the sibling's, not the company's
-    api = api_client(client).as_(casts["first"].committee)
-    assert api.get("/stats").json["total"] == 3
+    # not the company's accepted proposal, which it reads as public: the figures are of the unions it oversees
+    assert TITLES["root"] not in page.text
+    assert client.get(f"/dashboard/?session={casts['root'].session.id}").status_code == 404
 
 
 def test_a_worker_of_a_grassroots_union_still_has_no_dashboard(client, group):
@@ -108,7 +110,7 @@ def test_the_group_dashboard_shows_every_union_side_by_side_ranked(client, group
     assert 'href="/dashboard/unions"' in client.get("/dashboard/").text  # and from the menu
     page = client.get("/dashboard/unions")
     assert page.status_code == 200
-    # by closure: the second closed both (100 %), the first one of two (50 %), the company none accepted
+    # by closure: the second closed both (100 %), the first one of two (50 %), the company none of one
     assert _union_rows(page.text) == ["FGS2", "FGS1", "GH"]
     api = api_client(client).as_(getattr(casts["root"], role)).get("/stats/unions").json
     assert [r["code"] for r in api["unions"]] == _union_rows(page.text)  # the same figures as the API
@@ -171,7 +173,7 @@ def test_the_ledger_of_one_union_holds_that_union_only_and_is_named_after_it(cli
     rows = list(load_workbook(io.BytesIO(workbook.data)).active.iter_rows(values_only=True))[1:]
     assert {dict(zip(COLUMNS, r, strict=True))["title"] for r in rows} == _ledger_titles(response.data)
     group_ledger = client.get("/reports/ledger.csv")  # the group's: every union
-    assert len(_ledger_titles(group_ledger.data)) == 7
+    assert len(_ledger_titles(group_ledger.data)) == 8
     assert "ledger-FGS" not in group_ledger.headers["Content-Disposition"]
     api = api_client(client).as_(casts["root"].admin)
     by_api = api.get(f"/reports/ledger.csv?union_id={units['second'].id}")

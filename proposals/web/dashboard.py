@@ -119,6 +119,8 @@ def index():
     with ?union=ID, those of one union's own sessions."""
     union, scope = _chosen_union()
     g.dashboard_union = union.id if union is not None else None
+    if scope is None:  # the unions the reader oversees (the whole group for the company's staff)
+        scope = group_figures.overseen(current_user)
     session, sessions = _chosen_session(scope)
     session_id = session.id if session else None
     numbers = stats.report(session_id, user=current_user, union=scope)
