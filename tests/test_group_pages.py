@@ -81,6 +81,9 @@ def test_a_grassroots_committees_dashboard_counts_its_union_only(client, group):
     assert "统计范围：3 件提案" in page.text  # its own three; not the sibling's, not the company's
     # not the company's accepted proposal, which it reads as public: the figures are of the unions it oversees
     assert TITLES["root"] not in page.text
+    api = api_client(client).as_(casts["first"].committee)
+    assert api.get("/stats").json["total"] == 3  # the API's figures are the dashboard's
+    assert api.get(f"/stats?session_id={casts['root'].session.id}").json["total"] == 0
     assert client.get(f"/dashboard/?session={casts['root'].session.id}").status_code == 404
 
 

@@ -19,11 +19,14 @@ from .errors import query
 
 @bp.get("/stats")
 def report():
-    """The reported numbers over the proposals the caller may see, for one session or all."""
+    """The reported numbers over the proposals the caller may see, for one session or all; for whoever
+    oversees a union (its committee, staff, supervisors, leaders), over the unions they oversee, as on their
+    dashboard (a grassroots committee's figures never take in the company's public proposals)."""
     session_id = query({"session_id": Integer()}).get("session_id")
     if session_id is not None and db.session.get(CongressSession, session_id) is None:
         raise NotFound(N_("No such session."))
-    return jsonify(stats.report(session_id, user=current_user()))
+    user = current_user()
+    return jsonify(stats.report(session_id, user=user, union=group_figures.overseen(user) or None))
 
 
 @bp.get("/stats/unions")
