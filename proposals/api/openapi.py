@@ -369,7 +369,7 @@ def document() -> dict:
         **_event_paths(),
         "/stats": {
             "get": _op(
-                "The union's numbers over the proposals the caller may see",
+                "The union's numbers over the proposals the caller may see (over the unions they oversee, if any)",
                 {**_ok(ref("Stats")), **_errors(401, 404, 422)},
                 params=[
                     {
