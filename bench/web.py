@@ -76,12 +76,16 @@ def facts(url: str) -> dict:
 
     from proposals import create_app
     from proposals.extensions import db
-    from proposals.models import Proposal
+    from proposals.models import CongressSession, Proposal
 
     app = create_app()
     with app.app_context():
+        # of the company's congress, whose supervisor urges (a grassroots union's has supervisors of its own)
+        company = select(CongressSession.id).where(CongressSession.union_id.is_(None))
         handled = db.session.scalars(
-            select(Proposal.id).where(Proposal.state.in_(("assigned", "in_progress"))).order_by(Proposal.id)
+            select(Proposal.id)
+            .where(Proposal.state.in_(("assigned", "in_progress")), Proposal.session_id.in_(company))
+            .order_by(Proposal.id)
         ).all()
         counts = dict(db.session.execute(select(Proposal.state, func.count()).group_by(Proposal.state)).all())
         db.session.remove()
