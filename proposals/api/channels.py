@@ -8,7 +8,6 @@ from workflow.payload import Choice, Integer, Line, validate
 
 from ..closure.channels import outbox as channel_outbox
 from ..closure.channels import preferences, robots
-from ..extensions import db
 from . import bp
 from .admin import admin_only, created
 from .auth import current_user
@@ -32,7 +31,6 @@ def update_my_notification_settings():
     """Change the caller's mobile number, messenger ids and channels per kind of notice."""
     user = current_user()
     preferences.update_settings(user, json_body(), actor=user)
-    db.session.commit()
     return jsonify(_settings(user))
 
 
@@ -48,7 +46,6 @@ def notification_defaults():
 def update_notification_defaults():
     """Set the union's default channels of some kinds of notice."""
     kinds = preferences.update_defaults(json_body(), actor=current_user())
-    db.session.commit()
     return jsonify({"kinds": kinds})
 
 
@@ -83,7 +80,6 @@ def group_robots():
 def add_group_robot():
     """Give a department's group a robot of one messenger (replacing the one it had)."""
     robot = robots.add_robot(validate(ROBOT, json_body()), actor=current_user())
-    db.session.commit()
     return created(_robot(robot))
 
 
@@ -92,7 +88,6 @@ def add_group_robot():
 def remove_group_robot(robot_id: int):
     """Remove a department group's robot."""
     robots.remove_robot(robot_id, actor=current_user())
-    db.session.commit()
     return "", 204
 
 
@@ -106,7 +101,6 @@ def retry_delivery(delivery_id: int):
         raise ApiError(
             409, N_("This message is no longer waiting to be sent again; nothing was changed."), "conflict"
         ) from None
-    db.session.commit()
     return jsonify(
         {"id": row.id, "channel": row.channel, "state": row.state, "next_attempt_at": iso(row.next_attempt_at)}
     )

@@ -34,6 +34,7 @@ from ..extensions import db
 from ..models import ApiToken, AuditEntry, ExternalIdentity, Notification, User
 from ..operations import audit, clock
 from ..operations.admin import authorize
+from ..operations.unit import finish
 from . import passwords
 
 EVENT = "activation_code"  # the event of its outbox row
@@ -317,7 +318,7 @@ def activate(user: User, data, *, by: str, now: datetime | None = None) -> User:
         update(ApiToken).where(*live).values(revoked_at=now).execution_options(synchronize_session=False)
     )
     audit.record("user.activated", user, {"by": by}, actor=user, now=now)
-    db.session.commit()
+    finish()
     db.session.refresh(user)
     return user
 
@@ -428,5 +429,5 @@ def hand_out(data, *, actor: User | None, how: str) -> Handed:
         ids = [i for i in ids if i in can]
     issued = issue(ids, actor=actor, how="send" if sending else how)
     sent = send(issued, actor=actor) if sending else None
-    db.session.commit()
+    finish()
     return Handed(issued, sent, unreachable)

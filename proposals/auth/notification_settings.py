@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from workflow import InvalidPayload
 
 from ..closure.channels import preferences
-from ..extensions import db
 from ..i18n import translate
 from ..models.channels import MESSENGERS
 from .account import bp
@@ -40,11 +39,9 @@ def notification_settings():
         try:
             preferences.update_settings(current_user, form_data(request.form), actor=current_user)
         except InvalidPayload as exc:
-            db.session.rollback()
             errors = {name: translate(msg) for name, msg in exc.fields.items()}
             status = 422
         else:
-            db.session.commit()
             flash(gettext("Your notification settings have been saved."), "success")
             return redirect(url_for("account.notification_settings"))
     return (

@@ -33,6 +33,7 @@ from ..closure.messages import sentence
 from ..extensions import db
 from ..models import ApiToken, Notification, PasswordReset, User
 from ..operations import audit, clock
+from ..operations.unit import finish
 from . import passwords, throttle
 
 LINK_MINUTES = 30
@@ -87,7 +88,7 @@ def request_link(data, address: str, now: datetime | None = None) -> None:
         return
     for user in users:
         new_link(user, address, now)
-    db.session.commit()
+    finish()
 
 
 def new_link(user: User, address: str, now: datetime | None = None) -> tuple[PasswordReset, str]:
@@ -161,7 +162,7 @@ def reset_with_link(secret: str, data, now: datetime | None = None) -> User:
         update(ApiToken).where(*live).values(revoked_at=now).execution_options(synchronize_session=False)
     )
     audit.record("user.password_reset_by_link", user, {"link": link.id}, actor=user)
-    db.session.commit()
+    finish()
     return user
 
 
@@ -173,7 +174,7 @@ def purge(now: datetime | None = None) -> int:
     rows = list(db.session.scalars(stale))
     for row in rows:
         db.session.delete(row)
-    db.session.commit()
+    finish()
     return len(rows)
 
 

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import LoginSession, User
 from ..models.login_session import session_digest
 from ..operations import clock
+from ..operations.unit import finish
 from . import totp
 
 DEFAULTS = {
@@ -54,7 +55,7 @@ def start(user: User, *, remember: bool = False, second_factor: bool = False, ad
             address=address,
         )
     )
-    db.session.commit()
+    finish()
     setattr(user, KEY_ATTRIBUTE, key)
     setattr(user, SECOND_FACTOR_ATTRIBUTE, second_factor)
     return login_user(user, remember=remember)
@@ -82,7 +83,7 @@ def load(session_id: str) -> User | None:
         return None
     if (now - row.last_seen_at).total_seconds() >= float(current_app.config["SESSION_TOUCH_SECONDS"]):
         db.session.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
-        db.session.commit()
+        finish()
     setattr(user, KEY_ATTRIBUTE, key)
     setattr(user, SECOND_FACTOR_ATTRIBUTE, row.second_factor)
     return user
@@ -103,7 +104,7 @@ def mark_second_factor() -> None:
     if key:
         stmt = update(LoginSession).where(LoginSession.key_hash == session_digest(key)).values(second_factor=True)
         db.session.execute(stmt)
-        db.session.commit()
+        finish()
 
 
 def current_key() -> str | None:
@@ -114,7 +115,7 @@ def _end(row_id: int, now: datetime) -> None:
     db.session.execute(
         update(LoginSession).where(LoginSession.id == row_id, LoginSession.ended_at.is_(None)).values(ended_at=now)
     )
-    db.session.commit()
+    finish()
 
 
 def purge(cutoff: datetime) -> int:

@@ -27,6 +27,7 @@ from ..extensions import db
 from ..models import RecoveryCode, SecondFactor, User
 from ..operations import clock
 from ..operations.audit import record
+from ..operations.unit import finish
 
 DEFAULTS = {
     "SECOND_FACTOR_REQUIRED_ROLES": (),  # e.g. ("union_admin", "committee"): these must use a second factor
@@ -65,7 +66,7 @@ def begin(user: User) -> SecondFactor:
         factor = SecondFactor(user_id=user.id)
         db.session.add(factor)
     factor.secret, factor.created_at, factor.last_step = pyotp.random_base32(), clock.utcnow(), None
-    db.session.commit()
+    finish()
     return factor
 
 
@@ -118,7 +119,7 @@ def confirm(user: User, code: str) -> list[str]:
     factor.confirmed_at = now
     codes = _new_recovery_codes(user, now)
     record("second_factor.enrol", user, {"recovery_codes": len(codes)}, actor=user, now=now)
-    db.session.commit()
+    finish()
     return codes
 
 
@@ -141,7 +142,7 @@ def verify(user: User, code: str) -> str | None:
     if factor is None or factor.confirmed_at is None:
         return None
     if _use_code(factor, code, now):
-        db.session.commit()
+        finish()
         return "totp"
     typed = "".join((code or "").split()).lower()
     if len(typed) == 17:
@@ -151,7 +152,7 @@ def verify(user: User, code: str) -> str | None:
                 stored.used_at = now
                 left = len(db.session.scalars(unused).all()) - 1
                 record("second_factor.recovery_code", user, {"left": left}, actor=user, now=now)
-                db.session.commit()
+                finish()
                 return "recovery"
     db.session.rollback()
     return None
@@ -171,4 +172,4 @@ def disable(user: User, code: str) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(SecondFactor).where(SecondFactor.user_id == user.id))
     record("second_factor.disable", user, actor=user)
-    db.session.commit()
+    finish()

@@ -15,6 +15,7 @@ from ..access import can_view
 from ..extensions import db
 from ..models import HistoryEntry, Notification, Proposal, Reminder, User
 from ..operations import NotFound, clock
+from ..operations.unit import finish
 
 PER_PAGE = 20
 PREFERENCE_FIELDS = {"email_notifications": Boolean(required=True)}
@@ -89,7 +90,7 @@ def mark_read(user: User, notification_id: int, *, now: datetime | None = None) 
         raise NotFound()
     if row.read_at is None:
         row.read_at = now or clock.utcnow()
-        db.session.commit()
+        finish()
     return row
 
 
@@ -101,7 +102,7 @@ def mark_all_read(user: User, *, now: datetime | None = None) -> int:
         .values(read_at=now or clock.utcnow())
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    finish()
     return result.rowcount or 0
 
 
@@ -109,7 +110,7 @@ def set_email_preference(user: User, data) -> User:
     """Turn the user's email on or off; notifications in the application are always kept."""
     clean = validate(PREFERENCE_FIELDS, data)
     user.email_notifications = clean["email_notifications"]
-    db.session.commit()
+    finish()
     return user
 
 

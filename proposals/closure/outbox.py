@@ -44,6 +44,7 @@ from ..models import Notification, User
 from ..operations import NotFound, audit, clock
 from ..operations.admin import authorize
 from ..operations.notify import wants_mail
+from ..operations.unit import finish
 from .compose import compose
 from .mail import ConnectError, DeliveryError, MailConfig, Transport
 
@@ -306,6 +307,6 @@ def retry_failed(notification_id: int, *, actor: User | None, now: datetime | No
         db.session.rollback()
         raise NotFailed()
     audit.record("outbox.retry", row, details, actor=actor, now=now)
-    db.session.commit()
+    finish()
     db.session.refresh(row)
     return row

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Assignment, CongressSession, Cosignature, Proposal, Reminder
 from ..operations.clock import feedback_due
 from ..operations.notify import notify_users, queue_deliveries, recipients
+from ..operations.unit import finish
 from ..stats import HANDLING, overdue_deadlines
 from .messages import reminder_event
 
@@ -153,7 +154,7 @@ def _give(proposal: Proposal, dues: list[Due], now: datetime) -> list[tuple[Due,
                     )
                 )
             given.append((due, len(rows)))
-        db.session.commit()
+        finish()
     except IntegrityError:
         db.session.rollback()
         return []

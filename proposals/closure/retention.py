@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import AuditEntry
 from ..operations import clock
 from ..operations.accounts import purge_tokens
+from ..operations.unit import unit_of_work
 
 MIN_KEEP_DAYS = 180
 DEFAULTS = {"AUDIT_KEEP_DAYS": 3 * 365}
@@ -58,17 +59,17 @@ class Purged:
 
 
 def purge(now: datetime | None = None) -> Purged:
-    """Delete the records older than kept, and the API tokens dead for longer than kept (committed)."""
+    """Delete the records older than kept, and the API tokens dead for longer than kept: one unit of work."""
     moment = min(now or clock.utcnow(), clock.utcnow())
     config = current_app.config
     audit_cutoff = moment - timedelta(days=keep_days(config, "AUDIT_KEEP_DAYS"))
     login_cutoff = moment - timedelta(days=keep_days(config, "LOGIN_ATTEMPTS_KEEP_DAYS"))
-    purged = Purged(
-        audit_entries=db.session.execute(delete(AuditEntry).where(AuditEntry.at < audit_cutoff)).rowcount,
-        login_attempts=throttle.purge(login_cutoff),
-        login_sessions=sessions.purge(login_cutoff),
-    )
-    db.session.commit()
-    purged.api_tokens = purge_tokens(moment)
-    purged.reset_links = reset.purge(moment)
+    with unit_of_work():
+        purged = Purged(
+            audit_entries=db.session.execute(delete(AuditEntry).where(AuditEntry.at < audit_cutoff)).rowcount,
+            login_attempts=throttle.purge(login_cutoff),
+            login_sessions=sessions.purge(login_cutoff),
+        )
+        purged.api_tokens = purge_tokens(moment)
+        purged.reset_links = reset.purge(moment)
     return purged

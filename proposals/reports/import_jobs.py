@@ -31,6 +31,7 @@ from ..i18n import translate
 from ..models import ImportJob, User
 from ..operations import audit, clock
 from ..operations.attachments import attachments_dir
+from ..operations.unit import finish
 from . import imports
 from .files import require
 from .tables import ImportRefused
@@ -63,7 +64,7 @@ def create(kind: str, filename: str, data: bytes, actor: User, *, rows: int | No
     db.session.add(job)
     details = {"kind": kind, "filename": job.filename, "rows": rows, "check_only": check_only}
     audit.record("import.queued", job, details, actor=actor)
-    db.session.commit()
+    finish()
     return job
 
 

@@ -5,7 +5,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
-from workflow import LIFECYCLE, InvalidPayload, PermissionDenied, StateConflict, UnknownEvent
+from workflow import LIFECYCLE, InvalidPayload, PermissionDenied, StateConflict, UnknownEvent, WorkflowError
 from workflow.errors import N_
 
 from .. import procedure, progress, reasons, reply_drafts, unions
@@ -23,6 +23,7 @@ from ..operations import (
     reply_files,
 )
 from ..operations.register import REGISTER
+from ..operations.unit import unit_of_work
 from ..procedure import LATE_NOTICE
 from ..references import neutral_reference
 from ..timeline import timeline
@@ -212,11 +213,15 @@ def new():
     form = ProposalForm()
     if request.method == "POST":
         try:
-            proposal = create_draft_with_attachments(current_user, form.payload(), form.uploads())  # attachments
+            with unit_of_work():  # the draft, its files and (when asked) its submission: all of it or nothing
+                proposal = create_draft_with_attachments(current_user, form.payload(), form.uploads())
+                submit_if_asked(form, proposal)
         except InvalidPayload as exc:
             put_errors(form, exc.fields)
             flash(translate_error(exc), "error")
             return render_form(form, status=422)
+        except (StateConflict, PermissionDenied) as exc:  # the submission refused: nothing was saved
+            return refused_submission(form, None, exc)
         return after_save(form, proposal)
     return render_form(form)
 
@@ -237,14 +242,18 @@ def edit(proposal_id: int):
         form.desired_department_id.data = proposal.desired_department_id or 0
     if request.method == "POST":
         try:
-            proposal = edit_draft_with_attachments(  # attachments
-                proposal.id, current_user, form.payload(with_session=False), form.uploads()
-            )
+            with unit_of_work():  # the change, its files and (when asked) the submission: all of it or nothing
+                proposal = edit_draft_with_attachments(
+                    proposal.id, current_user, form.payload(with_session=False), form.uploads()
+                )
+                submit_if_asked(form, proposal)
         except InvalidPayload as exc:
             put_errors(form, exc.fields)
             flash(translate_error(exc), "error")
             return render_form(form, proposal, status=422)
-        except StateConflict as exc:
+        except (StateConflict, PermissionDenied) as exc:
+            if getattr(exc, "event", None) == "submit":  # the submission refused: the change was not saved either
+                return refused_submission(form, proposal, exc)
             flash(translate_error(exc), "error")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
         return after_save(form, proposal)
@@ -261,13 +270,20 @@ def render_form(form: ProposalForm, proposal: Proposal | None = None, status: in
     )
 
 
+def submit_if_asked(form: ProposalForm, proposal: Proposal) -> None:
+    """Submit the draft just saved when the author chose "save and submit" (inside the save's unit of work)."""
+    if form.submit_now.data:
+        fire_event(proposal.id, "submit", current_user)
+
+
+def refused_submission(form: ProposalForm, proposal: Proposal | None, exc: WorkflowError):
+    """The form again, as typed (files are chosen anew), with why the submission was refused."""
+    flash(translate_error(exc), "error")
+    return render_form(form, proposal, status=409 if isinstance(exc, StateConflict) else 403)
+
+
 def after_save(form: ProposalForm, proposal: Proposal):
     if form.submit_now.data:
-        try:
-            fire_event(proposal.id, "submit", current_user)
-        except (StateConflict, PermissionDenied) as exc:
-            flash(translate_error(exc), "error")
-            return redirect(url_for("proposals.detail", proposal_id=proposal.id))
         flash(gettext("Your proposal has been submitted."), "success")
         late_notice(proposal.id)
     else:

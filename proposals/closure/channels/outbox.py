@@ -31,6 +31,7 @@ from ...models import Delivery, User
 from ...models.channels import MESSENGERS
 from ...operations import NotFound, audit, clock
 from ...operations.admin import authorize
+from ...operations.unit import finish
 from ..outbox import BACKOFF_FIRST, BATCH, CLAIM_TIMEOUT, NotFailed, backoff
 from . import texts
 from .http import ChannelError
@@ -303,7 +304,7 @@ def state_counts() -> dict[str, dict[str, int]]:
 
 
 def retry_failed(delivery_id: int, *, actor: User | None, now: datetime | None = None) -> Delivery:
-    """Put a parked delivery back, due at once, with its attempts afresh and its key kept; flush, log who did it."""
+    """Put a parked delivery back, due at once, with its attempts afresh and its key kept, logging who did it."""
     authorize(actor)
     now = now or clock.utcnow()
     row = db.session.get(Delivery, delivery_id)
@@ -319,6 +320,6 @@ def retry_failed(delivery_id: int, *, actor: User | None, now: datetime | None =
     if not done.rowcount:
         raise NotFailed()
     audit.record("outbox.retry_delivery", row, details, actor=actor, now=now)
-    db.session.flush()
+    finish()
     db.session.refresh(row)
     return row

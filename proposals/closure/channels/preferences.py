@@ -23,6 +23,7 @@ from ...models import ChannelDefault, ChannelPreference, ExternalIdentity, User
 from ...models.channels import GROUP, MESSENGERS, PERSONAL_CHANNELS
 from ...operations import audit, clock
 from ...operations.admin import authorize
+from ...operations.unit import finish
 from ..messages import kinds
 from .messengers import APPS
 from .sms import MAINLAND, SmsConfig
@@ -182,7 +183,8 @@ def _mobile(value, errors: dict):
 
 
 def update_settings(user: User, data: dict, *, actor: User, now: datetime | None = None) -> dict:
-    """Change a person's own mobile number, messenger ids and channels per kind (their own only); flush.
+    """Change a person's own mobile number, messenger ids and channels per kind (their own only), with its
+    audit row; or refuse and write nothing.
 
     `data` may hold any of: mobile (str, "" to remove), identities ({provider: id or ""}), kinds
     ({kind: [channels] or null to follow the union's default}). Nothing changes unless all of it is right."""
@@ -237,6 +239,7 @@ def update_settings(user: User, data: dict, *, actor: User, now: datetime | None
     changes = _changes(before, after)
     if changes:
         audit.record("notifications.settings", user, changes, actor=actor, now=now)
+    finish()
     return after
 
 
@@ -304,7 +307,7 @@ def defaults_view() -> list[dict]:
 
 
 def update_defaults(data: dict, *, actor: User | None, now: datetime | None = None) -> list[dict]:
-    """Set the union's default channels of some kinds of notice ({kind: [channels]}); flush, with its audit row."""
+    """Set the union's default channels of some kinds of notice ({kind: [channels]}), with its audit row."""
     authorize(actor)
     if not isinstance(data, dict) or not isinstance(data.get("kinds"), dict):
         raise InvalidPayload({"kinds": N_("An object of kinds of notice is expected.")})
@@ -336,4 +339,5 @@ def update_defaults(data: dict, *, actor: User | None, now: datetime | None = No
     db.session.flush()
     if changes:
         audit.record("channels.defaults", None, changes, actor=actor, now=now)
+    finish()
     return defaults_view()

@@ -15,6 +15,7 @@ from ...models import Delivery, GroupRobot, OrgUnit, User
 from ...models.channels import MESSENGERS
 from ...operations import NotFound, audit, clock
 from ...operations.admin import authorize
+from ...operations.unit import finish
 
 
 def robots() -> list[GroupRobot]:
@@ -22,7 +23,7 @@ def robots() -> list[GroupRobot]:
 
 
 def add_robot(data: dict, *, actor: User | None, now: datetime | None = None) -> GroupRobot:
-    """Give a department's group a robot of one messenger (replacing the one it had); flush, audit."""
+    """Give a department's group a robot of one messenger (replacing the one it had), with its audit row."""
     authorize(actor)
     now = now or clock.utcnow()
     errors: dict = {}
@@ -61,11 +62,12 @@ def add_robot(data: dict, *, actor: User | None, now: datetime | None = None) ->
         actor=actor,
         now=now,
     )
+    finish()
     return robot
 
 
 def remove_robot(robot_id: int, *, actor: User | None, now: datetime | None = None) -> None:
-    """Remove a group's robot; what was waiting for it is skipped. Flush, audit."""
+    """Remove a group's robot; what was waiting for it is skipped; with its audit row."""
     authorize(actor)
     robot = db.session.get(GroupRobot, robot_id)
     if robot is None:
@@ -80,4 +82,4 @@ def remove_robot(robot_id: int, *, actor: User | None, now: datetime | None = No
     db.session.execute(update(Delivery).where(Delivery.robot_id == robot.id).values(robot_id=None))
     audit.record("channels.robot_removed", robot, details, actor=actor, now=now or clock.utcnow())
     db.session.delete(robot)
-    db.session.flush()
+    finish()

@@ -50,9 +50,7 @@ def save_channel_defaults():
     try:
         preferences.update_defaults({"kinds": kinds}, actor=current_user)
     except InvalidPayload as exc:
-        db.session.rollback()
         return _page({name: translate(msg) for name, msg in exc.fields.items()}, 422)
-    db.session.commit()
     flash(gettext("The default channels have been saved."), "success")
     return redirect(url_for("admin.channels_page"))
 
@@ -63,9 +61,7 @@ def add_group_robot():
     try:
         robots.add_robot(request.form.to_dict(), actor=current_user)
     except InvalidPayload as exc:
-        db.session.rollback()
         return _page({name: translate(msg) for name, msg in exc.fields.items()}, 422)
-    db.session.commit()
     flash(gettext("The group robot has been saved."), "success")
     return redirect(url_for("admin.channels_page"))
 
@@ -77,7 +73,6 @@ def remove_group_robot(robot_id: int):
         robots.remove_robot(robot_id, actor=current_user)
     except NotFound:
         abort(404)
-    db.session.commit()
     flash(gettext("The group robot has been removed."), "success")
     return redirect(url_for("admin.channels_page"))
 
@@ -90,11 +85,9 @@ def retry_delivery(delivery_id: int):
     except NotFound:
         abort(404)
     except NotFailed:
-        db.session.rollback()
         flash(gettext("This message is no longer waiting to be sent again; nothing was changed."), "warning")
         from .outbox import _page as outbox_page
 
         return outbox_page(409)
-    db.session.commit()
     flash(gettext("Message #%(id)s will be sent again at the next run.", id=f"{row.channel}-{row.id}"), "success")
     return redirect(url_for("admin.outbox_page"))
