@@ -5,9 +5,11 @@ import pytest
 from sqlalchemy import func, select
 
 from proposals.extensions import db
-from proposals.models import Attachment, HistoryEntry, OrgUnit, Proposal
+from proposals.models import Attachment, HistoryEntry, MessageAttachment, OrgUnit, Proposal, ReplyFile
 from proposals.operations import attachments as attachments_module
 from proposals.operations import create_draft_with_attachments, create_proposal, create_unit, fire_event
+from proposals.operations.messages import post_message
+from proposals.operations.reply_files import add_reply_files
 from proposals.operations.unit import BrokenUnit, after_commit, if_rolled_back, inside, unit_of_work
 from workflow import WorkflowError
 
@@ -100,3 +102,14 @@ def test_what_cannot_be_undone_waits_for_the_commit(cast):
         if_rolled_back(lambda: done.append("rolled back"))
         raise RuntimeError
     assert done == ["alone", "committed", "rolled back"]
+
+
+def test_files_of_a_message_or_a_reply_in_a_block_rolled_back_are_removed(cast, files):
+    proposal = cast.proposal_in("in_progress")
+    with pytest.raises(RuntimeError), unit_of_work():
+        post_message(proposal.id, cast.author, {"text": "请问进展如何？"}, [upload("照片.png", SAMPLES["png"])])
+        add_reply_files(proposal.id, cast.lead, [upload("答复.pdf", SAMPLES["pdf"])])
+        assert len([p for p in files.rglob("*") if p.is_file()]) == 2  # written, not yet committed
+        raise RuntimeError("a later step failed")
+    assert (count(MessageAttachment), count(ReplyFile)) == (0, 0)
+    assert [p for p in files.rglob("*") if p.is_file()] == []

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 from lxml import html as lxml_html
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from proposals.extensions import db
 from proposals.models import CongressSession, Proposal
 from proposals.operations import clock, update_session
 from proposals.presets import PRESETS
 
-from .helpers import NEW_SESSION, login
+from .helpers import NEW_SESSION, SAMPLES, login, upload
 
 
 @pytest.fixture
@@ -179,3 +179,25 @@ def test_a_late_submission_refused_says_so_and_the_draft_stays(client, cast):
     assert response.status_code == 409 and "征集期已结束" in response.text
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).state == "draft"
+
+
+def test_save_and_submit_refused_saves_nothing_and_gives_the_form_back(client, cast, files):
+    """Saving and submitting is one unit of work: a refused submission keeps no draft and no file either."""
+    today = clock.local_date(clock.utcnow())
+    update_session(
+        cast.session, {"collection_end": (today - timedelta(days=1)).isoformat(), "late_submissions": "refuse"}
+    )
+    login(client, cast.author)
+    data = proposal_data(cast, submit_now="1", attachments=[upload("附件.pdf", SAMPLES["pdf"])])
+    response = client.post("/proposals/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 409 and "征集期已结束" in response.text
+    assert "关于错峰安排教职工体检的提案" in response.text  # the form as typed
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+    assert not files.exists() or list(files.iterdir()) == []
+    proposal = cast.proposal_in("draft")  # a draft changed and submitted: neither the change is kept
+    edited = client.post(f"/proposals/{proposal.id}/edit", data=proposal_data(cast, title="改过的标题", submit_now="1"))
+    assert edited.status_code == 409 and "征集期已结束" in edited.text
+    db.session.expire_all()
+    kept = db.session.get(Proposal, proposal.id)
+    assert kept.state == "draft" and kept.title != "改过的标题"

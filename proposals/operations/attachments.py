@@ -302,13 +302,14 @@ def add_attachments(
         finish()
     except BaseException:
         db.session.rollback()
-        _remove(written)
+        remove_files(written)
         raise
-    if_rolled_back(lambda: _remove(written))
+    if_rolled_back(lambda: remove_files(written))
     return rows
 
 
-def _remove(paths: list[Path]) -> None:
+def remove_files(paths: list[Path]) -> None:
+    """Remove files written for what was then not kept (a refusal, a unit of work rolled back)."""
     for path in paths:
         path.unlink(missing_ok=True)
 

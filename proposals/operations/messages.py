@@ -23,11 +23,11 @@ from ..access import DIALOGUE_STATES, assigned_department_of, can_read_messages,
 from ..extensions import db
 from ..models import MessageAttachment, Proposal, ProposalMessage, User
 from . import audit, clock
-from .attachments import FIELD, MAX_ATTACHMENTS, check_uploads, rewindable, store
+from .attachments import FIELD, MAX_ATTACHMENTS, check_uploads, remove_files, rewindable, store
 from .errors import NotFound
 from .events import lock_proposal
 from .notify import AUDIENCES, notify_users, queue_deliveries
-from .unit import finish
+from .unit import finish, if_rolled_back
 
 EVENT = "message"  # the notifications' event (closure/messages.py NOTICES)
 MAX_TEXT = 4000
@@ -128,9 +128,9 @@ def post_message(proposal_id: int, user: User, data, uploads=(), *, now: datetim
         finish()
     except BaseException:
         db.session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
+        remove_files(written)
         raise
+    if_rolled_back(lambda: remove_files(written))  # inside a unit of work that then fails
     return row
 
 

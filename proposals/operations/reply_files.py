@@ -18,10 +18,10 @@ from ..access import can_see_handling, can_view
 from ..extensions import db
 from ..models import Proposal, Reply, ReplyFile, User
 from . import clock
-from .attachments import Upload, check_uploads, rewindable, store
+from .attachments import Upload, check_uploads, remove_files, rewindable, store
 from .errors import NotFound
 from .events import lock_proposal, write_history_row
-from .unit import finish
+from .unit import finish, if_rolled_back
 
 
 def released(proposal: Proposal, round_: int) -> bool:
@@ -114,7 +114,7 @@ def add_reply_files(proposal_id: int, user: User, uploads: list[Upload], *, now:
         finish()
     except BaseException:
         db.session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
+        remove_files(written)
         raise
+    if_rolled_back(lambda: remove_files(written))  # inside a unit of work that then fails
     return rows
