@@ -1,6 +1,9 @@
 """The unit of work (proposals/operations/unit.py): operations inside one block commit together at its end,
 or nothing of them is kept; on their own each commits itself."""
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -113,3 +116,30 @@ def test_files_of_a_message_or_a_reply_in_a_block_rolled_back_are_removed(cast, 
         raise RuntimeError("a later step failed")
     assert (count(MessageAttachment), count(ReplyFile)) == (0, 0)
     assert [p for p in files.rglob("*") if p.is_file()] == []
+
+
+# Where a transaction is committed by name instead of by finish(): each is a boundary of its own, for its reason.
+# Everything else is an operation, which ends with finish() and so can be combined in a unit of work.
+COMMITTING_BY_NAME = {
+    "proposals/operations/unit.py": "the unit of work itself",
+    "proposals/auth/throttle.py": "sign-in attempts are kept in a transaction of their own, refused ones above all",
+    "proposals/auth/credentials.py": "a sign-in refused because the directory is down keeps its audit row",
+    "proposals/auth/provider_pages.py": "a provider's callback is a sign-in boundary; a refusal keeps its audit row",
+    "proposals/closure/outbox.py": "each mail is recorded as it is claimed and sent: what went out stays sent",
+    "proposals/closure/channels/outbox.py": "each SMS or messenger message likewise",
+    "proposals/web/imports.py": "sign-in slips handed over (or found expired, and deleted) by the page",
+    "proposals/api/imports.py": "sign-in slips handed over (or found expired, and deleted) by the API",
+    "proposals/directory/cli.py": "the directory sync command (a dry run rolls back)",
+    "proposals/scale/generate.py": "the bench's generator loads in batches",
+    "proposals/demo/__init__.py": "seeding the demo",
+}
+
+
+def test_only_the_boundaries_named_commit_by_name():
+    root = Path(__file__).resolve().parent.parent
+    committing = {
+        path.relative_to(root).as_posix()
+        for path in (root / "proposals").rglob("*.py")
+        if re.search(r"\bsession\.commit\(\)", path.read_text(encoding="utf-8"))
+    }
+    assert committing == set(COMMITTING_BY_NAME)

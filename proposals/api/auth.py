@@ -8,8 +8,8 @@ from workflow.payload import Line, validate
 from ..auth import credentials, first_login, totp
 from ..auth.credentials import DirectoryDown, LoginRefused, LoginThrottled
 from ..auth.throttle import client_address
-from ..extensions import db
 from ..models import ApiToken, User
+from ..operations import accounts
 from ..operations.accounts import change_password
 from ..operations.tokens import issue_api_token
 from . import bp
@@ -69,8 +69,8 @@ def issue_token():
 @bp.delete("/auth/token")
 def revoke_token():
     """Revoke the token this request was made with."""
-    g.api_token.revoke()
-    db.session.commit()
+    token = g.api_token
+    accounts.revoke_token(token.user, token.id)
     return "", 204
 
 

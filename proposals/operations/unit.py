@@ -9,6 +9,11 @@ An operation that is refused rolls back and raises. Inside a block that undoes t
 too, which is what all-or-nothing means, provided the exception ends the block: a caller that caught it
 and went on would commit the rest of a half-undone batch, so a block whose transaction was rolled back
 inside it refuses to commit (`BrokenUnit`) rather than keep what came after.
+
+The boundaries: a request commits once, by its one operation or by a block around the operations it combines
+(saving a draft and submitting it, web/proposals.py); a CLI command likewise; the tick commits each step on its
+own (each proposal's system event, each proposal's reminders, the purge, each message sent). The few places
+that commit by name, and why, are listed in tests/test_unit_of_work.py.
 """
 
 from contextlib import contextmanager
