@@ -348,12 +348,13 @@ def test_an_operation_logs_the_administrator_it_was_given(make, name):
 @pytest.mark.parametrize("kind", ["user", "unit", "session"])
 def test_a_name_taken_between_the_check_and_the_write_is_taken_not_a_server_error(make, monkeypatch, kind):
     """What a request that loses the race sees: its check passed, then the unique index refuses the row."""
-    from proposals.operations import Taken, admin
+    from proposals.operations import Taken, admin, sessions, units
 
     make.user("worker", username="chen")
     make.unit("department", code="HR")
     make.new_session(code="10-3")
-    monkeypatch.setattr(admin, "_refuse", lambda errors, taken: None)  # as if the others were not written yet
+    for module in (admin, units, sessions):  # as if the others were not written yet
+        monkeypatch.setattr(module, "refuse", lambda errors, taken: None)
     calls = {
         "user": lambda: create_user({"username": "chen", "name": "陈七", "password": PASSWORD, "roles": ["worker"]}),
         "unit": lambda: create_unit("department", {"code": "HR", "name": "另一个"}),

@@ -10,10 +10,12 @@ from workflow.predicates import REQUIREMENTS
 from ..group_figures import UNION_RANKS
 from ..operations import PROPOSAL_FIELDS
 from ..operations.accounts import PASSWORD_CHANGE
-from ..operations.admin import GROUP_FIELDS, SESSION_FIELDS, SESSION_SETTINGS, UNIT_FIELDS, USER_FIELDS
+from ..operations.admin import USER_FIELDS
 from ..operations.calendar import FIRST_YEAR, LAST_YEAR
 from ..operations.categories import CATEGORY_CHANGES, CATEGORY_FIELDS
 from ..operations.drafts import EDITABLE
+from ..operations.sessions import SESSION_FIELDS, SESSION_SETTINGS
+from ..operations.units import GROUP_FIELDS, UNIT_FIELDS
 from . import bp, openapi_pages
 from .auth import CREDENTIALS
 from .proposals import LIST_ARGS

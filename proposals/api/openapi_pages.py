@@ -5,9 +5,11 @@ specs the operations validate with; openapi.document() merges them in."""
 
 from ..auth.activation import ISSUE_FIELDS
 from ..models import ATTACHMENT_TYPES, JOB_STATES
-from ..operations.admin import OVERRIDE_FIELDS, UNION_FIELDS, UNIT_CHANGES, USER_CHANGES
+from ..operations.admin import USER_CHANGES
 from ..operations.attachments import FIELD, MAX_ATTACHMENTS, MAX_SIZE
+from ..operations.calendar import OVERRIDE_FIELDS
 from ..operations.thresholds import FIELDS as THRESHOLD_FIELDS
+from ..operations.units import UNION_FIELDS, UNIT_CHANGES
 from ..operations.votes import BEFORE, CLOSED, OPEN, UNSET
 from ..reports import audit_log, imports
 from .administration import NEW_PASSWORD

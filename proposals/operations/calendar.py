@@ -11,17 +11,21 @@ moved deadline is a new date, reminded of like an extended one.
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from workflow import LIFECYCLE, InvalidPayload, calendar
 from workflow.errors import N_
-from workflow.payload import message
+from workflow.payload import Boolean, Line, message, validate
 
 from .. import facts
 from ..extensions import db
-from ..models import Assignment, CalendarYear, Proposal, Reply, User
+from ..models import Assignment, CalendarOverride, CalendarYear, Proposal, Reply, User
+from ..settings import Date
 from . import audit, clock
+from .errors import NotFound
 from .events import write_history_row
+from .unions import authorize
 from .unit import finish
 
 # the proposals whose deadlines are open: acknowledgement and reply while handled, the rating once replied
@@ -286,3 +290,42 @@ def _feedback(proposal: Proposal, year: int, before, after, changes: dict) -> No
     old, new = before.add(start, days), after.add(start, days)
     if old != new and _touches(year, start, old, new):
         changes["feedback_deadline"] = [old.isoformat(), new.isoformat()]
+
+
+# -- the union's own days off and working days -----------------------------------------------------
+
+OVERRIDE_FIELDS = {"day": Date(required=True), "working": Boolean(required=True), "note": Line(max_length=200)}
+
+
+def add_calendar_override(data, *, actor: User | None = None) -> CalendarOverride:
+    """Add an extra day off or an extra working day to the union's calendar; deadlines counted from
+    now on use it."""
+    authorize(actor)
+    clean = validate(OVERRIDE_FIELDS, data)
+    day, working = clean["day"], clean["working"]
+    if db.session.scalar(select(CalendarOverride.id).where(CalendarOverride.day == day)):
+        raise InvalidPayload({"day": message(N_("This day is already in the list; remove it first."))})
+    if calendar.is_working_day(day) == working:
+        already = N_("This day is already a working day.") if working else N_("This day is already a day off.")
+        raise InvalidPayload({"day": message(already)})
+    override = CalendarOverride(**clean)
+    db.session.add(override)
+    try:
+        audit.record("calendar.add", override, clean, actor=actor)  # flushes: a duplicate day fails here
+        finish()
+    except IntegrityError:  # another administrator added the same day at the same moment
+        db.session.rollback()
+        raise InvalidPayload({"day": message(N_("This day is already in the list; remove it first."))}) from None
+    return override
+
+
+def remove_calendar_override(override_id: int, *, actor: User | None = None) -> CalendarOverride:
+    """Take a day out of the union's calendar: the national calendar applies to it again."""
+    authorize(actor)
+    override = db.session.get(CalendarOverride, override_id)
+    if override is None:
+        raise NotFound(N_("No such day in the calendar."))
+    audit.record("calendar.remove", override, {"day": override.day, "working": override.working}, actor=actor)
+    db.session.delete(override)
+    finish()
+    return override
