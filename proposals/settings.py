@@ -3,7 +3,7 @@
 A line names the setting, its kind with its bounds or choices, its default (DOMAIN.md's), its label and
 hint (English msgids, translated in the catalogues) and the group of the session form it stands in.
 Everything else is made from this table: the model's columns and defaults and their CHECK constraints
-(proposals/models/congress.py), the validation of the operations (proposals/operations/admin.py), the
+(proposals/models/congress.py), the validation of the operations (proposals/operations/sessions.py), the
 session form and its groups (proposals/web/admin/forms.py and templates/admin/session_form.html), and
 the API's answer, body and OpenAPI schema (proposals/api/). A new setting is a line here, its
 translations and a migration adding its column.
