@@ -5,7 +5,7 @@ documents all take it from here."""
 from flask import g, has_app_context, has_request_context
 from flask_babel import pgettext
 
-from .models import root_union
+from . import unions
 
 
 def union_name() -> str | None:
@@ -20,7 +20,7 @@ def union_name() -> str | None:
 
 
 def _lookup() -> str | None:
-    unit = root_union()
+    unit = unions.current().root  # (the group's tree, which the request has read already as a rule)
     return unit.name if unit is not None else None
 
 

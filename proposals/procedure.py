@@ -7,7 +7,7 @@ reads them back for the page, with the same predicates.
 
 from dataclasses import dataclass
 
-from workflow import LIFECYCLE
+from workflow import LIFECYCLE, Facts
 from workflow.errors import N_
 from workflow.predicates import PERMITS, delegation_needed
 
@@ -39,8 +39,9 @@ def submitted_late(proposal: Proposal | None) -> bool:
     return bool(submits and (submits[-1].payload or {}).get("late"))
 
 
-def of(proposal: Proposal, reader: User) -> Procedure:
-    facts = proposal.facts()
+def of(proposal: Proposal, reader: User, facts: Facts | None = None) -> Procedure:
+    """What the page says of the session's procedure for this proposal (`facts`: the proposal's, if at hand)."""
+    facts = facts if facts is not None else proposal.facts()
     settings = proposal.session.settings(today=clock.local_date(clock.utcnow()))
     refusal = None
     if proposal.state == "draft" and reader.id == proposal.author_id:

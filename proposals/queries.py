@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, exists, false, func, or_, select, true
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from workflow import LIFECYCLE
 from workflow.errors import N_
@@ -481,7 +481,7 @@ LOADS = (
     joinedload(Proposal.category),
     joinedload(Proposal.session),
     joinedload(Proposal.delegation),
-    selectinload(Proposal.author),
+    selectinload(Proposal.author).options(lazyload(User.role_rows), lazyload(User.union_role_rows)),  # not asked
     selectinload(Proposal.assignments).joinedload(Assignment.department),
 )
 EXTRA_LOADS = {

@@ -14,10 +14,11 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
+    inspect,
     select,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy.orm import NO_VALUE, Mapped, backref, mapped_column, relationship
 
 from workflow import LIFECYCLE, RATINGS, Facts
 
@@ -261,11 +262,15 @@ def draft_status(proposal: Proposal) -> str | None:
 
     if proposal.state != "in_progress":
         return None
-    row = db.session.execute(
-        select(ReplyDraft.status, ReplyDraft.department_id).where(
-            ReplyDraft.proposal_id == proposal.id, ReplyDraft.round == proposal.rehandle_round
-        )
-    ).first()
+    loaded = inspect(proposal).attrs.reply_drafts.loaded_value  # a page that shows them has them already
+    if loaded is not NO_VALUE:
+        row = next((d for d in loaded if d.round == proposal.rehandle_round), None)
+    else:
+        row = db.session.execute(
+            select(ReplyDraft.status, ReplyDraft.department_id).where(
+                ReplyDraft.proposal_id == proposal.id, ReplyDraft.round == proposal.rehandle_round
+            )
+        ).first()
     if row is None or row.status == "released" or row.department_id != proposal.lead_department_id:
         return None
     return row.status

@@ -311,7 +311,9 @@ def _next_number(session_id: int) -> int:
         return db.session.execute(_NEXT_NUMBER, {"sid": session_id}).scalar_one()
 
 
-def available_events(proposal: Proposal, user: User) -> list[str]:
-    """The events `user` may fire on `proposal` now; what pages show as buttons and the API lists."""
+def available_events(proposal: Proposal, user: User, facts: Facts | None = None) -> list[str]:
+    """The events `user` may fire on `proposal` now; what pages show as buttons and the API lists. `facts`:
+    the proposal's, when the caller has them already."""
     settings = proposal.session.settings(today=clock.local_date(clock.utcnow()))
-    return LIFECYCLE.available_events(proposal.facts(), user.actor(proposal.session.union_id), settings)
+    facts = facts if facts is not None else proposal.facts()
+    return LIFECYCLE.available_events(facts, user.actor(proposal.session.union_id), settings)

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from workflow import LIFECYCLE, InvalidPayload, PermissionDenied, StateConflict, UnknownEvent, WorkflowError
 from workflow.errors import N_
@@ -46,6 +46,9 @@ def load(proposal_id: int, *options) -> Proposal:
     return proposal
 
 
+UNASKED = (lazyload(User.role_rows), lazyload(User.union_role_rows))  # a person's roles, here and in any union
+
+
 def load_for_page(proposal_id: int) -> Proposal:
     """The proposal with everything its page shows, in a few queries rather than one per row and person.
 
@@ -55,18 +58,18 @@ def load_for_page(proposal_id: int) -> Proposal:
         proposal_id,
         joinedload(Proposal.session),
         joinedload(Proposal.category),
-        joinedload(Proposal.author).lazyload(User.role_rows),
+        joinedload(Proposal.author).options(*UNASKED),
         joinedload(Proposal.delegation),
         joinedload(Proposal.desired_department),
         joinedload(Proposal.merged_into),
-        selectinload(Proposal.cosignatures).joinedload(Cosignature.user).lazyload(User.role_rows),
+        selectinload(Proposal.cosignatures).joinedload(Cosignature.user).options(*UNASKED),
         selectinload(Proposal.assignments).options(
             joinedload(Assignment.department), selectinload(Assignment.countersignatures)
         ),
         selectinload(Proposal.replies).joinedload(Reply.department),
         selectinload(Proposal.reply_drafts),
-        selectinload(Proposal.evaluations).joinedload(Evaluation.user).lazyload(User.role_rows),
-        selectinload(Proposal.history).joinedload(HistoryEntry.actor).lazyload(User.role_rows),
+        selectinload(Proposal.evaluations).joinedload(Evaluation.user).options(*UNASKED),
+        selectinload(Proposal.history).joinedload(HistoryEntry.actor).options(*UNASKED),
         selectinload(Proposal.attachments),
     )
 
@@ -91,7 +94,8 @@ def _extend_days(proposal: Proposal, forms: dict) -> int | None:
 
 
 def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str | None = None, status: int = 200):
-    events = available_events(proposal, current_user)
+    facts = proposal.facts()  # (once: the actions and the procedure's notes read the same)
+    events = available_events(proposal, current_user, facts)
     bar = actions(events)
     forms = forms or {}
     for action in bar:
@@ -124,7 +128,7 @@ def render_detail(proposal: Proposal, forms: dict | None = None, open_event: str
             progress=progress.of(proposal, current_user),
             reasons=reasons.up_front(current_user, proposal),
             show_author=can_see_author(current_user, proposal),
-            procedure=procedure.of(proposal, current_user),
+            procedure=procedure.of(proposal, current_user, facts),
             steps=timeline(current_user, proposal),
             merged_into_visible=proposal.merged_into is not None and can_view(current_user, proposal.merged_into),
             neutral_reference=neutral_reference,
