@@ -12,7 +12,8 @@ STAMP := $(VENV)/pyproject.installed.toml
 FLASK := $(BIN)/flask --app proposals
 # the suite runs across the machine's cores (JOBS=0: in this process alone); a test file stays on one worker
 JOBS ?= $(shell nproc)
-PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+# --durations: the slowest tests, printed at the end of each run, to keep the suite short
+PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=25
 ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 5000
