@@ -11,7 +11,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, exists, func, insert, inspect, literal_column, select, union_all, update
+from sqlalchemy import (
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    inspect,
+    literal,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -36,7 +48,7 @@ from ..models import (
     ReplyDraft,
     User,
 )
-from ..models.proposal import facts_context, facts_from
+from ..models.proposal import _COAUTHORS, _HAS_HEAD, facts_context, facts_from, people_params
 from . import clock
 from .errors import NotFound
 from .locks import sqlite_write_lock
@@ -69,11 +81,13 @@ def lock_proposal(proposal_id: int) -> Proposal:
 
 
 def _facts_query():
-    """What the guards need of a proposal's co-signatures, active assignments and ratings, as one statement.
+    """What the guards need of a proposal beyond its row, as one statement.
 
     Rows of (kind, who, acknowledged, countersigned, extended days): kind "c" a co-signer (with their delegation
-    for acknowledged), "e" who rated this round, else the assignment's role with its department as who. Built
-    once; run with `pid` and `round`."""
+    for acknowledged), "e" who rated this round, "m" the author of a proposal merged into it, "h" whether its
+    delegation has a head (who: 1 or 0), "d:" and its status this round's draft reply (who: its department),
+    else the assignment's role with its department as who. Built once; run with `pid`, `round` and
+    models.proposal.people_params."""
     cos, asg, csg, ev, users = (m.__table__ for m in (Cosignature, Assignment, Countersignature, Evaluation, User))
     drafts = ReplyDraft.__table__
     pid, round_ = bindparam("pid"), bindparam("round")
@@ -87,6 +101,7 @@ def _facts_query():
         drafts.c.proposal_id == pid,
         drafts.c.round == round_,
     )
+    coauthors, has_head = _COAUTHORS.subquery(), _HAS_HEAD.scalar_subquery()
     return union_all(
         # a co-signer's delegation stands where an assignment's acknowledgement does; ended co-signatures
         # (of a text sent back and resubmitted) no longer count
@@ -103,6 +118,11 @@ def _facts_query():
         select(literal_column("'e'"), ev.c.user_id, zero, zero, zero).where(
             ev.c.proposal_id == pid, ev.c.round == round_
         ),
+        select(literal_column("'m'"), coauthors.c.author_id, zero, zero, zero),
+        select(literal_column("'h'"), case((has_head, 1), else_=0), zero, zero, zero),
+        select(literal("d:") + drafts.c.status, drafts.c.department_id, zero, zero, zero).where(
+            drafts.c.proposal_id == pid, drafts.c.round == round_
+        ),
     )
 
 
@@ -110,15 +130,31 @@ _FACTS = _facts_query()
 
 
 def load_facts(proposal: Proposal, now: datetime | None = None) -> Facts:
-    """The engine's facts of a (locked) proposal in one query, instead of loading four collections (and the
-    few of models.proposal.facts_context)."""
-    rows = db.session.execute(_FACTS, {"pid": proposal.id, "round": proposal.rehandle_round}).all()
+    """The engine's facts of a (locked) proposal in one query, instead of loading four collections and
+    asking models.proposal.facts_context's questions one by one."""
+    params = {"pid": proposal.id, "round": proposal.rehandle_round, **people_params(proposal)}
+    rows = db.session.execute(_FACTS, params).all()
+    by_kind: dict[str, list] = {"c": [], "e": [], "m": [], "h": [], "a": []}
+    draft = None
+    for row in rows:
+        kind = row[0]
+        if kind in by_kind:
+            by_kind[kind].append(row)
+        elif kind.startswith("d:"):
+            draft = (kind[2:], row[1])
+        else:
+            by_kind["a"].append(row)
+    read = {
+        "coauthors": [who for _, who, *_ in by_kind["m"]],
+        "has_head": any(who for _, who, *_ in by_kind["h"]),
+        "draft": draft,
+    }
     return facts_from(
         proposal,
-        ((who, delegation) for kind, who, delegation, *_ in rows if kind == "c"),
-        ((who, kind, ack, signed, extended) for kind, who, ack, signed, extended in rows if kind not in ("c", "e")),
-        (who for kind, who, *_ in rows if kind == "e"),
-        **facts_context(proposal, now),
+        ((who, delegation) for _, who, delegation, *_ in by_kind["c"]),
+        ((who, kind, ack, signed, extended) for kind, who, ack, signed, extended in by_kind["a"]),
+        (who for _, who, *_ in by_kind["e"]),
+        **facts_context(proposal, now, read=read),
     )
 
 
