@@ -67,17 +67,48 @@ _LOCKED = (
 )
 
 
-def lock_proposal(proposal_id: int) -> Proposal:
-    """Take the proposal's write lock and load it fresh, with its session; its collections load when asked."""
+# the same, with the acting user read again in it (with their roles and units) when the last commit expired
+# them: one statement where the user's refresh would be three or four (its row, its roles, its union roles, its
+# department)
+_LOCKED_WITH_ACTOR = (
+    select(Proposal, User)
+    .outerjoin(User, User.id == bindparam("uid"))
+    .where(Proposal.id == bindparam("pid"))
+    .with_for_update(of=Proposal)
+    .execution_options(populate_existing=True)
+    .options(
+        joinedload(Proposal.session, innerjoin=True),
+        joinedload(User.role_rows),
+        joinedload(User.union_role_rows),
+        joinedload(User.department),  # (which union they belong to: access.can_view)
+        joinedload(User.delegation),
+    )
+)
+
+
+def lock_proposal(proposal_id: int, actor: User | None = None) -> Proposal:
+    """Take the proposal's write lock and load it fresh, with its session; its collections load when asked.
+    `actor`: who acts, read again with it if the session no longer holds them loaded (after a commit)."""
     session = db.session
     held = session.identity_map.get(identity_key(Proposal, proposal_id))
     if held is not None:
         session.expire(held)  # read before the lock: nothing of it, collections included, may be trusted now
     sqlite_write_lock(Proposal.__table__, proposal_id)  # (SQLite has no row locks: before any read)
-    proposal = session.scalar(_LOCKED, {"pid": proposal_id})
+    if actor is not None and _expired_here(actor):
+        row = session.execute(_LOCKED_WITH_ACTOR, {"pid": proposal_id, "uid": inspect(actor).identity[0]})
+        found = row.unique().first()
+        proposal = found[0] if found else None
+    else:
+        proposal = session.scalar(_LOCKED, {"pid": proposal_id})
     if proposal is None:
         raise NotFound()
     return proposal
+
+
+def _expired_here(user: User) -> bool:
+    """Whether `user` is this session's and its row is to be read again (as a commit leaves it)."""
+    state = inspect(user)
+    return state.persistent and state.session_id == db.session().hash_key and "id" in state.expired_attributes
 
 
 def _facts_query():
@@ -218,7 +249,7 @@ def fire_events(
 
 def _fire_one(proposal_id: int, event: str, user: User | None, payload, now: datetime) -> tuple[Proposal, Decision]:
     """Decide and apply one event under the proposal's lock, without committing."""
-    proposal = lock_proposal(proposal_id)
+    proposal = lock_proposal(proposal_id, user)
     if user is not None and not can_view(user, proposal):
         raise NotFound()
     actor = user.actor(proposal.session.union_id) if user is not None else Actor.system()
@@ -300,18 +331,34 @@ def update_row(proposal: Proposal) -> None:
     changes = {key: state.dict[key] for key in state.committed_state if key in columns}
     if not changes:
         return
-    table, version = Proposal.__table__, proposal.version
+    version = proposal.version
     changes["version"] = version + 1
     # straight on the connection: the session's autoflush would write the same changes through the ORM first
-    result = db.session.connection().execute(
-        update(table).where(table.c.id == proposal.id, table.c.version == version).values(changes)
-    )
+    params = {f"new_{key}": value for key, value in changes.items()}
+    result = db.session.connection().execute(_row_update(tuple(changes)), {**params, "pk": proposal.id, "at": version})
     if result.rowcount != 1:
         raise StaleDataError(f"proposal {proposal.id} is no longer at version {version}")
     for key, value in changes.items():
         set_committed_value(proposal, key, value)
     if not state.committed_state:  # nothing left for the unit of work: off the dirty list, or each flush plans for it
         mark_written(proposal, db.session)
+
+
+_ROW_UPDATES: dict[tuple, object] = {}
+
+
+def _row_update(keys: tuple):
+    """The UPDATE of these columns of a proposal at a version, built once per set of columns (an event's
+    handler changes the same ones each time)."""
+    found = _ROW_UPDATES.get(keys)
+    if found is None:
+        table = Proposal.__table__
+        found = _ROW_UPDATES[keys] = (
+            update(table)
+            .where(table.c.id == bindparam("pk"), table.c.version == bindparam("at"))
+            .values({key: bindparam(f"new_{key}") for key in keys})
+        )
+    return found
 
 
 # -- applying decisions ---------------------------------------------------------------------------

@@ -217,11 +217,22 @@ def _cohandler_departments(proposal: Proposal, to_state: str) -> list:
     return _handlers([a.department_id for a in proposal.active_assignments if a.role == "cohandler"])
 
 
-def _departments_to_countersign(proposal: Proposal, to_state: str) -> list:
-    """The co-handlers whose countersignature of the draft reply is still awaited (their deadline runs)."""
-    return _handlers(
-        [a.department_id for a in proposal.active_assignments if a.role == "cohandler" and a.countersign_deadline]
+_AWAITED_COUNTERSIGNERS = _role_query(
+    _USERS.c.department_id.in_(
+        select(_ACTIVE_ASSIGNMENTS.c.department_id).where(
+            _ACTIVE_ASSIGNMENTS.c.proposal_id == bindparam("pid"),
+            _ACTIVE_ASSIGNMENTS.c.ended_at.is_(None),
+            _ACTIVE_ASSIGNMENTS.c.role == "cohandler",
+            _ACTIVE_ASSIGNMENTS.c.countersign_deadline.is_not(None),
+        )
     )
+)
+
+
+def _departments_to_countersign(proposal: Proposal, to_state: str) -> list:
+    """The co-handlers whose countersignature of the draft reply is still awaited (their deadline runs): in
+    one statement, as the assigned departments' (the handler that opened it wrote the deadlines by SQL)."""
+    return list(db.session.execute(_AWAITED_COUNTERSIGNERS, {"role": "department_handler", "pid": proposal.id}))
 
 
 def _reply_approvers(proposal: Proposal, to_state: str) -> list:
