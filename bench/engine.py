@@ -20,8 +20,9 @@ each step one committed transaction with its history row:
 
 The organisation is set up once, outside the timing. The variants run the same number of lifecycles
 on the same database, interleaved in rounds, and the script prints lifecycles/s, this process's CPU
-time per lifecycle (the steadier figure on a shared machine) and the ratios with PASS/MISS against
-the targets (ours >= 0.5 x sql, ours >= 3 x spiff), then the SQL statements each step of ours sends,
+time per lifecycle (the steadier figure on a shared machine) and the speed ratios, of wall time and of
+CPU time, with PASS/MISS against the target (ours >= 1.0 x spiff; hand-written SQL is the limit, shown
+without a target), then the SQL statements each step of ours sends,
 counted once more after adding MORE_RECIPIENTS people to every audience: no step may send a statement
 per recipient (tests/test_bench_engine.py holds it to that). SQLite is a file in a temporary directory with
 the app's settings; PostgreSQL is TEST_DATABASE_URL or a throw-away server from
@@ -60,8 +61,7 @@ from proposals.operations import (  # noqa: E402
 )
 
 BPMN = Path(__file__).with_name("proposal.bpmn")
-SQL_TARGET = 0.5  # ours >= 0.5 x hand-written SQL
-SPIFF_TARGET = 3.0  # ours >= 3 x SpiffWorkflow
+SPIFF_TARGET = 1.0  # issue #13: ours at least as fast as SpiffWorkflow per lifecycle (wall and CPU)
 SPIFF_TABLE = "bench_spiff_workflows"
 MORE_RECIPIENTS = 20  # added to each audience for the second count of statements
 
@@ -233,13 +233,14 @@ def ours_lifecycle(org: Organisation) -> int:
 
 
 def ours_statements(org: Organisation) -> list[tuple[str, int]]:
-    """One lifecycle through the operations, with the SQL statements each step sends (an executemany, a
-    multi-row INSERT, counts once): (step, statements) for the create and each event."""
+    """One lifecycle through the operations, after one more to warm up, with the SQL statements each step sends
+    (an executemany, a multi-row INSERT, counts once): (step, statements) for the create and each event."""
     sent = [0]
 
     def count(*_args):
         sent[0] += 1
 
+    ours_lifecycle(org)  # warm: how a user is read again after a commit follows how they were last read
     db.session.expire_all()  # as after any commit: the create loads its author as every step loads its actor
     sa_event.listen(db.engine, "before_cursor_execute", count)
     try:
@@ -645,10 +646,18 @@ def report(label: str, measured: dict[str, tuple[float, float]], lifecycles: int
             f" {cpu * 1000:8.2f} ms CPU/lifecycle"
         )
     rates = {name: rate for name, (rate, _) in measured.items()}
-    vs_sql, vs_spiff = rates["ours"] / rates["sql"], rates["ours"] / rates["spiff"]
-    lines.append(f"  ours/sql   = {vs_sql:5.2f}  (target >= {SQL_TARGET}) {'PASS' if vs_sql >= SQL_TARGET else 'MISS'}")
+    cpus = {name: cpu for name, (_, cpu) in measured.items()}
+    # speed ratios: lifecycles per second of wall time, and the inverse of CPU time per lifecycle
+    vs_sql, vs_sql_cpu = rates["ours"] / rates["sql"], cpus["sql"] / cpus["ours"]
+    vs_spiff, vs_spiff_cpu = rates["ours"] / rates["spiff"], cpus["spiff"] / cpus["ours"]
+    lines.append(f"  ours/sql   = {vs_sql:5.2f} wall {vs_sql_cpu:5.2f} CPU  (the limit: no target)")
+
+    def verdict(ratio: float) -> str:
+        return "PASS" if ratio >= SPIFF_TARGET else "MISS"
+
     lines.append(
-        f"  ours/spiff = {vs_spiff:5.2f}  (target >= {SPIFF_TARGET}) {'PASS' if vs_spiff >= SPIFF_TARGET else 'MISS'}"
+        f"  ours/spiff = {vs_spiff:5.2f} wall {verdict(vs_spiff)}, {vs_spiff_cpu:5.2f} CPU {verdict(vs_spiff_cpu)}"
+        f"  (target >= {SPIFF_TARGET})"
     )
     return lines
 

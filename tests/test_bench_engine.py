@@ -160,8 +160,10 @@ def test_the_report_prints_rates_ratios_and_verdicts():
     text_ = "\n".join(lines)
     ours = next(line for line in lines if line.split()[0] == "ours")
     assert ours.split() == "ours 10.0 lifecycles/s 110 steps/s 100.00 ms/lifecycle 50.00 ms CPU/lifecycle".split()
-    assert "ours/sql   =  0.25  (target >= 0.5) MISS" in text_
-    assert "ours/spiff =  5.00  (target >= 3.0) PASS" in text_
+    assert "ours/sql   =  0.25 wall  0.10 CPU  (the limit: no target)" in text_
+    assert "ours/spiff =  5.00 wall PASS,  2.00 CPU PASS  (target >= 1.0)" in text_
+    slower = bench.report("SQLite", {"ours": (1.5, 0.05), "sql": (40.0, 0.005), "spiff": (2.0, 0.04)}, 30)
+    assert "ours/spiff =  0.75 wall MISS,  0.80 CPU MISS  (target >= 1.0)" in "\n".join(slower)
 
 
 def test_no_step_sends_a_statement_per_recipient(org):

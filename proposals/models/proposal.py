@@ -12,7 +12,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     event,
+    exists,
     func,
     inspect,
     select,
@@ -24,6 +26,7 @@ from workflow import LIFECYCLE, RATINGS, Facts
 
 from ..extensions import db
 from .base import utcnow
+from .org import User, UserRole
 
 KINDS = ("proposal", "suggestion")
 FINAL_RATINGS = (*RATINGS, "no_response")
@@ -210,27 +213,52 @@ class Proposal(db.Model):
         return f"<Proposal {self.id} {self.state}>"
 
 
-def facts_context(proposal: Proposal, now: datetime | None = None) -> dict:
+def _people_statements():
+    """The co-authors' and the delegation head's statements, built once (every event's facts read them)."""
+    users, roles, proposals = User.__table__, UserRole.__table__, Proposal.__table__
+    coauthors = select(proposals.c.author_id).where(
+        proposals.c.merged_into_id == bindparam("pid"), proposals.c.state == "merged"
+    )
+    # the delegation that pre-reviews it: its own, or (a first submission) the author's
+    author_delegation = select(users.c.delegation_id).where(users.c.id == bindparam("author")).scalar_subquery()
+    delegation = func.coalesce(bindparam("delegation"), author_delegation)
+    head = exists().where(
+        roles.c.user_id == users.c.id,
+        users.c.delegation_id == delegation,
+        users.c.active,
+        roles.c.role == "delegation_head",
+    )
+    return coauthors, select(head)
+
+
+_COAUTHORS, _HAS_HEAD = _people_statements()
+
+
+def people_params(proposal: Proposal) -> dict:
+    """The parameters of the delegation head's statement: the author's delegation stands in for a draft
+    without one (its first submission takes it)."""
+    author = proposal.author_id if proposal.delegation_id is None and proposal.state == "draft" else None
+    return {"delegation": proposal.delegation_id, "author": author}
+
+
+def facts_context(proposal: Proposal, now: datetime | None = None, *, read: dict | None = None) -> dict:
     """The engine's facts of `proposal` beyond its own collections, each by one small query: its co-authors
     (authors of what was merged into it), whether its delegation has a head to pre-review it, how many
-    working days it has waited in delegation review, and whether the working days to rate its reply are over."""
+    working days it has waited in delegation review, and whether the working days to rate its reply are over.
+
+    `read`: what the caller read already (operations.events.load_facts, in its one statement): "coauthors"
+    (ids), "has_head" and "draft" (this round's draft reply as (status, department id), None: none)."""
     from ..operations import clock  # (clock reads the calendar models)
     from .history import HistoryEntry
-    from .org import User, UserRole
 
     found: dict = {"key": bool(proposal.key), "key_leader_id": proposal.key_leader_id}
-    merged = select(Proposal.author_id).where(Proposal.merged_into_id == proposal.id, Proposal.state == "merged")
-    found["coauthor_ids"] = frozenset(db.session.scalars(merged)) - {proposal.author_id}
-    delegation_id = proposal.delegation_id
-    if delegation_id is None and proposal.state == "draft":  # a first submission takes the author's delegation
-        delegation_id = db.session.scalar(select(User.delegation_id).where(User.id == proposal.author_id))
-    head = (
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(User.delegation_id == delegation_id, User.active, UserRole.role == "delegation_head")
-        .limit(1)
-    )
-    found["delegation_has_head"] = delegation_id is not None and db.session.scalar(head) is not None
+    if read is None:
+        read = {
+            "coauthors": db.session.scalars(_COAUTHORS, {"pid": proposal.id}),
+            "has_head": db.session.scalar(_HAS_HEAD, people_params(proposal)),
+        }
+    found["coauthor_ids"] = frozenset(read["coauthors"]) - {proposal.author_id}
+    found["delegation_has_head"] = bool(read["has_head"])
     waited = 0
     if proposal.state == "delegation_review":
         since = db.session.scalar(
@@ -242,7 +270,7 @@ def facts_context(proposal: Proposal, now: datetime | None = None) -> dict:
             today = clock.local_date(now or clock.utcnow())
             waited = max(0, clock.working_calendar().between(clock.local_date(since), today))
     found["prereview_waited"] = waited
-    found["draft_status"] = draft_status(proposal)
+    found["draft_status"] = draft_status(proposal, read["draft"]) if "draft" in read else draft_status(proposal)
     if proposal.state == "review":
         from ..unions import parent_open_session
 
@@ -255,25 +283,35 @@ def facts_context(proposal: Proposal, now: datetime | None = None) -> dict:
     return found
 
 
-def draft_status(proposal: Proposal) -> str | None:
+_NO_DRAFT = object()
+
+
+def draft_status(proposal: Proposal, draft=_NO_DRAFT) -> str | None:
     """What this round's draft reply waits for (None: no draft, or it has gone out). A draft of a department
-    that has since handed the proposal back is no longer anyone's to countersign or approve."""
+    that has since handed the proposal back is no longer anyone's to countersign or approve.
+
+    `draft`: the draft as (status, department id), or None, when the caller read it already."""
     from .handling import ReplyDraft
 
     if proposal.state != "in_progress":
         return None
-    loaded = inspect(proposal).attrs.reply_drafts.loaded_value  # a page that shows them has them already
-    if loaded is not NO_VALUE:
-        row = next((d for d in loaded if d.round == proposal.rehandle_round), None)
-    else:
-        row = db.session.execute(
-            select(ReplyDraft.status, ReplyDraft.department_id).where(
-                ReplyDraft.proposal_id == proposal.id, ReplyDraft.round == proposal.rehandle_round
-            )
-        ).first()
-    if row is None or row.status == "released" or row.department_id != proposal.lead_department_id:
+    if draft is _NO_DRAFT:
+        loaded = inspect(proposal).attrs.reply_drafts.loaded_value  # a page that shows them has them already
+        if loaded is not NO_VALUE:
+            found = next((d for d in loaded if d.round == proposal.rehandle_round), None)
+            draft = None if found is None else (found.status, found.department_id)
+        else:
+            draft = db.session.execute(
+                select(ReplyDraft.status, ReplyDraft.department_id).where(
+                    ReplyDraft.proposal_id == proposal.id, ReplyDraft.round == proposal.rehandle_round
+                )
+            ).first()
+    if draft is None:
         return None
-    return row.status
+    status, department_id = draft
+    if status == "released" or department_id != proposal.lead_department_id:
+        return None
+    return status
 
 
 def _assignment_waited(proposal: Proposal, now: datetime | None) -> int:

@@ -11,7 +11,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, exists, func, insert, inspect, literal_column, select, union_all, update
+from sqlalchemy import (
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    inspect,
+    literal,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -36,7 +48,7 @@ from ..models import (
     ReplyDraft,
     User,
 )
-from ..models.proposal import facts_context, facts_from
+from ..models.proposal import _COAUTHORS, _HAS_HEAD, facts_context, facts_from, people_params
 from . import clock
 from .errors import NotFound
 from .locks import sqlite_write_lock
@@ -55,25 +67,58 @@ _LOCKED = (
 )
 
 
-def lock_proposal(proposal_id: int) -> Proposal:
-    """Take the proposal's write lock and load it fresh, with its session; its collections load when asked."""
+# the same, with the acting user read again in it (with their roles and units) when the last commit expired
+# them: one statement where the user's refresh would be three or four (its row, its roles, its union roles, its
+# department)
+_LOCKED_WITH_ACTOR = (
+    select(Proposal, User)
+    .outerjoin(User, User.id == bindparam("uid"))
+    .where(Proposal.id == bindparam("pid"))
+    .with_for_update(of=Proposal)
+    .execution_options(populate_existing=True)
+    .options(
+        joinedload(Proposal.session, innerjoin=True),
+        joinedload(User.role_rows),
+        joinedload(User.union_role_rows),
+        joinedload(User.department),  # (which union they belong to: access.can_view)
+        joinedload(User.delegation),
+    )
+)
+
+
+def lock_proposal(proposal_id: int, actor: User | None = None) -> Proposal:
+    """Take the proposal's write lock and load it fresh, with its session; its collections load when asked.
+    `actor`: who acts, read again with it if the session no longer holds them loaded (after a commit)."""
     session = db.session
     held = session.identity_map.get(identity_key(Proposal, proposal_id))
     if held is not None:
         session.expire(held)  # read before the lock: nothing of it, collections included, may be trusted now
     sqlite_write_lock(Proposal.__table__, proposal_id)  # (SQLite has no row locks: before any read)
-    proposal = session.scalar(_LOCKED, {"pid": proposal_id})
+    if actor is not None and _expired_here(actor):
+        row = session.execute(_LOCKED_WITH_ACTOR, {"pid": proposal_id, "uid": inspect(actor).identity[0]})
+        found = row.unique().first()
+        proposal = found[0] if found else None
+    else:
+        proposal = session.scalar(_LOCKED, {"pid": proposal_id})
     if proposal is None:
         raise NotFound()
     return proposal
 
 
+def _expired_here(user: User) -> bool:
+    """Whether `user` is this session's and its row is to be read again (as a commit leaves it)."""
+    state = inspect(user)
+    return state.persistent and state.session_id == db.session().hash_key and "id" in state.expired_attributes
+
+
 def _facts_query():
-    """What the guards need of a proposal's co-signatures, active assignments and ratings, as one statement.
+    """What the guards need of a proposal beyond its row, as one statement.
 
     Rows of (kind, who, acknowledged, countersigned, extended days): kind "c" a co-signer (with their delegation
-    for acknowledged), "e" who rated this round, else the assignment's role with its department as who. Built
-    once; run with `pid` and `round`."""
+    for acknowledged), "e" who rated this round, "m" the author of a proposal merged into it, "h" whether its
+    delegation has a head (who: 1 or 0), "d:" and its status this round's draft reply (who: its department),
+    else the assignment's role with its department as who. Built once; run with `pid`, `round` and
+    models.proposal.people_params."""
     cos, asg, csg, ev, users = (m.__table__ for m in (Cosignature, Assignment, Countersignature, Evaluation, User))
     drafts = ReplyDraft.__table__
     pid, round_ = bindparam("pid"), bindparam("round")
@@ -87,6 +132,7 @@ def _facts_query():
         drafts.c.proposal_id == pid,
         drafts.c.round == round_,
     )
+    coauthors, has_head = _COAUTHORS.subquery(), _HAS_HEAD.scalar_subquery()
     return union_all(
         # a co-signer's delegation stands where an assignment's acknowledgement does; ended co-signatures
         # (of a text sent back and resubmitted) no longer count
@@ -103,6 +149,11 @@ def _facts_query():
         select(literal_column("'e'"), ev.c.user_id, zero, zero, zero).where(
             ev.c.proposal_id == pid, ev.c.round == round_
         ),
+        select(literal_column("'m'"), coauthors.c.author_id, zero, zero, zero),
+        select(literal_column("'h'"), case((has_head, 1), else_=0), zero, zero, zero),
+        select(literal("d:") + drafts.c.status, drafts.c.department_id, zero, zero, zero).where(
+            drafts.c.proposal_id == pid, drafts.c.round == round_
+        ),
     )
 
 
@@ -110,15 +161,31 @@ _FACTS = _facts_query()
 
 
 def load_facts(proposal: Proposal, now: datetime | None = None) -> Facts:
-    """The engine's facts of a (locked) proposal in one query, instead of loading four collections (and the
-    few of models.proposal.facts_context)."""
-    rows = db.session.execute(_FACTS, {"pid": proposal.id, "round": proposal.rehandle_round}).all()
+    """The engine's facts of a (locked) proposal in one query, instead of loading four collections and
+    asking models.proposal.facts_context's questions one by one."""
+    params = {"pid": proposal.id, "round": proposal.rehandle_round, **people_params(proposal)}
+    rows = db.session.execute(_FACTS, params).all()
+    by_kind: dict[str, list] = {"c": [], "e": [], "m": [], "h": [], "a": []}
+    draft = None
+    for row in rows:
+        kind = row[0]
+        if kind in by_kind:
+            by_kind[kind].append(row)
+        elif kind.startswith("d:"):
+            draft = (kind[2:], row[1])
+        else:
+            by_kind["a"].append(row)
+    read = {
+        "coauthors": [who for _, who, *_ in by_kind["m"]],
+        "has_head": any(who for _, who, *_ in by_kind["h"]),
+        "draft": draft,
+    }
     return facts_from(
         proposal,
-        ((who, delegation) for kind, who, delegation, *_ in rows if kind == "c"),
-        ((who, kind, ack, signed, extended) for kind, who, ack, signed, extended in rows if kind not in ("c", "e")),
-        (who for kind, who, *_ in rows if kind == "e"),
-        **facts_context(proposal, now),
+        ((who, delegation) for _, who, delegation, *_ in by_kind["c"]),
+        ((who, kind, ack, signed, extended) for kind, who, ack, signed, extended in by_kind["a"]),
+        (who for _, who, *_ in by_kind["e"]),
+        **facts_context(proposal, now, read=read),
     )
 
 
@@ -182,7 +249,7 @@ def fire_events(
 
 def _fire_one(proposal_id: int, event: str, user: User | None, payload, now: datetime) -> tuple[Proposal, Decision]:
     """Decide and apply one event under the proposal's lock, without committing."""
-    proposal = lock_proposal(proposal_id)
+    proposal = lock_proposal(proposal_id, user)
     if user is not None and not can_view(user, proposal):
         raise NotFound()
     actor = user.actor(proposal.session.union_id) if user is not None else Actor.system()
@@ -264,18 +331,34 @@ def update_row(proposal: Proposal) -> None:
     changes = {key: state.dict[key] for key in state.committed_state if key in columns}
     if not changes:
         return
-    table, version = Proposal.__table__, proposal.version
+    version = proposal.version
     changes["version"] = version + 1
     # straight on the connection: the session's autoflush would write the same changes through the ORM first
-    result = db.session.connection().execute(
-        update(table).where(table.c.id == proposal.id, table.c.version == version).values(changes)
-    )
+    params = {f"new_{key}": value for key, value in changes.items()}
+    result = db.session.connection().execute(_row_update(tuple(changes)), {**params, "pk": proposal.id, "at": version})
     if result.rowcount != 1:
         raise StaleDataError(f"proposal {proposal.id} is no longer at version {version}")
     for key, value in changes.items():
         set_committed_value(proposal, key, value)
     if not state.committed_state:  # nothing left for the unit of work: off the dirty list, or each flush plans for it
         mark_written(proposal, db.session)
+
+
+_ROW_UPDATES: dict[tuple, object] = {}
+
+
+def _row_update(keys: tuple):
+    """The UPDATE of these columns of a proposal at a version, built once per set of columns (an event's
+    handler changes the same ones each time)."""
+    found = _ROW_UPDATES.get(keys)
+    if found is None:
+        table = Proposal.__table__
+        found = _ROW_UPDATES[keys] = (
+            update(table)
+            .where(table.c.id == bindparam("pk"), table.c.version == bindparam("at"))
+            .values({key: bindparam(f"new_{key}") for key in keys})
+        )
+    return found
 
 
 # -- applying decisions ---------------------------------------------------------------------------

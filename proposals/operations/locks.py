@@ -7,7 +7,7 @@ busy_timeout) and holds it to the end, so that what is read next cannot change b
 writes. One place for the trick, used wherever a row lock is wanted.
 """
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, bindparam, update
 
 from ..extensions import db
 
@@ -22,6 +22,17 @@ def sqlite_write_lock(table: Table, row_id) -> bool:
     False on any other database (which takes its row lock its own way)."""
     if not on_sqlite():
         return False
-    unchanged = {c.name: c for c in table.c if c.onupdate is not None} or {"id": table.c.id}
-    db.session.connection().execute(update(table).where(table.c.id == row_id).values(unchanged))
+    db.session.connection().execute(_lock_statement(table), {"row_id": row_id})
     return True
+
+
+_LOCKS: dict[str, object] = {}
+
+
+def _lock_statement(table: Table):
+    """The write that changes nothing, built once per table (each event runs it)."""
+    found = _LOCKS.get(table.name)
+    if found is None:
+        unchanged = {c.name: c for c in table.c if c.onupdate is not None} or {"id": table.c.id}
+        found = _LOCKS[table.name] = update(table).where(table.c.id == bindparam("row_id")).values(unchanged)
+    return found

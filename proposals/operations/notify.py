@@ -9,18 +9,32 @@ from ..extensions import db
 from ..models import Assignment, Cosignature, Invitation, Notification, Proposal, UnionRole, User, UserRole
 
 
-def choices(user_ids, kind):
+def choices(user_ids, kind, union_defaults=None):
     """Each user's channels for this kind of notice (closure/channels/preferences.py)."""
     from ..closure.channels.preferences import choices as channel_choices
 
-    return channel_choices(user_ids, kind)
+    return channel_choices(user_ids, kind, union_defaults)
 
 
-def queue_deliveries(rows) -> int:
+def channel_defaults() -> dict:
+    """The union's channels for each kind of notice (closure/channels/preferences.py)."""
+    from ..closure.channels.preferences import defaults
+
+    return defaults()
+
+
+def deliveries_wanted(union_defaults) -> bool:
+    """Whether notifications get deliveries besides the in-app list and email (closure/channels/plan.py)."""
+    from ..closure.channels.plan import wanted
+
+    return wanted(union_defaults)
+
+
+def queue_deliveries(rows, union_defaults=None) -> int:
     """The SMS and messenger deliveries of notifications just written (closure/channels/plan.py)."""
     from ..closure.channels.plan import queue_deliveries as plan
 
-    return plan(rows)
+    return plan(rows, union_defaults)
 
 
 # what deciding whom to tell and whether to mail them needs of a user: plain rows from the tables, not
@@ -203,11 +217,22 @@ def _cohandler_departments(proposal: Proposal, to_state: str) -> list:
     return _handlers([a.department_id for a in proposal.active_assignments if a.role == "cohandler"])
 
 
-def _departments_to_countersign(proposal: Proposal, to_state: str) -> list:
-    """The co-handlers whose countersignature of the draft reply is still awaited (their deadline runs)."""
-    return _handlers(
-        [a.department_id for a in proposal.active_assignments if a.role == "cohandler" and a.countersign_deadline]
+_AWAITED_COUNTERSIGNERS = _role_query(
+    _USERS.c.department_id.in_(
+        select(_ACTIVE_ASSIGNMENTS.c.department_id).where(
+            _ACTIVE_ASSIGNMENTS.c.proposal_id == bindparam("pid"),
+            _ACTIVE_ASSIGNMENTS.c.ended_at.is_(None),
+            _ACTIVE_ASSIGNMENTS.c.role == "cohandler",
+            _ACTIVE_ASSIGNMENTS.c.countersign_deadline.is_not(None),
+        )
     )
+)
+
+
+def _departments_to_countersign(proposal: Proposal, to_state: str) -> list:
+    """The co-handlers whose countersignature of the draft reply is still awaited (their deadline runs): in
+    one statement, as the assigned departments' (the handler that opened it wrote the deadlines by SQL)."""
+    return list(db.session.execute(_AWAITED_COUNTERSIGNERS, {"role": "department_handler", "pid": proposal.id}))
 
 
 def _reply_approvers(proposal: Proposal, to_state: str) -> list:
@@ -264,8 +289,11 @@ def queue(audiences, proposal: Proposal, entry, actor_id: int | None, kind: str 
     of the way the event went, when not its own (a draft reply to countersign). One multi-row INSERT,
     not an entity per row: nothing in the event's transaction reads them back."""
     kind = kind or entry.event
-    users = [u for u in recipients(audiences, proposal, entry.to_state) if u.id != actor_id]
-    chosen = choices([u.id for u in users], kind)
+    users = _distinct(u for u in recipients(audiences, proposal, entry.to_state) if u.id != actor_id)
+    if not users:
+        return 0
+    union_defaults = channel_defaults()  # read once, for the mail choice and the other channels
+    chosen = choices([u.id for u in users], kind, union_defaults)
     rows = [
         {
             "user_id": user.id,
@@ -276,15 +304,21 @@ def queue(audiences, proposal: Proposal, entry, actor_id: int | None, kind: str 
             "email_state": "pending" if wants_mail(user) and "email" in chosen[user.id] else "skipped",
             "attempts": 0,
         }
-        for user in _distinct(users)
+        for user in users
     ]
-    if rows:
-        db.session.execute(insert(Notification.__table__), rows)
-        written = select(Notification.id, Notification.user_id, Notification.event).where(
-            Notification.history_id == entry.id
-        )
-        queue_deliveries(db.session.execute(written.order_by(Notification.id)).all())
+    if deliveries_wanted(union_defaults):  # the rows' ids are wanted: returned by the INSERT itself
+        written = db.session.execute(_NOTIFY_RETURNING, rows).all()
+        queue_deliveries(written, union_defaults)
+    else:
+        db.session.execute(_NOTIFY, rows)
     return len(rows)
+
+
+_NOTIFICATIONS = Notification.__table__
+_NOTIFY = insert(_NOTIFICATIONS)
+_NOTIFY_RETURNING = insert(_NOTIFICATIONS).returning(
+    _NOTIFICATIONS.c.id, _NOTIFICATIONS.c.user_id, _NOTIFICATIONS.c.event, sort_by_parameter_order=True
+)
 
 
 def _distinct(users) -> list:

@@ -12,14 +12,21 @@ from sqlalchemy import insert, select
 from ...extensions import db
 from ...models import Delivery, ExternalIdentity, GroupRobot, User, UserRole
 from ...models.channels import MESSENGERS
-from .preferences import choices, configured, group_kinds
+from .preferences import choices, configured, defaults, group_kinds
 
 
-def queue_deliveries(rows) -> int:
-    """`rows`: (notification id, user id, event) of notifications just written. Adds their deliveries."""
+def wanted(union_defaults: dict) -> bool:
+    """Whether any notification gets a delivery: a channel besides email is set up, or a kind goes to groups."""
+    return bool(set(configured()) - {"email"} or group_kinds(union_defaults))
+
+
+def queue_deliveries(rows, union_defaults: dict | None = None) -> int:
+    """`rows`: (notification id, user id, event) of notifications just written. Adds their deliveries.
+    `union_defaults`: preferences.defaults(), when the caller read them already."""
     rows = list(rows)
+    union_defaults = union_defaults if union_defaults is not None else defaults()
     ready = set(configured()) - {"email"}
-    group = group_kinds()
+    group = group_kinds(union_defaults)
     if not rows or not (ready or group):
         return 0
     user_ids = {r[1] for r in rows}
@@ -38,7 +45,7 @@ def queue_deliveries(rows) -> int:
     deliveries = []
     for notification_id, user_id, event in rows:
         if event not in by_kind:
-            by_kind[event] = choices([r[1] for r in rows if r[2] == event], event)
+            by_kind[event] = choices([r[1] for r in rows if r[2] == event], event, union_defaults)
         for channel in sorted(by_kind[event].get(user_id, frozenset()) & ready):
             address = mobiles.get(user_id) if channel == "sms" else ids.get((user_id, channel))
             if address:

@@ -12,7 +12,7 @@ to the department's handlers.
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from workflow import InvalidPayload, PermissionDenied
 from workflow.errors import N_
@@ -94,29 +94,34 @@ def _join(channels) -> str:
     return ",".join(c for c in order if c in set(channels))
 
 
+# built once: every event that tells someone runs them
+_DEFAULTS = select(ChannelDefault.__table__.c.kind, ChannelDefault.__table__.c.channels)
+_OWN = select(ChannelPreference.__table__.c.user_id, ChannelPreference.__table__.c.channels).where(
+    ChannelPreference.__table__.c.user_id.in_(bindparam("ids", expanding=True)),
+    ChannelPreference.__table__.c.kind == bindparam("kind"),
+)
+
+
 def defaults() -> dict[str, frozenset[str]]:
-    rows = {row.kind: _split(row.channels) for row in db.session.scalars(select(ChannelDefault))}
+    """The union's channels for each kind of notice."""
+    rows = {kind: _split(channels) for kind, channels in db.session.execute(_DEFAULTS)}
     return {kind: rows.get(kind, FALLBACK) for kind in KINDS}
 
 
-def choices(user_ids, kind: str) -> dict[int, frozenset[str]]:
-    """Each user's channels for `kind` (their own choice, else the union's default), email included."""
-    default = defaults().get(kind, FALLBACK) - {GROUP}
-    ids = list(set(user_ids))
+def choices(user_ids, kind: str, union_defaults: dict | None = None) -> dict[int, frozenset[str]]:
+    """Each user's channels for `kind` (their own choice, else the union's default), email included.
+    `union_defaults`: defaults(), when the caller read them already."""
+    default = (union_defaults if union_defaults is not None else defaults()).get(kind, FALLBACK) - {GROUP}
+    ids = sorted(set(user_ids))
     own = {}
     if ids:
-        own = dict(
-            db.session.execute(
-                select(ChannelPreference.user_id, ChannelPreference.channels).where(
-                    ChannelPreference.user_id.in_(ids), ChannelPreference.kind == kind
-                )
-            ).all()
-        )
+        own = dict(db.session.execute(_OWN, {"ids": ids, "kind": kind}).all())
     return {uid: (_split(own[uid]) if uid in own else default) for uid in ids}
 
 
-def group_kinds() -> set[str]:
-    return {kind for kind, channels in defaults().items() if GROUP in channels}
+def group_kinds(union_defaults: dict | None = None) -> set[str]:
+    union_defaults = union_defaults if union_defaults is not None else defaults()
+    return {kind for kind, channels in union_defaults.items() if GROUP in channels}
 
 
 def identities_of(user: User) -> dict[str, str]:
