@@ -6,6 +6,7 @@ the log shows as such. Whoever acts is what the audit row names; nothing is read
 """
 
 from dataclasses import replace
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,7 @@ from workflow import ROLES, InvalidPayload, calendar
 from workflow.errors import N_
 from workflow.payload import Boolean, Field, Integer, Line, message, validate
 
-from .. import presets, settings, unions
+from .. import facts, presets, settings, unions
 from ..auth import passwords
 from ..extensions import db
 from ..models import (
@@ -23,6 +24,8 @@ from ..models import (
     CalendarOverride,
     CongressSession,
     OrgUnit,
+    Proposal,
+    Reply,
     UnionRole,
     User,
     UserRole,
@@ -565,6 +568,7 @@ def add_calendar_override(data, *, actor: User | None = None) -> CalendarOverrid
     db.session.add(override)
     try:
         audit.record("calendar.add", override, clean, actor=actor)  # flushes: a duplicate day fails here
+        _recount_reply_days(day)
         finish()
     except IntegrityError:  # another administrator added the same day at the same moment
         db.session.rollback()
@@ -580,5 +584,15 @@ def remove_calendar_override(override_id: int, *, actor: User | None = None) -> 
         raise NotFound(N_("No such day in the calendar."))
     audit.record("calendar.remove", override, {"day": override.day, "working": override.working}, actor=actor)
     db.session.delete(override)
+    db.session.flush()
+    _recount_reply_days(override.day)
     finish()
     return override
+
+
+def _recount_reply_days(day) -> None:
+    """The working days to the first reply kept on the rows (facts.py) count the union's days: count them
+    again for the first replies a changed day may lie within (sent since the day before it)."""
+    since = datetime.combine(day - timedelta(days=1), time())
+    first_since = select(Reply.proposal_id).where(Reply.round == 0, Reply.created_at >= since)
+    facts.refresh_reply_days(Proposal.id.in_(first_since))
