@@ -198,47 +198,13 @@ def report(
     The proposals alone are read (the facts of their assignments and replies are kept on them, facts.py),
     and each breakdown is counted in SQL (_breakdowns), the co-signers' ratings likewise."""
     today = today or local_today()
-    where = [Proposal.state != "draft"]
-    if session_id is not None:
-        where.append(Proposal.session_id == session_id)
-    if user is not None:
-        where.append(visible_filter(user))
-    if union is not None:
-        where.append(unions.sessions_in(union))
-    # a confidential author's delegation is counted only for those who may know the author (as the list)
-    delegation = Proposal.delegation_id if user is None else case((author_visible_filter(user), Proposal.delegation_id))
-    keys = [
-        Proposal.session_id,
-        Proposal.category_id,
-        delegation,
-        Proposal.lead_department_id,
-        Proposal.kind,
-    ]
-    aggregates = _aggregates(today, outcome_codes(session_id))
-    overall, sums = _breakdowns(keys, aggregates, lambda *columns: select(*columns).where(*where))
-    rated = [
-        func.count().label("cosigner_rated"),
-        _count_if(Evaluation.rating.in_(SATISFIED)).label("cosigner_satisfied"),
-    ]
-    ratings = lambda *columns: (  # noqa: E731
-        select(*columns)
-        .select_from(Evaluation)
-        .join(Proposal, Proposal.id == Evaluation.proposal_id)
-        .where(Evaluation.by_author.is_(False), *where)
-    )
-    _merge(overall, sums, *_breakdowns(keys, rated, ratings))
-    escalated = escalated_counts(session_id, user, union)
-    for sid in escalated:  # a session all of whose proposals went up still shows, with what it sent
-        sums["session_id"].setdefault(sid, dict.fromkeys(overall, 0))
-    by_session = _by_unit(CongressSession, sums["session_id"], "session_id")
-    for row in by_session:
-        row["escalated"] = escalated.get(row["session_id"], 0)
-    by_union = _by_union(sums["session_id"], escalated, dict.fromkeys(overall, 0))
+    overall, sums = _counted(session_id, user, today, union, BREAKDOWNS)
+    by_session, by_union = _by_session_and_union(overall, sums, escalated_counts(session_id, user, union))
     return {
         "session_id": session_id,
         "today": today.isoformat(),
         **_numbers(overall),
-        "escalated": sum(escalated.values()),
+        "escalated": sum(row["escalated"] for row in by_session),
         "by_department": _by_unit(OrgUnit, sums["department_id"], "department_id"),
         "by_category": [
             {"category": c.code, "name": c.name, **_numbers(sums["category_id"][c.id])}
@@ -255,6 +221,58 @@ def report(
             if k in sums["kind"]
         ],
     }
+
+
+def session_figures(*, user: User | None = None, today: date | None = None, union: unions.Scope | None = None) -> dict:
+    """report()'s by_session and by_union breakdowns alone (what the trend and the group's figures show),
+    counted by session only: the same numbers, without the other breakdowns' work."""
+    overall, sums = _counted(None, user, today or local_today(), union, ("session_id",))
+    by_session, by_union = _by_session_and_union(overall, sums, escalated_counts(None, user, union))
+    return {"by_session": by_session, "by_union": by_union}
+
+
+def _counted(session_id, user, today: date, union, breakdowns: tuple[str, ...]) -> tuple[dict, dict]:
+    """The report's counts, overall and per value of each of `breakdowns` (of BREAKDOWNS)."""
+    where = [Proposal.state != "draft"]
+    if session_id is not None:
+        where.append(Proposal.session_id == session_id)
+    if user is not None:
+        where.append(visible_filter(user))
+    if union is not None:
+        where.append(unions.sessions_in(union))
+    # a confidential author's delegation is counted only for those who may know the author (as the list)
+    delegation = Proposal.delegation_id if user is None else case((author_visible_filter(user), Proposal.delegation_id))
+    every = {
+        "session_id": Proposal.session_id,
+        "category_id": Proposal.category_id,
+        "delegation_id": delegation,
+        "department_id": Proposal.lead_department_id,
+        "kind": Proposal.kind,
+    }
+    keys = {name: every[name] for name in breakdowns}
+    aggregates = _aggregates(today, outcome_codes(session_id))
+    overall, sums = _breakdowns(keys, aggregates, lambda *columns: select(*columns).where(*where))
+    rated = [
+        func.count().label("cosigner_rated"),
+        _count_if(Evaluation.rating.in_(SATISFIED)).label("cosigner_satisfied"),
+    ]
+    ratings = lambda *columns: (  # noqa: E731
+        select(*columns)
+        .select_from(Evaluation)
+        .join(Proposal, Proposal.id == Evaluation.proposal_id)
+        .where(Evaluation.by_author.is_(False), *where)
+    )
+    _merge(overall, sums, *_breakdowns(keys, rated, ratings))
+    return overall, sums
+
+
+def _by_session_and_union(overall: dict, sums: dict, escalated: dict) -> tuple[list[dict], list[dict]]:
+    for sid in escalated:  # a session all of whose proposals went up still shows, with what it sent
+        sums["session_id"].setdefault(sid, dict.fromkeys(overall, 0))
+    by_session = _by_unit(CongressSession, sums["session_id"], "session_id")
+    for row in by_session:
+        row["escalated"] = escalated.get(row["session_id"], 0)
+    return by_session, _by_union(sums["session_id"], escalated, dict.fromkeys(overall, 0))
 
 
 def _by_union(per_session: dict, escalated: dict, zero: dict) -> list[dict]:
@@ -316,10 +334,12 @@ def escalated_counts(
 BREAKDOWNS = ("session_id", "category_id", "delegation_id", "department_id", "kind")
 
 
-def _breakdowns(keys: list, aggregates: list, query) -> tuple[dict, dict]:
+def _breakdowns(breakdowns: dict, aggregates: list, query) -> tuple[dict, dict]:
     """The aggregates over all the rows `query(*columns)` selects, and per value of each of the keys (one
     breakdown a key, BREAKDOWNS), in one statement: GROUPING SETS on PostgreSQL (one scan), a UNION ALL of
-    one GROUP BY a key elsewhere. A group whose key is null is no group (no department yet, ...)."""
+    one GROUP BY a key elsewhere. A group whose key is null is no group (no department yet, ...).
+    `breakdowns`: each breakdown's name (of BREAKDOWNS) and key."""
+    keys = list(breakdowns.values())
     names = [a.name for a in aggregates]
     width = len(keys)
     if db.session.get_bind().dialect.name == "postgresql":
@@ -337,12 +357,13 @@ def _breakdowns(keys: list, aggregates: list, query) -> tuple[dict, dict]:
         rows = [(None if r[0] < 0 else r[0], r[1], r[2:]) for r in db.session.execute(union_all(*parts))]
     overall = dict.fromkeys(names, 0)
     sums: dict[str, dict] = {name: {} for name in BREAKDOWNS}
+    named = list(breakdowns)
     for breakdown, key, values in rows:
         counted = dict(zip(names, (v or 0 for v in values), strict=True))
         if breakdown is None:
             overall = counted
         elif key is not None:
-            sums[BREAKDOWNS[breakdown]][key] = counted
+            sums[named[breakdown]][key] = counted
     return overall, sums
 
 
@@ -434,7 +455,7 @@ def department_ranking(rows: list[dict]) -> list[dict]:
 def trend(*, user: User | None = None, today: date | None = None, union: unions.Scope | None = None) -> list[dict]:
     """The numbers of every session with proposals (of these unions' when given), side by side, the
     earliest session first (by the start of its collection, else by when it was created)."""
-    return in_order(report(user=user, today=today, union=union)["by_session"])
+    return in_order(session_figures(user=user, today=today, union=union)["by_session"])
 
 
 def in_order(by_session: list[dict]) -> list[dict]:
