@@ -11,15 +11,23 @@ So the report is one GROUP BY over `proposals` alone, with no join, whatever the
 - first_reply_on_time: whether the FIRST reply (lowest round) was on time (reply_on_time), null when no reply;
 - latest_outcome: the LATEST reply's outcome (the answer in force), null when no reply;
 - countersign_deadline: the earliest deadline of a co-handling department yet to countersign the draft
-  reply (Assignment.countersign_deadline), null when none is awaited.
+  reply (Assignment.countersign_deadline), null when none is awaited;
+- first_reply_working_days (REPLY_DAYS, apart from COLUMNS): the working days from the lead assignment the
+  FIRST reply answered to that reply (first_replies, working_days_to_reply), null when no reply answered an
+  assignment. The calendar is not in SQL, so it is counted here in Python, by the same refreshes
+  (refresh_reply_days), and again when the union changes one of its days (its overrides).
 
 Replies are the released ones (the draft stays in reply_drafts until it goes out): a reply's date is
 its release, the moment the author receives it.
 """
 
+from datetime import datetime
+
 from sqlalchemy import Date, and_, bindparam, case, func, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+from workflow import LIFECYCLE, calendar
 
 from .extensions import db
 from .models import Assignment, Proposal, Reply
@@ -32,6 +40,8 @@ COLUMNS = (
     "latest_outcome",
     "countersign_deadline",
 )
+REPLY_DAYS = "first_reply_working_days"
+REPLIED_STATES = frozenset(LIFECYCLE.or_later("replied"))  # where a proposal is when its first reply goes out
 
 
 class china_date(FunctionElement):
@@ -93,6 +103,7 @@ def refresh(condition) -> None:
     session's pending assignments and replies are written)."""
     db.session.flush()
     db.session.connection().execute(facts_update(condition))
+    refresh_reply_days(condition)
 
 
 def refresh_facts(proposal_ids) -> None:
@@ -103,7 +114,7 @@ def refresh_facts(proposal_ids) -> None:
     refresh(Proposal.id.in_(ids))
     for proposal in db.session.identity_map.values():
         if isinstance(proposal, Proposal) and proposal.id in ids:
-            db.session.expire(proposal, COLUMNS)
+            db.session.expire(proposal, (*COLUMNS, REPLY_DAYS))
 
 
 _REFRESH_ONE = facts_update(Proposal.__table__.c.id == bindparam("pid"))  # built once: every such event runs it
@@ -113,7 +124,11 @@ def refresh_one(proposal: Proposal) -> None:
     """Recompute one proposal's facts once an event's rows are written; it reads them afresh when asked."""
     db.session.flush()
     db.session.connection().execute(_REFRESH_ONE, {"pid": proposal.id})
-    db.session.expire(proposal, COLUMNS)
+    # the first reply's working days are set once, when it goes out (a later assignment or reply never
+    # changes which assignment the first reply answered): no count for an event before or after that
+    if proposal.first_reply_working_days is None and proposal.state in REPLIED_STATES:
+        refresh_reply_days(Proposal.id == proposal.id)
+    db.session.expire(proposal, (*COLUMNS, REPLY_DAYS))
 
 
 def stored(condition=None) -> dict[int, tuple]:
@@ -131,3 +146,73 @@ def recomputed(condition=None) -> dict[int, tuple]:
     if condition is not None:
         stmt = stmt.where(condition)
     return {pid: tuple(rest) for pid, *rest in db.session.execute(stmt)}
+
+
+# -- the working days to the first reply -------------------------------------------------------------
+
+
+def first_replies(*columns):
+    """Each proposal's FIRST reply (round 0, drafts never count) with the moment of the lead assignment it
+    answered (the latest made before it) and the moment it was sent, and `columns` beside."""
+    assigned = (
+        select(func.max(Assignment.assigned_at))
+        .where(Assignment.proposal_id == Reply.proposal_id, Assignment.role == "lead")
+        .where(Assignment.assigned_at <= Reply.created_at)
+        .scalar_subquery()
+    )
+    return (
+        select(Reply.proposal_id, assigned, Reply.created_at, *columns)
+        .join(Proposal, Proposal.id == Reply.proposal_id)
+        .where(Reply.round == 0, Proposal.state != "draft")
+    )
+
+
+def working_days_to_reply(assigned_at: datetime, replied_at: datetime, off, on) -> int:
+    """The working days (Chinese calendar and the union's overrides `off`, `on`) after the China-local date
+    of the assignment up to the China-local date of the reply."""
+    from .operations import clock  # (operations import this module)
+
+    start, end = clock.local_date(assigned_at), clock.local_date(replied_at)
+    return max(calendar.working_days_between(start, end, off, on), 0)
+
+
+def reply_days(condition=None, *columns) -> dict[int, tuple]:
+    """The working days to the first reply counted now from the assignments and replies (the one
+    definition), by proposal id: {id: (days, *columns)}, for the proposals with a first reply that
+    answered an assignment."""
+    from .operations import clock  # (operations import this module)
+
+    stmt = first_replies(*columns)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    off, on = clock.overrides()
+    return {
+        pid: (working_days_to_reply(assigned_at, replied_at, off, on), *rest)
+        for pid, assigned_at, replied_at, *rest in db.session.execute(stmt)
+        if assigned_at is not None
+    }
+
+
+def refresh_reply_days(condition) -> None:
+    """Recompute first_reply_working_days of the proposals matching `condition` that have a first reply:
+    an UPDATE per count of days among those that changed."""
+    changed: dict[int | None, list[int]] = {}
+    for pid, (days, stored) in reply_days(condition, Proposal.first_reply_working_days).items():
+        if days != stored:
+            changed.setdefault(days, []).append(pid)
+    table = Proposal.__table__
+    for days, ids in changed.items():
+        for start in range(0, len(ids), 500):
+            db.session.connection().execute(
+                update(table)
+                .where(table.c.id.in_(ids[start : start + 500]))
+                .values({REPLY_DAYS: days, "updated_at": table.c.updated_at})
+            )
+
+
+def stored_reply_days(condition=None) -> dict[int, int]:
+    """first_reply_working_days as stored, by proposal id, where set (what tests compare to reply_days)."""
+    stmt = select(Proposal.id, Proposal.first_reply_working_days).where(Proposal.first_reply_working_days.is_not(None))
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return dict(db.session.execute(stmt).all())

@@ -2,7 +2,8 @@
 its sessions' trend, over the unions the caller oversees.
 
 GET /api/v1/stats/unions and the group dashboard (/dashboard/unions) both ask `group_figures`; the figures
-themselves are stats.report's (its by_union and by_session breakdowns), never counted again here.
+themselves are stats.report's (its by_union and by_session breakdowns, stats.session_figures), never counted
+again here.
 """
 
 from sqlalchemy import select
@@ -50,7 +51,7 @@ def group_figures(user: User, *, union_id: int | None = None, rank: str = UNION_
     key = chosen_union(user, union_id, tree)
     if union_id is not None:
         scope = tree.below(key)
-    figures = stats.report(user=user)
+    figures = stats.session_figures(user=user)
     rows = [r for r in figures["by_union"] if tree.key(r["union_id"]) in scope]
     union_of = dict(db.session.execute(select(CongressSession.id, CongressSession.union_id)).all())
     trends: dict[int | None, list[dict]] = {}

@@ -20,28 +20,26 @@ Definitions, over the proposals a report covers (drafts are private and never co
   LATEST reply (the answer in force)
 - overdue: see overdue_condition()
 - average working days to reply (avg_working_days_to_reply, in each breakdown too): over the proposals with a
-  reply, the working days from the lead assignment to the first reply, first_reply_working_days(); None
-  when there is none
+  reply, the working days from the lead assignment to the first reply, kept on the row (facts.py,
+  first_reply_working_days) and summed in SQL; None when there is none
 Rates are fractions in [0, 1], or None when the denominator is 0.
 """
 
-import operator
 from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, null, or_, select, true, tuple_, union_all
 
-from workflow import LIFECYCLE, OUTCOMES, RATINGS, calendar
+from workflow import LIFECYCLE, OUTCOMES, RATINGS
 from workflow.errors import N_
 
-from . import unions
+from . import facts, unions
 from .access import author_visible_filter, visible_filter
 from .extensions import db
 from .facts import reply_on_time
 from .models import (
     KINDS,
     NUMBERED_STATES,
-    Assignment,
     Category,
     CongressSession,
     Evaluation,
@@ -149,6 +147,9 @@ def _aggregates(today: date, codes: tuple[str, ...] = OUTCOMES) -> list:
         *(_count_if(Proposal.latest_outcome == o).label(f"outcome_{o}") for o in codes),
         _count_if(Proposal.final_rating.in_(EVALUATED)).label("evaluated"),
         _count_if(Proposal.final_rating.in_(SATISFIED)).label("satisfied"),
+        # the working days to the first reply, kept on the row (facts.py): their sum and how many
+        func.sum(Proposal.first_reply_working_days).label("reply_days"),
+        func.count(Proposal.first_reply_working_days).label("reply_days_n"),
     ]
 
 
@@ -194,60 +195,16 @@ def report(
     category, delegation and session. With `user`, only the proposals that user may see count; with
     `union` (a set of unions as stored), only those of these unions' sessions.
 
-    One scan of the proposals alone (the facts of their assignments and replies are kept on them,
-    facts.py): the counts are taken per (session, category, delegation, department) in SQL and added
-    up here into each breakdown, since every count is a sum."""
+    The proposals alone are read (the facts of their assignments and replies are kept on them, facts.py),
+    and each breakdown is counted in SQL (_breakdowns), the co-signers' ratings likewise."""
     today = today or local_today()
-    where = [Proposal.state != "draft"]
-    if session_id is not None:
-        where.append(Proposal.session_id == session_id)
-    if user is not None:
-        where.append(visible_filter(user))
-    if union is not None:
-        where.append(unions.sessions_in(union))
-    # a confidential author's delegation is counted only for those who may know the author (as the list)
-    delegation = Proposal.delegation_id if user is None else case((author_visible_filter(user), Proposal.delegation_id))
-    keys = [
-        Proposal.session_id,
-        Proposal.category_id,
-        delegation.label("delegation_id"),
-        Proposal.lead_department_id,
-        Proposal.kind,
-    ]
-    aggregates = _aggregates(today, outcome_codes(session_id))
-    stmt = select(*keys, *aggregates).where(*where).group_by(*keys)
-    names = [a.name for a in aggregates]
-    width = len(names)
-    overall = [0] * width
-    sums: dict[str, dict] = {
-        "session_id": {},
-        "category_id": {},
-        "delegation_id": {},
-        "department_id": {},
-        "kind": {},
-    }
-    for row in db.session.execute(stmt):
-        values = row[len(keys) :]
-        for groups, key in zip(sums.values(), row[: len(keys)], strict=True):
-            if key is not None:
-                groups[key] = list(map(operator.add, groups.get(key, [0] * width), values))
-        overall = list(map(operator.add, overall, values))
-    overall = dict(zip(names, overall, strict=True))
-    sums = {k: {key: dict(zip(names, v, strict=True)) for key, v in groups.items()} for k, groups in sums.items()}
-    _add_reply_days(keys, where, overall, sums)
-    _add_cosigner_ratings(keys, where, overall, sums)
-    escalated = escalated_counts(session_id, user, union)
-    for sid in escalated:  # a session all of whose proposals went up still shows, with what it sent
-        sums["session_id"].setdefault(sid, dict.fromkeys(overall, 0))
-    by_session = _by_unit(CongressSession, sums["session_id"], "session_id")
-    for row in by_session:
-        row["escalated"] = escalated.get(row["session_id"], 0)
-    by_union = _by_union(sums["session_id"], escalated, dict.fromkeys(overall, 0))
+    overall, sums = _counted(session_id, user, today, union, BREAKDOWNS)
+    by_session, by_union = _by_session_and_union(overall, sums, escalated_counts(session_id, user, union))
     return {
         "session_id": session_id,
         "today": today.isoformat(),
         **_numbers(overall),
-        "escalated": sum(escalated.values()),
+        "escalated": sum(row["escalated"] for row in by_session),
         "by_department": _by_unit(OrgUnit, sums["department_id"], "department_id"),
         "by_category": [
             {"category": c.code, "name": c.name, **_numbers(sums["category_id"][c.id])}
@@ -264,6 +221,58 @@ def report(
             if k in sums["kind"]
         ],
     }
+
+
+def session_figures(*, user: User | None = None, today: date | None = None, union: unions.Scope | None = None) -> dict:
+    """report()'s by_session and by_union breakdowns alone (what the trend and the group's figures show),
+    counted by session only: the same numbers, without the other breakdowns' work."""
+    overall, sums = _counted(None, user, today or local_today(), union, ("session_id",))
+    by_session, by_union = _by_session_and_union(overall, sums, escalated_counts(None, user, union))
+    return {"by_session": by_session, "by_union": by_union}
+
+
+def _counted(session_id, user, today: date, union, breakdowns: tuple[str, ...]) -> tuple[dict, dict]:
+    """The report's counts, overall and per value of each of `breakdowns` (of BREAKDOWNS)."""
+    where = [Proposal.state != "draft"]
+    if session_id is not None:
+        where.append(Proposal.session_id == session_id)
+    if user is not None:
+        where.append(visible_filter(user))
+    if union is not None:
+        where.append(unions.sessions_in(union))
+    # a confidential author's delegation is counted only for those who may know the author (as the list)
+    delegation = Proposal.delegation_id if user is None else case((author_visible_filter(user), Proposal.delegation_id))
+    every = {
+        "session_id": Proposal.session_id,
+        "category_id": Proposal.category_id,
+        "delegation_id": delegation,
+        "department_id": Proposal.lead_department_id,
+        "kind": Proposal.kind,
+    }
+    keys = {name: every[name] for name in breakdowns}
+    aggregates = _aggregates(today, outcome_codes(session_id))
+    overall, sums = _breakdowns(keys, aggregates, lambda *columns: select(*columns).where(*where))
+    rated = [
+        func.count().label("cosigner_rated"),
+        _count_if(Evaluation.rating.in_(SATISFIED)).label("cosigner_satisfied"),
+    ]
+    ratings = lambda *columns: (  # noqa: E731
+        select(*columns)
+        .select_from(Evaluation)
+        .join(Proposal, Proposal.id == Evaluation.proposal_id)
+        .where(Evaluation.by_author.is_(False), *where)
+    )
+    _merge(overall, sums, *_breakdowns(keys, rated, ratings))
+    return overall, sums
+
+
+def _by_session_and_union(overall: dict, sums: dict, escalated: dict) -> tuple[list[dict], list[dict]]:
+    for sid in escalated:  # a session all of whose proposals went up still shows, with what it sent
+        sums["session_id"].setdefault(sid, dict.fromkeys(overall, 0))
+    by_session = _by_unit(CongressSession, sums["session_id"], "session_id")
+    for row in by_session:
+        row["escalated"] = escalated.get(row["session_id"], 0)
+    return by_session, _by_union(sums["session_id"], escalated, dict.fromkeys(overall, 0))
 
 
 def _by_union(per_session: dict, escalated: dict, zero: dict) -> list[dict]:
@@ -322,45 +331,49 @@ def escalated_counts(
     return dict(db.session.execute(stmt).all())
 
 
-def _add_reply_days(keys: list, where: list, overall: dict, sums: dict) -> None:
-    """Add to each group of the report the sum and count of its proposals' working days to the first reply
-    (first_reply_working_days' definition, counted here by the report's own keys): averages, unlike rates,
-    are not made of counts, and the days need the calendar, which SQL does not know."""
-    off, on = clock.overrides()
-    for group in (overall, *(g for groups in sums.values() for g in groups.values())):
-        group["reply_days"], group["reply_days_n"] = 0, 0
-    for _, assigned_at, replied_at, *row_keys in db.session.execute(_first_replies(*keys).where(*where)):
-        if assigned_at is None:
-            continue
-        took = _took(assigned_at, replied_at, off, on)
-        found = [overall]
-        found += [groups.get(key) for groups, key in zip(sums.values(), row_keys, strict=True) if key is not None]
-        for group in found:
-            if group is not None:  # (a group the first scan did not see: a proposal changed in between)
-                group["reply_days"] += took
-                group["reply_days_n"] += 1
+BREAKDOWNS = ("session_id", "category_id", "delegation_id", "department_id", "kind")
 
 
-def _add_cosigner_ratings(keys: list, where: list, overall: dict, sums: dict) -> None:
-    """Add to each group of the report its co-signers' ratings and how many of them were satisfied or basically
-    satisfied (every rating by someone other than the author, each round's), counted in SQL by the report's
-    own keys: ratings are rows of their own, not facts of the proposal's row."""
-    for group in (overall, *(g for groups in sums.values() for g in groups.values())):
-        group["cosigner_rated"], group["cosigner_satisfied"] = 0, 0
-    stmt = (
-        select(func.count(), _count_if(Evaluation.rating.in_(SATISFIED)), *keys)
-        .select_from(Evaluation)
-        .join(Proposal, Proposal.id == Evaluation.proposal_id)
-        .where(Evaluation.by_author.is_(False), *where)
-        .group_by(*keys)
-    )
-    for rated, satisfied, *row_keys in db.session.execute(stmt):
-        found = [overall]
-        found += [groups.get(key) for groups, key in zip(sums.values(), row_keys, strict=True) if key is not None]
-        for group in found:
-            if group is not None:  # (a group the first scan did not see: a proposal changed in between)
-                group["cosigner_rated"] += rated
-                group["cosigner_satisfied"] += satisfied
+def _breakdowns(breakdowns: dict, aggregates: list, query) -> tuple[dict, dict]:
+    """The aggregates over all the rows `query(*columns)` selects, and per value of each of the keys (one
+    breakdown a key, BREAKDOWNS), in one statement: GROUPING SETS on PostgreSQL (one scan), a UNION ALL of
+    one GROUP BY a key elsewhere. A group whose key is null is no group (no department yet, ...).
+    `breakdowns`: each breakdown's name (of BREAKDOWNS) and key."""
+    keys = list(breakdowns.values())
+    names = [a.name for a in aggregates]
+    width = len(keys)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # GROUPING(k1, ..., kn): a bit a key, set where the row is not grouped by it (the first key highest)
+        full = (1 << width) - 1
+        which = {full ^ (1 << (width - 1 - i)): i for i in range(width)} | {full: None}
+        stmt = query(func.grouping(*keys), *keys, *aggregates).group_by(func.grouping_sets(*keys, tuple_()))
+        rows = []
+        for g, *row in db.session.execute(stmt):
+            i = which[g]
+            rows.append((i, None if i is None else row[i], row[width:]))
+    else:
+        parts = [query(literal(-1), null(), *aggregates)]
+        parts += [query(literal(i), key, *aggregates).group_by(key) for i, key in enumerate(keys)]
+        rows = [(None if r[0] < 0 else r[0], r[1], r[2:]) for r in db.session.execute(union_all(*parts))]
+    overall = dict.fromkeys(names, 0)
+    sums: dict[str, dict] = {name: {} for name in BREAKDOWNS}
+    named = list(breakdowns)
+    for breakdown, key, values in rows:
+        counted = dict(zip(names, (v or 0 for v in values), strict=True))
+        if breakdown is None:
+            overall = counted
+        elif key is not None:
+            sums[named[breakdown]][key] = counted
+    return overall, sums
+
+
+def _merge(overall: dict, sums: dict, more_overall: dict, more: dict) -> None:
+    """Add the figures of a second _breakdowns (the co-signers' ratings) into the first's groups."""
+    overall.update(more_overall)
+    zero = dict.fromkeys(more_overall, 0)
+    for name, groups in sums.items():
+        for key, group in groups.items():
+            group.update(more[name].get(key, zero))
 
 
 def _rows(model, groups: dict, order_by) -> list:
@@ -442,7 +455,7 @@ def department_ranking(rows: list[dict]) -> list[dict]:
 def trend(*, user: User | None = None, today: date | None = None, union: unions.Scope | None = None) -> list[dict]:
     """The numbers of every session with proposals (of these unions' when given), side by side, the
     earliest session first (by the start of its collection, else by when it was created)."""
-    return in_order(report(user=user, today=today, union=union)["by_session"])
+    return in_order(session_figures(user=user, today=today, union=union)["by_session"])
 
 
 def in_order(by_session: list[dict]) -> list[dict]:
@@ -458,51 +471,25 @@ def in_order(by_session: list[dict]) -> list[dict]:
 # -- how long replies take --------------------------------------------------------------------------
 
 
-def _first_replies(*columns):
-    """Each proposal's FIRST reply (round 0, drafts never count) with the moment of the lead assignment it
-    answered (the latest made before it) and the moment it was sent, and `columns` beside."""
-    assigned = (
-        select(func.max(Assignment.assigned_at))
-        .where(Assignment.proposal_id == Reply.proposal_id, Assignment.role == "lead")
-        .where(Assignment.assigned_at <= Reply.created_at)
-        .scalar_subquery()
-    )
-    return (
-        select(Reply.proposal_id, assigned, Reply.created_at, *columns)
-        .join(Proposal, Proposal.id == Reply.proposal_id)
-        .where(Reply.round == 0, Proposal.state != "draft")
-    )
-
-
-def _took(assigned_at, replied_at, off, on) -> int:
-    """The working days (Chinese calendar and the union's overrides) after the China-local date of the
-    assignment up to the China-local date of the reply."""
-    start, end = clock.local_date(assigned_at), clock.local_date(replied_at)
-    return max(calendar.working_days_between(start, end, off, on), 0)
-
-
 def first_reply_working_days(
     session_id: int | None = None, *, user: User | None = None, proposal_ids=None, union: unions.Scope | None = None
 ) -> dict[int, tuple[int, int]]:
-    """The one definition of the working days to reply: for each proposal with a reply, the working days
+    """The working days to reply, counted from the rows: for each proposal with a reply, the working days
     (Chinese calendar and the union's overrides) after the China-local date of the lead assignment its
     FIRST reply answered (the latest made before it) up to the date that reply was sent, with the replying
-    department: {proposal id: (department id, days)}."""
-    stmt = _first_replies(Reply.department_id)
+    department: {proposal id: (department id, days)}. The one definition is facts.reply_days(), which keeps
+    them on the row (first_reply_working_days) for the report to sum."""
+    where = []
     if session_id is not None:
-        stmt = stmt.where(Proposal.session_id == session_id)
+        where.append(Proposal.session_id == session_id)
     if user is not None:
-        stmt = stmt.where(visible_filter(user))
+        where.append(visible_filter(user))
     if proposal_ids is not None:
-        stmt = stmt.where(Proposal.id.in_(list(proposal_ids)))
+        where.append(Proposal.id.in_(list(proposal_ids)))
     if union is not None:
-        stmt = stmt.where(unions.sessions_in(union))
-    off, on = clock.overrides()
-    found = {}
-    for proposal_id, assigned_at, replied_at, department_id in db.session.execute(stmt):
-        if assigned_at is not None:
-            found[proposal_id] = (department_id, _took(assigned_at, replied_at, off, on))
-    return found
+        where.append(unions.sessions_in(union))
+    found = facts.reply_days(and_(true(), *where), Reply.department_id)
+    return {pid: (department_id, days) for pid, (days, department_id) in found.items()}
 
 
 def reply_working_days(

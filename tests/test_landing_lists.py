@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from proposals import stats
+from proposals import facts, stats
 from proposals.extensions import db
 from proposals.models import Assignment, AuditEntry, Reply, root_union
 from proposals.operations import rename_union
@@ -147,6 +147,7 @@ def replied_on(proposal, assigned: datetime, replied: datetime) -> None:
         Assignment.__table__.update().where(Assignment.proposal_id == proposal.id).values(assigned_at=assigned)
     )
     db.session.execute(Reply.__table__.update().where(Reply.proposal_id == proposal.id).values(created_at=replied))
+    facts.refresh_facts([proposal.id])  # the rows were rewritten behind the operations' back: their facts too
     db.session.commit()
 
 

@@ -8,7 +8,7 @@ from proposals.extensions import db
 from proposals.models import HistoryEntry
 from proposals.models.base import utcnow
 from proposals.operations import fire_event
-from proposals.stats import COUNTED_STATES, on_time_replies, overdue_ids, report
+from proposals.stats import COUNTED_STATES, on_time_replies, overdue_ids, report, session_figures
 
 from . import datasets
 
@@ -145,3 +145,13 @@ def test_a_delegations_figure_counts_what_its_list_shows_even_with_confidential_
             viewer, queries.Filters(session_id=cast.session.id, delegation_id=cast.delegation.id), today
         )
         assert figure.get(cast.delegation.id, 0) == listed == expected, viewer.roles
+
+
+@pytest.mark.parametrize("reader", [None, "worker", "committee"])
+def test_the_figures_by_session_alone_are_the_report_s(cast, dataset, reader):
+    """session_figures (the trend, the group's figures) counts by session only: the report's own by_session
+    and by_union rows."""
+    user = getattr(cast, reader) if reader else None
+    numbers, alone = report(user=user), session_figures(user=user)
+    assert len(numbers["by_session"]) >= 1
+    assert alone == {"by_session": numbers["by_session"], "by_union": numbers["by_union"]}

@@ -121,6 +121,7 @@ class Proposal(db.Model):
     first_reply_on_time: Mapped[bool | None]
     latest_outcome: Mapped[str | None] = mapped_column(String(10))
     countersign_deadline: Mapped[date | None]  # the earliest of a co-handler yet to countersign the draft reply
+    first_reply_working_days: Mapped[int | None]  # from the lead assignment to the first reply (the calendar's)
     # a key proposal (重点提案), marked by the committee, and the leader who takes charge of it (领导领办)
     key: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     key_leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -8,7 +8,7 @@ load, with a history row on each proposal whose deadline moved. Reminders alread
 moved deadline is a new date, reminded of like an extended one.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -210,6 +210,7 @@ def load_year(year: int, data, actor: User | None = None, now: datetime | None =
     db.session.flush()
     after = clock.working_calendar()
     moved = recount(year, before, after, actor, now)
+    recount_reply_days(date(year, 1, 1))
     audit.record(
         "calendar.load",
         row,
@@ -312,6 +313,7 @@ def add_calendar_override(data, *, actor: User | None = None) -> CalendarOverrid
     db.session.add(override)
     try:
         audit.record("calendar.add", override, clean, actor=actor)  # flushes: a duplicate day fails here
+        recount_reply_days(day)
         finish()
     except IntegrityError:  # another administrator added the same day at the same moment
         db.session.rollback()
@@ -327,5 +329,15 @@ def remove_calendar_override(override_id: int, *, actor: User | None = None) -> 
         raise NotFound(N_("No such day in the calendar."))
     audit.record("calendar.remove", override, {"day": override.day, "working": override.working}, actor=actor)
     db.session.delete(override)
+    db.session.flush()
+    recount_reply_days(override.day)
     finish()
     return override
+
+
+def recount_reply_days(day: date) -> None:
+    """The working days to the first reply kept on the rows (facts.py) count the union's days: count them
+    again for the first replies a changed day may lie within (sent since the day before it)."""
+    since = datetime.combine(day - timedelta(days=1), time())
+    first_since = select(Reply.proposal_id).where(Reply.round == 0, Reply.created_at >= since)
+    facts.refresh_reply_days(Proposal.id.in_(first_since))

@@ -124,7 +124,8 @@ def index():
     session, sessions = _chosen_session(scope)
     session_id = session.id if session else None
     numbers = stats.report(session_id, user=current_user, union=scope)
-    trend = stats.trend(user=current_user, union=scope)
+    # over every session the report's own by_session is the trend: not counted twice
+    trend = stats.in_order(numbers["by_session"]) if session_id is None else stats.trend(user=current_user, union=scope)
     thresholds = dashboard_thresholds()
     return render_template(
         "dashboard/index.html",
