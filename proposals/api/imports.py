@@ -1,6 +1,7 @@
-"""Imports over HTTP (union administrators), as the import page: a roster or proposals collected on paper,
-checked whole and written in one transaction or not at all (reports/imports.py); and the sign-in slips a
-roster import sealed for the administrator who ran it, handed over once, as PDF or as data."""
+"""Imports over HTTP (union administrators; a grassroots union's, into their unions), as the import page: a roster
+or proposals collected on paper, checked whole and written in one transaction or not at all
+(reports/imports.py); and the sign-in slips a roster import sealed for the administrator who ran it, handed over
+once, as PDF or as data."""
 
 from flask import jsonify, request, url_for
 
@@ -17,7 +18,7 @@ from ..operations import NotFound
 from ..reports import files, import_jobs, imports, sign_in
 from ..reports.tables import ImportRefused
 from . import bp
-from .admin import admin_only
+from .admin import admin_somewhere
 from .auth import current_user
 from .errors import ApiError
 from .proposals import ID
@@ -39,7 +40,7 @@ def _file() -> tuple[str, bytes]:
 
 
 @bp.post("/imports/<kind>")
-@admin_only
+@admin_somewhere
 def run_import(kind: str):
     """Import a roster (`roster`) or proposals collected on paper (`proposals`) from an .xlsx or .csv file:
     all of it, or nothing with every problem by row and column (422). A file too large for a request is
@@ -87,7 +88,7 @@ def import_job(job_id: int):
 
 
 @bp.get("/sign-in-slips")
-@admin_only
+@admin_somewhere
 def pending_slips():
     """The sign-in slips kept for the caller (from the caller's roster imports), not yet taken nor expired."""
     kept = sign_in.pending(current_user())
@@ -107,14 +108,14 @@ def _taken(slips_id: int, how: str) -> sign_in.Taken:
 
 
 @bp.post(f"/sign-in-slips/<{ID}:slips_id>/pdf")
-@admin_only
+@admin_somewhere
 def slips_pdf(slips_id: int):
     """Take the slips as a PDF, one per person: once; then they are gone from the server."""
     return send(files.sign_in_slips_file(_taken(slips_id, "pdf"), request.url_root), no_store=True)
 
 
 @bp.post(f"/sign-in-slips/<{ID}:slips_id>/show")
-@admin_only
+@admin_somewhere
 def slips_data(slips_id: int):
     """Take the slips as data (name, user name, activation code or initial password): once; then they are gone
     from the server."""

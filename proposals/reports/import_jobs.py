@@ -24,7 +24,7 @@ from sqlalchemy import update
 from workflow import PermissionDenied
 from workflow.errors import N_
 
-from .. import queue
+from .. import queue, unions
 from ..access import ADMIN_ROLES
 from ..extensions import db
 from ..i18n import translate
@@ -33,7 +33,7 @@ from ..operations import audit, clock
 from ..operations.attachments import attachments_dir
 from ..operations.unit import finish
 from . import imports
-from .files import require
+from .files import require_somewhere
 from .tables import ImportRefused
 
 FOLDER = "imports"
@@ -44,7 +44,7 @@ GONE = N_("The uploaded file is gone; nothing was imported. Upload it again.")
 
 def create(kind: str, filename: str, data: bytes, actor: User, *, rows: int | None = None, check_only: bool = False):
     """Keep the file and record its job (committed, on the audit log); the caller hands it to the queue."""
-    require(actor, ADMIN_ROLES)
+    require_somewhere(actor, ADMIN_ROLES)
     folder = attachments_dir() / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     extension = filename.rsplit(".", 1)[-1].lower()  # .xlsx or .csv: the file was read already
@@ -72,7 +72,7 @@ def submit(kind: str, filename: str, data: bytes, actor: User, *, check_only: bo
     """What the page and the API call: a file that fits in a request is imported in it (imports.run_import:
     the Imported); a larger one is handed to the task queue where there is one (the ImportJob, queued), and
     refused, naming the command line, where there is none."""
-    require(actor, ADMIN_ROLES)
+    require_somewhere(actor, ADMIN_ROLES)
     module, _ = imports.KINDS[kind]
     table = module.read(filename, data)
     if len(table.rows) <= imports.page_max_rows():
@@ -92,8 +92,16 @@ def submit(kind: str, filename: str, data: bytes, actor: User, *, check_only: bo
 
 
 def may_see(job: ImportJob, user: User) -> bool:
-    """Its author and the union administrators."""
-    return user.is_authenticated and (job.created_by_id == user.id or user.has_role(*ADMIN_ROLES))
+    """Its author and the administrators of the unions its author imports into: the company union's, and a
+    grassroots union's whose reach takes in all of the author's (its fellow administrators and those above,
+    never a sibling's nor a union's below)."""
+    if not user.is_authenticated:
+        return False
+    if job.created_by_id == user.id or user.has_role(*ADMIN_ROLES):
+        return True
+    tree = unions.current()
+    theirs = unions.scope_of(job.created_by, ADMIN_ROLES, tree)
+    return bool(theirs) and theirs <= unions.scope_of(user, ADMIN_ROLES, tree)
 
 
 def _path(job: ImportJob) -> Path:
@@ -161,12 +169,12 @@ def run(job_id: int) -> None:
     outcome: dict = {}
     try:
         actor = job.created_by
-        require(actor, ADMIN_ROLES)  # still an administrator
+        require_somewhere(actor, ADMIN_ROLES)  # still an administrator (the rows are checked in their scope)
         if path is None or not path.exists():
             raise ImportRefused([])
         table = module.read(job.filename, path.read_bytes())
         progress.step("checking", len(table.rows))
-        plan, problems = module.check(table, progress)
+        plan, problems = module.check(table, progress, actor=actor)
         if problems:
             raise ImportRefused(problems)
         if job.check_only:

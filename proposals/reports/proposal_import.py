@@ -26,8 +26,9 @@ from ..extensions import db
 from ..i18n import translate_error
 from ..models import Category, CongressSession, OrgUnit, User
 from ..operations import PROPOSAL_FIELDS, audit, create_proposal, fire_event
-from ..operations.admin import authorize
+from ..operations.unions import authorize_somewhere
 from ..operations.unit import unit_of_work
+from .import_scope import AUTHOR_BEYOND, SESSION_BEYOND, UNIT_BEYOND, Reach
 from .tables import ImportRefused, Problem, flag, names, read_table
 
 KEYS = (
@@ -81,9 +82,13 @@ def read(filename: str, data: bytes):
     return read_table(filename, data, KEYS, REQUIRED)
 
 
-def check(table, progress: Callable[[int], None] | None = None) -> tuple[list[_Item], list[Problem]]:
-    """The proposals the file would create, and every problem with it."""
+def check(
+    table, progress: Callable[[int], None] | None = None, *, actor: User | None = None
+) -> tuple[list[_Item], list[Problem]]:
+    """The proposals the file would create, and every problem with it; for a grassroots union's administrator,
+    a row naming a session, a department or a person beyond the unions they administer too."""
     known = _Lookup()
+    reach = Reach(actor)
     items: list[_Item] = []
     problems: list[Problem] = []
     for number, row in table.rows:
@@ -98,11 +103,15 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[list[_I
         session = known.sessions.get(row.get("session_code", ""))
         if session is None and row.get("session_code"):
             problem("session_code", N_("No such session."))
+        elif session is not None and not reach.union(session.union_id):
+            problem("session_code", SESSION_BEYOND)
         elif session is not None and not session.is_open:
             problem("session_code", N_("This session no longer takes proposals."))
         author = known.users.get(row.get("author_username", ""))
         if (author is None or not author.active) and row.get("author_username"):
             problem("author_username", N_("No active user has this user name."))
+        elif author is not None and not reach.person(author.department_id, author.delegation_id):
+            problem("author_username", AUTHOR_BEYOND, {"name": author.username})
         category = known.categories.get(row.get("category", "").casefold())
         if category is None and row.get("category"):
             problem("category", N_("No such category."))
@@ -114,7 +123,12 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[list[_I
             department = known.departments.get(row["desired_department"].casefold())
             if department is None:
                 problem("desired_department", N_("No such department."))
+            elif not reach.unit(department.id):
+                problem("desired_department", UNIT_BEYOND, {"code": department.code})
         cosigners = _cosigners(row, known, author, session, problem)
+        for cosigner in cosigners:
+            if not reach.person(cosigner.department_id, cosigner.delegation_id):
+                problem("cosigner_usernames", AUTHOR_BEYOND, {"name": cosigner.username})
         payload = {
             "session_id": session.id if session else 0,
             "title": row.get("title", ""),
@@ -188,9 +202,10 @@ def apply(
 
 def import_proposals(table, *, dry_run: bool = False, progress=None, actor=None) -> ProposalResult:
     """Check the whole table, then create every proposal in one transaction; raise ImportRefused and
-    change nothing if anything is wrong. `actor` is the union administrator importing (None: the system)."""
-    authorize(actor)
-    items, problems = check(table, progress)
+    change nothing if anything is wrong. `actor` is the union administrator importing (None: the system); a
+    grassroots union's imports into their unions only."""
+    authorize_somewhere(actor)
+    items, problems = check(table, progress, actor=actor)
     if problems:
         raise ImportRefused(problems)
     if dry_run:

@@ -39,7 +39,7 @@ from ..closure.channels.preferences import set_identity
 from ..closure.channels.sms import MAINLAND
 from ..extensions import db
 from ..i18n import ROLE_LABELS, role_label
-from ..models import AuditEntry, ExternalIdentity, OrgUnit, User, UserRole
+from ..models import AuditEntry, ExternalIdentity, OrgUnit, UnionRole, User, UserRole
 from ..operations import (
     audit,
     clock,
@@ -49,7 +49,9 @@ from ..operations import (
     update_unit,
     update_user,
 )
+from ..operations.unions import authorize_somewhere
 from ..operations.unit import unit_of_work
+from .import_scope import NEW_UNIT_BEYOND, NO_SUCH_UNION, NO_UNIT_THERE, PERSON_BEYOND, UNIT_BEYOND, Reach
 from .tables import ImportRefused, Problem, flag, names, read_table
 
 KEYS = (
@@ -118,11 +120,17 @@ def _role_names() -> dict[str, str]:
     return known
 
 
-def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, list[Problem]]:
-    """What the file would change, and every problem with it."""
+def check(
+    table, progress: Callable[[int], None] | None = None, *, actor: User | None = None
+) -> tuple[_Plan, list[Problem]]:
+    """What the file would change, and every problem with it; for a grassroots union's administrator, a row
+    naming a unit, a person or a role beyond the unions they administer too (import_scope.py)."""
     problems: list[Problem] = []
     plan = _Plan()
+    reach = Reach(actor)
+    union_codes = reach.union_codes()
     units = {(u.kind, u.code): u for u in db.session.scalars(select(OrgUnit))}
+    people = {} if reach.everything else _people([row.get("username", "") for _, row in table.rows])
     codes = {code: kind for kind, code in units}
     existing = {username: _Known(id_) for id_, username in db.session.execute(select(User.id, User.username))}
     roles = _role_names()
@@ -158,6 +166,8 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
                 problem(kind, N_("The code %(code)s belongs to a unit of another kind."), {"code": code})
             elif name and plan.units.get((kind, code)) not in (None, name):
                 problem(name_key, N_("Another row gives this unit another name."))
+            elif (kind, code) in units and not reach.unit(units[(kind, code)].id):
+                problem(kind, UNIT_BEYOND, {"code": code})
             elif name:
                 plan.units[(kind, code)] = name
             else:
@@ -174,15 +184,23 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
             problem("username", N_("This user is already on row %(row)d."), {"row": seen[username]})
         seen[username] = number
         user = existing.get(username)
-        wanted_roles = []
+        wanted_roles, union_roles = [], []
         for spelling in names(row.get("roles", ""), spaces=False):  # "Proposal committee member" is one role
+            spelling, _, union_code = spelling.partition("@")  # a role held in a union: committee@FGS1
             role = roles.get("".join(spelling.split()).casefold())
+            union_id = union_codes.get(union_code.strip()) if union_code else None
             if role is None:
                 choices = "、".join(role_label(r) for r in ROLES)
                 params = {"role": spelling, "choices": choices}
                 problem("roles", N_("Unknown role %(role)s; choose from: %(choices)s."), params)
-            else:
+            elif union_code and union_id is None:
+                problem("roles", NO_SUCH_UNION, {"code": union_code.strip()})
+            elif reach.tree.key(union_id) is None:
                 wanted_roles.append(role)
+            else:
+                union_roles.append((role, union_id))
+        if not reach.everything:
+            _within(reach, row, units, people.get(username), (wanted_roles, union_roles), problem)
         if user is None:
             if not row.get("name"):
                 problem("name", N_("A new user needs a name."))
@@ -212,15 +230,50 @@ def check(table, progress: Callable[[int], None] | None = None) -> tuple[_Plan, 
         active = flag(row["active"]) if row.get("active") else None  # empty: unchanged (new users are active)
         if row.get("active") and active is None:
             problem("active", N_("Write yes or no."))
-        plan.users.append((number, {**row, "roles": sorted(set(wanted_roles)), "active": active}))
+        values = {**row, "roles": sorted(set(wanted_roles)), "union_roles": sorted(set(union_roles)), "active": active}
+        plan.users.append((number, values))
         if progress:
             progress(1)
     for (kind, code), name in plan.units.items():
-        if name is None and (kind, code) not in units:
-            first = plan.unit_rows[(kind, code)]
+        if (kind, code) in units:
+            continue
+        first = plan.unit_rows[(kind, code)]
+        if not reach.everything:  # a new unit would lie in the company union: made on the units page instead
+            problems.append(Problem(first, kind, message(NEW_UNIT_BEYOND, {"code": code})))
+        elif name is None:
             msg = message(N_("No unit has the code %(code)s; give its name to create it."), {"code": code})
             problems.append(Problem(first, kind, msg))
     return plan, sorted(problems, key=lambda p: p.row or 0)
+
+
+def _people(usernames: list[str]) -> dict[str, User]:
+    """The existing people these user names name, in a query per 5,000."""
+    found = {}
+    for start in range(0, len(usernames), 5000):
+        part = [u for u in usernames[start : start + 5000] if u]
+        found |= {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(part)))}
+    return found
+
+
+def _within(reach: Reach, row: dict, units: dict, user: User | None, roles: tuple, problem) -> None:
+    """The problems of a row a grassroots union's administrator gives: the person must belong to a union they
+    administer, before and after, and the roles given or taken must be theirs to give."""
+    if user is not None and not reach.person(user.department_id, user.delegation_id):
+        problem("username", PERSON_BEYOND)
+        return
+    ids = {}
+    for kind in UNIT_COLUMNS:
+        unit = units.get((kind, row.get(kind, "")))
+        if row.get(kind) and (unit is None or not reach.unit(unit.id)):
+            break  # the unit named is the problem, said already
+        ids[kind] = unit.id if unit is not None else getattr(user, f"{kind}_id", None)
+    else:
+        if not reach.person(ids["department"], ids["delegation"]):
+            problem("delegation", NO_UNIT_THERE)
+    if row.get("roles"):
+        before = (user.roles, user.scoped_roles) if user is not None else ((), ())
+        for msgid, params in reach.role_changes(before, (roles[0], roles[1])):
+            problem("roles", msgid, params)
 
 
 def apply(
@@ -371,12 +424,13 @@ def _insert_new(
         raise ImportRefused([Problem(None, "username", msg)]) from None
     # one query for every new id (rows another transaction wrote meanwhile are left aside by name)
     ids = dict(session.execute(select(User.username, User.id).where(User.id > before)).all())
-    roles, identities, entries = [], [], []
+    roles, held, identities, entries = [], [], [], []
     address = audit._address()
     actor_id = actor.id if actor is not None else None
     for (_, values), record in zip(rows, users, strict=True):
         user_id = ids[values["username"]]
         roles += [{"user_id": user_id, "role": role} for role in values["roles"]]
+        held += [{"user_id": user_id, "role": role, "union_id": union} for role, union in values["union_roles"]]
         for column, provider in MESSENGER_COLUMNS.items():
             if values.get(column):
                 identities.append(
@@ -391,18 +445,25 @@ def _insert_new(
                 "action": "user.create",
                 "target_type": "users",
                 "target_id": user_id,
-                "details": {**shown, "roles": values["roles"], "by": "import"},  # plain JSON values already
+                # plain JSON values already
+                "details": {**shown, "roles": values["roles"], **_scoped(values["union_roles"]), "by": "import"},
                 "address": address,
             }
         )
     for table, batch in (
         (UserRole.__table__, roles),
+        (UnionRole.__table__, held),
         (ExternalIdentity.__table__, identities),
         (AuditEntry.__table__, entries),
     ):
         for start in range(0, len(batch), 10000):
             session.execute(insert(table), batch[start : start + 10000])
     result.users_created += len(users)
+
+
+def _scoped(held: list[tuple[str, int]]) -> dict:
+    """The audit row's account of the roles held in unions below the root, as the operations write it."""
+    return {"union_roles": [{"role": r, "union_id": u} for r, u in held]} if held else {}
 
 
 HIDDEN = (
@@ -418,8 +479,8 @@ HIDDEN = (
 def _update_user(user: User, row: dict, units: dict, result: RosterResult, actor: User | None) -> None:
     changes = {f"{kind}_id": units[(kind, row[kind])].id for kind in UNIT_COLUMNS if row.get(kind)}
     changes |= {key: row[key] for key in ("name", "email") if row.get(key)}
-    if row["roles"]:
-        changes["roles"] = row["roles"]
+    if row["roles"] or row["union_roles"]:
+        changes["roles"] = row["roles"] + [{"role": r, "union_id": u} for r, u in row["union_roles"]]
     if changes:
         update_user(user, changes, actor=actor)
     if row.get("password"):
@@ -450,8 +511,10 @@ def import_roster(
 ) -> RosterResult:
     """Check the whole table, then write it in one transaction; raise ImportRefused and change nothing if
     anything is wrong. `progress(n)` is told of each row checked and each row written. With `codes`, the
-    new users without a password get activation codes (in the result, once)."""
-    plan, problems = check(table, progress)
+    new users without a password get activation codes (in the result, once). `actor` is the union
+    administrator importing (None: the system); a grassroots union's imports into their unions only."""
+    authorize_somewhere(actor)
+    plan, problems = check(table, progress, actor=actor)
     if problems:
         raise ImportRefused(problems)
     if dry_run:

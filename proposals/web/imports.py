@@ -1,4 +1,5 @@
-"""The import pages (union administrators): the roster and proposals collected on paper, from .xlsx or .csv.
+"""The import pages (union administrators; a grassroots union's, into their unions: reports/import_scope.py):
+the roster and proposals collected on paper, from .xlsx or .csv.
 
 A file is checked whole; when anything is wrong the page lists every problem by row and column and
 nothing changes. Otherwise everything is written in one transaction and the result is shown. The
@@ -77,14 +78,14 @@ def _page(forms: dict | None = None, status: int = 200, **context):
 
 
 @bp.get("/")
-@roles_required(*ADMIN_ROLES, company=True)
+@roles_required(*ADMIN_ROLES)
 def index():
     """Upload a roster or proposals collected on paper."""
     return _page()
 
 
 @bp.post("/<kind>")
-@roles_required(*ADMIN_ROLES, company=True)
+@roles_required(*ADMIN_ROLES)
 def upload(kind: str):
     """Check an uploaded file whole, then import all of it in one transaction, or nothing (or only check it).
     A file too large for a request goes to the task queue, and its page follows it; without a queue
@@ -139,7 +140,7 @@ def _taken(slips_id: int, how: str) -> list[sign_in.Slip] | Response:
 
 
 @bp.post("/slips/<int:slips_id>/pdf")
-@roles_required(*ADMIN_ROLES, company=True)
+@roles_required(*ADMIN_ROLES)
 def slips_pdf(slips_id: int):
     """Print an import's sign-in slips, one per person, as a PDF: once; then they are gone."""
     slips = _taken(slips_id, "pdf")
@@ -149,7 +150,7 @@ def slips_pdf(slips_id: int):
 
 
 @bp.post("/slips/<int:slips_id>/show")
-@roles_required(*ADMIN_ROLES, company=True)
+@roles_required(*ADMIN_ROLES)
 def slips_page(slips_id: int):
     """Show an import's sign-in slips on screen, printable: once; then they are gone."""
     slips = _taken(slips_id, "page")
@@ -217,7 +218,7 @@ def _shown(problem) -> dict:
 
 
 @bp.get("/templates/<kind>.<extension>")
-@roles_required(*ADMIN_ROLES, company=True)
+@roles_required(*ADMIN_ROLES)
 def blank(kind: str, extension: str):
     """The import template in the reader's language: the .xlsx with an example row and the allowed values
     (reports/import_template.py), the .csv the header row alone."""
