@@ -14,10 +14,10 @@ from werkzeug.datastructures import FileStorage
 
 from proposals.extensions import db
 from proposals.models import ApiToken, OrgUnit, User
-from proposals.operations import clock, update_user
+from proposals.operations import clock, create_union, create_unit, update_user
 from proposals.unions import SCOPED_ROLES
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, Cast
 
 # -- logging in ------------------------------------------------------------------------------------
 
@@ -267,3 +267,18 @@ def move_into(cast, union: OrgUnit):
     cast.delegation.parent_id = union.id
     db.session.commit()
     return cast
+
+
+def group_of_unions(make) -> tuple[dict, dict]:
+    """The company union (某某集团公司工会) and two grassroots unions below it (FGS1, FGS2), a congress in each
+    with its cast (conftest.Cast: the company's at the root, the others moved into their union): ({"root",
+    "first", "second"}: the union units, the same keys: the casts)."""
+    root = create_unit("union", {"code": "GH", "name": "某某集团公司工会"})
+    first = create_union({"code": "FGS1", "name": "第一分公司工会", "parent_id": root.id})
+    second = create_union({"code": "FGS2", "name": "第二分公司工会", "parent_id": root.id})
+    casts = {
+        "root": Cast(make, session=make.new_session()),
+        "first": move_into(Cast(make, session=make.new_session(union_id=first.id)), first),
+        "second": move_into(Cast(make, session=make.new_session(union_id=second.id)), second),
+    }
+    return {"root": root, "first": first, "second": second}, casts

@@ -154,6 +154,8 @@ GET_PAGES = {
     ("review.assign", "GET"): ({"committee"}, "/review/assign"),
     ("dashboard.index", "GET"): (OVERSIGHT, "/dashboard/"),
     ("dashboard.unions_page", "GET"): (OVERSIGHT, "/dashboard/unions"),
+    ("exports.group_compilation_page", "GET"): (OVERSIGHT, "/reports/group/compilation"),
+    ("exports.group_compilation_pdf", "GET"): (OVERSIGHT, "/reports/group/compilation.pdf"),
     ("exports.index", "GET"): (OVERSIGHT, "/reports/"),
     ("exports.ledger_csv", "GET"): (OVERSIGHT, "/reports/ledger.csv"),
     ("exports.ledger_xlsx", "GET"): (OVERSIGHT, "/reports/ledger.xlsx"),
@@ -203,6 +205,7 @@ GET_API = {
     ("api.ballot", "GET"): (ALL, "/api/v1/votes"),
     ("api.vote_results", "GET"): (ALL, "/api/v1/votes/results"),
     ("api.compilation_pdf", "GET"): (ALL, f"/api/v1/sessions/{S}/compilation.pdf"),
+    ("api.group_compilation_pdf", "GET"): (OVERSIGHT, "/api/v1/reports/group/compilation.pdf"),
     ("api.session_forms", "GET"): ({"committee", "admin"}, f"/api/v1/sessions/{S}/forms.pdf"),
     ("api.session_letters", "GET"): ({"committee", "admin"}, f"/api/v1/sessions/{S}/letters.pdf"),
     ("api.handling_report_docx", "GET"): (

@@ -84,12 +84,13 @@ def test_each_union_s_proposals_are_its_own_people_s(group):
     session_union = union_of_session()
     people = {u.id: u for u in db.session.scalars(select(User))}
     proposals = db.session.scalars(select(Proposal)).all()
-    for p in proposals:
-        key = session_union[p.session_id]
+    for p in proposals:  # written and co-signed where it came from, when it was escalated
+        key = session_union[p.escalated_from_session_id or p.session_id]
         assert unions.home_union(people[p.author_id], tree) == key, p.id
         assert tree.union_of_unit(p.delegation_id) == key
     for proposal_id, user_id in db.session.execute(select(Cosignature.proposal_id, Cosignature.user_id)):
-        key = session_union[db.session.get(Proposal, proposal_id).session_id]
+        proposal = db.session.get(Proposal, proposal_id)
+        key = session_union[proposal.escalated_from_session_id or proposal.session_id]
         assert "delegate" in people[user_id].roles_in(key)
     for proposal_id, department_id in db.session.execute(select(Assignment.proposal_id, Assignment.department_id)):
         session = db.session.get(Proposal, proposal_id).session
@@ -127,6 +128,7 @@ def test_proposals_are_visible_per_union_as_the_scoped_predicates_say(group):
         for p in proposals
         if (session_union[p.session_id] == first and submitted(p))
         or (session_union[p.session_id] is None and p.state in PUBLIC)
+        or (p.escalated_from_session_id and session_union[p.escalated_from_session_id] == first and submitted(p))
     }
     assert listed(member) == expected
     assert not any(session_union[db.session.get(Proposal, i).session_id] == second for i in listed(member))
@@ -175,3 +177,49 @@ def test_people_alone_make_the_company_union_of_that_many(app):
     assert not db.session.scalar(select(func.count()).select_from(UnionRole))
     assert set(db.session.scalars(select(CongressSession.union_id))) == {None}
     assert unions.current().parent == {}  # one union: the company's
+
+
+def test_a_share_of_grassroots_proposals_is_escalated_as_the_event_does(group):
+    """Each escalated proposal: from a grassroots session to the company's of the same year, open then; its
+    history one escalate row, review to review, by that union's committee, saying whence and whither; after
+    it, the company's committee decides and its numbering numbers it; its state one the walk could reach."""
+    tree, grassroots = group
+    sessions = {s.id: s for s in db.session.scalars(select(CongressSession))}
+    escalated = db.session.scalars(select(Proposal).where(Proposal.escalated_from_session_id.is_not(None))).all()
+    under_review = db.session.scalar(
+        select(func.count(Proposal.id)).where(Proposal.state != "draft", Proposal.submitted_at.is_not(None))
+    )
+    assert escalated and len(escalated) < under_review / 4  # a share, not most
+    people = {u.id: u for u in db.session.scalars(select(User))}
+    reached = set(LIFECYCLE.or_later("review")) | {"review", "rejected", "merged", "withdrawn"}
+    for p in escalated:
+        origin, present = sessions[p.escalated_from_session_id], sessions[p.session_id]
+        assert origin.union_id in tree.units and present.union_id is None  # the generated unions: below the company
+        assert origin.code.rsplit("-", 1)[1] == present.code.rsplit("-", 1)[1]  # the same year
+        assert p.state in reached, p.state
+        history = db.session.scalars(
+            select(HistoryEntry).where(HistoryEntry.proposal_id == p.id).order_by(HistoryEntry.seq)
+        ).all()
+        events = [h.event for h in history]
+        assert events.count("escalate") == 1
+        row = history[events.index("escalate")]
+        assert (row.from_state, row.to_state) == ("review", "review")
+        assert row.payload["from_session_id"] == origin.id and row.payload["to_session_id"] == present.id
+        assert row.payload["reason"] and row.comment == row.payload["reason"]
+        assert "committee" in people[row.actor_id].roles_in(origin.union_id)
+        for before, after in zip(history, history[1:], strict=False):
+            assert after.from_state == before.to_state and after.at >= before.at
+        for later in history[events.index("escalate") + 1 :]:
+            if later.event in DECISIONS:
+                assert "committee" in people[later.actor_id].roles, later.event  # the company's committee
+        if p.number is not None:
+            assert p.number <= present.last_number
+    # numbers stay unique within each session, the escalated among the company's own
+    numbered = db.session.execute(
+        select(Proposal.session_id, Proposal.number).where(Proposal.number.is_not(None))
+    ).all()
+    assert len(numbered) == len(set(numbered))
+    # the grassroots union follows what it escalated: its committee sees it
+    member = user("gen-u001-c0")
+    followed = [p for p in escalated if sessions[p.escalated_from_session_id].union_id == grassroots[0].id]
+    assert followed and all(can_view(member, p) for p in followed)

@@ -4,24 +4,16 @@ into one union; each over the unions the caller oversees."""
 import pytest
 
 from proposals import stats
-from proposals.operations import create_union, create_unit, fire_event
+from proposals.operations import fire_event
 
-from .conftest import Cast
-from .helpers import api_client, move_into
+from .helpers import api_client, group_of_unions
 
 REASON = {"reason": "超出本单位职权范围。"}
 
 
 @pytest.fixture
 def group(make):
-    root = create_unit("union", {"code": "GH", "name": "某某集团公司工会"})
-    first = create_union({"code": "FGS1", "name": "第一分公司工会", "parent_id": root.id})
-    second = create_union({"code": "FGS2", "name": "第二分公司工会", "parent_id": root.id})
-    casts = {
-        "root": Cast(make, session=make.new_session()),
-        "first": move_into(Cast(make, session=make.new_session(union_id=first.id)), first),
-        "second": move_into(Cast(make, session=make.new_session(union_id=second.id)), second),
-    }
+    units, casts = group_of_unions(make)
     # the first closes one of two; the second closes both; the company has one under review and one escalated
     casts["first"].proposal_in("closed")
     casts["first"].proposal_in("accepted")
@@ -30,7 +22,7 @@ def group(make):
     casts["root"].proposal_in("review")
     sent = casts["first"].proposal_in("review")
     fire_event(sent.id, "escalate", casts["first"].committee, REASON)
-    return {"root": root, "first": first, "second": second}, casts
+    return units, casts
 
 
 @pytest.fixture

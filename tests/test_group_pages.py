@@ -11,11 +11,9 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import load_workbook
 
-from proposals.operations import create_union, create_unit
 from proposals.reports.ledger import COLUMNS
 
-from .conftest import Cast
-from .helpers import api_client, login, move_into
+from .helpers import api_client, group_of_unions, login
 
 TITLES = {"root": "关于公司食堂的提案", "first": "关于第一分公司班车的提案", "second": "关于第二分公司宿舍的提案"}
 
@@ -24,14 +22,7 @@ TITLES = {"root": "关于公司食堂的提案", "first": "关于第一分公司
 def group(make):
     """The company union and two grassroots unions, a congress in each: the first closes one of two and has
     one under review, the second closes both, the company has one under review."""
-    root = create_unit("union", {"code": "GH", "name": "某某集团公司工会"})
-    first = create_union({"code": "FGS1", "name": "第一分公司工会", "parent_id": root.id})
-    second = create_union({"code": "FGS2", "name": "第二分公司工会", "parent_id": root.id})
-    casts = {
-        "root": Cast(make, session=make.new_session()),
-        "first": move_into(Cast(make, session=make.new_session(union_id=first.id)), first),
-        "second": move_into(Cast(make, session=make.new_session(union_id=second.id)), second),
-    }
+    units, casts = group_of_unions(make)
     title = TITLES
     casts["first"].proposal_in("closed", title=title["first"] + "一")
     casts["first"].proposal_in("accepted", title=title["first"] + "二")
@@ -41,7 +32,7 @@ def group(make):
     casts["second"].proposal_in("review", title=title["second"] + "三")
     casts["root"].proposal_in("review", title=title["root"])
     casts["root"].proposal_in("accepted", title=title["root"] + "（已立案）")  # public to the whole group
-    return {"root": root, "first": first, "second": second}, casts
+    return units, casts
 
 
 # -- a grassroots union's roles open their pages ----------------------------------------------------

@@ -104,6 +104,18 @@ def compilation_pdf(session_id: int):
     return send(files.compilation_file(_session(session_id), current_user(), internal=internal))
 
 
+GROUP_COMPILATION_ARGS = {"year": Integer(minimum=1900, maximum=9999), **EDITION_ARG}
+
+
+@bp.get("/reports/group/compilation.pdf")
+def group_compilation_pdf():
+    """The group's compilation (集团提案汇编) of the unions the caller oversees, by union: ?year= its sessions of
+    that year, else the open sessions; ?edition=internal names confidential authors (union administrators)."""
+    args = query(GROUP_COMPILATION_ARGS)
+    internal = args.get("edition") == compilation.INTERNAL
+    return send(files.group_compilation_file(current_user(), args.get("year"), internal=internal))
+
+
 @bp.get(f"/proposals/<{ID}:proposal_id>/form.pdf")
 def proposal_form(proposal_id: int):
     """The proposal form (提案表) of a proposal the caller may view."""

@@ -13,7 +13,7 @@ from ..operations.units import UNION_FIELDS, UNIT_CHANGES
 from ..operations.votes import BEFORE, CLOSED, OPEN, UNSET
 from ..reports import audit_log, imports
 from .administration import NEW_PASSWORD
-from .exports import EDITION_ARG, LEDGER_ARGS
+from .exports import EDITION_ARG, GROUP_COMPILATION_ARGS, LEDGER_ARGS
 from .notifications import LIST_ARGS as NOTIFICATION_ARGS
 from .schemas import BOOL, COUNT, DATE, ID, INT, MOMENT, STR, array, described, nullable, obj, ref
 
@@ -498,6 +498,22 @@ def paths(h) -> dict:
                     *params(EDITION_ARG, {"edition": "internal: names confidential authors (administrators)."}),
                 ],
                 **reports,
+            )
+        },
+        "/reports/group/compilation.pdf": {
+            "get": op(
+                "The group's compilation (集团提案汇编) of the unions the caller oversees, by union",
+                {**file("application/pdf"), **errors(401, 403, 422)},
+                params=params(
+                    GROUP_COMPILATION_ARGS,
+                    {
+                        "year": "The sessions of this year (of their collection's first day); else the open sessions.",
+                        "edition": "internal: names confidential authors (administrators).",
+                    },
+                ),
+                **reports,
+                description="Whoever reads the group's figures (GET /stats/unions); each session's part as its "
+                "own compilation shows the caller.",
             )
         },
         "/sessions/{session_id}/forms.pdf": {

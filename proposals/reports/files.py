@@ -18,7 +18,7 @@ from ..access import ADMIN_ROLES, OVERSIGHT_ROLES
 from ..models import CongressSession, Proposal, Reply, User
 from ..operations import clock
 from ..queries import Filters
-from . import audit_log, compilation, handling_report, ledger, own_data, papers, sign_in
+from . import audit_log, compilation, group_compilation, handling_report, ledger, own_data, papers, sign_in
 from .figures import figures
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,6 +98,17 @@ def compilation_file(session: CongressSession, user: User, *, internal: bool = F
     if union is not None:  # a grassroots union's congress: named after the union
         name, ascii_name = f"{union.name} {name}", f"{union.code}-{ascii_name}"
     return File(body, PDF, name, ascii_name)
+
+
+def group_compilation_file(user: User, year: int | None, *, internal: bool = False) -> File:
+    """The group's compilation (集团提案汇编) of the unions `user` oversees, for `year` (None: the open sessions)."""
+    if internal and not compilation.may_have_internal(user):
+        raise PermissionDenied(N_("Only union administrators may have the internal edition."))
+    found = group_compilation.parts(user, year, internal=internal)
+    body = group_compilation.to_pdf(found, year, internal=internal)
+    suffix = f" {compilation.internal_mark()}" if internal else ""
+    tail = str(year) if year is not None else "open"
+    return File(body, PDF, f"{group_compilation.title(year)}{suffix}.pdf", f"group-compilation-{tail}.pdf")
 
 
 def proposal_form_file(proposal: Proposal, user: User) -> File:

@@ -13,9 +13,11 @@ year (GEN-U001-2026, ...), its committee, supervisor, administrator and leader a
 in all) are spread evenly over the company and the unions; the company keeps the user names of the
 single organisation (gen-c0, gen-admin, gen-w01-000, ...). Each union's proposals are written by its
 own people, co-signed by its delegates, decided by its committee, handled by its own departments or the
-company's functional ones. Without either option the organisation is the single one it always was
-(12 delegations under grassroots units that hold no congress of their own, 900 people). The options
-shape the organisation on the first run; later runs add proposals to whatever is there.
+company's functional ones; a share of those under review is escalated (上报) to the company's session of
+the same year, decided, numbered and handled there (walk.Walker._escalation). Without either option the
+organisation is the single one it always was (12 delegations under grassroots units that hold no congress
+of their own, 900 people). The options shape the organisation on the first run; later runs add proposals
+to whatever is there.
 """
 
 import json
@@ -139,6 +141,7 @@ def generate(
     congress = _sessions(sessions, clock.local_date(now))
     for union in group:
         congress += _sessions(sessions, clock.local_date(now), union)
+    _link_parents(congress)
     ids = Ids({name: (db.session.scalar(select(func.max(model.id))) or 0) + 1 for name, model in MODELS.items()})
     walker = Walker(rng, org, ids, now, clock.working_calendar().add)
     postgres = db.session.get_bind().dialect.name == "postgresql"
@@ -463,6 +466,15 @@ def _read_organisation() -> tuple[Org, list[GroupUnion]]:
 
     unions = [GroupUnion(u, units[u][0], units[u][3], org(u)) for u in sorted(group, key=lambda u: units[u][0])]
     return org(None), unions
+
+
+def _link_parents(congress: list[Session]) -> None:
+    """Each grassroots session's parent: the company's session of the same year, where its proposals beyond
+    the union's authority are escalated (the generated unions lie right below the company union)."""
+    company = {s.start.year: s for s in congress if s.org is None}
+    for session in congress:
+        if session.org is not None:
+            session.parent = company.get(session.start.year)
 
 
 def _sessions(count: int, today: date, union: "GroupUnion | None" = None) -> list[Session]:

@@ -44,6 +44,7 @@ OPEN_STATES = (
     ("archived", 8),
 )
 HANDLED = LIFECYCLE.or_later("assigned")
+ESCALATED_SHARE = 0.12  # of a grassroots session's proposals under review: beyond its union's authority
 MERGE_TARGET_STATES = LIFECYCLE.tagged("merge_target")
 
 
@@ -82,6 +83,7 @@ class Session:
     last_number: int
     merge_targets: list[int] = field(default_factory=list)
     org: "Org | None" = None  # a grassroots union's people, where they are not the walker's own (a group)
+    parent: "Session | None" = None  # a grassroots session's: the union above's of the same year (escalate)
 
 
 @dataclass
@@ -184,10 +186,11 @@ class Walker:
         self.versions, self.signed = 0, []
         self.step("create", author, None, "draft", gap=0)
         self._walk(session, target)
+        p.setdefault("escalated_from_session_id", None)  # every row has the column (COPY takes the first's)
         p["updated_at"] = self.t
         p["version"] = self.seq
         rows.proposals.append(p)
-        if p["state"] in MERGE_TARGET_STATES and len(session.merge_targets) < 5000:
+        if p["state"] in MERGE_TARGET_STATES and p["session_id"] == session.id and len(session.merge_targets) < 5000:
             session.merge_targets.append(p["id"])
 
     # -- the walk ----------------------------------------------------------------------------------
@@ -247,6 +250,7 @@ class Walker:
                 return
             head = self.org.heads[p["delegation_id"]]
             self.step("forward", head, "delegation_review", "review", 2, texts.maybe(rng, "comment"))
+        session, target = self._escalation(session, target)
         if target in ("cosigning", "delegation_review", "review"):
             return
         if target == "withdrawn":
@@ -280,6 +284,28 @@ class Walker:
         if rng.random() < 0.04:
             self._declined(session, committee)
         self._handle(session, committee, target)
+
+    def _escalation(self, session: Session, target: str) -> tuple[Session, str]:
+        """A share of a grassroots session's proposals under review, escalated (上报) by its committee to the
+        union above's session of the same year, open then, as the `escalate` event does: review to review, the
+        history row saying whence and whither, the proposal in that session (its numbering, its committee,
+        its departments: the walk goes on there, to the same target) and where it came from kept on it. The
+        session it walks on and its target (a merge needs a proposal of that session to merge into)."""
+        p = self.p
+        if session.parent is None or p["state"] != "review" or self.rng.random() >= ESCALATED_SHARE:
+            return session, target
+        parent = session.parent
+        payload = {
+            "reason": self.rng.choice(texts.ESCALATE_REASONS),
+            "from_session_id": session.id,
+            "to_session_id": parent.id,
+        }
+        self.step("escalate", self.rng.choice(self.org.committee), "review", "review", 3, payload)
+        p["session_id"], p["escalated_from_session_id"] = parent.id, session.id
+        self.org = parent.org or self.home  # the union above's people decide and handle it now
+        if target == "merged" and not parent.merge_targets:
+            target = "rejected"
+        return parent, target
 
     def _sent_back(self, session: Session, needed: int, after: str) -> None:
         """Submitted, co-signed, then sent back for revision: a draft again, its co-signatures ended (they

@@ -1,6 +1,6 @@
 """The reports pages: the ledger (台账) as .xlsx or CSV, the session's compilation (提案汇编), the proposal
 form (提案表) and the reply letter (答复函) as PDF, one or a session's all, and the committee's handling
-report to the next session (提案办理情况报告) as .docx and PDF."""
+report to the next session (提案办理情况报告) as .docx and PDF; the group's compilation (集团提案汇编)."""
 
 from functools import wraps
 
@@ -10,11 +10,12 @@ from flask_login import current_user, login_required
 from workflow.errors import N_
 
 from .. import group_figures, unions
-from ..access import can_view
+from ..access import OVERSIGHT_ROLES, can_view
 from ..downloads import send
 from ..extensions import db
+from ..inputs import number_arg
 from ..models import CongressSession, Proposal, Reply
-from ..reports import compilation, files
+from ..reports import compilation, files, group_compilation
 from . import NavItem
 from .lists import ListFilterForm
 
@@ -143,6 +144,35 @@ def compilation_pdf(session_id: int):
     """The session's compilation as a PDF (?edition=internal: with names and 内部 on every page)."""
     session = _session(session_id)
     return send(files.compilation_file(session, current_user, internal=_edition()))
+
+
+def _year() -> int | None:
+    """The year asked for (?year=2026), None for the open sessions."""
+    return number_arg("year", None, minimum=1900, maximum=9999)
+
+
+@bp.get("/group/compilation")
+@roles_required(*OVERSIGHT_ROLES)
+def group_compilation_page():
+    """The group's compilation, by union, as a printable page: a year's sessions (?year=) or the open ones
+    (?edition=internal: with names, union staff only)."""
+    year, internal = _year(), _edition()
+    return render_template(
+        "reports/group_compilation.html",
+        year=year,
+        years=group_compilation.years(current_user),
+        parts=group_compilation.parts(current_user, year, internal=internal),
+        heading=group_compilation.title(year),
+        internal=internal,
+        may_have_internal=compilation.may_have_internal(current_user),
+    )
+
+
+@bp.get("/group/compilation.pdf")
+@roles_required(*OVERSIGHT_ROLES)
+def group_compilation_pdf():
+    """The group's compilation as a PDF (?year=, ?edition=internal as the page)."""
+    return send(files.group_compilation_file(current_user, _year(), internal=_edition()))
 
 
 def _proposal(proposal_id: int) -> Proposal:

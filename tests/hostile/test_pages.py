@@ -691,6 +691,8 @@ QUERY_PAGES = {
     "/proposals/similar": ("author", ("title",)),
     "/dashboard/": ("committee", ("session", "union")),
     "/dashboard/unions": ("committee", ("union", "rank")),
+    "/reports/group/compilation": ("committee", ("year", "edition")),
+    "/reports/group/compilation.pdf": ("committee", ("year", "edition")),
     "/reports/": ("committee", LIST_ARGS),
     "/reports/ledger.csv": ("committee", ("q", "session", "state")),
     "/reports/ledger.xlsx": ("committee", ("q", "session")),
