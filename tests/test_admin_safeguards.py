@@ -122,6 +122,7 @@ def test_the_sessions_page_and_the_api_say_the_status(client, make):
 @pytest.mark.parametrize("kind", ["roster", "proposals"])
 def test_the_import_template_is_a_button_with_an_example_and_the_allowed_values(client, make, kind):
     make.unit("department", code="HQ", name="后勤保障部")
+    make.unit("grassroots", code="FGS1", name="第一分公司工会")
     make.session()
     login(client, make.user("union_admin"))
     page = client.get("/imports/").text
@@ -137,5 +138,6 @@ def test_the_import_template_is_a_button_with_an_example_and_the_allowed_values(
     assert set(values) == {h for h in header}
     if kind == "roster":
         assert any("HQ（后勤保障部）" in v for v in values.values()) and any("职工代表" in v for v in values.values())
+        assert "@FGS1（第一分公司工会）" in values[next(h for h in header if "角色" in h)]  # a role held there
     else:
         assert any("welfare" in v for v in values.values()) and any("HQ（后勤保障部）" in v for v in values.values())

@@ -25,7 +25,7 @@ YES_NO = N_("是 or 否 (also 1/0, yes/no)")
 HINTS = {
     "username": N_("The user name people sign in with: letters, digits, . _ -"),
     "name": N_("The person's full name"),
-    "roles": N_("One or more roles, separated by 、"),
+    "roles": N_("One or more roles, separated by 、; a role held in a grassroots union takes its code: 职工代表@FGS1"),
     "department": N_("The code of the person's department (a new code also needs its name)"),
     "department_name": N_("The department's name, for a new code or to rename it"),
     "delegation": N_("The code of the person's delegation (a new code also needs its name)"),
@@ -56,8 +56,8 @@ def _units(kind: str) -> list[str]:
 
 def _allowed(key: str) -> list[str]:
     """The values the column may hold, as the database has them now ([] when any text will do)."""
-    if key == "roles":
-        return [role_label(role) for role in ROLES]
+    if key == "roles":  # and after them, the grassroots unions a role may be held in (role@CODE)
+        return [role_label(role) for role in ROLES] + [f"@{unit}" for unit in _units("grassroots")]
     if key in ("department", "desired_department"):
         return _units("department")
     if key == "delegation":
