@@ -14,8 +14,9 @@ So the report is one GROUP BY over `proposals` alone, with no join, whatever the
   reply (Assignment.countersign_deadline), null when none is awaited;
 - first_reply_working_days (REPLY_DAYS, apart from COLUMNS): the working days from the lead assignment the
   FIRST reply answered to that reply (first_replies, working_days_to_reply), null when no reply answered an
-  assignment. The calendar is not in SQL, so it is counted here in Python, by the same refreshes
-  (refresh_reply_days), and again when the union changes one of its days (its overrides).
+  assignment, on the calendar deadlines are counted on (clock.working_calendar: the national one, the years the
+  union loaded, its own days). The calendar is not in SQL, so it is counted here in Python, by the same
+  refreshes (refresh_reply_days), and again when the union changes one of its days or loads a year.
 
 Replies are the released ones (the draft stays in reply_drafts until it goes out): a reply's date is
 its release, the moment the author receives it.
@@ -168,8 +169,9 @@ def first_replies(*columns):
 
 
 def working_days_to_reply(assigned_at: datetime, replied_at: datetime, off, on) -> int:
-    """The working days (Chinese calendar and the union's overrides `off`, `on`) after the China-local date
-    of the assignment up to the China-local date of the reply."""
+    """The working days (the national calendar with the days off `off` and working days `on` beyond it: the
+    loaded years' and the union's own) after the China-local date of the assignment up to the China-local
+    date of the reply."""
     from .operations import clock  # (operations import this module)
 
     start, end = clock.local_date(assigned_at), clock.local_date(replied_at)
@@ -185,9 +187,9 @@ def reply_days(condition=None, *columns) -> dict[int, tuple]:
     stmt = first_replies(*columns)
     if condition is not None:
         stmt = stmt.where(condition)
-    off, on = clock.overrides()
+    working = clock.working_calendar()  # (the same days as the deadlines: the years loaded too)
     return {
-        pid: (working_days_to_reply(assigned_at, replied_at, off, on), *rest)
+        pid: (working_days_to_reply(assigned_at, replied_at, working.off, working.on), *rest)
         for pid, assigned_at, replied_at, *rest in db.session.execute(stmt)
         if assigned_at is not None
     }

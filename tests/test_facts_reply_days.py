@@ -3,7 +3,7 @@ what the assignments, the replies and the calendar say: after the events, after 
 its days, after generate, after the migration."""
 
 import importlib.util
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from proposals import facts, stats
 from proposals.extensions import db
 from proposals.models import CalendarOverride, Proposal
-from proposals.operations import add_calendar_override, clock, fire_event, remove_calendar_override
+from proposals.operations import add_calendar_override, clock, fire_event, load_year, remove_calendar_override
 from workflow import calendar
 
 MIGRATION = next((Path(__file__).parent.parent / "migrations" / "versions").glob("*_8e4b2f6a1d93_*.py"))
@@ -89,3 +89,20 @@ def test_the_migration_fills_the_working_days_as_refresh_does(app):
     migration.backfill(db.session.connection())
     db.session.commit()
     assert facts.stored_reply_days() == expected == from_the_rows()
+
+
+def test_loading_a_years_arrangement_counts_its_replies_again(cast):
+    """Assigned Monday 1 February 2027, replied Friday 19 February: before the year's notice is loaded the
+    days are counted on the statutory holidays; the notice's Spring Festival (5-13 February) counts again."""
+    proposal = cast.proposal_in("accepted")
+    assign = {"lead_department_id": cast.lead_dept.id, "cohandler_department_ids": []}
+    fire_event(proposal.id, "assign", cast.committee, assign, now=datetime(2027, 2, 1, 2))
+    fire_event(proposal.id, "acknowledge", cast.lead, None, now=datetime(2027, 2, 1, 2))
+    fire_event(proposal.id, "reply", cast.lead, {"text": "答复", "outcome": "A"}, now=datetime(2027, 2, 19, 2))
+    before = facts.stored_reply_days()[proposal.id]
+    notice = {"holidays": [["2027-02-05", "2027-02-13"]], "workdays": []}
+    load_year(2027, notice, cast.admin)
+    db.session.commit()
+    after = facts.stored_reply_days()[proposal.id]
+    assert after == clock.working_calendar().between(date(2027, 2, 1), date(2027, 2, 19)) == 8
+    assert after != before

@@ -8,17 +8,18 @@ The report's average working days to reply was counted on every request, in Pyth
 proposal (the calendar is not in SQL). It is kept on the proposal row now with the other statistics facts
 (proposals/facts.py: first_reply_working_days), so that SQL sums it. The existing rows are filled here from
 the first replies and the lead assignments they answered, as facts.first_replies() reads them, counted on
-the calendar's one count of working days (workflow.calendar.working_days_between, with the union's own
-days): the count is the calendar's, not this revision's to copy.
+the calendar's one count of working days (workflow.calendar, with the years the union loaded and its own
+days, as the deadlines count them): the count is the calendar's, not this revision's to copy.
 """
 
+import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import op
 
-from workflow.calendar import working_days_between
+from workflow.calendar import Calendar, Year, working_days_between
 
 # revision identifiers, used by Alembic.
 revision = "8e4b2f6a1d93"
@@ -47,11 +48,21 @@ def _day(value):
     return datetime.fromisoformat(value).date() if isinstance(value, str) else value
 
 
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else (value or [])
+
+
 def backfill(bind) -> None:
     """Fill first_reply_working_days of every proposal with a first reply that answered an assignment."""
     overrides = bind.execute(sa.text("SELECT day, working FROM calendar_overrides")).all()
-    off = frozenset(_day(d) for d, working in overrides if not working)
-    on = frozenset(_day(d) for d, working in overrides if working)
+    years = [
+        Year(year, tuple((_day(a), _day(b)) for a, b in _json(holidays)), tuple(_day(d) for d in _json(workdays)))
+        for year, holidays, workdays in bind.execute(sa.text("SELECT year, holidays, workdays FROM calendar_years"))
+    ]
+    working = Calendar.build(
+        years, (_day(d) for d, working in overrides if not working), (_day(d) for d, working in overrides if working)
+    )
+    off, on = working.off, working.on
     by_days: dict[int, list[int]] = {}
     for pid, assigned_at, replied_at in bind.execute(sa.text(FIRST_REPLIES)):
         if assigned_at is not None:
