@@ -52,7 +52,10 @@ from .operations import clock
 
 # the states of workflow/definition.py by their tags, and "or later" along its main way
 ACCEPTED_OR_LATER = LIFECYCLE.or_later("accepted")  # accepted, assigned, in_progress, replied, closed, archived
-assert set(ACCEPTED_OR_LATER) == set(NUMBERED_STATES)
+assert set(ACCEPTED_OR_LATER) == set(NUMBERED_STATES), (
+    "workflow/definition.py: the states tagged 'numbered' must be those from 'accepted' on along the main way "
+    f"(numbered {sorted(NUMBERED_STATES)}, accepted or later {sorted(ACCEPTED_OR_LATER)})"
+)
 REVIEWED = LIFECYCLE.tagged("decided")  # accepted or later, rejected and merged
 ASSIGNED_OR_LATER = LIFECYCLE.or_later("assigned")
 REPLIED_OR_LATER = LIFECYCLE.or_later("replied")
