@@ -137,8 +137,8 @@ def meet_after_locking(monkeypatch, parties: int) -> None:
     gate = threading.Barrier(parties)
     take_lock = events.lock_proposal
 
-    def lock_then_meet(proposal_id):
-        proposal = take_lock(proposal_id)
+    def lock_then_meet(proposal_id, *args, **kwargs):
+        proposal = take_lock(proposal_id, *args, **kwargs)
         gate.wait(timeout=PATIENCE)
         return proposal
 
